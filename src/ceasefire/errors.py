@@ -1,0 +1,108 @@
+"""The one exception tree of ceasefire.
+
+Every error the library raises on purpose derives from :class:`CeasefireError`::
+
+    CeasefireError
+    ├── InputError              bad input from a user's file; carries file, line, field, value
+    │   ├── AgreementError      an agreement YAML that does not validate
+    │   ├── GeometryError       a zone or route file that cannot be used
+    │   └── EventReadError      an evidence file that cannot be read at all (rows are rejected, not raised)
+    ├── UnknownIdError          an agreement, provision or zone id that does not exist
+    ├── StoreError              the store cannot do what was asked (schema too new, locked, ...)
+    └── MissingDependencyError  an optional extra is not installed
+
+Errors say what was wrong and where: ``file:line: field: problem (value)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AgreementError",
+    "CeasefireError",
+    "EventReadError",
+    "GeometryError",
+    "InputError",
+    "MissingDependencyError",
+    "StoreError",
+    "UnknownIdError",
+]
+
+
+class CeasefireError(Exception):
+    """Base class of every error ceasefire raises on purpose."""
+
+
+class InputError(CeasefireError):
+    """Bad input, located as precisely as we know: file, line, field and the offending value.
+
+    >>> str(InputError("not a date", file="a.yaml", line=3, field="signed.date", value="soon"))
+    "a.yaml:3: signed.date: not a date ('soon')"
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        value: Any = None,
+    ) -> None:
+        self.problem = problem
+        self.file = file
+        self.line = line
+        self.field = field
+        self.value = value
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        field = f"{self.field}: " if self.field else ""
+        value = f" ({self.value!r})" if self.value is not None else ""
+        return f"{where}{field}{self.problem}{value}"
+
+
+class AgreementError(InputError):
+    """An agreement file that does not validate. ``errors`` holds every problem found, not just the first."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(
+            first.problem, file=first.file, line=first.line, field=first.field, value=first.value
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class GeometryError(InputError):
+    """A geometry (zone, route) that cannot be used as asked."""
+
+
+class EventReadError(InputError):
+    """An evidence file that cannot be read at all (missing, wrong format, no header).
+
+    Single bad rows are never raised: they become :class:`ceasefire.sources.Reject` rows.
+    """
+
+
+class UnknownIdError(CeasefireError, KeyError):
+    """An id (agreement, provision, zone) that is not known."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown id"
+
+
+class StoreError(CeasefireError):
+    """The store cannot do what was asked."""
+
+
+class MissingDependencyError(CeasefireError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""
