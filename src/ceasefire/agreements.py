@@ -1,0 +1,577 @@
+"""Agreements as code: the YAML format, its validation, and chains of supplements.
+
+An agreement file names the parties and the forces each answers for, the actors exempt from
+the ceasefire, the agreement it supplements, and typed provisions. See ``docs/agreements.md``
+for the format; ``ceasefire agreements schema`` prints the JSON Schema generated from the models
+below.
+
+>>> sochi = load_bundled("sochi-2018")
+>>> sochi.pax_id, [p.type for p in sochi.provisions][:3]
+(2169, ['ceasefire', 'demilitarised_zone', 'weapons_withdrawal'])
+>>> [a.id for a in chain(load_bundled("moscow-2020"))]
+['moscow-2020', 'sochi-2018']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import AgreementError, InputError, UnknownIdError
+
+__all__ = [
+    "EVENT_CHECKED_TYPES",
+    "ActorGroup",
+    "Agreement",
+    "Party",
+    "Provision",
+    "TimeSpec",
+    "agreement_json_schema",
+    "bundled_ids",
+    "chain",
+    "load_agreement",
+    "load_bundled",
+    "missing_zones",
+    "parse_agreement",
+    "zone_references",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeSpec(_Strict):
+    """A moment in local time, possibly uncertain.
+
+    ``at`` is a local date or date-time; ``timezone`` an IANA name. If the text leaves the time
+    zone open, ``alternative_timezones`` lists the other readings and the moment becomes a UTC
+    *window* spanning all of them. A bare date means the start of that day.
+
+    >>> t = TimeSpec(at="2020-03-06T00:01", timezone="Asia/Damascus",
+    ...              alternative_timezones=["Europe/Moscow"])
+    >>> [x.isoformat() for x in t.utc_window()]
+    ['2020-03-05T21:01:00+00:00', '2020-03-05T22:01:00+00:00']
+    """
+
+    at: dt.datetime | dt.date
+    timezone: str = "Asia/Damascus"
+    alternative_timezones: list[str] = Field(default_factory=list)
+    end_of_day: bool = Field(
+        default=False, description="a bare date means the END of that day (e.g. 'by 15 October')"
+    )
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _bare_date(cls, v: Any) -> Any:
+        # "2018-10-15" is a day, not midnight: keep it a date so `end_of_day` can apply
+        if isinstance(v, str) and len(v.strip()) == 10:
+            try:
+                return dt.date.fromisoformat(v.strip())
+            except ValueError:
+                return v
+        return v
+
+    @field_validator("timezone", "alternative_timezones")
+    @classmethod
+    def _known_zone(cls, v: str | list[str]) -> str | list[str]:
+        for name in [v] if isinstance(v, str) else v:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {name!r}") from None
+        return v
+
+    def local(self) -> dt.datetime:
+        """The naive local date-time this spec names."""
+        if isinstance(self.at, dt.datetime):
+            return self.at.replace(tzinfo=None)
+        day = dt.datetime.combine(self.at, dt.time())
+        return day + dt.timedelta(days=1) if self.end_of_day else day
+
+    def utc_window(self) -> tuple[dt.datetime, dt.datetime]:
+        """Earliest and latest UTC reading of this moment over all candidate time zones."""
+        local = self.local()
+        readings = [
+            local.replace(tzinfo=ZoneInfo(z)).astimezone(dt.UTC)
+            for z in [self.timezone, *self.alternative_timezones]
+        ]
+        return min(readings), max(readings)
+
+    def label(self) -> str:
+        """How a monitor would write it: ``2020-03-06 00:01`` (the local reading)."""
+        if isinstance(self.at, dt.datetime):
+            return self.at.strftime("%Y-%m-%d %H:%M")
+        return self.at.isoformat()
+
+
+class ActorGroup(_Strict):
+    """Actors named by regular expressions over the event's actor fields (case-insensitive).
+
+    >>> g = ActorGroup(name="Syrian government forces",
+    ...                patterns=[r"government of syria", r"military forces of syria"])
+    >>> bool(g.regex.search("Military Forces of Syria (2000-)"))
+    True
+    """
+
+    name: str
+    patterns: list[str] = Field(min_length=1)
+    basis: str | None = None
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p, re.IGNORECASE)
+            except re.error as e:
+                raise ValueError(f"not a valid regular expression {p!r}: {e}") from None
+        return v
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p})" for p in self.patterns), re.IGNORECASE)
+
+
+class Party(_Strict):
+    """A signatory party and the forces it answers for."""
+
+    id: str
+    name: str
+    short_name: str | None = Field(default=None, description="as in 'Russia's side'")
+    signatories: list[str] = Field(default_factory=list)
+    forces: list[ActorGroup] = Field(default_factory=list)
+    initiator_hints: list[str] = Field(
+        default_factory=list,
+        description=(
+            "sub_event_types only this party's side can carry out here (e.g. 'Air/drone strike' "
+            "where only one side flies aircraft): used to attribute events whose source does not "
+            "record the initiator"
+        ),
+    )
+
+    @property
+    def side_label(self) -> str:
+        """``"Russia's side"``: the party and the forces it answers for."""
+        return f"{self.short_name or self.name}'s side"
+
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        pats = [p for f in self.forces for p in f.patterns]
+        return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) if pats else None
+
+
+class Signed(_Strict):
+    date: dt.date
+    place: str
+
+
+class _ProvisionBase(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: str = Field(description="the provision's words, quoted from the agreement")
+    article: str | None = None
+    responsible: list[str] = Field(
+        default_factory=list, description="party ids bound by it; empty means all parties"
+    )
+    notes: str | None = None
+
+
+_DEFAULT_PROHIBITED = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
+
+
+class CeasefireProvision(_ProvisionBase):
+    """All prohibited acts by anyone inside the zone are breaches from ``effective_from``."""
+
+    type: Literal["ceasefire"]
+    zone: str
+    effective_from: TimeSpec
+    until: TimeSpec | None = None
+    prohibited_event_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_PROHIBITED))
+
+
+class SecurityCorridorProvision(_ProvisionBase):
+    """A corridor ``width_each_side_km`` either side of a route, flat at its named ends."""
+
+    type: Literal["security_corridor"]
+    route: str
+    route_label: str = Field(default="the route", description="how reasons name it: 'the M4'")
+    width_each_side_km: float = Field(gt=0)
+    ends: Literal["flat"] = "flat"
+    from_place: str
+    to_place: str
+    effective_from: TimeSpec
+    until: TimeSpec | None = None
+    prohibited_event_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_PROHIBITED))
+
+
+class DemilitarisedZoneProvision(_ProvisionBase):
+    """A zone to be cleared of fighting and of ``excluded_actors`` by ``effective_from``."""
+
+    type: Literal["demilitarised_zone"]
+    zone: str
+    depth_km: tuple[float, float] | None = None
+    effective_from: TimeSpec
+    until: TimeSpec | None = None
+    prohibited_event_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_PROHIBITED))
+    excluded_actors: list[ActorGroup] = Field(
+        default_factory=list,
+        description="actors who must leave the zone: their presence is itself the breach",
+    )
+    excluded_actors_responsible: str | None = Field(
+        default=None, description="party id answerable for removing the excluded actors"
+    )
+
+
+_WEAPON_CLASSES = Literal["tanks", "multiple_rocket_launchers", "artillery", "mortars"]
+
+
+class WeaponsWithdrawalProvision(_ProvisionBase):
+    """Heavy weapons of ``weapon_classes`` out of ``zone`` by ``deadline``."""
+
+    type: Literal["weapons_withdrawal"]
+    zone: str
+    weapon_classes: list[_WEAPON_CLASSES] = Field(min_length=1)
+    deadline: TimeSpec
+    until: TimeSpec | None = None
+
+
+class Frequency(_Strict):
+    count: int = Field(ge=1)
+    per: Literal["day", "week", "month"]
+
+
+class JointPatrolProvision(_ProvisionBase):
+    """Joint patrols along a route from ``start``, at least ``expected_frequency``."""
+
+    type: Literal["joint_patrol"]
+    route: str
+    from_place: str
+    to_place: str
+    start: TimeSpec
+    parties: list[str] = Field(min_length=2)
+    expected_frequency: Frequency | None = None
+
+
+class Fulfilment(_Strict):
+    date: dt.date
+    evidence: str
+
+
+class DeadlineProvision(_ProvisionBase):
+    """An obligation to be met by ``due``; ``fulfilled`` records evidence that it was."""
+
+    type: Literal["deadline"]
+    due: TimeSpec
+    fulfilled: Fulfilment | None = None
+
+
+class HumanitarianAccessProvision(_ProvisionBase):
+    type: Literal["humanitarian_access"]
+    zone: str | None = None
+
+
+class ReturnOfDisplacedProvision(_ProvisionBase):
+    type: Literal["return_of_displaced"]
+    zone: str | None = None
+
+
+Provision = Annotated[
+    CeasefireProvision
+    | SecurityCorridorProvision
+    | DemilitarisedZoneProvision
+    | WeaponsWithdrawalProvision
+    | JointPatrolProvision
+    | DeadlineProvision
+    | HumanitarianAccessProvision
+    | ReturnOfDisplacedProvision,
+    Field(discriminator="type"),
+]
+
+#: Provision types judged event by event; the others are obligations checked for absence.
+EVENT_CHECKED_TYPES = frozenset(
+    {"ceasefire", "security_corridor", "demilitarised_zone", "weapons_withdrawal"}
+)
+
+
+class Source(_Strict):
+    title: str
+    url: str | None = None
+
+
+class Agreement(_Strict):
+    """One agreement: identity, parties, exempt actors, supplements link, provisions."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    pax_id: int | None = Field(default=None, description="PA-X agreement id")
+    signed: Signed
+    parties: list[Party] = Field(min_length=1)
+    exempt_actors: list[ActorGroup] = Field(default_factory=list)
+    supplements: str | None = Field(default=None, description="id of the agreement it amends")
+    supersedes: list[str] = Field(
+        default_factory=list,
+        description="'agreement-id/provision-id' of earlier provisions this one ends",
+    )
+    sources: list[Source] = Field(default_factory=list)
+    provisions: list[Provision] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Agreement:
+        party_ids = {p.id for p in self.parties}
+        seen: set[str] = set()
+        for i, prov in enumerate(self.provisions):
+            if prov.id in seen:
+                raise ValueError(f"provisions.{i}.id: duplicate provision id {prov.id!r}")
+            seen.add(prov.id)
+            for pid in [*prov.responsible, *getattr(prov, "parties", [])]:
+                if pid not in party_ids:
+                    raise ValueError(f"provisions.{i}: unknown party {pid!r}")
+        return self
+
+    def provision(self, provision_id: str) -> Any:
+        for p in self.provisions:
+            if p.id == provision_id:
+                return p
+        raise UnknownIdError(f"agreement {self.id} has no provision {provision_id!r}")
+
+    def party(self, party_id: str) -> Party:
+        for p in self.parties:
+            if p.id == party_id:
+                return p
+        raise UnknownIdError(f"agreement {self.id} has no party {party_id!r}")
+
+
+def agreement_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the agreement format, generated from the models.
+
+    >>> agreement_json_schema()["title"]
+    'Agreement'
+    """
+    schema = Agreement.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://ceasefire.example/schema/agreement.json"
+    return schema
+
+
+# --- loading, with line numbers -------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings (pydantic parses them) and records line numbers."""
+
+
+# Keep YAML timestamps as text so pydantic parses them (and reports their line if bad).
+_LineLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[(*path, key)] = k.start_mark.line + 1
+            _line_index(v, (*path, key), out)
+            out[(*path, key)] = k.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _line_index(v, (*path, i), out)
+
+
+def _line_for(loc: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int]) -> int | None:
+    # pydantic inserts the union tag ('ceasefire', ...) into locations; drop what is not in YAML.
+    path: tuple[Any, ...] = ()
+    best = lines.get((), None)
+    for part in loc:
+        cand = (*path, part)
+        if cand in lines:
+            path = cand
+            best = lines[cand]
+    return best
+
+
+def parse_agreement(text: str, *, file: str = "<string>") -> Agreement:
+    """Parse and validate agreement YAML; every problem is reported as ``file:line: field: ...``.
+
+    >>> parse_agreement("id: x\\ntitle: t\\ncolour: red\\n", file="a.yaml")
+    Traceback (most recent call last):
+    ...
+    ceasefire.errors.AgreementError: a.yaml:1: signed: missing
+    a.yaml:1: parties: missing
+    a.yaml:1: provisions: missing
+    a.yaml:3: colour: unknown key ('colour')
+    """
+    try:
+        node = yaml.compose(text, Loader=_LineLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise AgreementError([InputError(f"not valid YAML: {e}", file=file, line=line)]) from None
+    if node is None:
+        raise AgreementError([InputError("empty file", file=file)])
+    lines: dict[tuple[Any, ...], int] = {}
+    _line_index(node, (), lines)
+    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    if not isinstance(data, dict):
+        raise AgreementError([InputError("expected a mapping at the top", file=file, line=1)])
+    try:
+        return Agreement.model_validate(data)
+    except ValidationError as e:
+        raise AgreementError(_errors(e, lines, file)) from None
+
+
+def _errors(
+    e: ValidationError, lines: Mapping[tuple[Any, ...], int], file: str
+) -> list[InputError]:
+    out: list[InputError] = []
+    for err in e.errors():
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc if p not in _UNION_TAGS)
+        problem = err["msg"]
+        value: Any = err.get("input")
+        if err["type"] == "extra_forbidden":
+            problem, value = "unknown key", loc[-1]
+        elif err["type"] == "missing":
+            problem, value = "missing", None
+        elif isinstance(value, dict | list):
+            value = None
+        if problem.startswith("Value error, "):
+            problem = problem.removeprefix("Value error, ")
+            if ": " in problem and not field:
+                field, problem = problem.split(": ", 1)
+        out.append(InputError(problem, file=file, line=_line_for(loc, lines), field=field, value=value))
+    return sorted(out, key=lambda x: x.line or 0)
+
+
+_UNION_TAGS = frozenset(
+    {
+        "ceasefire",
+        "security_corridor",
+        "demilitarised_zone",
+        "weapons_withdrawal",
+        "joint_patrol",
+        "deadline",
+        "humanitarian_access",
+        "return_of_displaced",
+    }
+)
+
+
+def load_agreement(path: str | Path) -> Agreement:
+    """Load and validate one agreement file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgreementError([InputError("no such file", file=str(p))]) from None
+    except UnicodeDecodeError as e:
+        raise AgreementError([InputError(f"not UTF-8 text: {e}", file=str(p))]) from None
+    return parse_agreement(text, file=str(p))
+
+
+def _bundled_dir() -> Path:
+    return Path(str(resources.files("ceasefire") / "data" / "agreements"))
+
+
+def bundled_ids() -> list[str]:
+    """Ids of the agreements shipped with ceasefire.
+
+    >>> bundled_ids()
+    ['moscow-2020', 'sochi-2018']
+    """
+    return sorted(p.stem for p in _bundled_dir().glob("*.yaml"))
+
+
+def load_bundled(agreement_id: str) -> Agreement:
+    """Load a bundled agreement by id."""
+    path = _bundled_dir() / f"{agreement_id}.yaml"
+    if not path.exists():
+        raise UnknownIdError(f"no bundled agreement {agreement_id!r}; known: {bundled_ids()}")
+    return load_agreement(path)
+
+
+def bundled_text(agreement_id: str) -> str:
+    """The YAML text of a bundled agreement."""
+    return (_bundled_dir() / f"{agreement_id}.yaml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A set of agreements by id, for resolving supplement chains."""
+
+    agreements: Mapping[str, Agreement]
+
+    @classmethod
+    def of(cls, agreements: Iterable[Agreement]) -> Registry:
+        return cls({a.id: a for a in agreements})
+
+    @classmethod
+    def bundled(cls) -> Registry:
+        return cls.of(load_bundled(i) for i in bundled_ids())
+
+    def get(self, agreement_id: str) -> Agreement:
+        try:
+            return self.agreements[agreement_id]
+        except KeyError:
+            raise UnknownIdError(
+                f"unknown agreement {agreement_id!r}; known: {sorted(self.agreements)}"
+            ) from None
+
+
+def chain(agreement: Agreement, registry: Registry | None = None) -> list[Agreement]:
+    """The agreement followed by every agreement it supplements, newest first.
+
+    Raises :class:`UnknownIdError` for a missing link and :class:`InputError` for a cycle.
+    """
+    reg = registry or Registry.bundled()
+    out = [agreement]
+    seen = {agreement.id}
+    current = agreement
+    while current.supplements:
+        nxt = reg.get(current.supplements)
+        if nxt.id in seen:
+            raise InputError("supplement chain loops", field="supplements", value=nxt.id)
+        out.append(nxt)
+        seen.add(nxt.id)
+        current = nxt
+    return out
+
+
+def iter_provisions(agreements: Iterable[Agreement]) -> Iterator[tuple[Agreement, Any]]:
+    """Every (agreement, provision) pair, in order."""
+    for a in agreements:
+        for p in a.provisions:
+            yield a, p
+
+
+def zone_references(agreement: Agreement) -> list[str]:
+    """Ids of the zones and routes the agreement's provisions name.
+
+    >>> zone_references(load_bundled("moscow-2020"))
+    ['idlib-de-escalation-area', 'm4-trumba-ain-al-havr']
+    """
+    refs: list[str] = []
+    for p in agreement.provisions:
+        for attr in ("zone", "route"):
+            ref = getattr(p, attr, None)
+            if ref and ref not in refs:
+                refs.append(ref)
+    return refs
+
+
+def missing_zones(agreement: Agreement, known: Iterable[str]) -> list[str]:
+    """Zone references of the agreement that are not among ``known`` ids."""
+    have = set(known)
+    return [z for z in zone_references(agreement) if z not in have]

@@ -1,0 +1,532 @@
+"""The ``ceasefire`` command line: thin commands over the library.
+
+Each command parses its options, calls one library function, and formats the result.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import agreements as _agreements
+from . import monitoring
+from . import zones as _zones
+from .briefing import briefing
+from .compliance import VERDICTS, Evaluation
+from .errors import CeasefireError
+from .store import Store, open_store
+
+def _console(stderr: bool = False) -> Console:
+    # Piped output (a file, CI, the README) gets a fixed, readable width instead of 80 columns.
+    c = Console(stderr=stderr)
+    return c if c.is_terminal else Console(stderr=stderr, width=110)
+
+
+console = _console()
+err = _console(stderr=True)
+
+
+def say(message: str) -> None:
+    """One line of plain output, never wrapped (tests and scripts read it)."""
+    console.print(message, soft_wrap=True, highlight=False, markup=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = "SQLite file (or SQLAlchemy URL) of the store."
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db", default="ceasefire.db", show_default=True, help=DB_HELP, metavar="PATH"
+    )(f)
+
+
+def handle_errors(f: F) -> F:
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except CeasefireError as e:
+            err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _store(db: str) -> Iterator[Store]:
+    store = open_store(db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _table(frame: pd.DataFrame, title: str | None = None, max_width: int | None = None) -> Table:
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for c in frame.columns:
+        justify = "right" if pd.api.types.is_numeric_dtype(frame[c]) else "left"
+        key = str(c) == "id" or str(c).endswith(("_id", "date")) or c == frame.columns[0]
+        t.add_column(str(c), justify=justify, overflow="fold", max_width=max_width, no_wrap=key)
+    for row in frame.itertuples(index=False):
+        t.add_row(*["" if pd.isna(x) else f"{x:,}" if isinstance(x, int) else str(x) for x in row])
+    return t
+
+
+def _emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        console.print(_table(frame, title))
+
+
+@click.group()
+@click.version_option(package_name="ceasefire")
+def cli() -> None:
+    """ceasefire: agreements as machine-checkable rules, monitored from the evidence."""
+
+
+# --- agreements ----------------------------------------------------------------------------
+
+
+@cli.group()
+def agreements() -> None:
+    """List, show, validate agreements; print the format's JSON Schema."""
+
+
+@agreements.command("list")
+@db_option
+@handle_errors
+def agreements_list(db: str) -> None:
+    """Agreements known: bundled ones and those added to the store."""
+    with _store(db) as store:
+        reg = monitoring.registry_of(store)
+    rows = [
+        {
+            "id": a.id,
+            "pax_id": a.pax_id,
+            "signed": f"{a.signed.date} {a.signed.place}",
+            "supplements": a.supplements or "",
+            "provisions": len(a.provisions),
+            "title": a.title,
+        }
+        for a in reg.agreements.values()
+    ]
+    console.print(_table(pd.DataFrame(rows), "Agreements"))
+
+
+@agreements.command("show")
+@click.argument("agreement_id")
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print the YAML source.")
+@db_option
+@handle_errors
+def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
+    """One agreement: parties, exempt actors, each provision in plain words."""
+    with _store(db) as store:
+        reg = monitoring.registry_of(store)
+        stored = store.agreements()
+    a = reg.get(agreement_id)
+    if as_yaml:
+        text = stored.get(a.id) or _agreements.bundled_text(a.id)
+        click.echo(text)
+        return
+    console.print(f"[bold]{a.title}[/] ({a.id}, PA-X {a.pax_id})")
+    console.print(f"signed {a.signed.date} at {a.signed.place}")
+    if a.supplements:
+        console.print(f"supplements: {a.supplements}")
+    for p in a.parties:
+        forces = "; ".join(f.name for f in p.forces)
+        console.print(f"party {p.id}: {p.name} answers for {forces}")
+    for g in a.exempt_actors:
+        console.print(f"exempt: {g.name} ({g.basis})")
+    rows = [
+        {"id": p.id, "type": p.type, "article": p.article or "", "text": " ".join(p.text.split())}
+        for p in a.provisions
+    ]
+    console.print(_table(pd.DataFrame(rows), "Provisions"))
+
+
+@agreements.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@handle_errors
+def agreements_validate(files: tuple[Path, ...]) -> None:
+    """Validate agreement YAML files; errors as file:line: field: problem (value)."""
+    failed = 0
+    known = _zones.load_zones()
+    for f in files:
+        try:
+            a = _agreements.load_agreement(f)
+            missing = _agreements.missing_zones(a, known)
+            if missing:
+                raise CeasefireError(f"{f}: unknown zones {missing}; known: {sorted(known)}")
+            say(f"ok {f}: {a.id}, {len(a.provisions)} provisions")
+        except CeasefireError as e:
+            failed += 1
+            err.print(str(e), highlight=False, markup=False)
+    if failed:
+        sys.exit(1)
+
+
+@agreements.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@handle_errors
+def agreements_add(file: Path, db: str) -> None:
+    """Validate an agreement file and add it to the store (replacing one with the same id)."""
+    a = _agreements.load_agreement(file)
+    with _store(db) as store:
+        store.put_agreement(a.id, file.read_text(encoding="utf-8"), source=str(file))
+    say(f"added {a.id}")
+
+
+@agreements.command("schema")
+def agreements_schema() -> None:
+    """Print the JSON Schema of the agreement format."""
+    click.echo(json.dumps(_agreements.agreement_json_schema(), indent=2))
+
+
+# --- zones ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def zones() -> None:
+    """List, show, import and export zones and routes."""
+
+
+def _zone_row(z: _zones.Zone) -> dict[str, Any]:
+    measure = (
+        f"{_zones.length_km(z):.1f} km" if z.kind == "route" else f"{_zones.area_km2(z):,.0f} km2"
+    )
+    approx = z.approximation
+    return {
+        "id": z.id,
+        "kind": z.kind,
+        "name": z.name,
+        "size": measure,
+        "approximate": f"yes, +/-{approx.error_km:g} km" if approx else "no",
+        "source": z.source,
+    }
+
+
+@zones.command("list")
+@db_option
+@handle_errors
+def zones_list(db: str) -> None:
+    """Zones: bundled, and those imported into the store."""
+    with _store(db) as store:
+        zs = monitoring.zones_of(store)
+    console.print(_table(pd.DataFrame([_zone_row(z) for z in zs.values()]), "Zones", max_width=50))
+
+
+@zones.command("show")
+@click.argument("zone_id")
+@click.option("--geojson", is_flag=True, help="Print the zone as a GeoJSON Feature.")
+@db_option
+@handle_errors
+def zones_show(zone_id: str, geojson: bool, db: str) -> None:
+    """One zone: how it was made, its size, its approximation note."""
+    with _store(db) as store:
+        zs = monitoring.zones_of(store)
+    z = _zones_get(zs, zone_id)
+    if geojson:
+        click.echo(json.dumps(_zones.zone_to_feature(z)))
+        return
+    for k, v in _zone_row(z).items():
+        say(f"{k}: {v}")
+    if z.derived_from:
+        say(f"derived from: {z.derived_from}")
+    if z.approximation:
+        say(f"approximation: {z.approximation.note}")
+
+
+def _zones_get(zs: dict[str, _zones.Zone], zone_id: str) -> _zones.Zone:
+    from .errors import UnknownIdError
+
+    if zone_id not in zs:
+        raise UnknownIdError(f"unknown zone {zone_id!r}; known: {sorted(zs)}")
+    return zs[zone_id]
+
+
+@zones.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--id", "zone_id", required=True, help="Zone or route id to create or replace.")
+@click.option("--name", default=None)
+@click.option("--layer", default=None, help="Layer of a GeoPackage.")
+@db_option
+@handle_errors
+def zones_import(file: Path, zone_id: str, name: str | None, layer: str | None, db: str) -> None:
+    """Replace a route or zone with a real geometry (GeoJSON, GeoPackage, Shapefile).
+
+    Corridors derived from a replaced route are re-derived at the next evaluation.
+    """
+    with _store(db) as store:
+        z = monitoring.import_zone(store, file, zone_id, name=name, layer=layer)
+        derived = [d.id for d in monitoring.zones_of(store).values() if d.derived_from == zone_id]
+    say(f"imported {z.kind} {z.id} from {file}: {_zone_row(z)['size']}")
+    if derived:
+        say(f"re-derived from it: {', '.join(derived)}")
+
+
+@zones.command("export")
+@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg"]), default="geojson")
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@db_option
+@handle_errors
+def zones_export(fmt: str, out: Path, db: str) -> None:
+    """Write every zone to a GeoJSON or GeoPackage file."""
+    with _store(db) as store:
+        zs = monitoring.zones_of(store)
+    _zones.write_zones(zs.values(), out, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
+    say(f"wrote {len(zs)} zones to {out}")
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def _ingest_with_bar(store: Store, source: str, path: Path) -> Any:
+    from .sources import count_records
+
+    total = count_records(path)
+    with Progress(
+        TextColumn("[bold]ingest[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(path.name, total=total)
+        report = store.ingest(source, path, progress=lambda n: bar.update(task, completed=n))
+        bar.update(task, completed=total)
+    return report
+
+
+@cli.command()
+@click.argument("source", type=click.Choice(["ucdp", "acled", "gdelt"]))
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@handle_errors
+def ingest(source: str, file: Path, db: str) -> None:
+    """Load an evidence file into the store (idempotent; bad rows go to `ceasefire rejects`)."""
+    with _store(db) as store:
+        r = _ingest_with_bar(store, source, file)
+    say(
+        f"{file}: {r.rows_read:,} rows read, {r.inserted:,} new, {r.updated:,} updated, "
+        f"{r.unchanged:,} unchanged, {r.rejected:,} rejected"
+    )
+    if r.rejected:
+        say("see them with: ceasefire rejects --db " + db)
+
+
+@cli.command()
+@click.option("--file", "file_", default=None, help="Only rejects from this file.")
+@click.option("--limit", default=100, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+@handle_errors
+def rejects(file_: str | None, limit: int, fmt: str, db: str) -> None:
+    """Rows that could not be loaded: file, line, field, value and reason."""
+    with _store(db) as store:
+        frame = store.rejects(file=file_, limit=limit)
+    cols = [c for c in ["file", "line", "field", "value", "reason"] if c in frame.columns]
+    _emit(frame[cols], fmt, "Rejected rows")
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+VERDICT_COLUMNS = ["event_id", "agreement", "provision", "verdict", "probability", "party", "reason"]
+
+
+def _verdict_rows(v: pd.DataFrame) -> pd.DataFrame:
+    return v.rename(
+        columns={"event_uid": "event_id", "agreement_id": "agreement", "provision_id": "provision"}
+    )
+
+
+@cli.command()
+@click.option("--agreement", "agreement_ids", multiple=True, help="Agreement id (repeatable).")
+@click.option("--events", "events_file", type=click.Path(path_type=Path), default=None,
+              help="Evaluate this evidence file without a store.")
+@click.option("--source", type=click.Choice(["auto", "ucdp", "acled", "gdelt"]), default="auto",
+              show_default=True, help="Kind of --events file.")
+@click.option("--agreement-file", type=click.Path(path_type=Path), default=None,
+              help="An agreement YAML to evaluate (with --events).")
+@click.option("--format", "fmt", type=click.Choice(["summary", "table", "csv", "json"]),
+              default=None, help="Output (default: summary; csv with --events).")
+@db_option
+@handle_errors
+def evaluate(
+    agreement_ids: tuple[str, ...],
+    events_file: Path | None,
+    source: str,
+    agreement_file: Path | None,
+    fmt: str | None,
+    db: str,
+) -> None:
+    """Judge events against agreements and store the verdicts (or print them, with --events)."""
+    if events_file is not None:
+        from .sources import detect_source
+
+        kind = detect_source(events_file) if source == "auto" else source
+        agreement_id = agreement_ids[0] if agreement_ids else "moscow-2020"
+        result, events, n_rejected = monitoring.evaluate_file(
+            events_file, kind, agreement_id, agreement_file=agreement_file
+        )
+        if n_rejected:
+            err.print(f"{events_file}: {n_rejected} rows rejected (see `ceasefire ingest`)")
+        fmt = fmt or "csv"
+        if fmt == "summary":
+            print_summary(result, events)
+        else:
+            _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt)
+        return
+    with _store(db) as store, err.status("evaluating") as status:
+        result = monitoring.evaluate_store(
+            store, list(agreement_ids) or None, progress=lambda m: status.update(m)
+        )
+        events = store.events()
+    if (fmt or "summary") == "summary":
+        print_summary(result, events)
+    else:
+        _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt or "table")
+
+
+@cli.command()
+@click.option("--agreement", "agreement_id", default=None)
+@click.option("--provision", "provision_id", default=None)
+@click.option("--verdict", type=click.Choice(list(VERDICTS)), default=None)
+@click.option("--party", default=None)
+@click.option("--since", default=None, help="Events on or after this date (YYYY-MM-DD).")
+@click.option("--limit", default=50, show_default=True, help="0 for all.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]),
+              default="table")
+@db_option
+@handle_errors
+def verdicts(
+    agreement_id: str | None,
+    provision_id: str | None,
+    verdict: str | None,
+    party: str | None,
+    since: str | None,
+    limit: int,
+    fmt: str,
+    db: str,
+) -> None:
+    """Stored verdicts, filtered; each with its probability, party and reason."""
+    with _store(db) as store:
+        v = store.verdicts(
+            agreement_id=agreement_id,
+            provision_id=provision_id,
+            verdict=verdict,
+            since=since,
+            party=party,
+            limit=limit or None,
+        )
+    if fmt == "geojson":
+        click.echo(json.dumps(_geojson(v)))
+        return
+    cols = ["event_date", "agreement_id", "provision_id", "verdict", "probability", "party",
+            "location", "reason"]
+    if fmt == "table":
+        console.print(_table(v[cols], f"{len(v):,} verdicts"))
+    else:
+        _emit(v, fmt)
+
+
+def _geojson(v: pd.DataFrame) -> dict[str, Any]:
+    feats = []
+    for row in v.to_dict(orient="records"):
+        lon, lat = row.pop("longitude", None), row.pop("latitude", None)
+        props = {k: (None if pd.isna(x) else x) for k, x in row.items()}
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gpkg"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--agreement", "agreement_id", default=None)
+@click.option("--all-verdicts", is_flag=True, help="Include 'outside' verdicts.")
+@db_option
+@handle_errors
+def export(fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, db: str) -> None:
+    """Export verdicts with their events (CSV, GeoJSON, GeoPackage)."""
+    from .exports import export_verdicts
+
+    with _store(db) as store:
+        n = export_verdicts(store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts)
+    say(f"wrote {n:,} verdicts to {out}")
+
+
+@cli.command()
+@click.option("--db", default="ceasefire.db", show_default=True, help=DB_HELP, metavar="PATH")
+@click.option("--fresh", is_flag=True, help="Delete the store file first.")
+@handle_errors
+def demo(db: str, fresh: bool) -> None:
+    """The Idlib case end to end: build the store, ingest 16,566 UCDP events, evaluate, report."""
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(db + suffix).unlink(missing_ok=True)
+    from .sources import count_records
+
+    total = count_records(monitoring.BUNDLED_UCDP)
+    with _store(db) as store:
+        console.print(f"[bold]ceasefire demo[/]: the Idlib case, store {db}")
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task("ingest UCDP GED Syria", total=total)
+            result = monitoring.run_demo(
+                store,
+                ingest_progress=lambda n: bar.update(task, completed=n),
+                progress=lambda m: bar.update(task, description=m),
+            )
+            bar.update(task, completed=total, description="done")
+    r = result.ingest
+    say(
+        f"agreements: {', '.join(result.agreements)}; evidence: {r.rows_read:,} UCDP rows read, "
+        f"{r.inserted:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
+        f"{r.rejected:,} rejected"
+    )
+    print_summary(result.evaluation, result.events)
+    console.print(
+        "\nNext: [bold]ceasefire verdicts --verdict violation --agreement sochi-2018[/], "
+        "[bold]ceasefire zones list[/], [bold]ceasefire export --format geojson --out v.geojson[/]"
+    )
+
+
+def print_summary(result: Evaluation, events: pd.DataFrame) -> None:
+    """The demo's and `evaluate`'s report (see :mod:`ceasefire.briefing`)."""
+    console.print(briefing(result, events))
+
+
+def main() -> None:
+    """Entry point of the ``ceasefire`` script."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

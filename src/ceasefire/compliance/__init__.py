@@ -1,0 +1,9 @@
+"""The compliance engine: verdicts per (event, provision) and obligations checked for absence.
+
+See :mod:`ceasefire.compliance.engine` for the rules and the order of the vectorised steps.
+"""
+
+from .engine import VERDICTS, Evaluation, Rules, evaluate
+from .obligations import OBLIGATION_STATUSES
+
+__all__ = ["OBLIGATION_STATUSES", "VERDICTS", "Evaluation", "Rules", "evaluate"]

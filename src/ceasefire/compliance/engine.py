@@ -1,0 +1,446 @@
+"""The compliance engine: which events breach which provisions, by whom, how surely, and why.
+
+:func:`evaluate` is the one public entry point. Its private steps, in order:
+
+1. ``_provision_plan``   resolve supplement chains; one :class:`_Planned` per event-checked
+   provision, with its zone geometry and its UTC window (uncertain starts become windows).
+2. ``_spatial``          one vectorised spatial-index query over all events and all zones at once
+   (:func:`ceasefire.compliance.spatial.disc_shares`): the share of each event's uncertainty disc
+   inside each zone.
+3. ``_time``             closed-form time shares per provision
+   (:func:`ceasefire.compliance.timing.time_shares`).
+4. ``_judge``            rule predicates as boolean masks: prohibited act, exempt actor, excluded
+   actor, responsible party; then verdict codes.
+5. ``ceasefire.compliance.reasons`` builds the one-line reason for every row that is not outside.
+
+The verdicts, in order of precedence:
+
+- ``outside``: the event's disc misses the zone, or its time window misses the provision's window.
+- ``exempt``: in place and time, a prohibited act, but it involves an actor exempt from the
+  ceasefire (groups designated by the UN Security Council).
+- ``compliant``: in place and time, but not an act the provision prohibits.
+- ``violation``: a prohibited act with probability >= ``Rules.certain_threshold``.
+- ``possible_violation``: a prohibited act with a smaller, non-zero probability (location or date
+  known only roughly), or one the evidence cannot pin on the zone (a shell's impact point says
+  nothing of where the gun stood).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..agreements import EVENT_CHECKED_TYPES, Agreement, Registry, TimeSpec, chain
+from ..errors import UnknownIdError
+from ..events import normalise_events
+from ..zones import Zone, corridor, load_zones
+from . import obligations as _obligations
+from . import reasons as _reasons
+from .spatial import build_zone_index, disc_shares
+from .timing import time_shares
+
+__all__ = ["VERDICTS", "Evaluation", "Rules", "evaluate"]
+
+#: Verdict codes, in the order reports list them.
+VERDICTS = ("violation", "possible_violation", "exempt", "compliant", "outside")
+_CODE = {v: i for i, v in enumerate(VERDICTS)}
+
+#: Actors that are nobody's forces and not a finding in themselves.
+_NON_COMBATANTS = re.compile(
+    r"^(civilians?|protesters?|rioters?|unidentified|unknown|none)\b", re.IGNORECASE
+)
+
+#: Words in an event's notes that name a weapon class (weapons_withdrawal provisions).
+_WEAPON_WORDS = {
+    "tanks": r"\btanks?\b",
+    "multiple_rocket_launchers": r"rocket launcher|\bMLRS\b|\bgrad\b|multiple[- ]launch|rockets?\b",
+    "artillery": r"artillery|shell(?:s|ing|ed)?\b|howitzer|bombard",
+    "mortars": r"mortars?\b",
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Options of an evaluation (one frozen object rather than a long list of keywords).
+
+    >>> Rules().certain_threshold
+    0.9
+    """
+
+    #: probability at or above which a prohibited act is a ``violation`` rather than ``possible``
+    certain_threshold: float = 0.9
+    #: keep ``outside`` rows in the output (drop them for very large inputs)
+    keep_outside: bool = True
+    #: the moment obligations are judged at (deadlines after it are ``pending``); default: now
+    as_of: dt.datetime | None = None
+
+
+@dataclass
+class Evaluation:
+    """What :func:`evaluate` returns."""
+
+    #: one row per (event, event-checked provision): event_uid, agreement_id, provision_id,
+    #: provision_type, verdict, probability, p_space, p_time, party, reason
+    verdicts: pd.DataFrame
+    #: one row per obligation (deadlines, patrols, ...): agreement_id, provision_id, due, status,
+    #: reason
+    obligations: pd.DataFrame
+    #: actors in events inside some zone and window that map to no party and no exempt group
+    unmapped_actors: pd.DataFrame
+    #: agreements evaluated (the requested ones and every agreement they supplement)
+    agreements: list[Agreement] = field(default_factory=list)
+    #: the zones used, by id
+    zones: dict[str, Zone] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    agreement: Agreement
+    provision: Any
+    zone: Zone
+    start: tuple[int, int]
+    end: tuple[int, int] | None
+    start_spec: TimeSpec
+    route: Zone | None = None
+
+
+def evaluate(
+    agreements: Agreement | Sequence[Agreement],
+    events: pd.DataFrame,
+    *,
+    zones: Mapping[str, Zone] | None = None,
+    registry: Registry | None = None,
+    rules: Rules | None = None,
+) -> Evaluation:
+    """Judge every event against every event-checked provision of the agreements' chains.
+
+    ``agreements``: one agreement or several; each brings the agreements it supplements.
+    ``events``: an events frame (see :mod:`ceasefire.events`). ``zones``: zones by id, default
+    the bundled ones. Returns an :class:`Evaluation`.
+
+    >>> import pandas as pd
+    >>> from ceasefire.agreements import load_bundled
+    >>> ev = pd.DataFrame({"event_uid": ["t:1"], "event_date": ["2020-03-07"],
+    ...     "latitude": [35.83], "longitude": [36.61], "location_uncertainty_km": [0.0],
+    ...     "time_start": [pd.Timestamp("2020-03-07T08:00Z")],
+    ...     "time_end": [pd.Timestamp("2020-03-07T08:00Z")],
+    ...     "event_type": ["Explosions/Remote violence"],
+    ...     "sub_event_type": ["Shelling/artillery/missile attack"],
+    ...     "actor1": ["Military Forces of Syria (2000-)"], "location": ["Ariha"]})
+    >>> v = evaluate(load_bundled("moscow-2020"), ev).verdicts.set_index("provision_id")
+    >>> v.loc["m4-security-corridor", ["verdict", "party"]].tolist()
+    ['violation', 'russia']
+    >>> print(v.loc["m4-security-corridor", "reason"])  # doctest: +ELLIPSIS
+    shelling 2.1 km north of the M4 near Ariha, 2020-03-07, after the 2020-03-06 00:01 ...
+    """
+    rules = rules or Rules()
+    requested = [agreements] if isinstance(agreements, Agreement) else list(agreements)
+    registry = registry or Registry.of([*Registry.bundled().agreements.values(), *requested])
+    in_chain = _agreements_in_chains(requested, registry)
+    zone_map = dict(zones) if zones is not None else load_zones()
+    frame = normalise_events(events.reset_index(drop=True))
+
+    plan = _provision_plan(in_chain, zone_map)
+    p_space = _spatial(frame, plan)
+    parts: list[pd.DataFrame] = []
+    for j, planned in enumerate(plan):
+        part = _judge(frame, planned, p_space[:, j], rules)
+        if not rules.keep_outside:
+            part = part[part["verdict"] != "outside"]
+        parts.append(part)
+    verdicts = _concat_verdicts(parts)
+    return Evaluation(
+        verdicts=verdicts,
+        obligations=_obligations.check(in_chain, frame, verdicts, as_of=rules.as_of),
+        unmapped_actors=_unmapped_actors(frame, verdicts, in_chain),
+        agreements=in_chain,
+        zones={pl.zone.id: pl.zone for pl in plan},
+    )
+
+
+# --- step 1: the plan ----------------------------------------------------------------------
+
+
+def _agreements_in_chains(requested: Sequence[Agreement], registry: Registry) -> list[Agreement]:
+    out: dict[str, Agreement] = {}
+    for a in requested:
+        for link in chain(a, registry):
+            out.setdefault(link.id, link)
+    return list(out.values())
+
+
+def _ns(t: dt.datetime) -> int:
+    return int(pd.Timestamp(t).value)
+
+
+def _window(spec: TimeSpec) -> tuple[int, int]:
+    lo, hi = spec.utc_window()
+    return _ns(lo), _ns(hi)
+
+
+def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[int, int]]:
+    """'agreement/provision' -> the start of the agreement that ends it."""
+    out: dict[str, tuple[int, int]] = {}
+    for a in agreements:
+        start = TimeSpec(at=a.signed.date)
+        for ref in a.supersedes:
+            out[ref] = _window(start)
+    return out
+
+
+def _provision_zone(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
+    if provision.type == "security_corridor":
+        route = _zone(zones, provision.route, agreement, provision)
+        return corridor(
+            route,
+            provision.width_each_side_km,
+            zone_id=f"{agreement.id}/{provision.id}",
+            name=f"{provision.route_label} security corridor "
+            f"({provision.width_each_side_km:g} km each side)",
+        )
+    return _zone(zones, provision.zone, agreement, provision)
+
+
+def _zone(zones: Mapping[str, Zone], zone_id: str, agreement: Agreement, provision: Any) -> Zone:
+    try:
+        return zones[zone_id]
+    except KeyError:
+        raise UnknownIdError(
+            f"{agreement.id}/{provision.id}: unknown zone {zone_id!r}; known: {sorted(zones)}"
+        ) from None
+
+
+def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) -> list[_Planned]:
+    ended = _superseded_at(agreements)
+    plan = []
+    for a in agreements:
+        for p in a.provisions:
+            if p.type not in EVENT_CHECKED_TYPES:
+                continue
+            start_spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
+            end = _window(p.until) if p.until is not None else ended.get(f"{a.id}/{p.id}")
+            zone = _provision_zone(p, a, zones)
+            route = _zone(zones, p.route, a, p) if p.type == "security_corridor" else None
+            plan.append(_Planned(a, p, zone, _window(start_spec), end, start_spec, route))
+    return plan
+
+
+# --- step 2 and 3: where and when ------------------------------------------------------------
+
+
+def _spatial(frame: pd.DataFrame, plan: Sequence[_Planned]) -> np.ndarray:
+    """Dense (n_events, n_provisions) matrix of disc shares; zones shared by provisions once."""
+    n = len(frame)
+    unique: dict[str, int] = {}
+    geoms = []
+    for pl in plan:
+        if pl.zone.id not in unique:
+            unique[pl.zone.id] = len(geoms)
+            geoms.append(pl.zone.geometry)
+    out = np.zeros((n, len(plan)), dtype=np.float32)
+    if n == 0 or not plan:
+        return out
+    lon = frame["longitude"].to_numpy(dtype=float, na_value=np.nan)
+    lat = frame["latitude"].to_numpy(dtype=float, na_value=np.nan)
+    radius = frame["location_uncertainty_km"].to_numpy(dtype=float, na_value=0.0)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    idx = np.flatnonzero(ok)
+    index = build_zone_index(geoms)
+    ei, zi, share = disc_shares(index, lon[idx], lat[idx], np.nan_to_num(radius[idx]))
+    by_zone = np.zeros((n, len(geoms)), dtype=np.float32)
+    by_zone[idx[ei], zi] = share
+    for j, pl in enumerate(plan):
+        out[:, j] = by_zone[:, unique[pl.zone.id]]
+    return out
+
+
+def _times(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    a = frame["time_start"].to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+    b = frame["time_end"].to_numpy(dtype="datetime64[ns]", na_value=np.datetime64("NaT"))
+    return a.astype(np.int64), b.astype(np.int64)
+
+
+def _p_time(frame: pd.DataFrame, planned: _Planned) -> np.ndarray:
+    a, b = _times(frame)
+    nat = np.iinfo(np.int64).min
+    bad = (a == nat) | (b == nat)
+    p = time_shares(np.where(bad, 0, a), np.where(bad, 0, b), planned.start, planned.end)
+    return np.where(bad, 0.0, np.clip(p, 0.0, 1.0))
+
+
+# --- step 4: rule predicates -----------------------------------------------------------------
+
+
+def _matches(values: pd.Series, regex: re.Pattern[str] | None) -> np.ndarray:
+    """Regex over a text column, run once per distinct value (a few hundred actor names)."""
+    if regex is None or len(values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    codes, uniques = pd.factorize(values.fillna(""), sort=False)
+    hit = np.fromiter((bool(regex.search(u)) for u in uniques), dtype=bool, count=len(uniques))
+    return hit[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
+
+
+def _either(frame: pd.DataFrame, regex: re.Pattern[str] | None, side: int) -> np.ndarray:
+    cols = ("actor1", "assoc_actor_1") if side == 1 else ("actor2", "assoc_actor_2")
+    return _matches(frame[cols[0]], regex) | _matches(frame[cols[1]], regex)
+
+
+def _group_regex(groups: Sequence[Any]) -> re.Pattern[str] | None:
+    pats = [p for g in groups for p in g.patterns]
+    return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) if pats else None
+
+
+def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, np.ndarray]:
+    """Responsible party index per event (-1 unattributed) and the attribution rule used.
+
+    Rules: 0 none; 1 actor1 is the known initiator; 2 only one side's actors are a party's
+    forces; 3 both sides are parties' forces but the act is one only one side can do here
+    (``initiator_hints``); 4 both sides are different parties and the source does not say who
+    initiated.
+    """
+    n = len(frame)
+    parties = agreement.parties
+    s1 = np.stack([_either(frame, p.regex, 1) for p in parties]) if parties else np.zeros((0, n))
+    s2 = np.stack([_either(frame, p.regex, 2) for p in parties]) if parties else np.zeros((0, n))
+    first1 = np.where(s1.any(axis=0), s1.argmax(axis=0), -1)
+    first2 = np.where(s2.any(axis=0), s2.argmax(axis=0), -1)
+    known = frame["initiator_known"].fillna(False).to_numpy(dtype=bool)
+    party = np.full(n, -1, dtype=np.int64)
+    rule = np.zeros(n, dtype=np.int8)
+    # initiator recorded: actor1's party answers
+    m = known & (first1 >= 0)
+    party[m], rule[m] = first1[m], 1
+    # initiator not recorded: one side mapped, or both mapped to the same party
+    undecided = ~known
+    one = undecided & ((first1 >= 0) != (first2 >= 0)) | undecided & (first1 == first2) & (
+        first1 >= 0
+    )
+    party[one], rule[one] = np.maximum(first1, first2)[one], 2
+    both = undecided & (first1 >= 0) & (first2 >= 0) & (first1 != first2)
+    sub = frame["sub_event_type"].fillna("").to_numpy(dtype=object)
+    for k, p in enumerate(parties):
+        if p.initiator_hints:
+            hinted = both & np.isin(sub, p.initiator_hints) & ((first1 == k) | (first2 == k))
+            party[hinted], rule[hinted] = k, 3
+    clash = both & (rule == 0)
+    rule[clash] = 4
+    return party, rule
+
+
+def _prohibited(frame: pd.DataFrame, provision: Any) -> np.ndarray:
+    if provision.type == "weapons_withdrawal":
+        words = "|".join(_WEAPON_WORDS[w] for w in provision.weapon_classes)
+        by_type = frame["sub_event_type"].fillna("").to_numpy() == (
+            "Shelling/artillery/missile attack"
+        )
+        return by_type | _matches(frame["notes"], re.compile(words, re.IGNORECASE))
+    kinds = list(provision.prohibited_event_types)
+    return np.isin(frame["event_type"].fillna("").to_numpy(dtype=object), kinds) | np.isin(
+        frame["sub_event_type"].fillna("").to_numpy(dtype=object), kinds
+    )
+
+
+def _judge(frame: pd.DataFrame, planned: _Planned, p_space: np.ndarray, rules: Rules) -> pd.DataFrame:
+    a, p = planned.agreement, planned.provision
+    p_time = _p_time(frame, planned)
+    prob = p_space.astype(np.float64) * p_time
+    inside = (p_space > 0) & (p_time > 0)
+    prohibited = _prohibited(frame, p)
+    exempt_rx = _group_regex(a.exempt_actors)
+    exempt = _either(frame, exempt_rx, 1) | _either(frame, exempt_rx, 2)
+    party, rule = _attribute(frame, a)
+    excluded = np.zeros(len(frame), dtype=bool)
+    if p.type == "demilitarised_zone" and p.excluded_actors:
+        ex_rx = _group_regex(p.excluded_actors)
+        excluded = _either(frame, ex_rx, 1) | _either(frame, ex_rx, 2)
+        if p.excluded_actors_responsible:
+            k = [q.id for q in a.parties].index(p.excluded_actors_responsible)
+            party = np.where(excluded, k, party)
+            rule = np.where(excluded, 5, rule).astype(np.int8)
+    breach = (prohibited & ~exempt) | excluded
+    code = np.full(len(frame), _CODE["outside"], dtype=np.int8)
+    code[inside & ~prohibited & ~excluded] = _CODE["compliant"]
+    code[inside & prohibited & exempt & ~excluded] = _CODE["exempt"]
+    certain = prob >= rules.certain_threshold
+    if p.type == "weapons_withdrawal":
+        certain[:] = False  # an impact point does not show where the weapon stood
+    code[inside & breach & certain] = _CODE["violation"]
+    code[inside & breach & ~certain] = _CODE["possible_violation"]
+    party_ids = np.array([q.id for q in a.parties] + ["unattributed"], dtype=object)
+    out = pd.DataFrame(
+        {
+            "event_uid": frame["event_uid"].to_numpy(),
+            "agreement_id": a.id,
+            "provision_id": p.id,
+            "provision_type": p.type,
+            "verdict": pd.Categorical.from_codes(code, categories=list(VERDICTS)),
+            "probability": np.where(code == _CODE["outside"], 0.0, prob).round(4),
+            "p_space": p_space.round(4),
+            "p_time": p_time.round(4),
+            "party": party_ids[np.where(party >= 0, party, len(a.parties))],
+        }
+    )
+    out.loc[code == _CODE["outside"], "party"] = ""
+    out["reason"] = _reasons.build(
+        frame,
+        out,
+        _reasons.Context(
+            agreement=a,
+            provision=p,
+            zone=planned.zone,
+            route=planned.route,
+            start_spec=planned.start_spec,
+            attribution_rule=rule,
+            exempt=exempt,
+            excluded=excluded,
+            p_space=p_space,
+        ),
+    )
+    return out
+
+
+def _concat_verdicts(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    cols = [
+        "event_uid",
+        "agreement_id",
+        "provision_id",
+        "provision_type",
+        "verdict",
+        "probability",
+        "p_space",
+        "p_time",
+        "party",
+        "reason",
+    ]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    out = pd.concat(parts, ignore_index=True)
+    out["verdict"] = pd.Categorical(out["verdict"], categories=list(VERDICTS))
+    return out[cols]
+
+
+def _unmapped_actors(
+    frame: pd.DataFrame, verdicts: pd.DataFrame, agreements: Sequence[Agreement]
+) -> pd.DataFrame:
+    """Actors of in-scope events that no agreement maps to a party or an exempt group."""
+    in_scope = verdicts.loc[verdicts["verdict"] != "outside", "event_uid"].unique()
+    ev = frame[frame["event_uid"].isin(in_scope)]
+    names = pd.concat([ev[c] for c in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")])
+    names = names.dropna()
+    names = names[names.str.len() > 0]
+    if names.empty:
+        return pd.DataFrame({"actor": pd.Series(dtype=str), "events": pd.Series(dtype=int)})
+    groups = [f for a in agreements for party in a.parties for f in party.forces]
+    groups += [g for a in agreements for g in a.exempt_actors]
+    known = _group_regex(groups)
+    counts = names.value_counts()
+    actors = counts.index.to_series()
+    mapped = _matches(actors, known) | actors.str.match(_NON_COMBATANTS).to_numpy(dtype=bool)
+    out = counts[~mapped].rename_axis("actor").reset_index(name="events")
+    return out.sort_values(["events", "actor"], ascending=[False, True], ignore_index=True)

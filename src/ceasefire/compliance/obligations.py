@@ -1,0 +1,123 @@
+"""Positive obligations, checked for absence: deadlines, patrols, withdrawals.
+
+An event can breach a ceasefire; an obligation is breached by what did *not* happen. Statuses:
+
+- ``pending``: not yet due at ``as_of``.
+- ``met`` / ``late``: fulfilment recorded (in the agreement file's ``fulfilled:``) on time / late.
+- ``no_evidence``: due and passed, and nothing in the evidence shows it was met. This is not proof
+  that it was not: a monitor adds ``fulfilled:`` with the evidence when it was.
+- ``contrary_evidence``: events in the evidence contradict it (shelling inside a zone that was to
+  be free of heavy weapons; fighting inside a zone to be demilitarised).
+- ``no_contrary_evidence``: due, and no event in the evidence contradicts it.
+- ``not_checkable``: the evidence types loaded carry no indicator for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..agreements import Agreement
+
+__all__ = ["OBLIGATION_STATUSES", "check"]
+
+OBLIGATION_STATUSES = (
+    "pending",
+    "met",
+    "late",
+    "no_evidence",
+    "contrary_evidence",
+    "no_contrary_evidence",
+    "not_checkable",
+)
+
+
+def check(
+    agreements: Sequence[Agreement],
+    events: pd.DataFrame,
+    verdicts: pd.DataFrame,
+    *,
+    as_of: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """One row per obligation of the agreements: agreement_id, provision_id, provision_type, due,
+    status, reason."""
+    now = as_of or dt.datetime.now(dt.UTC)
+    rows = []
+    for a in agreements:
+        for p in a.provisions:
+            row = _check_one(a, p, events, verdicts, now)
+            if row is not None:
+                rows.append({"agreement_id": a.id, "provision_id": p.id, "provision_type": p.type, **row})
+    cols = ["agreement_id", "provision_id", "provision_type", "due", "status", "reason"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _evidence_span(events: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    if events.empty or events["time_start"].isna().all():
+        return None, None
+    return events["time_start"].min(), events["time_end"].max()
+
+
+def _check_one(
+    a: Agreement, p: Any, events: pd.DataFrame, verdicts: pd.DataFrame, now: dt.datetime
+) -> dict[str, str] | None:
+    if p.type == "deadline":
+        due_lo, due_hi = p.due.utc_window()
+        due = p.due.label()
+        if p.fulfilled is not None:
+            on_time = p.fulfilled.date <= p.due.local().date()
+            return {
+                "due": due,
+                "status": "met" if on_time else "late",
+                "reason": f"fulfilled {p.fulfilled.date}: {p.fulfilled.evidence}",
+            }
+        if due_hi > now:
+            return {"due": due, "status": "pending", "reason": f"due {due}, after {now:%Y-%m-%d}"}
+        return {
+            "due": due,
+            "status": "no_evidence",
+            "reason": f"due {due}; no fulfilment recorded (add `fulfilled:` with evidence if met)",
+        }
+    if p.type == "joint_patrol":
+        start = p.start.label()
+        if p.start.utc_window()[1] > now:
+            return {"due": start, "status": "pending", "reason": f"patrols start {start}"}
+        freq = (
+            f"{p.expected_frequency.count} per {p.expected_frequency.per}"
+            if p.expected_frequency
+            else "no frequency set by the text"
+        )
+        return {
+            "due": start,
+            "status": "no_evidence",
+            "reason": f"joint patrols due from {start} ({freq}); no patrol records in the evidence",
+        }
+    if p.type in ("weapons_withdrawal", "demilitarised_zone"):
+        spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
+        due = spec.label()
+        if spec.utc_window()[1] > now:
+            return {"due": due, "status": "pending", "reason": f"due {due}"}
+        mine = verdicts[(verdicts["agreement_id"] == a.id) & (verdicts["provision_id"] == p.id)]
+        breaches = mine["verdict"].isin(["violation", "possible_violation"])
+        n = int(breaches.sum())
+        _, last = _evidence_span(events)
+        if n:
+            what = "shelling or heavy-weapon use" if p.type == "weapons_withdrawal" else "breaches"
+            return {
+                "due": due,
+                "status": "contrary_evidence",
+                "reason": f"{n} events of {what} inside the zone after {due}",
+            }
+        if last is None or last < pd.Timestamp(spec.utc_window()[1]):
+            return {"due": due, "status": "no_evidence", "reason": "no evidence after the deadline"}
+        return {"due": due, "status": "no_contrary_evidence", "reason": "no breach in the evidence"}
+    if p.type in ("humanitarian_access", "return_of_displaced"):
+        return {
+            "due": "",
+            "status": "not_checkable",
+            "reason": "event data carry no indicator for it; record evidence by hand",
+        }
+    return None

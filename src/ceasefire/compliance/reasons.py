@@ -1,0 +1,195 @@
+"""One readable line per verdict, naming the rule that decided it.
+
+Built column-wise (pandas string concatenation over the rows that are not ``outside``), e.g.::
+
+    shelling 3.1 km north of the M4 near Ariha, 2020-03-07, after the 2020-03-06 00:01 ceasefire
+    start; actor Military Forces of Syria -> Russia's side
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..agreements import Agreement, TimeSpec
+from ..zones import Zone
+from .spatial import distance_to_km
+
+__all__ = ["Context", "act_name", "build"]
+
+_ACTS = {
+    "Shelling/artillery/missile attack": "shelling",
+    "Air/drone strike": "air strike",
+    "Armed clash": "armed clash",
+    "Remote explosive/landmine/IED": "explosive device",
+    "Suicide bomb": "suicide bombing",
+    "Attack": "attack",
+    "Abduction/forced disappearance": "abduction",
+    "Grenade": "grenade attack",
+    "Government regains territory": "government advance",
+    "Non-state actor overtakes territory": "territorial takeover",
+    "Peaceful protest": "protest",
+    "Protest with intervention": "protest",
+}
+
+_WHAT_STARTS = {
+    "ceasefire": "ceasefire start",
+    "security_corridor": "corridor start",
+    "demilitarised_zone": "demilitarised-zone deadline",
+    "weapons_withdrawal": "heavy-weapons withdrawal deadline",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the reason builder needs besides the frames."""
+
+    agreement: Agreement
+    provision: Any
+    zone: Zone
+    route: Zone | None
+    start_spec: TimeSpec
+    attribution_rule: np.ndarray
+    exempt: np.ndarray
+    excluded: np.ndarray
+    p_space: np.ndarray
+
+
+def act_name(sub_event_type: pd.Series, event_type: pd.Series) -> pd.Series:
+    """Plain words for an ACLED (sub-)event type.
+
+    >>> act_name(pd.Series(["Shelling/artillery/missile attack", None]),
+    ...          pd.Series(["Explosions/Remote violence", "Battles"])).tolist()
+    ['shelling', 'battles']
+    """
+    sub = sub_event_type.astype(object).where(sub_event_type.notna(), None)
+    named = sub.map(lambda s: _ACTS.get(s, s.lower()) if isinstance(s, str) and s else None)
+    fallback = event_type.astype(object).fillna("event").map(lambda s: str(s).lower())
+    return named.where(named.notna(), fallback).astype(str)
+
+
+def _s(x: Any) -> pd.Series:
+    return pd.Series(x, dtype=object).fillna("").astype(str)
+
+
+def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray) -> pd.Series:
+    p = ctx.provision
+    if p.type == "security_corridor":
+        return _where_route(ev, ctx)
+    radius = ev["location_uncertainty_km"].fillna(0).to_numpy(dtype=float)
+    partial = pd.Series(
+        [f"{s:.0%} of its {r:g} km location disc " for s, r in zip(p_space, radius, strict=True)],
+        index=ev.index,
+        dtype=object,
+    )
+    prefix = partial.where(p_space < 0.9995, "")
+    return prefix + f"inside the {ctx.zone.name}"
+
+
+def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
+    route = ctx.route
+    label = ctx.provision.route_label
+    if route is None:
+        return pd.Series(f"inside the {ctx.zone.name}", index=ev.index, dtype=object)
+    lon = ev["longitude"].to_numpy(dtype=float)
+    lat = ev["latitude"].to_numpy(dtype=float)
+    km = distance_to_km(route.geometry, lon, lat)
+    pts = shapely.points(lon, lat)
+    nearest = shapely.line_interpolate_point(
+        route.geometry, shapely.line_locate_point(route.geometry, pts)
+    )
+    side = np.where(lat >= shapely.get_y(nearest), "north", "south")
+    text = pd.Series(
+        [f"{k:.1f} km {s} of {label}" for k, s in zip(km, side, strict=True)],
+        index=ev.index,
+        dtype=object,
+    )
+    return text.where(km >= 0.05, f"on {label}")
+
+
+def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
+    what = _WHAT_STARTS.get(ctx.provision.type, "start")
+    date = _s(ev["event_date"].to_numpy())
+    span = (ev["time_end"] - ev["time_start"]).dt.total_seconds().fillna(0).to_numpy()
+    wide = pd.Series(
+        [f" (dated only to a {d / 86400:.0f}-day window)" for d in span], index=ev.index, dtype=object
+    ).where(span > 86400 + 3600, "")
+    share = pd.Series([f", {t:.0%} of it" for t in p_time], index=ev.index, dtype=object).where(
+        p_time < 0.9995, ""
+    )
+    return date.set_axis(ev.index) + wide + share + f", after the {ctx.start_spec.label()} {what}"
+
+
+def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
+    a = ctx.agreement
+    labels = {q.id: q.side_label for q in a.parties}
+    label = out["party"].map(lambda x: labels.get(x, "no party")).astype(str)
+    a1 = _s(ev["actor1"].to_numpy()).set_axis(ev.index)
+    a2 = _s(ev["actor2"].to_numpy()).set_axis(ev.index)
+    pair = a1 + a2.map(lambda x: f" vs {x}" if x else "")
+    rule = pd.Series(ctx.attribution_rule, index=ev.index)
+    act = act_name(ev["sub_event_type"], ev["event_type"])
+    text = pd.Series("actor " + a1 + " -> " + label, index=ev.index, dtype=object)
+    text = text.where(rule != 2, "actors " + pair + " -> " + label)
+    text = text.where(
+        rule != 3, pair + ": " + act + " only by " + label + " here (initiator hint) -> " + label
+    )
+    text = text.where(
+        rule != 4,
+        pair + ": a clash between the parties' forces; the source does not record who initiated"
+        " -> unattributed",
+    )
+    text = text.where(rule != 0, "actor " + a1.where(a1 != "", "unknown") + " -> no party's forces")
+    text = text.where(
+        rule != 5,
+        "excluded group present (" + pair + ") -> " + label + ", answerable for its removal",
+    )
+    return text
+
+
+def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
+    """The reason column for one provision's verdict rows (aligned with ``out``)."""
+    reasons = pd.Series("", index=out.index, dtype=object)
+    verdict = out["verdict"].astype(str).to_numpy()
+    outside = verdict == "outside"
+    reasons[outside] = np.where(
+        ctx.p_space[outside] == 0,
+        f"outside: not in the {ctx.zone.name}",
+        f"outside: not within the provision's time window (from {ctx.start_spec.label()})",
+    )
+    rows = np.flatnonzero(~outside)
+    if len(rows) == 0:
+        return reasons
+    ev = frame.iloc[rows]
+    sub = out.iloc[rows]
+    ctx = replace(
+        ctx,
+        attribution_rule=ctx.attribution_rule[rows],
+        exempt=ctx.exempt[rows],
+        excluded=ctx.excluded[rows],
+        p_space=ctx.p_space[rows],
+    )
+    p_space = ctx.p_space
+    p_time = sub["p_time"].to_numpy(dtype=float)
+    act = act_name(ev["sub_event_type"], ev["event_type"])
+    loc = _s(ev["location"].to_numpy()).set_axis(ev.index)
+    near = loc.map(lambda x: f" near {x}" if x else "")
+    head = act + " " + _where(ev, ctx, p_space) + near + ", " + _when(ev, ctx, p_time)
+    who = _who(ev, sub.set_axis(ev.index), ctx)
+    v = pd.Series(verdict[rows], index=ev.index)
+    text = head + "; " + who
+    exempt_names = ", ".join(g.name for g in ctx.agreement.exempt_actors)
+    text = text.where(v != "exempt", head + "; involves a group exempt from the ceasefire ("
+                      + exempt_names + ") -> not a breach")
+    text = text.where(v != "compliant", head + "; not an act this provision prohibits")
+    if ctx.provision.type == "weapons_withdrawal":
+        text = text.where(
+            v != "possible_violation",
+            text + "; impact point only, the firing position is not recorded",
+        )
+    reasons.iloc[rows] = text.to_numpy()
+    return reasons

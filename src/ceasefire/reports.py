@@ -1,0 +1,208 @@
+"""What a monitor reads: counts per provision, by party and month, top violations, did it hold.
+
+Every function takes the frames the engine produced and returns a DataFrame; formatting is the
+CLI's and the web's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .agreements import EVENT_CHECKED_TYPES, Agreement
+from .compliance import VERDICTS, Evaluation
+from .compliance.spatial import build_zone_index, disc_shares
+from .zones import Zone
+
+__all__ = [
+    "before_after",
+    "before_after_totals",
+    "by_month",
+    "by_party",
+    "evidence_span",
+    "top_violations",
+    "verdict_counts",
+]
+
+_BREACH = ["violation", "possible_violation"]
+
+
+def verdict_counts(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Events per verdict for each (agreement, provision); one column per verdict, plus total.
+
+    >>> v = pd.DataFrame({"agreement_id": ["a", "a"], "provision_id": ["p", "p"],
+    ...                   "provision_type": ["ceasefire"] * 2, "verdict": ["violation", "outside"]})
+    >>> verdict_counts(v)[["violation", "outside", "total"]].values.tolist()
+    [[1, 1, 2]]
+    """
+    keys = ["agreement_id", "provision_id", "provision_type"]
+    t = (
+        verdicts.assign(verdict=verdicts["verdict"].astype(str))
+        .groupby([*keys, "verdict"], sort=False)
+        .size()
+        .unstack("verdict", fill_value=0)
+    )
+    for v in VERDICTS:
+        if v not in t.columns:
+            t[v] = 0
+    t = t[list(VERDICTS)].astype(int)
+    t["total"] = t.sum(axis=1)
+    return t.reset_index()
+
+
+def by_party(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Violations and possible violations per responsible party, per agreement and provision."""
+    b = verdicts[verdicts["verdict"].astype(str).isin(_BREACH)]
+    t = (
+        b.assign(verdict=b["verdict"].astype(str))
+        .groupby(["agreement_id", "provision_id", "party", "verdict"])
+        .size()
+        .unstack("verdict", fill_value=0)
+    )
+    for v in _BREACH:
+        if v not in t.columns:
+            t[v] = 0
+    return t[_BREACH].astype(int).reset_index()
+
+
+def by_month(verdicts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Violations and possible violations per month (of the event date) per provision."""
+    b = verdicts[verdicts["verdict"].astype(str).isin(_BREACH)]
+    b = b.merge(events[["event_uid", "event_date"]], on="event_uid", how="left")
+    b = b.assign(month=b["event_date"].astype(str).str.slice(0, 7), verdict=b["verdict"].astype(str))
+    t = (
+        b.groupby(["agreement_id", "provision_id", "month", "verdict"])
+        .size()
+        .unstack("verdict", fill_value=0)
+    )
+    for v in _BREACH:
+        if v not in t.columns:
+            t[v] = 0
+    return t[_BREACH].astype(int).reset_index()
+
+
+def top_violations(verdicts: pd.DataFrame, events: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` gravest violations: most fatalities first, then most certain, then latest."""
+    v = verdicts[verdicts["verdict"].astype(str) == "violation"]
+    cols = ["event_uid", "event_date", "location", "actor1", "actor2", "fatalities"]
+    v = v.merge(events[cols], on="event_uid", how="left")
+    v = v.assign(fatalities=v["fatalities"].fillna(0).astype(int))
+    v = v.sort_values(
+        ["fatalities", "probability", "event_date"], ascending=[False, False, False], kind="stable"
+    )
+    keep = ["agreement_id", "provision_id", "event_date", "location", "actor1", "actor2"]
+    return v[[*keep, "fatalities", "probability", "party", "reason", "event_uid"]].head(n)
+
+
+def evidence_span(events: pd.DataFrame) -> tuple[str, str] | None:
+    """First and last event date in the evidence, as ISO dates."""
+    d = events["event_date"].dropna().astype(str)
+    if d.empty:
+        return None
+    return str(d.min()), str(d.max())
+
+
+def _effective(agreement: Agreement) -> pd.Timestamp:
+    """When an agreement took effect: its earliest event-checked start, else its signing."""
+    starts = []
+    for p in agreement.provisions:
+        if p.type in EVENT_CHECKED_TYPES:
+            spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
+            starts.append(pd.Timestamp(spec.utc_window()[0]))
+    return min(starts) if starts else pd.Timestamp(agreement.signed.date, tz="UTC")
+
+
+def _zones_of(agreement: Agreement, zones: dict[str, Zone]) -> list[Zone]:
+    out: dict[str, Zone] = {}
+    for z in zones.values():
+        if z.id.startswith(f"{agreement.id}/"):
+            out[z.id] = z
+    for p in agreement.provisions:
+        zid = getattr(p, "zone", None)
+        if p.type in EVENT_CHECKED_TYPES and zid in zones:
+            out[zid] = zones[zid]
+    return list(out.values())
+
+
+def before_after(
+    evaluation: Evaluation, events: pd.DataFrame, *, months: int = 12
+) -> pd.DataFrame:
+    """Events and fatalities per month inside each zone, ``months`` before and after each
+    agreement took effect. An event counts for a zone when its reported point lies inside.
+
+    Columns: agreement_id, zone_id, zone, month, offset (months from the effective month; 0 is
+    the month it took effect), events, fatalities, covered (whether the evidence spans the month).
+    """
+    rows: list[pd.DataFrame] = []
+    span = evidence_span(events)
+    lon = events["longitude"].to_numpy(dtype=float, na_value=np.nan)
+    lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
+    month = pd.PeriodIndex(pd.to_datetime(events["event_date"], errors="coerce"), freq="M")
+    fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
+    for a in evaluation.agreements:
+        zs = _zones_of(a, evaluation.zones)
+        if not zs:
+            continue
+        start = _effective(a).tz_convert("Asia/Damascus").tz_localize(None).to_period("M")
+        periods = pd.period_range(start - months, start + months - 1, freq="M")
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        idx = np.flatnonzero(ok)
+        ei, zi, _ = disc_shares(
+            build_zone_index([z.geometry for z in zs]), lon[idx], lat[idx], np.zeros(len(idx))
+        )
+        for k, z in enumerate(zs):
+            sel = idx[ei[zi == k]]
+            frame = pd.DataFrame({"month": month[sel], "fatalities": fat[sel]})
+            g = frame.groupby("month").agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+            g = g.reindex(periods, fill_value=0)
+            covered = [
+                span is not None and span[0][:7] <= str(m) <= span[1][:7] for m in periods
+            ]
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "agreement_id": a.id,
+                        "zone_id": z.id,
+                        "zone": z.name,
+                        "month": [str(m) for m in periods],
+                        "offset": np.arange(-months, months),
+                        "events": g["events"].to_numpy(dtype=int),
+                        "fatalities": g["fatalities"].to_numpy(dtype=int),
+                        "covered": covered,
+                    }
+                )
+            )
+    if not rows:
+        return pd.DataFrame(
+            columns=["agreement_id", "zone_id", "zone", "month", "offset", "events", "fatalities", "covered"]
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def before_after_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """Sum :func:`before_after` into before/after totals per agreement and zone, with the number
+    of months the evidence covers on each side (so an empty 'after' is not read as peace)."""
+    t = table.assign(side=np.where(table["offset"] < 0, "before", "after"))
+    g = t.groupby(["agreement_id", "zone_id", "zone", "side"], sort=False).agg(
+        events=("events", "sum"), fatalities=("fatalities", "sum"), months=("covered", "sum")
+    )
+    w = g.unstack("side")
+    w.columns = [f"{b}_{a}" for a, b in w.columns]
+    for c in ("before_events", "after_events", "before_fatalities", "after_fatalities",
+              "before_months", "after_months"):
+        if c not in w.columns:
+            w[c] = 0
+    cols = ["before_events", "after_events", "before_fatalities", "after_fatalities",
+            "before_months", "after_months"]
+    return w[cols].astype(int).reset_index()
+
+
+def provision_titles(agreements: Sequence[Agreement]) -> dict[tuple[str, str], str]:
+    """(agreement, provision) -> 'type: first words of the text' for table captions."""
+    return {
+        (a.id, p.id): f"{p.type}: {p.text[:60]}{'...' if len(p.text) > 60 else ''}"
+        for a in agreements
+        for p in a.provisions
+    }

@@ -1,0 +1,339 @@
+"""UCDP Georeferenced Event Dataset (GED) CSV -> events.
+
+GED (codebook 19.1) codes one event per row with a best/low/high death count, a date range and
+precision codes for date and place, but no event type beyond ``type_of_violence``. The crosswalk
+to ACLED's names is in ``docs/sources.md``; in short:
+
+- ``id`` -> ``source_row_id`` (``"214797"``, not ``"214797.0"``) and ``event_id_cnty``
+  ``UCDP-GED-<id>``; ``side_a``/``side_b`` -> ``actor1``/``actor2`` with
+  ``initiator_known`` False (side_a is the government side whoever fired).
+- ``date_start`` .. ``date_end`` (local days, Asia/Damascus) -> the window
+  ``[date_start 00:00, date_end + 1 day 00:00)``; ``date_prec`` -> ACLED ``time_precision``.
+- ``where_prec`` -> ACLED ``geo_precision`` and ``location_uncertainty_km``.
+- ``type_of_violence`` refined by keywords in the headline and article -> ``event_type`` /
+  ``sub_event_type`` (a heuristic: the rule that fired is in the extra column ``event_type_rule``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from typing import ClassVar, Final
+
+import numpy as np
+import pandas as pd
+
+from ceasefire.events import LOCAL_TIMEZONE, day_window
+from ceasefire.sources.countries import from_name
+from ceasefire.sources.fields import RowChecks
+from ceasefire.sources.reader import EventReader
+
+__all__ = [
+    "BUNDLED_GED_SYRIA",
+    "DATE_PREC_TO_TIME_PRECISION",
+    "GEO_PRECISION_OF_WHERE_PREC",
+    "KEYWORD_RULES",
+    "RADIUS_KM_OF_WHERE_PREC",
+    "UcdpGedSource",
+    "classify_event_type",
+]
+
+#: The bundled UCDP GED Syria file (2016-01 .. 2019-11, 16,566 events; see its SOURCES.md).
+BUNDLED_GED_SYRIA: Final = str(
+    resources.files("ceasefire") / "data" / "ucdp" / "ged_syria_2016-01_2019-11.csv.gz"
+)
+
+#: UCDP ``date_prec`` (1 exact day, 2 2-6 days, 3 a week, 4 a month, 5 more than a month)
+#: -> ACLED ``time_precision`` (1 day, 2 week, 3 month).
+DATE_PREC_TO_TIME_PRECISION: Final[dict[int, int]] = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3}
+
+#: UCDP ``where_prec`` -> ACLED ``geo_precision`` (1 exact, 2 near, 3 region).
+GEO_PRECISION_OF_WHERE_PREC: Final[dict[int, int]] = {1: 1, 2: 2, 3: 3, 4: 3, 5: 3, 6: 3, 7: 3}
+
+#: UCDP ``where_prec`` -> radius (km) of the disc the event lies in. See docs/sources.md.
+RADIUS_KM_OF_WHERE_PREC: Final[dict[int, float]] = {
+    1: 2.0,  # exact location: the named town's built-up extent (as ACLED geo_precision 1)
+    2: 25.0,  # "within 25 km" of the point, by the codebook's definition
+    3: 40.0,  # second-order unit (Syrian district): mean ~3,000 km², elongated ones reach 40 km
+    4: 80.0,  # first-order unit (governorate): mean ~13,000 km² -> 65 km equal-area, rounded up
+    5: 60.0,  # a linear feature (road, river, front) or "part of country": a band, not a disc
+    6: 300.0,  # the country: Syria's 185,000 km² -> 243 km equal-area, rounded up
+    7: 300.0,  # international waters or airspace: no better than the country
+}
+#: Radius for an absent or unknown ``where_prec``: the widest.
+_UNKNOWN_RADIUS_KM: Final = 300.0
+
+#: Keyword rules, first match wins: (rule name, words, event_type, sub_event_type). Words are
+#: regexes over the lower-cased headline and article, matched as whole words.
+KEYWORD_RULES: Final[tuple[tuple[str, tuple[str, ...], str, str], ...]] = (
+    ("suicide", (r"suicide\w*",), "Explosions/Remote violence", "Suicide bomb"),
+    ("drone", (r"drones?", r"uavs?"), "Explosions/Remote violence", "Air/drone strike"),
+    (
+        "air",
+        (
+            r"air",
+            r"airstrikes?",
+            r"air-strikes?",
+            r"warplanes?",
+            r"war-planes?",
+            r"jets?",
+            r"raids?",
+            r"barrels?",
+            r"helicopters?",
+            r"aerial",
+            r"aircraft",
+        ),
+        "Explosions/Remote violence",
+        "Air/drone strike",
+    ),
+    (
+        "shelling",
+        (
+            r"shell(?:s|ed|ing)?",
+            r"artillery",
+            r"mortars?",
+            r"rockets?",
+            r"missiles?",
+            r"bombard\w*",
+        ),
+        "Explosions/Remote violence",
+        "Shelling/artillery/missile attack",
+    ),
+    (
+        "explosive",
+        (
+            r"ieds?",
+            r"car[- ]bombs?",
+            r"explosives?",
+            r"landmines?",
+            r"mines?",
+            r"booby[- ]trapped",
+            r"explosions?",
+            r"explodes?",
+            r"exploded",
+            r"detonat\w*",
+        ),
+        "Explosions/Remote violence",
+        "Remote explosive/landmine/IED",
+    ),
+)
+
+#: ``type_of_violence`` -> (event_type, sub_event_type) when no keyword fires.
+_TYPE_FALLBACK: Final[dict[int, tuple[str, str]]] = {
+    1: ("Battles", "Armed clash"),
+    2: ("Battles", "Armed clash"),
+    3: ("Violence against civilians", "Attack"),
+}
+
+_LOCAL_DAY: Final = ["%Y-%m-%d"]
+
+
+@cache
+def _keyword_pattern() -> re.Pattern[str]:
+    """All keyword rules as one lower-case regex with a named group per rule."""
+    groups = [f"(?P<r{i}>{'|'.join(words)})" for i, (_, words, _, _) in enumerate(KEYWORD_RULES)]
+    initials = "".join(sorted({w[0] for _, words, _, _ in KEYWORD_RULES for w in words}))
+    # The look-ahead on the initial letters lets the regex engine skip most positions fast.
+    return re.compile(rf"\b(?=[{initials}])(?:{'|'.join(groups)})\b", re.ASCII)
+
+
+def _first_keyword_rule(text: pd.Series) -> np.ndarray:
+    """Per row, the index of the first rule in :data:`KEYWORD_RULES` that fires, else -1.
+
+    Scans the whole column once: the texts are joined with newlines into one string, searched
+    with one regex, and each match is placed back in its row by its offset.
+    """
+    values = text.fillna("").str.lower().str.replace("\n", " ", regex=False).tolist()
+    if not values:
+        return np.empty(0, dtype=np.int64)
+    lengths = np.fromiter((len(v) + 1 for v in values), dtype=np.int64, count=len(values))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    matches = _keyword_pattern().finditer("\n".join(values))
+    found = [(m.start(), int(str(m.lastgroup)[1:])) for m in matches]
+    best = np.full(len(values), len(KEYWORD_RULES), dtype=np.int64)
+    if found:
+        pos, rule = np.array(found, dtype=np.int64).T
+        np.minimum.at(best, np.searchsorted(starts, pos, side="right") - 1, rule)
+    best[best == len(KEYWORD_RULES)] = -1
+    return best
+
+
+def classify_event_type(text: pd.Series, type_of_violence: pd.Series) -> pd.DataFrame:
+    """ACLED ``event_type``, ``sub_event_type`` and the rule that fired, for GED rows.
+
+    ``text`` is the headline and article text; ``type_of_violence`` the GED code (1-3). A
+    keyword rule fires only for a known ``type_of_violence``; unknown codes give NA.
+
+    >>> out = classify_event_type(
+    ...     pd.Series(["Warplanes target Ariha", "Clashes in Aleppo", "IS executes 3", "x"]),
+    ...     pd.Series([1, 2, 3, 9]),
+    ... )
+    >>> out.values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['Explosions/Remote violence', 'Air/drone strike', 'keyword:air'],
+     ['Battles', 'Armed clash', 'type_of_violence:2'],
+     ['Violence against civilians', 'Attack', 'type_of_violence:3'],
+     [<NA>, <NA>, <NA>]]
+    """
+    text = text.astype("string")
+    tov = pd.Series(type_of_violence, index=text.index).astype("Int64")
+    known = tov.isin(list(_TYPE_FALLBACK)).fillna(False).to_numpy(bool)
+    rule = _first_keyword_rule(text)
+    conditions = [(rule == i) & known for i in range(len(KEYWORD_RULES))]
+    conditions += [tov.eq(t).fillna(False).to_numpy(bool) for t in _TYPE_FALLBACK]
+    types = [et for _, _, et, _ in KEYWORD_RULES] + [v[0] for v in _TYPE_FALLBACK.values()]
+    subs = [st for _, _, _, st in KEYWORD_RULES] + [v[1] for v in _TYPE_FALLBACK.values()]
+    rules = [f"keyword:{name}" for name, _, _, _ in KEYWORD_RULES] + [
+        f"type_of_violence:{t}" for t in _TYPE_FALLBACK
+    ]
+    none = np.array(None, dtype=object)
+    out = pd.DataFrame(
+        {
+            "event_type": np.select(conditions, np.array(types, dtype=object), none),
+            "sub_event_type": np.select(conditions, np.array(subs, dtype=object), none),
+            "event_type_rule": np.select(conditions, np.array(rules, dtype=object), none),
+        },
+        index=text.index,
+    )
+    return out.astype("string")
+
+
+def _strip_suffix(s: pd.Series, suffix: str) -> pd.Series:
+    out = s.str.removesuffix(f" {suffix}").str.strip()
+    return out.mask(out == "")
+
+
+def _inter_code(side: pd.Series, country: pd.Series) -> pd.Series:
+    """ACLED actor type from a GED side name: own government 1, foreign one 8, civilians 7."""
+    gov = side.str.startswith("Government of ").fillna(False)
+    own = gov & side.str.slice(len("Government of ")).eq(country).fillna(False)
+    civ = side.eq("Civilians").fillna(False)
+    code = np.select(
+        [own.to_numpy(bool), gov.to_numpy(bool), civ.to_numpy(bool)],
+        [1, 8, 7],
+        0,
+    )
+    return pd.Series(code, index=side.index).replace(0, pd.NA).astype("Int64")
+
+
+class UcdpGedSource(EventReader):
+    """Reader for UCDP GED CSV files (``name = "ucdp_ged"``).
+
+    >>> batch = UcdpGedSource().read(BUNDLED_GED_SYRIA)
+    >>> len(batch.events), len(batch.rejects)
+    (16566, 0)
+    """
+
+    name: str = "ucdp_ged"
+    kind: ClassVar[str] = "a UCDP GED CSV file"
+    id_column: ClassVar[str] = "id"
+    initiator_known: ClassVar[bool] = False
+    required: ClassVar[tuple[str, ...]] = (
+        "id",
+        "type_of_violence",
+        "side_a",
+        "side_b",
+        "source_office",
+        "source_headline",
+        "source_article",
+        "where_prec",
+        "where_coordinates",
+        "adm_1",
+        "adm_2",
+        "latitude",
+        "longitude",
+        "country",
+        "date_prec",
+        "date_start",
+        "date_end",
+        "low",
+        "best",
+        "high",
+    )
+    #: Local calendar of GED dates (the Syria case).
+    timezone: ClassVar[str] = LOCAL_TIMEZONE
+
+    def crosswalk(self, raw: pd.DataFrame, checks: RowChecks) -> pd.DataFrame:
+        """Map GED columns to event columns (see the module docstring and docs/sources.md)."""
+        ids = checks.integer("id", required=True)
+        lat, lon = checks.coordinates("latitude", "longitude")
+        start = checks.date("date_start", _LOCAL_DAY)
+        end = checks.date("date_end", _LOCAL_DAY)
+        checks.reject(end < start, "date_end", "date_end before date_start")
+        best = checks.integer("best", minimum=0, label="fatalities")
+        low = checks.integer("low", minimum=0, label="fatalities_low")
+        high = checks.integer("high", minimum=0, label="fatalities_high")
+        tov = checks.integer("type_of_violence")
+        date_prec = checks.integer("date_prec")
+        where_prec = checks.integer("where_prec")
+
+        ok = pd.Series(checks.good, index=raw.index)
+        time_start, time_end = day_window(
+            start.where(ok).fillna(pd.Timestamp("2000-01-01")),
+            end.where(ok).fillna(pd.Timestamp("2000-01-01")),
+            timezone=self.timezone,
+        )
+        checks.reject(
+            time_start.isna() | time_end.isna(),
+            "date_start",
+            f"no such local time in {self.timezone}",
+        )
+
+        country = checks.text("country")
+        codes = from_name(country)
+        side_a, side_b = checks.text("side_a"), checks.text("side_b")
+        inter1, inter2 = _inter_code(side_a, country), _inter_code(side_b, country)
+        both = inter1.notna() & inter2.notna()
+        lo_ = pd.concat([inter1, inter2], axis=1).min(axis=1)
+        hi_ = pd.concat([inter1, inter2], axis=1).max(axis=1)
+        headline = checks.text("source_headline")
+        text = headline.fillna("") + " " + checks.text("source_article").fillna("")
+        types = classify_event_type(text, tov)
+        id_str = ids.astype("string")
+
+        return pd.DataFrame(
+            {
+                "event_id_cnty": "UCDP-GED-" + id_str,
+                "event_date": start.dt.strftime("%Y-%m-%d"),
+                "year": start.dt.year.astype("Int64"),
+                "time_precision": date_prec.map(DATE_PREC_TO_TIME_PRECISION).astype("Int64"),
+                "disorder_type": "Political violence",
+                "event_type": types["event_type"],
+                "sub_event_type": types["sub_event_type"],
+                "actor1": side_a,
+                "actor2": side_b,
+                "inter1": inter1,
+                "inter2": inter2,
+                "interaction": (lo_ * 10 + hi_).where(both).astype("Int64"),
+                "civilian_targeting": pd.Series(pd.NA, index=raw.index, dtype="string").mask(
+                    tov.eq(3).fillna(False), "Civilian targeting"
+                ),
+                "iso": codes["iso"],
+                "iso2": codes["iso2"],
+                "region": checks.text("region"),
+                "country": country,
+                "admin1": _strip_suffix(checks.text("adm_1"), "Governorate"),
+                "admin2": _strip_suffix(checks.text("adm_2"), "district"),
+                "location": checks.text("where_coordinates"),
+                "latitude": lat,
+                "longitude": lon,
+                "geo_precision": where_prec.map(GEO_PRECISION_OF_WHERE_PREC)
+                .fillna(3)
+                .astype("Int64"),
+                "location_uncertainty_km": where_prec.map(RADIUS_KM_OF_WHERE_PREC)
+                .astype("float64")
+                .fillna(_UNKNOWN_RADIUS_KM),
+                "source": checks.text("source_office"),
+                "notes": headline,
+                "fatalities": best,
+                "fatalities_low": low,
+                "fatalities_high": high,
+                "time_start": time_start,
+                "time_end": time_end,
+                "source_row_id": id_str,
+                "event_type_rule": types["event_type_rule"],
+                "ucdp_type_of_violence": tov,
+                "ucdp_date_end": end.dt.strftime("%Y-%m-%d").astype("string"),
+            },
+            index=raw.index,
+        )

@@ -1,0 +1,192 @@
+"""The store's interface: the :class:`Store` protocol, :class:`IngestReport`, and the shapes of
+what it reads from a source (structural, so any reader that has them will do)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+__all__ = [
+    "BatchLike",
+    "BatchSource",
+    "IngestReport",
+    "RejectLike",
+    "Store",
+]
+
+
+class RejectLike(Protocol):
+    """A row that could not be read (:class:`ceasefire.sources.Reject` is one)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class BatchLike(Protocol):
+    """A slice of a source file (:class:`ceasefire.sources.Batch` is one)."""
+
+    @property
+    def events(self) -> pd.DataFrame: ...
+    @property
+    def rejects(self) -> Sequence[RejectLike]: ...
+
+
+class BatchSource(Protocol):
+    """A reader of one kind of evidence file (every :class:`ceasefire.sources.Source` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    def batches(self, path: Path, *, batch_size: int = ...) -> Iterator[BatchLike]: ...
+
+
+@dataclass
+class IngestReport:
+    """What one ingest (or one :meth:`Store.add_events` call) did.
+
+    ``rows_read == inserted + updated + unchanged + rejected``: every row read is counted once;
+    ``rejected`` counts rejected *rows* (a row may have several entries in the rejects table, one
+    per bad field). On a rerun, rows rejected before are counted again here, but not stored twice.
+
+    >>> r = IngestReport(None, "f.csv", rows_read=3, inserted=2, updated=0, unchanged=0, rejected=1)
+    >>> r.rows_read == r.inserted + r.updated + r.unchanged + r.rejected
+    True
+    """
+
+    ingest_id: int | None
+    file: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+    def __add__(self, other: IngestReport) -> IngestReport:
+        return IngestReport(
+            ingest_id=self.ingest_id if self.ingest_id is not None else other.ingest_id,
+            file=self.file or other.file,
+            rows_read=self.rows_read + other.rows_read,
+            inserted=self.inserted + other.inserted,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+            rejected=self.rejected + other.rejected,
+        )
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where events, rejects, agreements, zones and verdicts live.
+
+    :class:`ceasefire.store.SQLStore` implements it over any SQLAlchemy database; see
+    ``docs/store.md`` for the semantics every implementation must keep.
+    """
+
+    def ingest(
+        self,
+        source: str | BatchSource,
+        path: str | Path,
+        *,
+        batch_size: int = 2000,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Read ``path`` with ``source`` (a name for :func:`ceasefire.sources.reader_for`, or a
+        reader) and upsert its events batch by batch, one transaction per batch."""
+        ...
+
+    def add_events(
+        self,
+        events: pd.DataFrame,
+        *,
+        rejects: Sequence[RejectLike] = (),
+        ingest_id: int | None = None,
+    ) -> IngestReport:
+        """Upsert an events frame (and its rejects) in one transaction."""
+        ...
+
+    def events(
+        self,
+        *,
+        source_dataset: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        uids: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Stored events as an events frame; ``since``/``until`` are inclusive event days."""
+        ...
+
+    def event_versions(self, event_uid: str) -> pd.DataFrame:
+        """The superseded versions of one event, oldest first."""
+        ...
+
+    def count_events(self) -> int:
+        """How many events are stored."""
+        ...
+
+    def rejects(self, *, file: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        """Stored rejects, by file and line."""
+        ...
+
+    def ingests(self) -> pd.DataFrame:
+        """Every ingest run, oldest first."""
+        ...
+
+    def put_agreement(self, agreement_id: str, yaml_text: str, source: str) -> None:
+        """Store (or replace) an agreement's YAML."""
+        ...
+
+    def agreements(self) -> dict[str, str]:
+        """Agreement id -> YAML text."""
+        ...
+
+    def put_zone(self, feature: dict[str, Any]) -> None:
+        """Store (or replace) a zone given as a GeoJSON Feature with ``properties.id``."""
+        ...
+
+    def zones(self) -> list[dict[str, Any]]:
+        """The stored zone Features, by id."""
+        ...
+
+    def put_evaluation(
+        self,
+        agreement_id: str,
+        verdicts: pd.DataFrame,
+        obligations: pd.DataFrame,
+        *,
+        n_events: int,
+        settings: dict[str, Any],
+    ) -> int:
+        """Replace an agreement's verdicts and obligations in one transaction; the new id."""
+        ...
+
+    def verdicts(
+        self,
+        *,
+        agreement_id: str | None = None,
+        provision_id: str | None = None,
+        verdict: str | None = None,
+        since: str | None = None,
+        party: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Stored verdicts joined with the event columns needed to show them."""
+        ...
+
+    def obligations(self, agreement_id: str | None = None) -> pd.DataFrame:
+        """Stored obligations."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,307 @@
+"""The store's tables, as SQLAlchemy Core metadata (portable: SQLite now, PostgreSQL later).
+
+Conventions, the same in every table:
+
+- Times are ISO-8601 UTC text of fixed width, ``2016-01-01T22:00:00.000000Z`` (see
+  :func:`iso_utc`), so that text order is time order and every database compares them alike.
+  Calendar days (``event_date``, an obligation's ``due`` day) are ``YYYY-MM-DD`` text.
+- JSON (a superseded event row, evaluation settings, a zone's GeoJSON Feature) is stored as text.
+- Floats are ``DOUBLE PRECISION``; integers ``INTEGER`` (``BIGINT`` for row ids is not needed).
+
+:data:`metadata` is the schema the code uses *now*. Each migration step (see
+:mod:`ceasefire.store.migrations`) builds its own frozen tables, so changing the current schema
+means adding a migration, never editing an old one: :func:`build_v1_metadata` must not change.
+
+>>> sorted(metadata.tables)[:4]
+['agreements', 'evaluations', 'event_versions', 'events']
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+__all__ = [
+    "INGEST_STATUSES",
+    "V1_EVENT_COLUMNS",
+    "agreements",
+    "build_v1_metadata",
+    "evaluations",
+    "event_versions",
+    "events",
+    "ingests",
+    "iso_utc",
+    "metadata",
+    "now_utc",
+    "obligations",
+    "rejects",
+    "schema_migrations",
+    "verdicts",
+    "zones",
+]
+
+#: Width of a stored time, ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
+TIME_TEXT_LENGTH: Final = 27
+
+#: Allowed values of ``ingests.status``.
+INGEST_STATUSES: Final = ("running", "done", "failed")
+
+#: The event columns of schema version 1 and their pandas dtypes, frozen. This is a copy of
+#: :data:`ceasefire.events.EVENT_COLUMNS` as it was when version 1 was written; when the event
+#: model gains a column, a migration adds it (a test fails until one does).
+V1_EVENT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("event_id_cnty", "string"),
+    ("event_date", "string"),
+    ("year", "Int64"),
+    ("time_precision", "Int64"),
+    ("disorder_type", "string"),
+    ("event_type", "string"),
+    ("sub_event_type", "string"),
+    ("actor1", "string"),
+    ("assoc_actor_1", "string"),
+    ("inter1", "Int64"),
+    ("actor2", "string"),
+    ("assoc_actor_2", "string"),
+    ("inter2", "Int64"),
+    ("interaction", "Int64"),
+    ("civilian_targeting", "string"),
+    ("iso", "Int64"),
+    ("region", "string"),
+    ("country", "string"),
+    ("admin1", "string"),
+    ("admin2", "string"),
+    ("admin3", "string"),
+    ("location", "string"),
+    ("latitude", "float64"),
+    ("longitude", "float64"),
+    ("geo_precision", "Int64"),
+    ("source", "string"),
+    ("source_scale", "string"),
+    ("notes", "string"),
+    ("fatalities", "Int64"),
+    ("event_uid", "string"),
+    ("source_dataset", "string"),
+    ("source_row_id", "string"),
+    ("source_file", "string"),
+    ("source_line", "Int64"),
+    ("ingest_time", "datetime64[ns, UTC]"),
+    ("iso2", "string"),
+    ("location_uncertainty_km", "float64"),
+    ("time_start", "datetime64[ns, UTC]"),
+    ("time_end", "datetime64[ns, UTC]"),
+    ("fatalities_low", "Int64"),
+    ("fatalities_high", "Int64"),
+    ("initiator_known", "boolean"),
+    ("content_hash", "string"),
+)
+
+
+def _sql_type(dtype: str) -> TypeEngine[object]:
+    """The portable column type for a pandas dtype of the event model."""
+    if dtype == "Int64":
+        return Integer()  # type: ignore[return-value]
+    if dtype == "float64":
+        return Double()  # type: ignore[return-value]
+    if dtype == "boolean":
+        return Boolean()  # type: ignore[return-value]
+    if dtype.startswith("datetime64"):
+        return String(TIME_TEXT_LENGTH)  # type: ignore[return-value]
+    return Text()  # type: ignore[return-value]
+
+
+def _time() -> String:
+    return String(TIME_TEXT_LENGTH)
+
+
+def build_v1_metadata() -> MetaData:
+    """A fresh :class:`MetaData` holding every table of schema version 1 (frozen)."""
+    md = MetaData()
+    Table(
+        "schema_migrations",
+        md,
+        Column("version", Integer, primary_key=True, autoincrement=False),
+        Column("description", Text, nullable=True),
+        Column("applied_at", _time(), nullable=False),
+    )
+    event_cols = [
+        Column(
+            name, _sql_type(dtype), primary_key=(name == "event_uid"), nullable=name != "event_uid"
+        )
+        for name, dtype in V1_EVENT_COLUMNS
+    ]
+    Table(
+        "events",
+        md,
+        *event_cols,
+        Column("version", Integer, nullable=False, server_default="1"),
+        Index("ix_events_source_dataset", "source_dataset"),
+        Index("ix_events_event_date", "event_date"),
+        Index("ix_events_time_start", "time_start"),
+        Index("ix_events_lat_lon", "latitude", "longitude"),
+    )
+    Table(
+        "event_versions",
+        md,
+        Column("event_uid", Text, ForeignKey("events.event_uid"), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("content_hash", Text, nullable=True),
+        Column("row_json", Text, nullable=False),
+        Column("superseded_at", _time(), nullable=False),
+        PrimaryKeyConstraint("event_uid", "version", name="pk_event_versions"),
+    )
+    Table(
+        "ingests",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("source", Text, nullable=False),
+        Column("file", Text, nullable=False),
+        Column("file_sha256", String(64), nullable=False),
+        Column("started_at", _time(), nullable=False),
+        Column("finished_at", _time(), nullable=True),
+        Column("status", String(16), nullable=False),
+        Column("rows_read", Integer, nullable=False, server_default="0"),
+        Column("inserted", Integer, nullable=False, server_default="0"),
+        Column("updated", Integer, nullable=False, server_default="0"),
+        Column("unchanged", Integer, nullable=False, server_default="0"),
+        Column("rejected", Integer, nullable=False, server_default="0"),
+        Column("error", Text, nullable=True),
+        Column("host", Text, nullable=True),
+        Column("pid", Integer, nullable=True),
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_ingests_status"),
+        Index("ix_ingests_file_sha256", "file_sha256"),
+    )
+    Table(
+        "rejects",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("ingest_id", Integer, ForeignKey("ingests.id"), nullable=True),
+        Column("file", Text, nullable=False),
+        Column("file_sha256", String(64), nullable=False),
+        Column("line", Integer, nullable=False),
+        Column("field", Text, nullable=False),
+        Column("value", Text, nullable=True),
+        Column("reason", Text, nullable=False),
+        UniqueConstraint("file_sha256", "line", "field", name="uq_rejects_file_line_field"),
+        Index("ix_rejects_file", "file"),
+    )
+    Table(
+        "agreements",
+        md,
+        Column("id", Text, primary_key=True),
+        Column("yaml", Text, nullable=False),
+        Column("source", Text, nullable=True),
+        Column("loaded_at", _time(), nullable=False),
+    )
+    Table(
+        "zones",
+        md,
+        Column("id", Text, primary_key=True),
+        Column("name", Text, nullable=True),
+        Column("kind", Text, nullable=True),
+        Column("geojson", Text, nullable=False),
+        Column("approximation_note", Text, nullable=True),
+        Column("approximation_error_km", Double, nullable=True),
+        Column("source", Text, nullable=True),
+        Column("derived_from", Text, nullable=True),
+        Column("updated_at", _time(), nullable=False),
+    )
+    Table(
+        "evaluations",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("agreement_id", Text, nullable=False),
+        Column("created_at", _time(), nullable=False),
+        Column("n_events", Integer, nullable=False),
+        Column("n_verdicts", Integer, nullable=False),
+        Column("settings", Text, nullable=False),
+        Index("ix_evaluations_agreement_id", "agreement_id"),
+    )
+    Table(
+        "verdicts",
+        md,
+        Column("evaluation_id", Integer, ForeignKey("evaluations.id"), nullable=False),
+        Column("event_uid", Text, nullable=False),
+        Column("agreement_id", Text, nullable=False),
+        Column("provision_id", Text, nullable=False),
+        Column("provision_type", Text, nullable=True),
+        Column("verdict", Text, nullable=False),
+        Column("probability", Double, nullable=True),
+        Column("p_space", Double, nullable=True),
+        Column("p_time", Double, nullable=True),
+        Column("party", Text, nullable=True),
+        Column("reason", Text, nullable=True),
+        PrimaryKeyConstraint("agreement_id", "provision_id", "event_uid", name="pk_verdicts"),
+        Index("ix_verdicts_event_uid", "event_uid"),
+        Index("ix_verdicts_verdict", "verdict"),
+    )
+    Table(
+        "obligations",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("agreement_id", Text, nullable=False),
+        Column("provision_id", Text, nullable=False),
+        Column("due", Text, nullable=True),
+        Column("status", Text, nullable=False),
+        Column("reason", Text, nullable=True),
+        Column("evaluation_id", Integer, ForeignKey("evaluations.id"), nullable=False),
+        Index("ix_obligations_agreement_id", "agreement_id"),
+    )
+    return md
+
+
+#: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
+metadata: Final = build_v1_metadata()
+
+schema_migrations: Final = metadata.tables["schema_migrations"]
+events: Final = metadata.tables["events"]
+event_versions: Final = metadata.tables["event_versions"]
+ingests: Final = metadata.tables["ingests"]
+rejects: Final = metadata.tables["rejects"]
+agreements: Final = metadata.tables["agreements"]
+zones: Final = metadata.tables["zones"]
+evaluations: Final = metadata.tables["evaluations"]
+verdicts: Final = metadata.tables["verdicts"]
+obligations: Final = metadata.tables["obligations"]
+
+
+def iso_utc(values: pd.Series) -> list[str | None]:
+    """Datetimes as the stored text: fixed-width ISO-8601 UTC, microseconds, ``None`` for NaT.
+
+    Naive datetimes are taken to be UTC already.
+
+    >>> iso_utc(pd.Series(pd.to_datetime(["2016-01-01 22:00", None], utc=True)))
+    ['2016-01-01T22:00:00.000000Z', None]
+    """
+    s = pd.to_datetime(values, utc=True)
+    arr = s.dt.tz_localize(None).to_numpy("datetime64[us]")
+    text = np.datetime_as_string(arr, unit="us", timezone="UTC").tolist()
+    mask = np.isnat(arr)
+    return [None if m else t for t, m in zip(text, mask.tolist(), strict=True)]
+
+
+def now_utc() -> str:
+    """The current time as stored text.
+
+    >>> len(now_utc()) == TIME_TEXT_LENGTH and now_utc().endswith("Z")
+    True
+    """
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,236 @@
+"""Zones, their approximations, and the metric operations on them (corridors, lengths, areas).
+
+Geometry is stored in WGS84 (longitude, latitude) and measured or buffered in a metric CRS,
+UTM zone 37N (EPSG:32637) for Syria.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from ..errors import GeometryError
+
+__all__ = [
+    "KINDS",
+    "METRIC_CRS",
+    "WGS84",
+    "Approximation",
+    "Zone",
+    "area_km2",
+    "corridor",
+    "length_km",
+    "to_metric",
+    "to_wgs84",
+]
+
+METRIC_CRS = "EPSG:32637"
+"""UTM zone 37N: metres, good to 0.1% over Syria west of 42°E."""
+
+WGS84 = "EPSG:4326"
+
+KINDS = ("area", "route", "corridor")
+"""``area``: a polygon; ``route``: a line; ``corridor``: a polygon derived from a route."""
+
+_DIMENSION = {"area": 2, "route": 1, "corridor": 2}
+
+
+@dataclass(frozen=True)
+class Approximation:
+    """How an approximate geometry was made, and how far off its edges (or line) may be.
+
+    >>> Approximation("a line through village centres, not the road", 3.0).error_km
+    3.0
+    """
+
+    note: str
+    error_km: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.note, str) or not self.note.strip():
+            raise GeometryError("must say how it was made", field="approximation.note")
+        if (
+            isinstance(self.error_km, bool)
+            or not isinstance(self.error_km, int | float)
+            or not math.isfinite(self.error_km)
+            or self.error_km < 0
+        ):
+            raise GeometryError(
+                "must be a number of km >= 0", field="approximation.error_km", value=self.error_km
+            )
+        object.__setattr__(self, "error_km", float(self.error_km))
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A named area, route or corridor, in WGS84, with where it came from.
+
+    Polygons are stored counter-clockwise (RFC 7946), whatever the input's winding.
+
+    >>> from shapely.geometry import LineString
+    >>> z = Zone("r", "A road", "route", LineString([(36.0, 35.8), (36.1, 35.8)]), None, "test")
+    >>> z.kind, z.geometry.geom_type
+    ('route', 'LineString')
+    """
+
+    id: str
+    name: str
+    kind: str
+    geometry: shapely.Geometry
+    approximation: Approximation | None
+    source: str
+    derived_from: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"zone {self.id!r}"
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise GeometryError("a zone needs a non-empty id", field="id", value=self.id)
+        if self.kind not in KINDS:
+            raise GeometryError(
+                f"{where}: must be one of {', '.join(KINDS)}", field="kind", value=self.kind
+            )
+        if not isinstance(self.geometry, shapely.Geometry) or self.geometry.is_empty:
+            raise GeometryError(f"{where}: geometry is empty or missing", field="geometry")
+        dim = geometry_dimension(self.geometry)
+        if dim != _DIMENSION[self.kind]:
+            want = "a line" if self.kind == "route" else "a polygon"
+            raise GeometryError(
+                f"{where}: kind {self.kind!r} needs {want}",
+                field="geometry",
+                value=self.geometry.geom_type,
+            )
+        lon, lat = shapely.get_coordinates(self.geometry).T
+        if not (np.all(np.abs(lon) <= 180) and np.all(np.abs(lat) <= 90)):
+            raise GeometryError(
+                f"{where}: coordinates are not WGS84 longitude/latitude",
+                field="geometry",
+                value=self.geometry.bounds,
+            )
+        if dim == 2:
+            object.__setattr__(self, "geometry", shapely.orient_polygons(self.geometry))
+
+
+def geometry_dimension(geometry: shapely.Geometry) -> int:
+    """0 for points, 1 for lines, 2 for polygons; -1 for empty or mixed collections.
+
+    >>> from shapely.geometry import Point
+    >>> geometry_dimension(Point(0, 0).buffer(1)), geometry_dimension(Point(0, 0))
+    (2, 0)
+    """
+    if geometry.is_empty:
+        return -1
+    if geometry.geom_type == "GeometryCollection":
+        dims = {geometry_dimension(g) for g in geometry.geoms}
+        return dims.pop() if len(dims) == 1 else -1
+    return int(shapely.get_dimensions(geometry))
+
+
+@lru_cache(maxsize=16)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _reproject(geometry: shapely.Geometry, src: str, dst: str) -> shapely.Geometry:
+    t = _transformer(src, dst)
+
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = t.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, fn)
+
+
+def to_metric(geometry: shapely.Geometry, crs: str = METRIC_CRS) -> shapely.Geometry:
+    """WGS84 longitude/latitude to metres in ``crs``.
+
+    >>> from shapely.geometry import Point
+    >>> p = to_metric(Point(39.0, 0.0))
+    >>> round(p.x), round(p.y)
+    (500000, 0)
+    """
+    return _reproject(geometry, WGS84, crs)
+
+
+def to_wgs84(geometry: shapely.Geometry, crs: str = METRIC_CRS) -> shapely.Geometry:
+    """Metres in ``crs`` back to WGS84 longitude/latitude.
+
+    >>> from shapely.geometry import Point
+    >>> round(to_wgs84(Point(500000, 0)).x, 9)
+    39.0
+    """
+    return _reproject(geometry, crs, WGS84)
+
+
+def length_km(zone: Zone, *, crs: str = METRIC_CRS) -> float:
+    """Length in km measured in ``crs``: a route's length, an area's perimeter.
+
+    >>> from shapely.geometry import LineString
+    >>> road = Zone("r", "r", "route", LineString([(36.5, 35.8), (36.6, 35.8)]), None, "test")
+    >>> round(length_km(road), 1)
+    9.0
+    """
+    return float(to_metric(zone.geometry, crs).length) / 1000.0
+
+
+def area_km2(zone: Zone, *, crs: str = METRIC_CRS) -> float:
+    """Area in km² measured in ``crs`` (0 for a route).
+
+    >>> from shapely.geometry import box
+    >>> sq = Zone("a", "a", "area", box(36.5, 35.8, 36.6, 35.9), None, "test")
+    >>> round(area_km2(sq))
+    100
+    """
+    return float(to_metric(zone.geometry, crs).area) / 1e6
+
+
+def corridor(
+    route: Zone, width_km_each_side: float, *, zone_id: str, name: str, crs: str = METRIC_CRS
+) -> Zone:
+    """The band ``width_km_each_side`` km either side of a route, built in ``crs``.
+
+    Flat ends (the corridor stops at the route's end points), round joins. The corridor carries
+    the route's approximation, with a note added; a route without one gives a corridor without one.
+
+    >>> from shapely.geometry import LineString
+    >>> road = Zone("r", "r", "route", LineString([(36.5, 35.8), (36.6, 35.8)]), None, "test")
+    >>> c = corridor(road, 6, zone_id="c", name="6 km each side")
+    >>> c.kind, c.derived_from, round(area_km2(c) / length_km(road), 2)
+    ('corridor', 'r', 12.0)
+    """
+    if route.kind != "route":
+        raise GeometryError(
+            f"a corridor is built from a route, not from {route.kind} {route.id!r}",
+            field="kind",
+            value=route.kind,
+        )
+    w = width_km_each_side
+    if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w <= 0:
+        raise GeometryError("must be a number of km > 0", field="width_km_each_side", value=w)
+    band = shapely.buffer(
+        to_metric(route.geometry, crs),
+        w * 1000.0,
+        quad_segs=16,
+        cap_style="flat",
+        join_style="round",
+    )
+    how = f"{w:g} km either side of route {route.id!r}, buffered in {crs} with flat ends"
+    approximation = None
+    if route.approximation is not None:
+        approximation = Approximation(
+            f"{route.approximation.note} Corridor: {how}; its edges carry the route's error.",
+            route.approximation.error_km,
+        )
+    return Zone(
+        id=zone_id,
+        name=name,
+        kind="corridor",
+        geometry=to_wgs84(band, crs),
+        approximation=approximation,
+        source=f"derived: {how} ({route.source})",
+        derived_from=route.id,
+    )

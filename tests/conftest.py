@@ -1,0 +1,86 @@
+"""Shared fixtures: events frames built the way the readers build them, and simple test zones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+import shapely
+
+from ceasefire.events import day_window, normalise_events
+from ceasefire.zones import Zone
+
+EventFactory = Callable[..., pd.DataFrame]
+
+
+def _row(i: int, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "event_uid": f"test:{i}",
+        "source_dataset": "test",
+        "source_row_id": str(i),
+        "event_id_cnty": f"TEST{i}",
+        "event_date": "2020-03-07",
+        "time_precision": 1,
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Shelling/artillery/missile attack",
+        "actor1": "Military Forces of Syria (2000-)",
+        "actor2": "",
+        "latitude": 35.83,
+        "longitude": 36.61,
+        "location": "Ariha",
+        "location_uncertainty_km": 0.0,
+        "fatalities": 0,
+        "initiator_known": True,
+        "notes": "",
+    }
+    row.update(kw)
+    return row
+
+
+@pytest.fixture
+def make_events() -> EventFactory:
+    """``make_events(dict(...), dict(...))`` -> an events frame; each dict overrides defaults.
+
+    Unless ``time_start``/``time_end`` are given, the window is the event_date's local day
+    (Asia/Damascus) widened by ``days_before``/``days_after``.
+    """
+
+    def make(*rows: dict[str, Any]) -> pd.DataFrame:
+        built = []
+        for i, r in enumerate(rows):
+            r = dict(r)
+            before = r.pop("days_before", 0)
+            after = r.pop("days_after", 0)
+            row = _row(i, **r)
+            if "time_start" not in r:
+                day = pd.Timestamp(row["event_date"])
+                s, e = day_window(
+                    pd.Series([(day - pd.Timedelta(days=before)).date().isoformat()]),
+                    pd.Series([(day + pd.Timedelta(days=after)).date().isoformat()]),
+                )
+                row["time_start"], row["time_end"] = s.iloc[0], e.iloc[0]
+            else:
+                row["time_start"] = pd.Timestamp(row["time_start"])
+                row["time_end"] = pd.Timestamp(row.get("time_end", row["time_start"]))
+            built.append(row)
+        return normalise_events(pd.DataFrame(built))
+
+    return make
+
+
+@pytest.fixture
+def box_zones() -> dict[str, Zone]:
+    """Simple stand-ins with the bundled ids: a 1-degree area, an east-west route through it, and
+    a DMZ band along the area's southern edge."""
+    area = shapely.box(36.0, 35.3, 37.0, 36.3)
+    route = shapely.LineString([(36.8, 35.8), (36.2, 35.8)])
+    dmz = shapely.box(36.0, 35.3, 37.0, 35.45)
+    return {
+        "idlib-de-escalation-area": Zone(
+            "idlib-de-escalation-area", "test area", "area", area, None, "test"
+        ),
+        "m4-trumba-ain-al-havr": Zone("m4-trumba-ain-al-havr", "test M4", "route", route, None, "test"),
+        "sochi-dmz": Zone("sochi-dmz", "test DMZ", "area", dmz, None, "test"),
+    }
