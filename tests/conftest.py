@@ -81,6 +81,8 @@ def box_zones() -> dict[str, Zone]:
         "idlib-de-escalation-area": Zone(
             "idlib-de-escalation-area", "test area", "area", area, None, "test"
         ),
-        "m4-trumba-ain-al-havr": Zone("m4-trumba-ain-al-havr", "test M4", "route", route, None, "test"),
+        "m4-trumba-ain-al-havr": Zone(
+            "m4-trumba-ain-al-havr", "test M4", "route", route, None, "test"
+        ),
         "sochi-dmz": Zone("sochi-dmz", "test DMZ", "area", dmz, None, "test"),
     }

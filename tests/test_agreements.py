@@ -46,7 +46,12 @@ def test_bundled_agreements_carry_every_term_of_the_mission():
     assert str(patrol.start.at) == "2020-03-15" and patrol.parties == ["russia", "turkey"]
     assert moscow.provision("corridor-parameters").due.label() == "2020-03-12"
     weapons = sochi.provision("heavy-weapons-withdrawal")
-    assert set(weapons.weapon_classes) == {"tanks", "multiple_rocket_launchers", "artillery", "mortars"}
+    assert set(weapons.weapon_classes) == {
+        "tanks",
+        "multiple_rocket_launchers",
+        "artillery",
+        "mortars",
+    }
     assert weapons.deadline.label() == "2018-10-10"
     assert sochi.provision("dmz").depth_km == (15, 20)
     assert sochi.provision("m4-m5-transit").due.label() == "2018-12-31"
@@ -84,11 +89,19 @@ def test_party_actor_patterns():
 def test_chain_and_registry():
     moscow = load_bundled("moscow-2020")
     assert [a.id for a in chain(moscow)] == ["moscow-2020", "sochi-2018"]
-    orphan = parse_agreement(bundled_text("moscow-2020").replace("supplements: sochi-2018", "supplements: nowhere"))
+    orphan = parse_agreement(
+        bundled_text("moscow-2020").replace("supplements: sochi-2018", "supplements: nowhere")
+    )
     with pytest.raises(UnknownIdError, match="nowhere"):
         chain(orphan)
-    a = parse_agreement(bundled_text("sochi-2018").replace("id: sochi-2018", "id: loop-a", 1) + "supplements: loop-b\n")
-    b = parse_agreement(bundled_text("sochi-2018").replace("id: sochi-2018", "id: loop-b", 1) + "supplements: loop-a\n")
+    a = parse_agreement(
+        bundled_text("sochi-2018").replace("id: sochi-2018", "id: loop-a", 1)
+        + "supplements: loop-b\n"
+    )
+    b = parse_agreement(
+        bundled_text("sochi-2018").replace("id: sochi-2018", "id: loop-b", 1)
+        + "supplements: loop-a\n"
+    )
     with pytest.raises(InputError, match="loops"):
         chain(a, Registry.of([a, b]))
 
@@ -111,20 +124,27 @@ def test_unknown_keys_are_errors_with_line_numbers():
 def test_bad_values_name_file_line_field_and_value():
     text = bundled_text("moscow-2020")
     text = text.replace("date: 2020-03-05", "date: 2020-02-30")
-    text = text.replace("timezone: Asia/Damascus\n      # The", "timezone: Asia/Dimashq\n      # The")
+    text = text.replace(
+        "timezone: Asia/Damascus\n      # The", "timezone: Asia/Dimashq\n      # The"
+    )
     text = text.replace("width_each_side_km: 6", "width_each_side_km: -6")
     errors = "\n".join(_errors_for(text))
     lines = text.splitlines()
     assert f"x.yaml:{lines.index('  date: 2020-02-30') + 1}: signed.date:" in errors
     assert "'2020-02-30'" in errors
     assert "unknown time zone 'Asia/Dimashq'" in errors
-    assert f"x.yaml:{lines.index('    width_each_side_km: -6') + 1}: provisions.1.width_each_side_km" in errors
+    assert (
+        f"x.yaml:{lines.index('    width_each_side_km: -6') + 1}: provisions.1.width_each_side_km"
+        in errors
+    )
 
 
 def test_unknown_provision_type_and_party():
     text = bundled_text("moscow-2020").replace("type: return_of_displaced", "type: teleport")
     assert any("teleport" in e for e in _errors_for(text))
-    text = bundled_text("moscow-2020").replace("parties: [russia, turkey]", "parties: [russia, france]")
+    text = bundled_text("moscow-2020").replace(
+        "parties: [russia, turkey]", "parties: [russia, france]"
+    )
     assert any("unknown party 'france'" in e for e in _errors_for(text))
 
 

@@ -36,7 +36,12 @@ def demo_db(tmp_path_factory) -> str:
 def test_demo_prints_the_summary(demo_db):
     out = run("evaluate", "--db", demo_db)
     assert "Evidence: 16,566 events dated 2016-01-01 .. 2019-11-30" in out
-    for heading in ("violations / possible by month", "Top violations", "Obligations", "Did it hold?"):
+    for heading in (
+        "violations / possible by month",
+        "Top violations",
+        "Obligations",
+        "Did it hold?",
+    ):
         assert heading in out
     assert "sochi-2018" in out and "moscow-2020" in out
     # WAL mode and a consistent store
@@ -46,20 +51,50 @@ def test_demo_prints_the_summary(demo_db):
 
 
 def test_demo_rerun_is_idempotent(demo_db):
-    out = run("ingest", "ucdp", "src/ceasefire/data/ucdp/ged_syria_2016-01_2019-11.csv.gz", "--db", demo_db)
+    out = run(
+        "ingest",
+        "ucdp",
+        "src/ceasefire/data/ucdp/ged_syria_2016-01_2019-11.csv.gz",
+        "--db",
+        demo_db,
+    )
     assert "0 new, 0 updated, 16,566 unchanged, 0 rejected" in out
 
 
 def test_verdicts_filters_and_formats(demo_db):
-    out = run("verdicts", "--db", demo_db, "--agreement", "sochi-2018", "--verdict", "violation",
-              "--since", "2019-06-01", "--limit", "0", "--format", "csv")
+    out = run(
+        "verdicts",
+        "--db",
+        demo_db,
+        "--agreement",
+        "sochi-2018",
+        "--verdict",
+        "violation",
+        "--since",
+        "2019-06-01",
+        "--limit",
+        "0",
+        "--format",
+        "csv",
+    )
     frame = pd.read_csv(io.StringIO(out))
     assert len(frame) > 100
     assert set(frame["verdict"]) == {"violation"}
     assert set(frame["agreement_id"]) == {"sochi-2018"}
     assert frame["event_date"].min() >= "2019-06-01"
-    geo = json.loads(run("verdicts", "--db", demo_db, "--verdict", "exempt", "--limit", "5",
-                         "--format", "geojson"))
+    geo = json.loads(
+        run(
+            "verdicts",
+            "--db",
+            demo_db,
+            "--verdict",
+            "exempt",
+            "--limit",
+            "5",
+            "--format",
+            "geojson",
+        )
+    )
     assert len(geo["features"]) == 5
     lon, lat = geo["features"][0]["geometry"]["coordinates"]
     assert 35 < lon < 43 and 32 < lat < 38  # longitude first (RFC 7946)
@@ -69,8 +104,17 @@ def test_verdicts_filters_and_formats(demo_db):
 def test_exports(demo_db, tmp_path):
     for fmt in ("csv", "geojson", "gpkg"):
         out = tmp_path / f"v.{fmt}"
-        text = run("export", "--db", demo_db, "--format", fmt, "--out", str(out),
-                   "--agreement", "sochi-2018")
+        text = run(
+            "export",
+            "--db",
+            demo_db,
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+            "--agreement",
+            "sochi-2018",
+        )
         n = int(text.split()[1].replace(",", ""))
         back = pd.read_csv(out) if fmt == "csv" else gpd.read_file(out)
         assert len(back) == n > 1000
@@ -82,7 +126,9 @@ def test_agreements_commands(tmp_path):
     assert "moscow-2020" in run("agreements", "list", "--db", db)
     shown = run("agreements", "show", "moscow-2020", "--db", db)
     assert "m4-security-corridor" in shown and "security_corridor" in shown
-    assert "supplements: sochi-2018" in run("agreements", "show", "moscow-2020", "--yaml", "--db", db)
+    assert "supplements: sochi-2018" in run(
+        "agreements", "show", "moscow-2020", "--yaml", "--db", db
+    )
     schema = json.loads(run("agreements", "schema"))
     assert schema["title"] == "Agreement"
     good = Path("src/ceasefire/data/agreements/moscow-2020.yaml")
@@ -91,9 +137,15 @@ def test_agreements_commands(tmp_path):
     bad.write_text(good.read_text().replace("width_each_side_km: 6", "width_each_side_km: six"))
     result = CliRunner().invoke(cli, ["agreements", "validate", str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}:" in result.output and "width_each_side_km" in result.output and "'six'" in result.output
+    assert (
+        f"{bad}:" in result.output
+        and "width_each_side_km" in result.output
+        and "'six'" in result.output
+    )
     wrong_zone = tmp_path / "zone.yaml"
-    wrong_zone.write_text(good.read_text().replace("zone: idlib-de-escalation-area", "zone: atlantis"))
+    wrong_zone.write_text(
+        good.read_text().replace("zone: idlib-de-escalation-area", "zone: atlantis")
+    )
     result = CliRunner().invoke(cli, ["agreements", "validate", str(wrong_zone)])
     assert result.exit_code == 1 and "atlantis" in result.output
 
@@ -112,7 +164,12 @@ def test_zones_import_rederives_the_corridor(tmp_path):
     # evaluate a file against the store's zones: a point 5 km north of the new line
     events = tmp_path / "e.csv"
     acled = pd.read_csv(DATA / "acled_idlib_2020-03.csv").head(1)
-    acled.loc[:, ["latitude", "longitude", "event_date", "geo_precision"]] = [35.845, 36.5, "2020-03-08", 1]
+    acled.loc[:, ["latitude", "longitude", "event_date", "geo_precision"]] = [
+        35.845,
+        36.5,
+        "2020-03-08",
+        1,
+    ]
     acled.to_csv(events, index=False)
     run("ingest", "acled", str(events), "--db", db)
     run("evaluate", "--db", db, "--agreement", "moscow-2020")
@@ -125,11 +182,24 @@ def test_zones_import_rederives_the_corridor(tmp_path):
 
 
 def test_evaluate_a_file_without_a_store(tmp_path):
-    out = run("evaluate", "--events", str(DATA / "acled_idlib_2020-03.csv"),
-              "--agreement", "moscow-2020", "--format", "csv")
+    out = run(
+        "evaluate",
+        "--events",
+        str(DATA / "acled_idlib_2020-03.csv"),
+        "--agreement",
+        "moscow-2020",
+        "--format",
+        "csv",
+    )
     frame = pd.read_csv(io.StringIO(out))
     assert list(frame.columns) == [
-        "event_id", "agreement", "provision", "verdict", "probability", "party", "reason"
+        "event_id",
+        "agreement",
+        "provision",
+        "verdict",
+        "probability",
+        "party",
+        "reason",
     ]
     assert {"violation", "exempt"} <= set(frame["verdict"])
     assert set(frame["agreement"]) == {"moscow-2020", "sochi-2018"}
@@ -146,8 +216,9 @@ def test_ingest_bad_rows_and_rejects(tmp_path):
 
 
 def test_errors_are_clear_and_exit_nonzero(tmp_path):
-    result = CliRunner().invoke(cli, ["ingest", "acled", str(tmp_path / "missing.csv"), "--db",
-                                      str(tmp_path / "x.db")])
+    result = CliRunner().invoke(
+        cli, ["ingest", "acled", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.db")]
+    )
     assert result.exit_code == 2
     assert "missing.csv" in result.output
     result = CliRunner().invoke(cli, ["agreements", "show", "nope", "--db", str(tmp_path / "x.db")])

@@ -107,8 +107,14 @@ def test_week_precision_straddling_the_start_is_possible(make_events, box_zones)
 def test_location_disc_share_and_product(make_events, box_zones):
     # centre on the area's northern edge, 25 km disc: about half inside
     ev = make_events(
-        dict(latitude=36.3, longitude=36.5, location_uncertainty_km=25.0,
-             event_date="2020-03-06", days_before=3, days_after=3)
+        dict(
+            latitude=36.3,
+            longitude=36.5,
+            location_uncertainty_km=25.0,
+            event_date="2020-03-06",
+            days_before=3,
+            days_after=3,
+        )
     )
     cf = verdict_of(evaluate(MOSCOW, ev, zones=box_zones), "ceasefire")
     assert cf.p_space == pytest.approx(0.5, abs=0.05)
@@ -119,8 +125,12 @@ def test_location_disc_share_and_product(make_events, box_zones):
 
 def test_exempt_and_compliant(make_events, box_zones):
     ev = make_events(
-        dict(actor1="Military Forces of Syria (2000-)", actor2="Hayat Tahrir al-Sham",
-             event_type="Battles", sub_event_type="Armed clash"),
+        dict(
+            actor1="Military Forces of Syria (2000-)",
+            actor2="Hayat Tahrir al-Sham",
+            event_type="Battles",
+            sub_event_type="Armed clash",
+        ),
         dict(event_type="Protests", sub_event_type="Peaceful protest", actor1="Protesters (Syria)"),
     )
     r = evaluate(MOSCOW, ev, zones=box_zones)
@@ -138,14 +148,28 @@ def test_far_away_event_is_outside_everything(make_events, box_zones):
 def test_attribution_rules(make_events, box_zones):
     ev = make_events(
         # UCDP style: initiator not recorded, both sides are parties' forces -> unattributed
-        dict(actor1="Government of Syria", actor2="Syrian insurgents", initiator_known=False,
-             event_type="Battles", sub_event_type="Armed clash", event_date="2018-11-01"),
+        dict(
+            actor1="Government of Syria",
+            actor2="Syrian insurgents",
+            initiator_known=False,
+            event_type="Battles",
+            sub_event_type="Armed clash",
+            event_date="2018-11-01",
+        ),
         # same, but an air strike: only Russia's side flies here (Sochi's initiator hint)
-        dict(actor1="Government of Syria", actor2="Syrian insurgents", initiator_known=False,
-             sub_event_type="Air/drone strike", event_date="2018-11-01"),
+        dict(
+            actor1="Government of Syria",
+            actor2="Syrian insurgents",
+            initiator_known=False,
+            sub_event_type="Air/drone strike",
+            event_date="2018-11-01",
+        ),
         # ACLED style: actor1 is the initiator
-        dict(actor1="Military Forces of Turkey (2016-)", actor2="Military Forces of Syria (2000-)",
-             event_date="2018-11-01"),
+        dict(
+            actor1="Military Forces of Turkey (2016-)",
+            actor2="Military Forces of Syria (2000-)",
+            event_date="2018-11-01",
+        ),
         # nobody's forces
         dict(actor1="Liwa Suqur al-Jabal", event_date="2018-11-01"),
     )
@@ -159,9 +183,14 @@ def test_attribution_rules(make_events, box_zones):
 
 def test_dmz_excluded_group_presence_is_a_violation_by_the_answerable_party(make_events, box_zones):
     ev = make_events(
-        dict(actor1="Hayat Tahrir al-Sham", actor2="National Front for Liberation",
-             event_type="Battles", sub_event_type="Armed clash", latitude=35.4,
-             event_date="2018-11-02")
+        dict(
+            actor1="Hayat Tahrir al-Sham",
+            actor2="National Front for Liberation",
+            event_type="Battles",
+            sub_event_type="Armed clash",
+            latitude=35.4,
+            event_date="2018-11-02",
+        )
     )
     r = evaluate(SOCHI, ev, zones=box_zones)
     dmz = verdict_of(r, "dmz")
@@ -179,10 +208,20 @@ def test_dmz_before_its_deadline_is_outside(make_events, box_zones):
 def test_weapons_withdrawal_shelling_is_at_most_possible(make_events, box_zones):
     ev = make_events(
         dict(latitude=35.4, event_date="2018-10-12"),
-        dict(latitude=35.4, event_date="2018-10-12", event_type="Battles",
-             sub_event_type="Armed clash", notes="clashes with tanks and mortars"),
-        dict(latitude=35.4, event_date="2018-10-12", event_type="Battles",
-             sub_event_type="Armed clash", notes="small arms fire"),
+        dict(
+            latitude=35.4,
+            event_date="2018-10-12",
+            event_type="Battles",
+            sub_event_type="Armed clash",
+            notes="clashes with tanks and mortars",
+        ),
+        dict(
+            latitude=35.4,
+            event_date="2018-10-12",
+            event_type="Battles",
+            sub_event_type="Armed clash",
+            notes="small arms fire",
+        ),
     )
     r = evaluate(SOCHI, ev, zones=box_zones)
     shelling = verdict_of(r, "heavy-weapons-withdrawal", "test:0")

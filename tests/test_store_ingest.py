@@ -22,21 +22,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from store_helpers import Reject
 
 from ceasefire.errors import EventReadError
 from ceasefire.events import content_hash, day_window, normalise_events
 from ceasefire.store import IngestReport, SQLStore, open_store
 
 HEADER = ["id", "date", "lat", "lon", "deaths", "side_a", "side_b", "where"]
-
-
-@dataclass(frozen=True)
-class Reject:
-    file: str
-    line: int
-    field: str
-    value: str | None
-    reason: str
 
 
 @dataclass
@@ -400,3 +392,42 @@ def test_an_ingest_killed_mid_way_recovers_on_rerun(tmp_path: Path) -> None:
             n_rejects=counts["bad"] + counts["dup"],
         )
         assert report.rejected == counts["bad"] + counts["dup"]
+
+
+def test_only_dead_runs_on_this_host_are_marked_failed(store: SQLStore) -> None:
+    import socket
+
+    from sqlalchemy import insert
+
+    from ceasefire.store import schema
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    rows = [
+        ("alive", socket.gethostname(), os.getppid()),
+        ("dead", socket.gethostname(), dead.pid),
+        ("elsewhere", "another-host.example", dead.pid),
+    ]
+    with store.engine.begin() as conn:
+        for file, host, pid in rows:
+            conn.execute(
+                insert(schema.ingests).values(
+                    source="toy",
+                    file=file,
+                    file_sha256="0" * 64,
+                    started_at=schema.now_utc(),
+                    status="running",
+                    host=host,
+                    pid=pid,
+                )
+            )
+    assert store.fail_dead_ingests() == 1
+    got = store.ingests().set_index("file")["status"].to_dict()
+    assert got == {"alive": "running", "dead": "failed", "elsewhere": "running"}
+
+
+def test_an_empty_frame_is_a_no_op(store: SQLStore) -> None:
+    from ceasefire.events import empty_events
+
+    assert store.add_events(empty_events()) == IngestReport(None, "", 0, 0, 0, 0, 0)
+    assert store.count_events() == 0

@@ -42,12 +42,11 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SQLStore,
     store.close()
 
 
-def test_ucdp_ingest_is_fast_and_complete(
+def test_ucdp_ingest_is_complete(
     loaded: tuple[SQLStore, list[float]], ged_events: pd.DataFrame
 ) -> None:
-    store, took = loaded
+    store, _ = loaded
     assert store.count_events() == N_EVENTS == ged_events["event_uid"].nunique()
-    assert took[0] < 15, f"ingest took {took[0]:.1f} s"  # about 3 s here, half of it reading
     assert store.ingests()["status"].tolist() == ["done"]
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "load_bundled",
     "missing_zones",
     "parse_agreement",
+    "provision_start",
     "zone_references",
 ]
 
@@ -189,17 +190,25 @@ class _ProvisionBase(_Strict):
 _DEFAULT_PROHIBITED = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
 
 
-class CeasefireProvision(_ProvisionBase):
+class _Prohibiting(_ProvisionBase):
+    """A provision that prohibits acts in a place from a moment on."""
+
+    effective_from: TimeSpec
+    until: TimeSpec | None = None
+    prohibited_event_types: list[str] = Field(
+        default_factory=lambda: list(_DEFAULT_PROHIBITED),
+        description="ACLED event types or sub-event types that breach it",
+    )
+
+
+class CeasefireProvision(_Prohibiting):
     """All prohibited acts by anyone inside the zone are breaches from ``effective_from``."""
 
     type: Literal["ceasefire"]
     zone: str
-    effective_from: TimeSpec
-    until: TimeSpec | None = None
-    prohibited_event_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_PROHIBITED))
 
 
-class SecurityCorridorProvision(_ProvisionBase):
+class SecurityCorridorProvision(_Prohibiting):
     """A corridor ``width_each_side_km`` either side of a route, flat at its named ends."""
 
     type: Literal["security_corridor"]
@@ -209,20 +218,14 @@ class SecurityCorridorProvision(_ProvisionBase):
     ends: Literal["flat"] = "flat"
     from_place: str
     to_place: str
-    effective_from: TimeSpec
-    until: TimeSpec | None = None
-    prohibited_event_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_PROHIBITED))
 
 
-class DemilitarisedZoneProvision(_ProvisionBase):
+class DemilitarisedZoneProvision(_Prohibiting):
     """A zone to be cleared of fighting and of ``excluded_actors`` by ``effective_from``."""
 
     type: Literal["demilitarised_zone"]
     zone: str
     depth_km: tuple[float, float] | None = None
-    effective_from: TimeSpec
-    until: TimeSpec | None = None
-    prohibited_event_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_PROHIBITED))
     excluded_actors: list[ActorGroup] = Field(
         default_factory=list,
         description="actors who must leave the zone: their presence is itself the breach",
@@ -423,7 +426,7 @@ def parse_agreement(text: str, *, file: str = "<string>") -> Agreement:
         raise AgreementError([InputError("empty file", file=file)])
     lines: dict[tuple[Any, ...], int] = {}
     _line_index(node, (), lines)
-    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    data = yaml.load(text, Loader=_LineLoader)
     if not isinstance(data, dict):
         raise AgreementError([InputError("expected a mapping at the top", file=file, line=1)])
     try:
@@ -451,21 +454,16 @@ def _errors(
             problem = problem.removeprefix("Value error, ")
             if ": " in problem and not field:
                 field, problem = problem.split(": ", 1)
-        out.append(InputError(problem, file=file, line=_line_for(loc, lines), field=field, value=value))
+        out.append(
+            InputError(problem, file=file, line=_line_for(loc, lines), field=field, value=value)
+        )
     return sorted(out, key=lambda x: x.line or 0)
 
 
+# pydantic puts the union's tag into error locations; they are not keys of the YAML
 _UNION_TAGS = frozenset(
-    {
-        "ceasefire",
-        "security_corridor",
-        "demilitarised_zone",
-        "weapons_withdrawal",
-        "joint_patrol",
-        "deadline",
-        "humanitarian_access",
-        "return_of_displaced",
-    }
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in Provision.__args__[0].__args__  # type: ignore[attr-defined]
 )
 
 
@@ -554,6 +552,17 @@ def iter_provisions(agreements: Iterable[Agreement]) -> Iterator[tuple[Agreement
     for a in agreements:
         for p in a.provisions:
             yield a, p
+
+
+def provision_start(provision: Any) -> TimeSpec:
+    """When an event-checked provision starts to bind: its deadline or its effective time.
+
+    >>> provision_start(load_bundled("sochi-2018").provision("heavy-weapons-withdrawal")).label()
+    '2018-10-10'
+    """
+    if provision.type == "weapons_withdrawal":
+        return provision.deadline  # type: ignore[no-any-return]
+    return provision.effective_from  # type: ignore[no-any-return]
 
 
 def zone_references(agreement: Agreement) -> list[str]:

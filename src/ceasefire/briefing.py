@@ -8,6 +8,7 @@ reasons, the obligations, and whether the agreement held.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 from rich.console import Group, RenderableType
@@ -30,12 +31,16 @@ _SHORT = {
 }
 
 
-def _n(x: object) -> str:
-    return f"{int(x):,}" if isinstance(x, int | float) and not pd.isna(x) else str(x)  # type: ignore[call-overload]
+def _n(x: Any) -> str:
+    return f"{int(x):,}" if isinstance(x, int | float) and not pd.isna(x) else str(x)
 
 
-def _table(title: str | None = None, **kw: object) -> Table:
-    return Table(title=title, title_justify="left", title_style="bold", box=None, pad_edge=False, **kw)  # type: ignore[arg-type]
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def _table(title: str | None = None) -> Table:
+    return Table(title=title, title_justify="left", title_style="bold", box=None, pad_edge=False)
 
 
 def briefing(result: Evaluation, events: pd.DataFrame, *, top: int = 10) -> RenderableType:
@@ -73,7 +78,7 @@ def _parts(result: Evaluation, events: pd.DataFrame, top: int) -> Iterator[Rende
         yield _before_after(ba)
     if not result.unmapped_actors.empty:
         names = ", ".join(
-            f"{r.actor} ({r.events})" for r in result.unmapped_actors.head(8).itertuples()
+            f"{r['actor']} ({r['events']})" for r in _records(result.unmapped_actors.head(8))
         )
         yield Text("")
         yield Text(f"Unmapped actors in scope (extend the agreement's patterns): {names}")
@@ -95,8 +100,7 @@ def _counts(v: pd.DataFrame) -> Table:
     t.add_column("type")
     for k in _SHORT.values():
         t.add_column(k, justify="right")
-    for row in c.itertuples(index=False):
-        r = row._asdict()
+    for r in _records(c):
         t.add_row(r["provision_id"], r["provision_type"], *[_n(r[k]) for k in _SHORT])
     return t
 
@@ -106,11 +110,12 @@ def _parties(v: pd.DataFrame, a: Agreement) -> Text:
     labels = {q.id: q.side_label for q in a.parties}
     if p.empty:
         return Text("responsible: no violations")
-    g = p.groupby("party")[["violation", "possible_violation"]].sum()
-    share = g["violation"] / max(int(g["violation"].sum()), 1)
+    g = p.groupby("party", as_index=False)[["violation", "possible_violation"]].sum()
+    total = max(int(g["violation"].sum()), 1)
     parts = [
-        f"{labels.get(str(k), str(k))} {int(r.violation):,} ({share[k]:.0%}) / {int(r.possible_violation):,}"
-        for k, r in g.iterrows()
+        f"{labels.get(str(r['party']), str(r['party']))} {int(r['violation']):,}"
+        f" ({int(r['violation']) / total:.0%}) / {int(r['possible_violation']):,}"
+        for r in _records(g)
     ]
     return Text("violations / possible by party, all provisions: " + "; ".join(parts))
 
@@ -119,9 +124,9 @@ def _months(m: pd.DataFrame, a: Agreement, span: tuple[str, str] | None) -> Rend
     if m.empty:
         after = f" (the evidence ends {span[1]})" if span else ""
         return Text(f"no violations in the evidence{after}")
-    w = m.assign(
-        cell=m["violation"].map(_n) + " / " + m["possible_violation"].map(_n)
-    ).pivot_table(index="month", columns="provision_id", values="cell", aggfunc="first")
+    w = m.assign(cell=m["violation"].map(_n) + " / " + m["possible_violation"].map(_n)).pivot_table(
+        index="month", columns="provision_id", values="cell", aggfunc="first"
+    )
     t = _table("violations / possible by month")
     t.add_column("month")
     for c in w.columns:
@@ -135,17 +140,23 @@ def _top(v: pd.DataFrame, events: pd.DataFrame, n: int) -> RenderableType:
     top = reports.top_violations(v, events, n=len(v))
     if top.empty:
         return Text("Top violations: none")
-    provisions = top.groupby("event_uid", sort=False)["provision_id"].agg(", ".join)
+    provisions = dict(
+        top.groupby("event_uid", sort=False)["provision_id"].agg(lambda x: ", ".join(x)).items()
+    )
     first = top.drop_duplicates("event_uid").head(n)
-    t = _table("Top violations (most fatalities first; each event once)", show_lines=False)
+    t = _table("Top violations (most fatalities first; each event once)")
     t.add_column("#", justify="right")
     t.add_column("event")
-    for i, r in enumerate(first.itertuples(), start=1):
-        actors = f"{r.actor1}" + (f" vs {r.actor2}" if isinstance(r.actor2, str) and r.actor2 else "")
+    for i, r in enumerate(_records(first), start=1):
+        a2 = r["actor2"]
+        actors = f"{r['actor1']}" + (f" vs {a2}" if isinstance(a2, str) and a2 else "")
         head = Text()
-        head.append(f"{r.event_date}  {r.location}  ", style="bold")
-        head.append(f"{int(r.fatalities)} killed  {actors}  [{r.agreement_id}: {provisions[r.event_uid]}]")
-        head.append(f"\n{r.reason}", style="dim")
+        head.append(f"{r['event_date']}  {r['location']}  ", style="bold")
+        head.append(
+            f"{int(r['fatalities'])} killed  {actors}  "
+            f"[{r['agreement_id']}: {provisions[r['event_uid']]}]"
+        )
+        head.append(f"\n{r['reason']}", style="dim")
         t.add_row(str(i), head)
     return t
 
@@ -154,24 +165,31 @@ def _obligations(o: pd.DataFrame) -> Table:
     t = _table("Obligations")
     for col in ("agreement", "provision", "due", "status", "reason"):
         t.add_column(col, overflow="fold")
-    for r in o.itertuples():
-        t.add_row(r.agreement_id, r.provision_id, r.due, r.status, r.reason)
+    for r in _records(o):
+        t.add_row(r["agreement_id"], r["provision_id"], r["due"], r["status"], r["reason"])
     return t
 
 
 def _before_after(ba: pd.DataFrame) -> RenderableType:
     t = _table("Did it hold? Events and deaths inside each zone, 12 months before vs after")
-    for col in ("agreement", "zone", "events before", "after", "deaths before", "after",
-                "months of evidence after"):
+    for col in (
+        "agreement",
+        "zone",
+        "events before",
+        "after",
+        "deaths before",
+        "after",
+        "months of evidence after",
+    ):
         t.add_column(col, justify="left" if col in ("agreement", "zone") else "right")
-    for r in ba.itertuples():
+    for r in _records(ba):
         t.add_row(
-            r.agreement_id,
-            r.zone,
-            _n(r.before_events),
-            _n(r.after_events),
-            _n(r.before_fatalities),
-            _n(r.after_fatalities),
-            f"{r.after_months} of 12",
+            r["agreement_id"],
+            r["zone"],
+            _n(r["before_events"]),
+            _n(r["after_events"]),
+            _n(r["before_fatalities"]),
+            _n(r["after_fatalities"]),
+            f"{r['after_months']} of 12",
         )
     return t

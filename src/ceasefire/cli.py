@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 import pandas as pd
@@ -27,6 +27,7 @@ from .compliance import VERDICTS, Evaluation
 from .errors import CeasefireError
 from .store import Store, open_store
 
+
 def _console(stderr: bool = False) -> Console:
     # Piped output (a file, CI, the README) gets a fixed, readable width instead of 80 columns.
     c = Console(stderr=stderr)
@@ -40,6 +41,7 @@ err = _console(stderr=True)
 def say(message: str) -> None:
     """One line of plain output, never wrapped (tests and scripts read it)."""
     console.print(message, soft_wrap=True, highlight=False, markup=False)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +78,8 @@ def _store(db: str) -> Iterator[Store]:
 def _table(frame: pd.DataFrame, title: str | None = None, max_width: int | None = None) -> Table:
     t = Table(title=title, title_justify="left", show_lines=False)
     for c in frame.columns:
-        justify = "right" if pd.api.types.is_numeric_dtype(frame[c]) else "left"
+        numeric = pd.api.types.is_numeric_dtype(frame[c])
+        justify: Literal["left", "right"] = "right" if numeric else "left"
         key = str(c) == "id" or str(c).endswith(("_id", "date")) or c == frame.columns[0]
         t.add_column(str(c), justify=justify, overflow="fold", max_width=max_width, no_wrap=key)
     for row in frame.itertuples(index=False):
@@ -347,7 +350,15 @@ def rejects(file_: str | None, limit: int, fmt: str, db: str) -> None:
 
 # --- evaluation ------------------------------------------------------------------------------
 
-VERDICT_COLUMNS = ["event_id", "agreement", "provision", "verdict", "probability", "party", "reason"]
+VERDICT_COLUMNS = [
+    "event_id",
+    "agreement",
+    "provision",
+    "verdict",
+    "probability",
+    "party",
+    "reason",
+]
 
 
 def _verdict_rows(v: pd.DataFrame) -> pd.DataFrame:
@@ -358,14 +369,33 @@ def _verdict_rows(v: pd.DataFrame) -> pd.DataFrame:
 
 @cli.command()
 @click.option("--agreement", "agreement_ids", multiple=True, help="Agreement id (repeatable).")
-@click.option("--events", "events_file", type=click.Path(path_type=Path), default=None,
-              help="Evaluate this evidence file without a store.")
-@click.option("--source", type=click.Choice(["auto", "ucdp", "acled", "gdelt"]), default="auto",
-              show_default=True, help="Kind of --events file.")
-@click.option("--agreement-file", type=click.Path(path_type=Path), default=None,
-              help="An agreement YAML to evaluate (with --events).")
-@click.option("--format", "fmt", type=click.Choice(["summary", "table", "csv", "json"]),
-              default=None, help="Output (default: summary; csv with --events).")
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Evaluate this evidence file without a store.",
+)
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "ucdp", "acled", "gdelt"]),
+    default="auto",
+    show_default=True,
+    help="Kind of --events file.",
+)
+@click.option(
+    "--agreement-file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An agreement YAML to evaluate (with --events).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["summary", "table", "csv", "json"]),
+    default=None,
+    help="Output (default: summary; csv with --events).",
+)
 @db_option
 @handle_errors
 def evaluate(
@@ -411,8 +441,9 @@ def evaluate(
 @click.option("--party", default=None)
 @click.option("--since", default=None, help="Events on or after this date (YYYY-MM-DD).")
 @click.option("--limit", default=50, show_default=True, help="0 for all.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]),
-              default="table")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table"
+)
 @db_option
 @handle_errors
 def verdicts(
@@ -438,8 +469,16 @@ def verdicts(
     if fmt == "geojson":
         click.echo(json.dumps(_geojson(v)))
         return
-    cols = ["event_date", "agreement_id", "provision_id", "verdict", "probability", "party",
-            "location", "reason"]
+    cols = [
+        "event_date",
+        "agreement_id",
+        "provision_id",
+        "verdict",
+        "probability",
+        "party",
+        "location",
+        "reason",
+    ]
     if fmt == "table":
         console.print(_table(v[cols], f"{len(v):,} verdicts"))
     else:
@@ -473,7 +512,9 @@ def export(fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, db
     from .exports import export_verdicts
 
     with _store(db) as store:
-        n = export_verdicts(store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts)
+        n = export_verdicts(
+            store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts
+        )
     say(f"wrote {n:,} verdicts to {out}")
 
 

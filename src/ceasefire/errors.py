@@ -6,7 +6,8 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     ├── InputError              bad input from a user's file; carries file, line, field, value
     │   ├── AgreementError      an agreement YAML that does not validate
     │   ├── GeometryError       a zone or route file that cannot be used
-    │   └── EventReadError      an evidence file that cannot be read at all (rows are rejected, not raised)
+    │   └── EventReadError      an evidence file that cannot be read at all (bad rows are
+    │                           rejected, not raised)
     ├── UnknownIdError          an agreement, provision or zone id that does not exist
     ├── StoreError              the store cannot do what was asked (schema too new, locked, ...)
     └── MissingDependencyError  an optional extra is not installed
@@ -69,7 +70,10 @@ class InputError(CeasefireError):
 
 
 class AgreementError(InputError):
-    """An agreement file that does not validate. ``errors`` holds every problem found, not just the first."""
+    """An agreement file that does not validate.
+
+    ``errors`` holds every problem found, not just the first.
+    """
 
     def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors

@@ -47,7 +47,9 @@ def export_verdicts(
     )
     if out.exists():
         out.unlink()
-    g.to_file(out, driver="GPKG" if fmt == "gpkg" else "GeoJSON", **(
-        {"layer": "verdicts"} if fmt == "gpkg" else {}
-    ))
+    g.to_file(
+        out,
+        driver="GPKG" if fmt == "gpkg" else "GeoJSON",
+        **({"layer": "verdicts"} if fmt == "gpkg" else {}),
+    )
     return len(g)

@@ -17,9 +17,8 @@ import pandas as pd
 
 from . import agreements as _agreements
 from . import zones as _zones
-from .agreements import Agreement, Registry
+from .agreements import Registry
 from .compliance import Evaluation, Rules, evaluate
-from .errors import UnknownIdError
 from .sources import read_events
 from .store import IngestReport, Store
 
@@ -77,7 +76,9 @@ def import_zone(
     whenever zones are loaded.
     """
     zone = _zones.import_zone(path, zone_id, name=name, layer=layer)
-    _zones.load_zones(overrides={**_stored_zones(store), zone.id: zone})  # raises if it does not fit
+    _zones.load_zones(
+        overrides={**_stored_zones(store), zone.id: zone}
+    )  # raises if it does not fit
     store.put_zone(_zones.zone_to_feature(zone))
     return zone
 
@@ -169,4 +170,3 @@ def run_demo(
     report = store.ingest("ucdp", BUNDLED_UCDP, progress=ingest_progress)
     evaluation = evaluate_store(store, ids, progress=progress)
     return DemoResult(ids, report, evaluation, store.events())
-

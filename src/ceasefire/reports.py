@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .agreements import EVENT_CHECKED_TYPES, Agreement
+from .agreements import EVENT_CHECKED_TYPES, Agreement, provision_start
 from .compliance import VERDICTS, Evaluation
 from .compliance.spatial import build_zone_index, disc_shares
 from .zones import Zone
@@ -29,6 +29,23 @@ __all__ = [
 _BREACH = ["violation", "possible_violation"]
 
 
+def _pivot(frame: pd.DataFrame, keys: list[str], verdicts: Sequence[str]) -> pd.DataFrame:
+    """Count rows per ``keys`` with one column per verdict (absent verdicts as zeros)."""
+    t = (
+        frame.assign(verdict=frame["verdict"].astype(str))
+        .groupby([*keys, "verdict"], sort=False)
+        .size()
+        .unstack("verdict", fill_value=0)
+    )
+    t = t.reindex(columns=list(verdicts), fill_value=0).astype(int)
+    t.columns.name = None
+    return t
+
+
+def _breaches(verdicts: pd.DataFrame) -> pd.DataFrame:
+    return verdicts[verdicts["verdict"].astype(str).isin(_BREACH)]
+
+
 def verdict_counts(verdicts: pd.DataFrame) -> pd.DataFrame:
     """Events per verdict for each (agreement, provision); one column per verdict, plus total.
 
@@ -37,50 +54,23 @@ def verdict_counts(verdicts: pd.DataFrame) -> pd.DataFrame:
     >>> verdict_counts(v)[["violation", "outside", "total"]].values.tolist()
     [[1, 1, 2]]
     """
-    keys = ["agreement_id", "provision_id", "provision_type"]
-    t = (
-        verdicts.assign(verdict=verdicts["verdict"].astype(str))
-        .groupby([*keys, "verdict"], sort=False)
-        .size()
-        .unstack("verdict", fill_value=0)
-    )
-    for v in VERDICTS:
-        if v not in t.columns:
-            t[v] = 0
-    t = t[list(VERDICTS)].astype(int)
+    t = _pivot(verdicts, ["agreement_id", "provision_id", "provision_type"], VERDICTS)
     t["total"] = t.sum(axis=1)
     return t.reset_index()
 
 
 def by_party(verdicts: pd.DataFrame) -> pd.DataFrame:
     """Violations and possible violations per responsible party, per agreement and provision."""
-    b = verdicts[verdicts["verdict"].astype(str).isin(_BREACH)]
-    t = (
-        b.assign(verdict=b["verdict"].astype(str))
-        .groupby(["agreement_id", "provision_id", "party", "verdict"])
-        .size()
-        .unstack("verdict", fill_value=0)
-    )
-    for v in _BREACH:
-        if v not in t.columns:
-            t[v] = 0
-    return t[_BREACH].astype(int).reset_index()
+    keys = ["agreement_id", "provision_id", "party"]
+    return _pivot(_breaches(verdicts), keys, _BREACH).reset_index()
 
 
 def by_month(verdicts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Violations and possible violations per month (of the event date) per provision."""
-    b = verdicts[verdicts["verdict"].astype(str).isin(_BREACH)]
-    b = b.merge(events[["event_uid", "event_date"]], on="event_uid", how="left")
-    b = b.assign(month=b["event_date"].astype(str).str.slice(0, 7), verdict=b["verdict"].astype(str))
-    t = (
-        b.groupby(["agreement_id", "provision_id", "month", "verdict"])
-        .size()
-        .unstack("verdict", fill_value=0)
-    )
-    for v in _BREACH:
-        if v not in t.columns:
-            t[v] = 0
-    return t[_BREACH].astype(int).reset_index()
+    b = _breaches(verdicts).merge(events[["event_uid", "event_date"]], on="event_uid", how="left")
+    b = b.assign(month=b["event_date"].astype(str).str.slice(0, 7))
+    keys = ["agreement_id", "provision_id", "month"]
+    return _pivot(b, keys, _BREACH).sort_index().reset_index()
 
 
 def top_violations(verdicts: pd.DataFrame, events: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -109,7 +99,7 @@ def _effective(agreement: Agreement) -> pd.Timestamp:
     starts = []
     for p in agreement.provisions:
         if p.type in EVENT_CHECKED_TYPES:
-            spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
+            spec = provision_start(p)
             starts.append(pd.Timestamp(spec.utc_window()[0]))
     return min(starts) if starts else pd.Timestamp(agreement.signed.date, tz="UTC")
 
@@ -126,9 +116,7 @@ def _zones_of(agreement: Agreement, zones: dict[str, Zone]) -> list[Zone]:
     return list(out.values())
 
 
-def before_after(
-    evaluation: Evaluation, events: pd.DataFrame, *, months: int = 12
-) -> pd.DataFrame:
+def before_after(evaluation: Evaluation, events: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
     """Events and fatalities per month inside each zone, ``months`` before and after each
     agreement took effect. An event counts for a zone when its reported point lies inside.
 
@@ -155,11 +143,11 @@ def before_after(
         for k, z in enumerate(zs):
             sel = idx[ei[zi == k]]
             frame = pd.DataFrame({"month": month[sel], "fatalities": fat[sel]})
-            g = frame.groupby("month").agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+            g = frame.groupby("month").agg(
+                events=("fatalities", "size"), fatalities=("fatalities", "sum")
+            )
             g = g.reindex(periods, fill_value=0)
-            covered = [
-                span is not None and span[0][:7] <= str(m) <= span[1][:7] for m in periods
-            ]
+            covered = [span is not None and span[0][:7] <= str(m) <= span[1][:7] for m in periods]
             rows.append(
                 pd.DataFrame(
                     {
@@ -176,7 +164,16 @@ def before_after(
             )
     if not rows:
         return pd.DataFrame(
-            columns=["agreement_id", "zone_id", "zone", "month", "offset", "events", "fatalities", "covered"]
+            columns=[
+                "agreement_id",
+                "zone_id",
+                "zone",
+                "month",
+                "offset",
+                "events",
+                "fatalities",
+                "covered",
+            ]
         )
     return pd.concat(rows, ignore_index=True)
 
@@ -188,14 +185,29 @@ def before_after_totals(table: pd.DataFrame) -> pd.DataFrame:
     g = t.groupby(["agreement_id", "zone_id", "zone", "side"], sort=False).agg(
         events=("events", "sum"), fatalities=("fatalities", "sum"), months=("covered", "sum")
     )
-    w = g.unstack("side")
-    w.columns = [f"{b}_{a}" for a, b in w.columns]
-    for c in ("before_events", "after_events", "before_fatalities", "after_fatalities",
-              "before_months", "after_months"):
+    keys = ["agreement_id", "zone_id", "zone"]
+    before = g.xs("before", level="side").add_prefix("before_")
+    after = g.xs("after", level="side").add_prefix("after_")
+    w = before.join(after, how="outer").fillna(0)
+    w.index.names = keys
+    for c in (
+        "before_events",
+        "after_events",
+        "before_fatalities",
+        "after_fatalities",
+        "before_months",
+        "after_months",
+    ):
         if c not in w.columns:
             w[c] = 0
-    cols = ["before_events", "after_events", "before_fatalities", "after_fatalities",
-            "before_months", "after_months"]
+    cols = [
+        "before_events",
+        "after_events",
+        "before_fatalities",
+        "after_fatalities",
+        "before_months",
+        "after_months",
+    ]
     return w[cols].astype(int).reset_index()
 
 

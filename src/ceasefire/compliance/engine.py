@@ -36,7 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..agreements import EVENT_CHECKED_TYPES, Agreement, Registry, TimeSpec, chain
+from ..agreements import (
+    EVENT_CHECKED_TYPES,
+    Agreement,
+    Registry,
+    TimeSpec,
+    chain,
+    provision_start,
+)
 from ..errors import UnknownIdError
 from ..events import normalise_events
 from ..zones import Zone, corridor, load_zones
@@ -137,7 +144,7 @@ def evaluate(
     >>> v.loc["m4-security-corridor", ["verdict", "party"]].tolist()
     ['violation', 'russia']
     >>> print(v.loc["m4-security-corridor", "reason"])  # doctest: +ELLIPSIS
-    shelling 2.1 km north of the M4 near Ariha, 2020-03-07, after the 2020-03-06 00:01 ...
+    shelling ... km north of the M4 near Ariha, 2020-03-07, after the 2020-03-06 00:01 ...
     """
     rules = rules or Rules()
     requested = [agreements] if isinstance(agreements, Agreement) else list(agreements)
@@ -223,8 +230,9 @@ def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) 
         for p in a.provisions:
             if p.type not in EVENT_CHECKED_TYPES:
                 continue
-            start_spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
-            end = _window(p.until) if p.until is not None else ended.get(f"{a.id}/{p.id}")
+            start_spec = provision_start(p)
+            until = getattr(p, "until", None)
+            end = _window(until) if until is not None else ended.get(f"{a.id}/{p.id}")
             zone = _provision_zone(p, a, zones)
             route = _zone(zones, p.route, a, p) if p.type == "security_corridor" else None
             plan.append(_Planned(a, p, zone, _window(start_spec), end, start_spec, route))
@@ -238,7 +246,7 @@ def _spatial(frame: pd.DataFrame, plan: Sequence[_Planned]) -> np.ndarray:
     """Dense (n_events, n_provisions) matrix of disc shares; zones shared by provisions once."""
     n = len(frame)
     unique: dict[str, int] = {}
-    geoms = []
+    geoms: list[Any] = []
     for pl in plan:
         if pl.zone.id not in unique:
             unique[pl.zone.id] = len(geoms)
@@ -346,7 +354,9 @@ def _prohibited(frame: pd.DataFrame, provision: Any) -> np.ndarray:
     )
 
 
-def _judge(frame: pd.DataFrame, planned: _Planned, p_space: np.ndarray, rules: Rules) -> pd.DataFrame:
+def _judge(
+    frame: pd.DataFrame, planned: _Planned, p_space: np.ndarray, rules: Rules
+) -> pd.DataFrame:
     a, p = planned.agreement, planned.provision
     p_time = _p_time(frame, planned)
     prob = p_space.astype(np.float64) * p_time
@@ -379,7 +389,7 @@ def _judge(frame: pd.DataFrame, planned: _Planned, p_space: np.ndarray, rules: R
             "agreement_id": a.id,
             "provision_id": p.id,
             "provision_type": p.type,
-            "verdict": pd.Categorical.from_codes(code, categories=list(VERDICTS)),
+            "verdict": pd.Categorical.from_codes(code.astype(np.int64), categories=list(VERDICTS)),  # type: ignore[call-overload]
             "probability": np.where(code == _CODE["outside"], 0.0, prob).round(4),
             "p_space": p_space.round(4),
             "p_time": p_time.round(4),

@@ -50,7 +50,9 @@ def check(
         for p in a.provisions:
             row = _check_one(a, p, events, verdicts, now)
             if row is not None:
-                rows.append({"agreement_id": a.id, "provision_id": p.id, "provision_type": p.type, **row})
+                rows.append(
+                    {"agreement_id": a.id, "provision_id": p.id, "provision_type": p.type, **row}
+                )
     cols = ["agreement_id", "provision_id", "provision_type", "due", "status", "reason"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -65,7 +67,7 @@ def _check_one(
     a: Agreement, p: Any, events: pd.DataFrame, verdicts: pd.DataFrame, now: dt.datetime
 ) -> dict[str, str] | None:
     if p.type == "deadline":
-        due_lo, due_hi = p.due.utc_window()
+        due_hi = p.due.utc_window()[1]
         due = p.due.label()
         if p.fulfilled is not None:
             on_time = p.fulfilled.date <= p.due.local().date()

@@ -116,7 +116,9 @@ def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
     date = _s(ev["event_date"].to_numpy())
     span = (ev["time_end"] - ev["time_start"]).dt.total_seconds().fillna(0).to_numpy()
     wide = pd.Series(
-        [f" (dated only to a {d / 86400:.0f}-day window)" for d in span], index=ev.index, dtype=object
+        [f" (dated only to a {d / 86400:.0f}-day window)" for d in span],
+        index=ev.index,
+        dtype=object,
     ).where(span > 86400 + 3600, "")
     share = pd.Series([f", {t:.0%} of it" for t in p_time], index=ev.index, dtype=object).where(
         p_time < 0.9995, ""
@@ -183,13 +185,19 @@ def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     v = pd.Series(verdict[rows], index=ev.index)
     text = head + "; " + who
     exempt_names = ", ".join(g.name for g in ctx.agreement.exempt_actors)
-    text = text.where(v != "exempt", head + "; involves a group exempt from the ceasefire ("
-                      + exempt_names + ") -> not a breach")
+    text = text.where(
+        v != "exempt",
+        head
+        + "; involves a group exempt from the ceasefire ("
+        + exempt_names
+        + ") -> not a breach",
+    )
     text = text.where(v != "compliant", head + "; not an act this provision prohibits")
     if ctx.provision.type == "weapons_withdrawal":
         text = text.where(
             v != "possible_violation",
             text + "; impact point only, the firing position is not recorded",
         )
-    reasons.iloc[rows] = text.to_numpy()
-    return reasons
+    values = reasons.to_numpy(dtype=object, copy=True)
+    values[rows] = text.to_numpy(dtype=object)
+    return pd.Series(values, index=out.index, dtype=object)

@@ -53,14 +53,21 @@ __all__ = ["STRIPS", "ZoneIndex", "build_zone_index", "disc_shares", "distance_t
 STRIPS: Final = 8
 #: Raster pixels per coarse cell side (100 m pixels for 1 km cells), memory permitting.
 _SUB: Final = 10
-#: Upper bound on the raster pixels of all zones together (int32 each: 256 MB).
-_SAT_BUDGET: Final = 1 << 26
+#: Upper bound on the raster pixels of all zones together (int32 each: 64 MB); many or large
+#: zones get coarser pixels.
+_SAT_BUDGET: Final = 1 << 24
 #: Most point tests spent on anti-aliasing the rasters' edges at build time.
-_AA_BUDGET: Final = 1 << 21
+_AA_BUDGET: Final = 1 << 22
 #: Sunflower points for discs too small for the raster.
-_K_TINY: Final = 128
+_K_TINY: Final = 256
 #: A disc narrower than this many pixels (radius) uses the sunflower points.
-_MIN_RADIUS_PX: Final = 4.0
+_MIN_RADIUS_PX: Final = 6.0
+#: A small disc uses the exact edge formula where its cell has at most this many edges within
+#: reach; more (a finely drawn boundary) and the share tables are faster.
+_MAX_NEAR_EDGES: Final = 8
+#: A zone with at most this many edges gets exact shares from all its edges where the raster
+#: would be used (wide discs, table nodes).
+_MAX_ZONE_EDGES: Final = 48
 #: Conservative shrink of metric distances: relative, and absolute (km).
 _REL_PAD: Final = 5e-3
 _ABS_PAD_KM: Final = 0.01
@@ -69,22 +76,25 @@ _R_PAD: Final = 1.0 + 2e-3
 #: Above this many zones, wide discs find candidates with an STRtree rather than a zone loop.
 _MANY_ZONES: Final = 64
 #: Events per chunk (bounds the temporaries: about 200 MB at most).
-_CHUNK: Final = 1 << 20
+_CHUNK: Final = 1 << 18
 #: Discs per strip batch (keeps the (discs, strips) temporaries in cache).
 _BATCH: Final = 1 << 12
+#: Wide events per batch.
+_WIDE_BATCH: Final = 1 << 15
 #: Disc pairs per batch of table look-ups.
 _PAIR_BATCH: Final = 1 << 16
 #: Share tables: radii 2**(k / _LADDER) km for k in [0, _LADDER_TOP); between two steps a
 #: share is interpolated linearly in the radius.
-_LADDER: Final = 4
-_LADDER_TOP: Final = 40
+_LADDER: Final = 8
+_LADDER_TOP: Final = 80
 #: Table nodes per disc radius (node spacing = radius / this).
-_NODES_PER_RADIUS: Final = 8
-#: Most nodes one table may have over all zones (uint16 each: 64 MB); beyond: direct strips.
-_TABLE_BUDGET: Final = 1 << 25
-#: Table values: share * _Q rounded, _UNSET for a node not computed yet.
+_NODES_PER_RADIUS: Final = 6
+#: Most nodes one table may have over all zones (uint32 each: 16 MB); beyond it a table would
+#: cost more to fill than it saves, and those radii go direct.
+_TABLE_BUDGET: Final = 1 << 22
+#: Table values: share * _Q rounded (16 bits each radius), _UNSET for one not computed yet.
 _Q: Final = 65534.0
-_UNSET: Final = 65535
+_UNSET: Final = 0xFFFF
 #: Dense cell -> row table up to this many grid cells, a sorted key array beyond.
 _DENSE_CELLS: Final = 1 << 24
 #: Longest zone edge (degrees) at build time, so one edge's local frame stays accurate.
@@ -142,12 +152,23 @@ class ZoneIndex:
     indptr: np.ndarray
     entry_zone: np.ndarray
     entry_sd: np.ndarray
+    # all zone edges (lon0, lat0, lon1, lat1); zone z's are zone_edges[z] : zone_edges[z + 1]
+    edges: np.ndarray
+    zone_edges: np.ndarray
+    # per zone window cell (zone z's cells from win_off[z], row-major in win[z]): the edges a
+    # small disc in the cell may cross, near_ids[start : start + count]; count -1 when there are
+    # more than _MAX_NEAR_EDGES
+    win: np.ndarray  # (n, 4) int64: x0, y0, nx, ny of the zone's window, in grid cells
+    win_off: np.ndarray
+    near_start: np.ndarray
+    near_count: np.ndarray
+    near_ids: np.ndarray
     # per zone
     bbox: np.ndarray
     area_km2: np.ndarray
     zone_centre: np.ndarray  # (n, 2) lon, lat of the bbox centre
     zone_radius_km: np.ndarray  # bbox centre to its farthest corner, km (upper bound)
-    win: np.ndarray  # (n, 4) int64: x0, y0, nx, ny of the zone's window, in grid cells
+    rwin: np.ndarray  # (n, 4) int64: x0, y0, nx, ny of the zone's raster, in grid cells
     sub: int
     sat: np.ndarray
     sat_off: np.ndarray
@@ -193,11 +214,13 @@ def _window_distance(
     dlon: float,
     dlat: float,
     t_km: float,
-) -> np.ndarray:
+    near_km: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Distance (km, capped at ``t_km``) from each window cell centre to the nearest edge.
 
     ``cx``/``cy``: the window's cell columns/rows (global grid indices). Only (edge, cell) pairs
     within ``t`` of the edge's bounding box are evaluated: O(perimeter), not O(window area).
+    Also returns every (window cell, edge, distance) with a distance <= ``near_km``.
     """
     nwx, nwy = len(cx), len(cy)
     best = np.full(nwx * nwy, np.inf)
@@ -214,9 +237,10 @@ def _window_distance(
     nex = np.maximum(hi_x - lo_x, 0)
     cnt = nex * np.maximum(hi_y - lo_y, 0)
     kx, ky = _km_per_deg(0.5 * (y0 + y1))
-    # batches of edges of at most ~4M (edge, cell) pairs bound the temporaries
+    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    # batches of edges of about 256k (edge, cell) pairs keep the temporaries in cache
     cum = np.cumsum(cnt)
-    cuts = np.searchsorted(cum, np.arange(1, int(cum[-1]) // (1 << 22) + 1) * (1 << 22))
+    cuts = np.searchsorted(cum, np.arange(1, int(cum[-1]) // (1 << 18) + 1) * (1 << 18))
     for sel in np.split(np.arange(len(edges)), np.unique(cuts)):
         c = cnt[sel]
         tot = int(c.sum())
@@ -231,8 +255,15 @@ def _window_distance(
         ex = (x1 - x0)[rep] * kx[rep]
         ey = (y1 - y0)[rep] * ky[rep]
         t = np.clip((px * ex + py * ey) / np.maximum(ex * ex + ey * ey, 1e-300), 0.0, 1.0)
-        np.minimum.at(best, j * nwx + i, np.hypot(px - t * ex, py - t * ey))
-    return np.minimum(best, t_km)
+        d = np.hypot(px - t * ex, py - t * ey)
+        flat = j * nwx + i
+        np.minimum.at(best, flat, d)
+        close = np.flatnonzero(d <= near_km)
+        near.append((flat[close], rep[close], d[close]))
+    cells = np.concatenate([n[0] for n in near]) if near else np.empty(0, np.int64)
+    eids = np.concatenate([n[1] for n in near]) if near else np.empty(0, np.int64)
+    dists = np.concatenate([n[2] for n in near]) if near else np.empty(0)
+    return np.minimum(best, t_km), cells, eids, dists
 
 
 def build_zone_index(
@@ -294,26 +325,53 @@ def build_zone_index(
     tcy = t_km / float(min(ky_eq, ky_pole)) / dlat
     lon0 = ux0 - (tcx + 2) * dlon
     lat0 = uy0 - (tcy + 2) * dlat
-    nx = int(math.ceil((ux1 - lon0) / dlon + tcx + 2))
-    ny = int(math.ceil((uy1 - lat0) / dlat + tcy + 2))
+    nx = math.ceil((ux1 - lon0) / dlon + tcx + 2)
+    ny = math.ceil((uy1 - lat0) / dlat + tcy + 2)
 
     win = np.zeros((n, 4), dtype=np.int64)
     sd_parts: list[np.ndarray] = []
     states: list[np.ndarray] = []
+    # zone edges (all zones) and, per (cell, zone), the edges that a small disc may cross
+    near_km = (hd + r_max) * (1 + 2 * _REL_PAD) + 2 * _ABS_PAD_KM
+    edge_parts: list[np.ndarray] = []
+    n_edges = 0
+    zone_edges = np.zeros(n + 1, dtype=np.int64)
+    near_start: list[np.ndarray] = []
+    near_count: list[np.ndarray] = []
+    near_ids: list[np.ndarray] = []
+    n_near = 0
     for z in range(n):
         if empty[z]:
             sd_parts.append(np.empty(0))
             states.append(np.empty((0, 0), dtype=np.int8))
+            near_start.append(np.empty(0, np.int64))
+            near_count.append(np.empty(0, np.int32))
+            zone_edges[z + 1] = n_edges
             continue
-        x0 = max(int(math.floor((bbox[z, 0] - lon0) / dlon - tcx)) - 1, 0)
-        x1 = min(int(math.ceil((bbox[z, 2] - lon0) / dlon + tcx)) + 1, nx)
-        y0 = max(int(math.floor((bbox[z, 1] - lat0) / dlat - tcy)) - 1, 0)
-        y1 = min(int(math.ceil((bbox[z, 3] - lat0) / dlat + tcy)) + 1, ny)
+        x0 = max(math.floor((bbox[z, 0] - lon0) / dlon - tcx) - 1, 0)
+        x1 = min(math.ceil((bbox[z, 2] - lon0) / dlon + tcx) + 1, nx)
+        y0 = max(math.floor((bbox[z, 1] - lat0) / dlat - tcy) - 1, 0)
+        y1 = min(math.ceil((bbox[z, 3] - lat0) / dlat + tcy) + 1, ny)
         win[z] = (x0, y0, x1 - x0, y1 - y0)
         cx, cy = np.arange(x0, x1), np.arange(y0, y1)
         g = geoms[z]
-        edges = _edges(shapely.segmentize(g, _MAX_EDGE_DEG))
-        dist = _window_distance(edges, cx, cy, tcx, tcy, lon0, lat0, dlon, dlat, t_km)
+        # counter-clockwise shells, clockwise holes: the edge formula's winding is 1 inside
+        edges = _edges(shapely.segmentize(shapely.orient_polygons(g), _MAX_EDGE_DEG))
+        dist, c_near, e_near, _ = _window_distance(
+            edges, cx, cy, tcx, tcy, lon0, lat0, dlon, dlat, t_km, near_km
+        )
+        cnt = np.bincount(c_near, minlength=len(cx) * len(cy))
+        few = cnt <= _MAX_NEAR_EDGES
+        keep = few[c_near]
+        order = np.argsort(c_near[keep], kind="stable")
+        kept = np.where(few, cnt, 0)
+        near_start.append(n_near + np.cumsum(kept) - kept)
+        near_count.append(np.where(few, cnt, -1).astype(np.int32))
+        near_ids.append((e_near[keep][order] + n_edges).astype(np.int32))
+        n_near += int(kept.sum())
+        edge_parts.append(edges)
+        n_edges += len(edges)
+        zone_edges[z + 1] = n_edges
         clon, clat = np.meshgrid(lon0 + (cx + 0.5) * dlon, lat0 + (cy + 0.5) * dlat)
         inside = shapely.contains_xy(g, clon.ravel(), clat.ravel())
         # conservative: shrink toward zero by the metric frame's possible error
@@ -324,11 +382,27 @@ def build_zone_index(
         states.append(state.reshape(len(cy), len(cx)))
 
     keys, indptr, entry_zone, entry_sd = _csr(sd_parts, win, nx, ny, -(hd + r_max))
-    budget_sub = math.isqrt(max(_SAT_BUDGET // max(int((win[:, 2] * win[:, 3]).sum()), 1), 1))
+    sizes = np.array([len(c) for c in near_count], dtype=np.int64)
+    win_off = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    # the rasters need only the zone's bounding box (no pixel outside it is inside the zone)
+    rwin = np.zeros_like(win)
+    for z in range(n):
+        if empty[z]:
+            continue
+        x0 = max(math.floor((bbox[z, 0] - lon0) / dlon) - 1, int(win[z, 0]))
+        y0 = max(math.floor((bbox[z, 1] - lat0) / dlat) - 1, int(win[z, 1]))
+        x1 = min(math.ceil((bbox[z, 2] - lon0) / dlon) + 1, int(win[z, 0] + win[z, 2]))
+        y1 = min(math.ceil((bbox[z, 3] - lat0) / dlat) + 1, int(win[z, 1] + win[z, 3]))
+        rwin[z] = (x0, y0, x1 - x0, y1 - y0)
+        sy, sx = y0 - int(win[z, 1]), x0 - int(win[z, 0])
+        states[z] = states[z][sy : sy + y1 - y0, sx : sx + x1 - x0]
+    budget_sub = math.isqrt(max(_SAT_BUDGET // max(int((rwin[:, 2] * rwin[:, 3]).sum()), 1), 1))
     sub = max(1, min(_SUB, budget_sub))
-    sat, sat_off, cover = _rasters(geoms, states, win, sub, lon0, lat0, dlon, dlat)
+    sat, sat_off, cover = _rasters(geoms, states, rwin, sub, lon0, lat0, dlon, dlat)
     centre = np.column_stack([bbox[:, 0] + bbox[:, 2], bbox[:, 1] + bbox[:, 3]]) * 0.5
-    near_eq = np.where(bbox[:, 1] * bbox[:, 3] <= 0, 0.0, np.minimum(abs(bbox[:, 1]), abs(bbox[:, 3])))
+    near_eq = np.where(
+        bbox[:, 1] * bbox[:, 3] <= 0, 0.0, np.minimum(abs(bbox[:, 1]), abs(bbox[:, 3]))
+    )
     kx_z, _ = _km_per_deg(np.nan_to_num(near_eq))
     far_pole = np.nan_to_num(np.maximum(abs(bbox[:, 1]), abs(bbox[:, 3])))
     _, ky_z = _km_per_deg(far_pole)
@@ -350,11 +424,18 @@ def build_zone_index(
         indptr=indptr,
         entry_zone=entry_zone,
         entry_sd=entry_sd,
+        edges=np.concatenate(edge_parts) if edge_parts else np.zeros((0, 4)),
+        zone_edges=zone_edges,
+        win=win,
+        win_off=win_off,
+        near_start=np.concatenate(near_start) if near_start else np.zeros(0, np.int64),
+        near_count=np.concatenate(near_count) if near_count else np.zeros(0, np.int32),
+        near_ids=np.concatenate(near_ids) if near_ids else np.zeros(0, np.int32),
         bbox=bbox,
         area_km2=area,
         zone_centre=centre,
         zone_radius_km=zrad,
-        win=win,
+        rwin=rwin,
         sub=sub,
         sat=sat,
         sat_off=sat_off,
@@ -422,7 +503,7 @@ def _rasters(
     """
     pl, pa = dlon / sub, dlat / sub
     pixs: list[np.ndarray] = []
-    marks: list[tuple[np.ndarray, np.ndarray]] = []
+    marks: list[tuple[np.ndarray, ...]] = []
     for z, st in enumerate(states):
         pix = np.repeat(np.repeat(st == 1, sub, axis=0), sub, axis=1)
         bj, bi = np.nonzero(st == 2)
@@ -519,63 +600,133 @@ def _chunk(
     if ix.keys is None:
         start = ix.indptr[cell]
         cnt = ix.indptr[cell + 1] - start
-    else:
-        row = np.minimum(np.searchsorted(ix.keys, cell), len(ix.keys))
-        hit = ix.keys[np.minimum(row, len(ix.keys) - 1)] == cell if len(ix.keys) else row < 0
-        row = np.where(hit, row, len(ix.keys))
+    else:  # sparse grid: row of the cell's key, or the empty last row
+        nk = len(ix.keys)
+        row = np.minimum(np.searchsorted(ix.keys, cell), max(nk - 1, 0))
+        row = np.where(ix.keys[row] == cell, row, nk) if nk else np.zeros_like(cell)
         start = ix.indptr[row]
         cnt = ix.indptr[row + 1] - start
     has = cnt > 0
     ids, start, cnt = ids[has], start[has], cnt[has]
-    tot = int(cnt.sum())
+    # CSR expansion: one (event, candidate zone) pair per entry of the event's cell
     offs = np.cumsum(cnt) - cnt
     ev = np.repeat(ids, cnt)
-    entry = np.arange(tot, dtype=np.int64) + np.repeat(start - offs, cnt)
+    entry = np.arange(len(ev), dtype=np.int64) + np.repeat(start - offs, cnt)
     zo = ix.entry_zone[entry]
     sd = ix.entry_sd[entry]
     thr = ix.hd_km + rad[ev] * _R_PAD
-    keep = sd >= -thr
-    inside = sd > thr
-    ev, zo, inside = ev[keep], zo[keep], inside[keep]
-    share = inside.astype(np.float32)
-    bnd = np.flatnonzero(~inside)
+    keep = np.flatnonzero(sd >= -thr)
+    ev, zo, sd, thr = ev[keep], zo[keep], sd[keep], thr[keep]
+    share = (sd > thr).astype(np.float32)
+    bnd = np.flatnonzero(sd <= thr)
     if len(bnd):
-        share[bnd] = _boundary(ix, ev[bnd], zo[bnd], lon, lat, rad)
-    # wide discs
+        share[bnd] = _boundary(ix, ev[bnd], zo[bnd], sd[bnd], lon, lat, rad)
+        nz = share > 0
+        ev, zo, share = ev[nz], zo[nz], share[nz]
     wide = np.flatnonzero(rad > ix.max_grid_radius_km)
-    if len(wide):
-        wev, wzo, wsh = _wide(ix, wide, lon, lat, rad)
-        if len(wev):
-            key = ev * ix.n_zones + zo
-            wkey = wev * ix.n_zones + wzo
-            at = np.searchsorted(key, wkey) + np.arange(len(wkey))
-            n_all = len(key) + len(wkey)
-            put = np.ones(n_all, dtype=bool)
-            put[at] = False
-            ev_all = np.empty(n_all, np.int64)
-            zo_all = np.empty(n_all, np.int32)
-            sh_all = np.empty(n_all, np.float32)
-            ev_all[put], zo_all[put], sh_all[put] = ev, zo, share
-            ev_all[at], zo_all[at], sh_all[at] = wev, wzo, wsh
-            ev, zo, share = ev_all, zo_all, sh_all
-    nz = share > 0
-    return ev[nz].astype(np.int64), zo[nz].astype(np.int32), share[nz]
+    if len(wide) == 0:
+        return ev, zo, share
+    wev, wzo, wsh = _wide(ix, wide, lon, lat, rad)
+    nz = wsh > 0
+    wev, wzo, wsh = wev[nz], wzo[nz], wsh[nz]
+    # merge the two sorted lists (their events differ): wide pairs go before later events
+    at = np.searchsorted(ev, wev) + np.arange(len(wev))
+    put = np.ones(len(ev) + len(wev), dtype=bool)
+    put[at] = False
+    out_ev = np.empty(len(put), np.int64)
+    out_zo = np.empty(len(put), np.int32)
+    out_sh = np.empty(len(put), np.float32)
+    out_ev[put], out_zo[put], out_sh[put] = ev, zo, share
+    out_ev[at], out_zo[at], out_sh[at] = wev, wzo, wsh
+    return out_ev, out_zo, out_sh
 
 
 def _boundary(
-    ix: ZoneIndex, ev: np.ndarray, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, rad: np.ndarray
+    ix: ZoneIndex,
+    ev: np.ndarray,
+    zo: np.ndarray,
+    sd: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    rad: np.ndarray,
 ) -> np.ndarray:
-    """Shares of (event, zone) pairs the grid could not decide."""
+    """Shares of (event, zone) pairs the grid could not decide (``sd``: their cell's)."""
     out = np.zeros(len(ev), dtype=np.float32)
     r = rad[ev]
     pts = np.flatnonzero(r == 0)
     if len(pts):
         out[pts] = _contains_by_zone(ix, zo[pts], lon[ev[pts]], lat[ev[pts]])
-    disc = np.flatnonzero(r > 0)
+    w = ix.win[zo]
+    cx = ((lon[ev] - ix.lon0) * (1.0 / ix.dlon)).astype(np.int64)  # >= 0: inside the grid
+    cy = ((lat[ev] - ix.lat0) * (1.0 / ix.dlat)).astype(np.int64)
+    near = ix.win_off[zo] + (cy - w[:, 1]) * w[:, 2] + cx - w[:, 0]
+    few = ix.near_count[near] >= 0
+    exact = np.flatnonzero((r > 0) & few)
+    if len(exact):
+        e = ev[exact]
+        out[exact] = _edge_area(ix, zo[exact], near[exact], sd[exact], lon[e], lat[e], r[exact])
+    disc = np.flatnonzero((r > 0) & ~few)
     if len(disc):
         e = ev[disc]
         out[disc] = _disc_area(ix, zo[disc], lon[e], lat[e], r[disc])
     return out
+
+
+def _edge_area(
+    ix: ZoneIndex,
+    zo: np.ndarray,
+    near: np.ndarray,
+    sd: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    r: np.ndarray,
+) -> np.ndarray:
+    """Exact share of small discs whose cell has few edges within reach (see :func:`_arcs`)."""
+    cnt = ix.near_count[near].astype(np.int64)
+    offs = np.cumsum(cnt) - cnt
+    item = np.repeat(np.arange(len(near)), cnt)
+    eid = ix.near_ids[np.arange(len(item)) + np.repeat(ix.near_start[near] - offs, cnt)]
+    area = _arcs(ix, eid, item, lon, lat, r)
+    # centre inside: decided by the cell's distance when it can be, else tested
+    inside = (sd > ix.hd_km).astype(np.float64)
+    unsure = np.flatnonzero(np.abs(sd) <= ix.hd_km)
+    if len(unsure):
+        inside[unsure] = _contains_by_zone(ix, zo[unsure], lon[unsure], lat[unsure])
+    return np.clip(inside + area / (math.pi * r * r), 0.0, 1.0)
+
+
+def _arcs(
+    ix: ZoneIndex,
+    eid: np.ndarray,
+    item: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    r: np.ndarray,
+) -> np.ndarray:
+    """Per disc, the area of (disc & polygon) minus pi r^2 [centre inside], from edges ``eid``
+    (``item``: the disc of each edge; km^2).
+
+    Green's theorem in the disc's local frame (km, centre at 0): the area of disc & polygon is
+    ``pi r^2 [centre inside] + sum over edges of (cross(A, B) - r^2 angle(A, B)) / 2``, A-B the
+    part of the edge inside the circle. An edge that misses the disc adds 0, so any superset of
+    the crossing edges does. Shells run counter-clockwise, holes clockwise (done at build time).
+    """
+    kx, ky = _km_per_deg(lat)
+    e = ix.edges[eid]
+    kxi, kyi, xc, yc, ri = kx[item], ky[item], lon[item], lat[item], r[item]
+    px, py = (e[:, 0] - xc) * kxi, (e[:, 1] - yc) * kyi
+    dx, dy = (e[:, 2] - xc) * kxi - px, (e[:, 3] - yc) * kyi - py
+    a = np.maximum(dx * dx + dy * dy, 1e-300)
+    b = px * dx + py * dy
+    root = np.sqrt(np.maximum(b * b - a * (px * px + py * py - ri * ri), 0.0))
+    # the edge's part inside the circle: t in [t1, t2] (t1 == t2 when it misses: adds 0)
+    t1 = np.clip((-b - root) / a, 0.0, 1.0)
+    t2 = np.clip((-b + root) / a, 0.0, 1.0)
+    ax, ay = px + t1 * dx, py + t1 * dy
+    bx, by = px + t2 * dx, py + t2 * dy
+    cross = ax * by - ay * bx
+    seg = 0.5 * (cross - ri * ri * np.arctan2(cross, ax * bx + ay * by))
+    return np.bincount(item, weights=seg, minlength=len(lon))
 
 
 def _contains_by_zone(ix: ZoneIndex, zo: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -610,24 +761,19 @@ def _disc_area_batch(
     ix: ZoneIndex, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, r: np.ndarray
 ) -> np.ndarray:
     out = np.empty(len(zo), dtype=np.float64)
-    k = np.log2(r) * _LADDER
-    step = np.floor(k)
+    step = np.floor(np.log2(r) * _LADDER)
     tab = (step >= 0) & (step < _LADDER_TOP)
     done = np.zeros(len(zo), dtype=bool)
     steps = step[tab]
     # one radius (the usual case) needs no sort
     uniq = steps[:1] if len(steps) and steps.min() == steps.max() else np.unique(steps)
     for st in uniq.astype(np.int64).tolist():
-        lo_t, hi_t = _table(ix, st), _table(ix, st + 1)
-        if lo_t is None or hi_t is None:
+        t = _table(ix, st)
+        if t is None:
             continue
         sel = np.flatnonzero(step == st) if len(uniq) > 1 or not tab.all() else None
         zs, xs, ys, rs = (zo, lon, lat, r) if sel is None else (zo[sel], lon[sel], lat[sel], r[sel])
-        w = (rs - lo_t.rho) / (hi_t.rho - lo_t.rho)
-        val = (1.0 - w) * _lookup(ix, lo_t, zs, xs, ys)
-        up = np.flatnonzero(w > 0)  # a radius on the ladder needs one table only
-        if len(up):
-            val[up] += w[up] * _lookup(ix, hi_t, zs[up], xs[up], ys[up])
+        val = _lookup(ix, t, zs, xs, ys, (rs - t.rho0) / (t.rho1 - t.rho0))
         if sel is None:
             return val
         out[sel] = val
@@ -640,13 +786,16 @@ def _disc_area_batch(
 
 @dataclass(frozen=True, eq=False)
 class _Table:
-    """Shares of discs of one radius at the nodes of a lattice over each zone's reach.
+    """Shares of discs of radius ``rho0`` and ``rho1`` at the nodes of a lattice over each zone's
+    reach (node spacing ``rho0 / _NODES_PER_RADIUS``), for radii in ``[rho0, rho1)``.
 
-    Filled lazily: a node is computed (with :func:`_direct`) the first time a disc near it asks;
-    ``values`` holds ``round(share * _Q)`` or ``_UNSET``.
+    Filled lazily: a node is computed (with :func:`_direct`) the first time a disc near it asks.
+    ``values`` packs ``round(share * _Q)`` for ``rho0`` (low 16 bits) and ``rho1`` (high 16);
+    ``_UNSET`` in a half: not computed yet.
     """
 
-    rho: float
+    rho0: float
+    rho1: float
     dlon: float
     dlat: float
     x0: np.ndarray
@@ -658,19 +807,22 @@ class _Table:
 
 
 def _table(ix: ZoneIndex, step: int) -> _Table | None:
-    """The share table of ladder step ``step`` (radius 2**(step/4) km), made on first use."""
+    """The share table for radii in [2**(step/8), 2**((step+1)/8)) km, made on first use.
+
+    ``None`` when it would exceed :data:`_TABLE_BUDGET` nodes (those radii go direct).
+    """
     if step in ix.tables:
         return ix.tables[step]
-    rho = 2.0 ** (step / _LADDER)
-    h_km = rho / _NODES_PER_RADIUS
+    rho0, rho1 = 2.0 ** (step / _LADDER), 2.0 ** ((step + 1) / _LADDER)
+    h_km = rho0 / _NODES_PER_RADIUS
     dlon = ix.dlon * h_km / ix.cell_km
     dlat = ix.dlat * h_km / ix.cell_km
     bb = np.nan_to_num(ix.bbox)
     # reach: the disc's radius plus two nodes, in degrees at the zones' most poleward latitude
-    pole = float(np.clip(np.max(np.abs(bb[:, [1, 3]])) + rho / 100.0, 0.0, 89.0))
+    pole = float(np.clip(np.max(np.abs(bb[:, [1, 3]])) + rho1 / 100.0, 0.0, 89.0))
     kx, ky = _km_per_deg(pole)
-    mx = (rho + 2 * h_km) / float(kx)
-    my = (rho + 2 * h_km) / float(min(ky, _km_per_deg(0.0)[1]))
+    mx = (rho1 + 2 * h_km) / float(kx)
+    my = (rho1 + 2 * h_km) / float(min(ky, _km_per_deg(0.0)[1]))
     x0, y0 = bb[:, 0] - mx, bb[:, 1] - my
     nx = np.ceil((bb[:, 2] + mx - x0) / dlon).astype(np.int64) + 2
     ny = np.ceil((bb[:, 3] + my - y0) / dlat).astype(np.int64) + 2
@@ -678,57 +830,86 @@ def _table(ix: ZoneIndex, step: int) -> _Table | None:
     tab: _Table | None = None
     if int(size.sum()) <= _TABLE_BUDGET:
         off = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-        values = np.full(int(size.sum()), _UNSET, dtype=np.uint16)
-        tab = _Table(rho, dlon, dlat, x0, y0, nx, ny, off, values)
+        values = np.full(int(size.sum()), 0xFFFFFFFF, dtype=np.uint32)
+        tab = _Table(rho0, rho1, dlon, dlat, x0, y0, nx, ny, off, values)
     ix.tables[step] = tab
     return tab
 
 
 def _lookup(
-    ix: ZoneIndex, tab: _Table, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray
+    ix: ZoneIndex, tab: _Table, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, w: np.ndarray
 ) -> np.ndarray:
-    """Bilinear interpolation of the table at the discs' centres, filling missing nodes."""
+    """Table share at the discs' centres: linear in the radius (weight ``w`` on ``rho1``),
+    bilinear in space. Fills the nodes it needs that are not computed yet."""
     nxz = tab.nx[zo]
-    a = (lon - tab.x0[zo]) / tab.dlon
-    b = (lat - tab.y0[zo]) / tab.dlat
     # beyond the lattice a disc cannot reach the zone: clamping lands on nodes that hold 0
-    i = np.clip(np.floor(a), 0, nxz - 2).astype(np.int64)
-    j = np.clip(np.floor(b), 0, tab.ny[zo] - 2).astype(np.int64)
-    fa = np.clip(a - i, 0.0, 1.0)
-    fb = np.clip(b - j, 0.0, 1.0)
+    a = np.clip((lon - tab.x0[zo]) * (1.0 / tab.dlon), 0.0, nxz - 1.000001)
+    b = np.clip((lat - tab.y0[zo]) * (1.0 / tab.dlat), 0.0, tab.ny[zo] - 1.000001)
+    i = a.astype(np.int64)  # truncation is floor: a, b >= 0
+    j = b.astype(np.int64)
+    fa = a - i
+    fb = b - j
     base = tab.off[zo] + j * nxz + i
-    idx = base + np.stack([np.zeros_like(nxz), np.ones_like(nxz), nxz, nxz + 1])
+    idx = np.stack([base, base + 1, base + nxz, base + nxz + 1])
     val = tab.values[idx]
-    miss = val == _UNSET
-    if miss.any():
-        _fill(ix, tab, np.unique(idx[miss]))
-        val = tab.values[idx]
-    q = val.astype(np.float64) * (1.0 / _Q)
+    halves = (0, 1) if w.any() else (0,)  # a radius on the ladder needs rho0 only
+    for half in halves:
+        part = val if half == 0 else val[:, w > 0]
+        miss = ((part >> (16 * half)) & 0xFFFF) == _UNSET
+        if miss.any():
+            _fill(ix, tab, np.unique((idx if half == 0 else idx[:, w > 0])[miss]), half)
+            val = tab.values[idx]
+    q = (val & 0xFFFF).astype(np.float64)
+    if len(halves) > 1:
+        q += w * ((val >> 16).astype(np.float64) - q)
+    q *= 1.0 / _Q
     return (q[0] * (1 - fa) + q[1] * fa) * (1 - fb) + (q[2] * (1 - fa) + q[3] * fa) * fb
 
 
-def _fill(ix: ZoneIndex, tab: _Table, nodes: np.ndarray) -> None:
-    """Compute the table's ``nodes`` (flat ids) directly."""
+def _fill(ix: ZoneIndex, tab: _Table, nodes: np.ndarray, half: int) -> None:
+    """Compute the table's ``nodes`` (flat ids) directly, at rho0 (half 0) or rho1 (half 1)."""
     zo = np.searchsorted(tab.off, nodes, side="right") - 1
     local = nodes - tab.off[zo]
     lon = tab.x0[zo] + (local % tab.nx[zo]) * tab.dlon
     lat = tab.y0[zo] + (local // tab.nx[zo]) * tab.dlat
-    s = _direct(ix, zo, lon, lat, np.full(len(nodes), tab.rho))
-    tab.values[nodes] = np.rint(np.clip(s, 0.0, 1.0) * _Q).astype(np.uint16)
+    rho = tab.rho1 if half else tab.rho0
+    # the raster, not the exact edge sum: about as accurate at a node and cheaper to fill
+    s = _direct(ix, zo, lon, lat, np.full(len(nodes), rho), exact=False)
+    q = np.rint(np.clip(s, 0.0, 1.0) * _Q).astype(np.uint32)
+    keep = np.uint32(0xFFFF0000 if half == 0 else 0x0000FFFF)
+    tab.values[nodes] = (tab.values[nodes] & keep) | (q << (16 * half))
 
 
 def _direct(
-    ix: ZoneIndex, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, r: np.ndarray
+    ix: ZoneIndex,
+    zo: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    r: np.ndarray,
+    exact: bool = True,
 ) -> np.ndarray:
-    """Share of each disc in its zone from the raster strips (sunflower points if tiny)."""
+    """Share of each disc in its zone: exact from the edges of a simple zone (if ``exact``),
+    else the raster strips (sunflower points if tiny)."""
     kx, ky = _km_per_deg(lat)
     rx = r / (kx * ix.dlon)  # disc half-axes in grid cells
     ry = r / (ky * ix.dlat)
     u = (lon - ix.lon0) / ix.dlon
     v = (lat - ix.lat0) / ix.dlat
     out = np.zeros(len(zo), dtype=np.float64)
-    tiny = np.minimum(rx, ry) * ix.sub < _MIN_RADIUS_PX
-    big = np.flatnonzero(~tiny)
+    n_edges = ix.zone_edges[zo + 1] - ix.zone_edges[zo]
+    simple = (n_edges <= _MAX_ZONE_EDGES) & exact
+    sel = np.flatnonzero(simple)
+    if len(sel):  # few edges in all: the exact formula over every edge of the zone
+        cnt = n_edges[sel]
+        offs = np.cumsum(cnt) - cnt
+        item = np.repeat(np.arange(len(sel)), cnt)
+        eid = np.arange(len(item)) + np.repeat(ix.zone_edges[zo[sel]] - offs, cnt)
+        xs, ys, rs = lon[sel], lat[sel], r[sel]
+        inside = _contains_by_zone(ix, zo[sel], xs, ys)
+        area = _arcs(ix, eid, item, xs, ys, rs)
+        out[sel] = np.clip(inside + area / (math.pi * rs * rs), 0.0, 1.0)
+    tiny = ~simple & (np.minimum(rx, ry) * ix.sub < _MIN_RADIUS_PX)
+    big = np.flatnonzero(~simple & ~tiny)
     for s in range(0, len(big), _BATCH):
         b = big[s : s + _BATCH]
         out[b] = _strips(ix, zo[b], u[b], v[b], rx[b], ry[b])
@@ -758,7 +939,7 @@ def _strips(
     Share = that integral / the bands' area (= the ellipse's).
     """
     sub = ix.sub
-    w = ix.win[zo]
+    w = ix.rwin[zo]
     wd = w[:, 2] * sub  # window width and height in pixels
     ht = w[:, 3] * sub
     x = (u - w[:, 0]) * sub
@@ -773,9 +954,7 @@ def _strips(
     # mean half-width over the band's rows (rows past the ellipse's top or bottom count as 0)
     half = chord / np.maximum(nrow, 1.0) * (0.5 * (px * py)[:, None])
     total = (nrow * half).sum(axis=1) * 2.0
-    rows = np.clip(e, 0, ht[:, None]).astype(np.int64) * (wd + 1)[:, None] + ix.sat_off[zo][
-        :, None
-    ]
+    rows = np.clip(e, 0, ht[:, None]).astype(np.int64) * (wd + 1)[:, None] + ix.sat_off[zo][:, None]
     b0, b1 = rows[:, :-1], rows[:, 1:]
     wdc = wd[:, None]
     sat = ix.sat
@@ -795,7 +974,22 @@ def _strips(
 def _wide(
     ix: ZoneIndex, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, rad: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs for discs wider than the grid's radius: bounding boxes, then area or strips."""
+    """Pairs for discs wider than the grid's radius, sorted by (event, zone)."""
+    parts = [
+        _wide_batch(ix, ids[s : s + _WIDE_BATCH], lon, lat, rad)
+        for s in range(0, len(ids), _WIDE_BATCH)  # batches keep the pair arrays in cache
+    ]
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def _wide_batch(
+    ix: ZoneIndex, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, rad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounding-box candidates, then a zone's area if wholly inside the disc, else the table."""
     lo, la, r = lon[ids], lat[ids], rad[ids]
     kx, ky = _km_per_deg(la)
     hx, hy = r / kx, r / ky  # half extents in degrees
@@ -809,7 +1003,7 @@ def _wide(
         k, zo = np.nonzero(hit)  # row-major: already sorted by (event, zone)
     else:
         k, zo = ix.tree.query(shapely.box(lo - hx, la - hy, lo + hx, la + hy))
-        order = np.lexsort((zo, k))
+        order = np.argsort(k * ix.n_zones + zo)  # one int64 key sorts faster than lexsort
         k, zo = k[order], zo[order]
     share = np.zeros(len(k), dtype=np.float32)
     # a zone wholly inside the disc: its area over the disc's (test only discs that could)
@@ -851,7 +1045,8 @@ def distance_to_km(geom: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> 
     epsg = (32600 if cy >= 0 else 32700) + zone
     tr = pyproj.Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
     # short segments first: a long lon/lat edge is not straight in UTM
-    g = shapely.transform(shapely.segmentize(geom, 0.01), lambda xy: np.column_stack(
-        tr.transform(xy[:, 0], xy[:, 1])))
+    g = shapely.transform(
+        shapely.segmentize(geom, 0.01), lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+    )
     x, y = tr.transform(lon, lat)
     return np.asarray(shapely.distance(g, shapely.points(x, y)), dtype=np.float64) / 1000.0

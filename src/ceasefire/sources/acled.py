@@ -18,7 +18,6 @@ import pandas as pd
 from ceasefire.events import (
     ACLED_TIME_PRECISION_DAYS,
     LOCAL_TIMEZONE,
-    day_window,
     radius_from_acled_geo_precision,
 )
 from ceasefire.sources.countries import from_name, iso2_from_numeric
@@ -157,17 +156,13 @@ class AcledSource(EventReader):
         fatalities = checks.integer("fatalities", minimum=0, label="fatalities")
         iso = checks.integer("iso")
 
-        ok = pd.Series(checks.good, index=raw.index)
         before = precision.map({k: v[0] for k, v in ACLED_TIME_PRECISION_DAYS.items()})
         after = precision.map({k: v[1] for k, v in ACLED_TIME_PRECISION_DAYS.items()})
-        safe_day = day.where(ok).fillna(pd.Timestamp("2000-01-01"))
+        safe_day = checks.good_days(day)
         first_day = safe_day - pd.to_timedelta(before.fillna(0).astype("int64"), unit="D")
         last_day = safe_day + pd.to_timedelta(after.fillna(1).astype("int64") - 1, unit="D")
-        time_start, time_end = day_window(first_day, last_day, timezone=self.timezone)
-        checks.reject(
-            time_start.isna() | time_end.isna(),
-            "event_date",
-            f"no such local time in {self.timezone}",
+        time_start, time_end = checks.window(
+            first_day, last_day, timezone=self.timezone, field="event_date"
         )
 
         inter1 = _actor_type(checks, "inter1")

@@ -8,17 +8,20 @@ with the row's physical line. A row is rejected for its first problem only; late
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from ceasefire.events import day_window
 from ceasefire.sources.batch import Reject
 
-__all__ = ["RowChecks", "row_hashes"]
+__all__ = ["RowChecks", "on_uniques", "row_hashes"]
 
 _SEP: Final = "\x1f"
+#: The day given to rejected rows before their time window is computed (it is never kept).
+_PLACEHOLDER_DAY: Final = pd.Timestamp("2000-01-01")
 
 
 def row_hashes(rows: Sequence[Sequence[str]]) -> list[str]:
@@ -35,6 +38,23 @@ def row_hashes(rows: Sequence[Sequence[str]]) -> list[str]:
     """
     blake2b, sep = hashlib.blake2b, _SEP
     return [blake2b(sep.join(r).encode("utf-8"), digest_size=12).hexdigest() for r in rows]
+
+
+def on_uniques(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``func`` applied to the distinct values of ``values`` only, spread back to every row.
+
+    For string work on columns with few distinct values (places, actors, dates): the cost is that
+    of the distinct values, not of the rows. NA stays NA; ``func`` must keep its input's index.
+
+    >>> s = pd.Series(["a ", "b", "a ", None], dtype="string")
+    >>> on_uniques(s, lambda u: u.str.strip()).tolist()
+    ['a', 'b', 'a', <NA>]
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = func(pd.Series(uniques, dtype=values.dtype))
+    out = done.iloc[np.where(codes < 0, 0, codes)] if len(done) else done.reindex([0] * len(codes))
+    out = out.set_axis(values.index)
+    return out.mask(pd.Series(codes < 0, index=values.index))
 
 
 def _mask(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -113,7 +133,7 @@ class RowChecks:
         else:
             s = self.raw[column].astype("string")
             if strip:
-                s = s.str.strip()
+                s = on_uniques(s, lambda u: u.str.strip())
             s = s.mask(s == "")
         self._text[key] = s
         return s
@@ -140,7 +160,7 @@ class RowChecks:
         ['not a whole number', 'negative', 'not a number']
         """
         what = label or column
-        s = self.text(column, strip=True)
+        s = self.text(column)  # to_numeric itself allows blanks around a number
         empty = s.isna()
         num = pd.to_numeric(s, errors="coerce").astype("float64")
         if required:
@@ -197,7 +217,7 @@ class RowChecks:
 
     def coordinates(self, lat: str, lon: str) -> tuple[pd.Series, pd.Series]:
         """Latitude and longitude as float64; rejects missing, non-numeric and out-of-range ones."""
-        lat_s, lon_s = self.text(lat, strip=True), self.text(lon, strip=True)
+        lat_s, lon_s = self.text(lat), self.text(lon)
         self.reject(lat_s.isna(), lat, "missing coordinates")
         self.reject(lon_s.isna(), lon, "missing coordinates")
         y = self.number(lat)
@@ -205,3 +225,23 @@ class RowChecks:
         self.reject(y.abs() > 90, lat, "latitude out of range [-90, 90]")
         self.reject(x.abs() > 180, lon, "longitude out of range [-180, 180]")
         return y, x
+
+    # -- time windows -------------------------------------------------------------------------
+    def good_days(self, days: pd.Series) -> pd.Series:
+        """``days`` of the rows not rejected so far; a placeholder day for the rejected ones.
+
+        >>> chk = RowChecks(pd.DataFrame({"d": ["x", "y"]}), np.array([2, 3]), "f")
+        >>> chk.reject(np.array([True, False]), "d", "bad")
+        >>> chk.good_days(pd.Series(pd.to_datetime([None, "2020-03-07"]))).tolist()
+        [Timestamp('2000-01-01 00:00:00'), Timestamp('2020-03-07 00:00:00')]
+        """
+        return days.where(pd.Series(self.good, index=days.index)).fillna(_PLACEHOLDER_DAY)
+
+    def window(
+        self, first_day: pd.Series, last_day: pd.Series, *, timezone: str, field: str
+    ) -> tuple[pd.Series, pd.Series]:
+        """:func:`~ceasefire.events.day_window` of local days ``first_day`` .. ``last_day``;
+        rejects in ``field`` the rows whose window has no such local time in ``timezone``."""
+        start, end = day_window(first_day, last_day, timezone=timezone)
+        self.reject(start.isna() | end.isna(), field, f"no such local time in {timezone}")
+        return start, end

@@ -213,10 +213,7 @@ class GdeltSource(EventReader):
         event_id = checks.text("GlobalEventID", strip=True)
         day = checks.date("Day", ["%Y%m%d"], pattern=r"\d{8}")
         lat, lon = checks.coordinates("ActionGeo_Lat", "ActionGeo_Long")
-        ok = pd.Series(checks.good, index=raw.index)
-        time_start, time_end = day_window(
-            day.where(ok).fillna(pd.Timestamp("2000-01-01")), timezone="UTC"
-        )
+        time_start, time_end = day_window(checks.good_days(day), timezone="UTC")
         code = checks.text("EventCode", strip=True)
         root = checks.text("EventRootCode", strip=True).str.zfill(2)
         types = cameo_to_acled(code)

@@ -117,7 +117,7 @@ class EventReader:
     def _reject_duplicates(self, ids: pd.Series, checks: RowChecks, seen: dict[str, int]) -> None:
         ok = pd.Series(checks.good, index=ids.index) & ids.notna()
         earlier = ids.map(seen).where(ok)
-        dup_in_batch = ids.duplicated(keep="first") & ok
+        dup_in_batch = ids.where(ok).duplicated(keep="first") & ok
         first_line = (
             pd.Series(checks.lines, index=ids.index).where(ok).groupby(ids).transform("first")
         )

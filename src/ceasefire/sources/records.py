@@ -239,15 +239,12 @@ class RecordFile:
         self.header_lines = 0
         first = self._next_record()
         if first is None:
-            self.close()
-            raise EventReadError(f"empty file: not {kind}", file=self.file)
+            raise self._fail(f"empty file: not {kind}")
         if header is None:
             if first.fields is None:
-                self.close()
-                raise EventReadError(
+                raise self._fail(
                     f"header line is not readable ({first.reject and first.reject.reason})",
-                    file=self.file,
-                    line=first.start,
+                    first.start,
                 )
             self.columns = [c.strip() for c in first.fields]
             if self.columns and self.columns[0].startswith("\ufeff"):
@@ -261,39 +258,38 @@ class RecordFile:
                 self.header_lines = first.end
                 self._first = None
             elif first.fields is not None and len(first.fields) != len(self.columns):
-                self.close()
-                raise EventReadError(
+                raise self._fail(
                     f"not {kind}: expected {len(self.columns)} columns separated by "
                     f"{delimiter!r}, the first line has {len(first.fields)}",
-                    file=self.file,
-                    line=first.start,
+                    first.start,
                 )
             else:
                 self._first = first
         missing = [c for c in required if c not in self.columns]
         if missing:
-            self.close()
-            raise EventReadError(
-                f"not {kind}: header lacks column(s) {', '.join(missing)}",
-                file=self.file,
-                line=first.start,
+            raise self._fail(
+                f"not {kind}: header lacks column(s) {', '.join(missing)}", first.start
             )
         twice = sorted({c for c in self.columns if self.columns.count(c) > 1})
         if twice:
-            self.close()
-            raise EventReadError(
-                f"header names column(s) more than once: {', '.join(twice)}",
-                file=self.file,
-                line=first.start,
+            raise self._fail(
+                f"header names column(s) more than once: {', '.join(twice)}", first.start
             )
         self._ncol = len(self.columns)
+
+    def _fail(self, problem: str, line: int | None = None) -> EventReadError:
+        """Close the file and return the error to raise: it cannot be read at all."""
+        self.close()
+        return EventReadError(problem, file=self.file, line=line)
 
     # -- records ------------------------------------------------------------------------------
     @staticmethod
     def _shown(text: str) -> str:
         """Text as a person can read it: undecodable bytes as ``\\xe9``, no line ending."""
-        return text.rstrip("\r\n").encode("utf-8", "surrogateescape").decode(
-            "utf-8", "backslashreplace"
+        return (
+            text.rstrip("\r\n")
+            .encode("utf-8", "surrogateescape")
+            .decode("utf-8", "backslashreplace")
         )
 
     def _reject(

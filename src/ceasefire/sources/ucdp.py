@@ -10,7 +10,7 @@ to ACLED's names is in ``docs/sources.md``; in short:
 - ``date_start`` .. ``date_end`` (local days, Asia/Damascus) -> the window
   ``[date_start 00:00, date_end + 1 day 00:00)``; ``date_prec`` -> ACLED ``time_precision``.
 - ``where_prec`` -> ACLED ``geo_precision`` and ``location_uncertainty_km``.
-- ``type_of_violence`` refined by keywords in the headline and article -> ``event_type`` /
+- ``type_of_violence`` refined by keywords in the article/headline -> ``event_type`` /
   ``sub_event_type`` (a heuristic: the rule that fired is in the extra column ``event_type_rule``).
 """
 
@@ -24,9 +24,9 @@ from typing import ClassVar, Final
 import numpy as np
 import pandas as pd
 
-from ceasefire.events import LOCAL_TIMEZONE, day_window
+from ceasefire.events import LOCAL_TIMEZONE
 from ceasefire.sources.countries import from_name
-from ceasefire.sources.fields import RowChecks
+from ceasefire.sources.fields import RowChecks, on_uniques
 from ceasefire.sources.reader import EventReader
 
 __all__ = [
@@ -162,7 +162,7 @@ def _first_keyword_rule(text: pd.Series) -> np.ndarray:
 def classify_event_type(text: pd.Series, type_of_violence: pd.Series) -> pd.DataFrame:
     """ACLED ``event_type``, ``sub_event_type`` and the rule that fired, for GED rows.
 
-    ``text`` is the headline and article text; ``type_of_violence`` the GED code (1-3). A
+    ``text`` is the article text (with the headlines); ``type_of_violence`` the GED code (1-3). A
     keyword rule fires only for a known ``type_of_violence``; unknown codes give NA.
 
     >>> out = classify_event_type(
@@ -199,21 +199,23 @@ def classify_event_type(text: pd.Series, type_of_violence: pd.Series) -> pd.Data
 
 
 def _strip_suffix(s: pd.Series, suffix: str) -> pd.Series:
-    out = s.str.removesuffix(f" {suffix}").str.strip()
+    out = on_uniques(s, lambda u: u.str.removesuffix(f" {suffix}").str.strip())
     return out.mask(out == "")
 
 
 def _inter_code(side: pd.Series, country: pd.Series) -> pd.Series:
     """ACLED actor type from a GED side name: own government 1, foreign one 8, civilians 7."""
-    gov = side.str.startswith("Government of ").fillna(False)
-    own = gov & side.str.slice(len("Government of ")).eq(country).fillna(False)
-    civ = side.eq("Civilians").fillna(False)
-    code = np.select(
-        [own.to_numpy(bool), gov.to_numpy(bool), civ.to_numpy(bool)],
-        [1, 8, 7],
-        0,
-    )
-    return pd.Series(code, index=side.index).replace(0, pd.NA).astype("Int64")
+    pair = side.fillna("") + "\x1f" + country.fillna("")
+
+    def code(u: pd.Series) -> pd.Series:
+        name, place = u.str.split("\x1f", n=1, regex=False).str[0], u.str.split("\x1f").str[-1]
+        gov = name.str.startswith("Government of ").fillna(False)
+        own = gov & name.str.slice(len("Government of ")).eq(place).fillna(False)
+        civ = name.eq("Civilians").fillna(False)
+        out = np.select([own.to_numpy(bool), gov.to_numpy(bool), civ.to_numpy(bool)], [1, 8, 7], 0)
+        return pd.Series(out, index=u.index).replace(0, pd.NA).astype("Int64")
+
+    return on_uniques(pair, code).astype("Int64")
 
 
 class UcdpGedSource(EventReader):
@@ -267,27 +269,26 @@ class UcdpGedSource(EventReader):
         date_prec = checks.integer("date_prec")
         where_prec = checks.integer("where_prec")
 
-        ok = pd.Series(checks.good, index=raw.index)
-        time_start, time_end = day_window(
-            start.where(ok).fillna(pd.Timestamp("2000-01-01")),
-            end.where(ok).fillna(pd.Timestamp("2000-01-01")),
+        time_start, time_end = checks.window(
+            checks.good_days(start),
+            checks.good_days(end),
             timezone=self.timezone,
-        )
-        checks.reject(
-            time_start.isna() | time_end.isna(),
-            "date_start",
-            f"no such local time in {self.timezone}",
+            field="date_start",
         )
 
         country = checks.text("country")
-        codes = from_name(country)
+        codes = pd.DataFrame(
+            {"iso2": on_uniques(country, lambda u: from_name(u)["iso2"])}, index=raw.index
+        )
+        codes["iso"] = on_uniques(country, lambda u: from_name(u)["iso"]).astype("Int64")
         side_a, side_b = checks.text("side_a"), checks.text("side_b")
         inter1, inter2 = _inter_code(side_a, country), _inter_code(side_b, country)
         both = inter1.notna() & inter2.notna()
         lo_ = pd.concat([inter1, inter2], axis=1).min(axis=1)
         hi_ = pd.concat([inter1, inter2], axis=1).max(axis=1)
         headline = checks.text("source_headline")
-        text = headline.fillna("") + " " + checks.text("source_article").fillna("")
+        # GED's source_article is "source,date,headline" per source: it quotes the headline
+        text = checks.text("source_article").fillna(headline)
         types = classify_event_type(text, tov)
         id_str = ids.astype("string")
 

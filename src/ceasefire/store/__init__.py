@@ -20,19 +20,19 @@ from ceasefire.store.sql import (
     open_store,
 )
 
-__all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_architecture.py wants)
-    "BatchLike",
-    "BatchSource",
+__all__ = [
     "DISPLAY_COLUMNS",
-    "IngestReport",
     "LATEST",
     "MIGRATIONS",
-    "Migration",
     "OBLIGATION_COLUMNS",
+    "VERDICT_COLUMNS",
+    "BatchLike",
+    "BatchSource",
+    "IngestReport",
+    "Migration",
     "RejectLike",
     "SQLStore",
     "Store",
-    "VERDICT_COLUMNS",
     "file_sha256",
     "migrate",
     "open_store",

@@ -44,11 +44,11 @@ from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import create_store_engine, write_transaction
 from ceasefire.store.migrations import migrate
 
-__all__ = [  # noqa: RUF022 (plain sorted(), as tests/test_architecture.py wants)
+__all__ = [
     "DISPLAY_COLUMNS",
     "OBLIGATION_COLUMNS",
-    "SQLStore",
     "VERDICT_COLUMNS",
+    "SQLStore",
     "file_sha256",
     "open_store",
 ]
