@@ -151,8 +151,10 @@ def ours(index: Any, ev: dict[str, np.ndarray]) -> int:
 
     ei, _, share = disc_shares(index, ev["lon"], ev["lat"], ev["radius"])
     p_time = time_shares(ev["a"], ev["b"], START, None)
-    prohibited = np.isin(ev["type"], PROHIBITED)
-    p = share * (p_time[ei] * prohibited[ei])
+    prohibited = np.zeros(256, dtype=bool)
+    prohibited[PROHIBITED] = True
+    p = share * p_time[ei]
+    p *= prohibited[ev["type"][ei]]
     return int(np.count_nonzero(p))
 
 

@@ -20,7 +20,7 @@ from . import reports
 from .agreements import Agreement
 from .compliance import Evaluation
 
-__all__ = ["briefing"]
+__all__ = ["briefing", "verdict_list"]
 
 _SHORT = {
     "violation": "violation",
@@ -72,7 +72,7 @@ def _parts(result: Evaluation, events: pd.DataFrame, top: int) -> Iterator[Rende
     if not result.obligations.empty:
         yield Text("")
         yield _obligations(result.obligations)
-    ba = reports.before_after_totals(reports.before_after(result, events))
+    ba = reports.before_after_totals(reports.before_after(result.agreements, result.zones, events))
     if not ba.empty:
         yield Text("")
         yield _before_after(ba)
@@ -192,4 +192,21 @@ def _before_after(ba: pd.DataFrame) -> RenderableType:
             _n(r["after_fatalities"]),
             f"{r['after_months']} of 12",
         )
+    return t
+
+
+def verdict_list(v: pd.DataFrame) -> RenderableType:
+    """Stored verdicts as a readable list: a head line per verdict, its reason below."""
+    t = _table(f"{len(v):,} verdicts")
+    t.add_column("#", justify="right")
+    t.add_column("verdict")
+    for i, r in enumerate(_records(v), start=1):
+        head = Text()
+        head.append(f"{r['event_date']}  {r['verdict']}", style="bold")
+        head.append(
+            f"  p={float(r['probability']):.2f}  {r['party'] or '-'}  "
+            f"{r['agreement_id']}/{r['provision_id']}  {r['location']}  [{r['event_uid']}]"
+        )
+        head.append(f"\n{r['reason']}", style="dim")
+        t.add_row(str(i), head)
     return t

@@ -22,7 +22,7 @@ from rich.table import Table
 from . import agreements as _agreements
 from . import monitoring
 from . import zones as _zones
-from .briefing import briefing
+from .briefing import briefing, verdict_list
 from .compliance import VERDICTS, Evaluation
 from .errors import CeasefireError
 from .store import Store, open_store
@@ -83,8 +83,18 @@ def _table(frame: pd.DataFrame, title: str | None = None, max_width: int | None 
         key = str(c) == "id" or str(c).endswith(("_id", "date")) or c == frame.columns[0]
         t.add_column(str(c), justify=justify, overflow="fold", max_width=max_width, no_wrap=key)
     for row in frame.itertuples(index=False):
-        t.add_row(*["" if pd.isna(x) else f"{x:,}" if isinstance(x, int) else str(x) for x in row])
+        t.add_row(*[_cell(c, x) for c, x in zip(frame.columns, row, strict=True)])
     return t
+
+
+def _cell(column: object, x: object) -> str:
+    if x is None or (isinstance(x, float) and pd.isna(x)) or x is pd.NA:
+        return ""
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int) and not str(column).endswith("id"):
+        return f"{x:,}"
+    return str(x)
 
 
 def _emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
@@ -164,11 +174,16 @@ def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
 
 @agreements.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
 @handle_errors
-def agreements_validate(files: tuple[Path, ...]) -> None:
-    """Validate agreement YAML files; errors as file:line: field: problem (value)."""
+def agreements_validate(files: tuple[Path, ...], db: str) -> None:
+    """Validate agreement YAML files; errors as file:line: field: problem (value).
+
+    Zone references are checked against the bundled zones and those imported into the store.
+    """
     failed = 0
-    known = _zones.load_zones()
+    with _store(db) as store:
+        known = monitoring.zones_of(store)
     for f in files:
         try:
             a = _agreements.load_agreement(f)
@@ -196,8 +211,9 @@ def agreements_add(file: Path, db: str) -> None:
 
 
 @agreements.command("schema")
-def agreements_schema() -> None:
-    """Print the JSON Schema of the agreement format."""
+@db_option
+def agreements_schema(db: str) -> None:
+    """Print the JSON Schema of the agreement format (``--db`` is accepted and unused)."""
     click.echo(json.dumps(_agreements.agreement_json_schema(), indent=2))
 
 
@@ -220,7 +236,7 @@ def _zone_row(z: _zones.Zone) -> dict[str, Any]:
         "name": z.name,
         "size": measure,
         "approximate": f"yes, +/-{approx.error_km:g} km" if approx else "no",
-        "source": z.source,
+        "source": z.source if len(z.source) <= 48 else z.source[:45] + "...",
     }
 
 
@@ -469,18 +485,8 @@ def verdicts(
     if fmt == "geojson":
         click.echo(json.dumps(_geojson(v)))
         return
-    cols = [
-        "event_date",
-        "agreement_id",
-        "provision_id",
-        "verdict",
-        "probability",
-        "party",
-        "location",
-        "reason",
-    ]
     if fmt == "table":
-        console.print(_table(v[cols], f"{len(v):,} verdicts"))
+        console.print(verdict_list(v))
     else:
         _emit(v, fmt)
 
@@ -498,6 +504,26 @@ def _geojson(v: pd.DataFrame) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": feats}
+
+
+@cli.command("before-after")
+@click.option("--agreement", "agreement_ids", multiple=True, help="Agreement id (repeatable).")
+@click.option("--months", default=12, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+@handle_errors
+def before_after(agreement_ids: tuple[str, ...], months: int, fmt: str, db: str) -> None:
+    """Did it hold? Events and deaths per month in each zone, before and after each agreement."""
+    with _store(db) as store:
+        table = monitoring.before_after(store, list(agreement_ids) or None, months=months)
+    if fmt != "table":
+        _emit(table, fmt)
+        return
+    for (agreement_id, zone), part in table.groupby(["agreement_id", "zone"], sort=False):
+        shown = part.astype({"events": object, "fatalities": object})
+        shown.loc[~part["covered"], ["events", "fatalities"]] = "no evidence"
+        cols = ["month", "offset", "events", "fatalities"]
+        console.print(_table(shown[cols], f"{agreement_id}: {zone}"))
 
 
 @cli.command()

@@ -16,15 +16,17 @@ from pathlib import Path
 import pandas as pd
 
 from . import agreements as _agreements
+from . import reports
 from . import zones as _zones
-from .agreements import Registry
-from .compliance import Evaluation, Rules, evaluate
+from .agreements import Registry, chain
+from .compliance import Evaluation, Rules, evaluate, provision_zones
 from .sources import read_events
 from .store import IngestReport, Store
 
 __all__ = [
     "BUNDLED_UCDP",
     "DemoResult",
+    "before_after",
     "evaluate_file",
     "evaluate_store",
     "import_zone",
@@ -147,6 +149,18 @@ def evaluate_file(
         batch.events,
         len(batch.rejects),
     )
+
+
+def before_after(
+    store: Store, agreement_ids: Sequence[str] | None = None, *, months: int = 12
+) -> pd.DataFrame:
+    """Events and deaths per month inside each zone of the agreements (and of the agreements
+    they supplement), ``months`` before and after each took effect."""
+    registry = registry_of(store)
+    chosen = [registry.get(a) for a in (agreement_ids or sorted(registry.agreements))]
+    agreements = list({c.id: c for a in chosen for c in chain(a, registry)}.values())
+    zones = provision_zones(agreements, zones_of(store))
+    return reports.before_after(agreements, zones, store.events(), months=months)
 
 
 @dataclass

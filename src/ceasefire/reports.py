@@ -6,13 +6,13 @@ CLI's and the web's business.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .agreements import EVENT_CHECKED_TYPES, Agreement, provision_start
-from .compliance import VERDICTS, Evaluation
+from .compliance import VERDICTS
 from .compliance.spatial import build_zone_index, disc_shares
 from .zones import Zone
 
@@ -104,21 +104,29 @@ def _effective(agreement: Agreement) -> pd.Timestamp:
     return min(starts) if starts else pd.Timestamp(agreement.signed.date, tz="UTC")
 
 
-def _zones_of(agreement: Agreement, zones: dict[str, Zone]) -> list[Zone]:
+def _zones_of(agreement: Agreement, zones: Mapping[str, Zone]) -> list[Zone]:
     out: dict[str, Zone] = {}
     for z in zones.values():
         if z.id.startswith(f"{agreement.id}/"):
             out[z.id] = z
     for p in agreement.provisions:
         zid = getattr(p, "zone", None)
-        if p.type in EVENT_CHECKED_TYPES and zid in zones:
+        if p.type in EVENT_CHECKED_TYPES and isinstance(zid, str) and zid in zones:
             out[zid] = zones[zid]
     return list(out.values())
 
 
-def before_after(evaluation: Evaluation, events: pd.DataFrame, *, months: int = 12) -> pd.DataFrame:
+def before_after(
+    agreements: Sequence[Agreement],
+    zones: Mapping[str, Zone],
+    events: pd.DataFrame,
+    *,
+    months: int = 12,
+) -> pd.DataFrame:
     """Events and fatalities per month inside each zone, ``months`` before and after each
     agreement took effect. An event counts for a zone when its reported point lies inside.
+    ``zones`` are the zones the provisions use, as in :attr:`Evaluation.zones` or from
+    :func:`ceasefire.compliance.provision_zones`.
 
     Columns: agreement_id, zone_id, zone, month, offset (months from the effective month; 0 is
     the month it took effect), events, fatalities, covered (whether the evidence spans the month).
@@ -129,8 +137,8 @@ def before_after(evaluation: Evaluation, events: pd.DataFrame, *, months: int = 
     lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
     month = pd.PeriodIndex(pd.to_datetime(events["event_date"], errors="coerce"), freq="M")
     fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
-    for a in evaluation.agreements:
-        zs = _zones_of(a, evaluation.zones)
+    for a in agreements:
+        zs = _zones_of(a, zones)
         if not zs:
             continue
         start = _effective(a).tz_convert("Asia/Damascus").tz_localize(None).to_period("M")

@@ -3,7 +3,14 @@
 See :mod:`ceasefire.compliance.engine` for the rules and the order of the vectorised steps.
 """
 
-from .engine import VERDICTS, Evaluation, Rules, evaluate
+from .engine import VERDICTS, Evaluation, Rules, evaluate, provision_zones
 from .obligations import OBLIGATION_STATUSES
 
-__all__ = ["OBLIGATION_STATUSES", "VERDICTS", "Evaluation", "Rules", "evaluate"]
+__all__ = [
+    "OBLIGATION_STATUSES",
+    "VERDICTS",
+    "Evaluation",
+    "Rules",
+    "evaluate",
+    "provision_zones",
+]

@@ -52,7 +52,7 @@ from . import reasons as _reasons
 from .spatial import build_zone_index, disc_shares
 from .timing import time_shares
 
-__all__ = ["VERDICTS", "Evaluation", "Rules", "evaluate"]
+__all__ = ["VERDICTS", "Evaluation", "Rules", "evaluate", "provision_zones"]
 
 #: Verdict codes, in the order reports list them.
 VERDICTS = ("violation", "possible_violation", "exempt", "compliant", "outside")
@@ -171,6 +171,14 @@ def evaluate(
     )
 
 
+def provision_zones(
+    agreements: Sequence[Agreement], zones: Mapping[str, Zone] | None = None
+) -> dict[str, Zone]:
+    """The zones the agreements' event-checked provisions use, derived corridors included."""
+    plan = _provision_plan(list(agreements), dict(zones) if zones is not None else load_zones())
+    return {pl.zone.id: pl.zone for pl in plan}
+
+
 # --- step 1: the plan ----------------------------------------------------------------------
 
 
@@ -208,7 +216,7 @@ def _provision_zone(provision: Any, agreement: Agreement, zones: Mapping[str, Zo
             route,
             provision.width_each_side_km,
             zone_id=f"{agreement.id}/{provision.id}",
-            name=f"{provision.route_label} security corridor "
+            name=f"{provision.route_label.removeprefix('the ')} security corridor "
             f"({provision.width_each_side_km:g} km each side)",
         )
     return _zone(zones, provision.zone, agreement, provision)
@@ -396,7 +404,8 @@ def _judge(
             "party": party_ids[np.where(party >= 0, party, len(a.parties))],
         }
     )
-    out.loc[code == _CODE["outside"], "party"] = ""
+    # a party answers only for a breach
+    out.loc[code > _CODE["possible_violation"], "party"] = ""
     out["reason"] = _reasons.build(
         frame,
         out,

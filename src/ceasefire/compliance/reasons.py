@@ -77,17 +77,16 @@ def _s(x: Any) -> pd.Series:
 
 
 def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray) -> pd.Series:
-    p = ctx.provision
-    if p.type == "security_corridor":
-        return _where_route(ev, ctx)
     radius = ev["location_uncertainty_km"].fillna(0).to_numpy(dtype=float)
-    partial = pd.Series(
+    share = pd.Series(
         [f"{s:.0%} of its {r:g} km location disc " for s, r in zip(p_space, radius, strict=True)],
         index=ev.index,
         dtype=object,
-    )
-    prefix = partial.where(p_space < 0.9995, "")
-    return prefix + f"inside the {ctx.zone.name}"
+    ).where(p_space < 0.995, "")
+    if ctx.provision.type == "security_corridor":
+        inside = share.map(lambda x: f" ({x}inside the corridor)" if x else "")
+        return _where_route(ev, ctx) + inside
+    return share + f"inside the {ctx.zone.name}"
 
 
 def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -120,10 +119,10 @@ def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
         index=ev.index,
         dtype=object,
     ).where(span > 86400 + 3600, "")
-    share = pd.Series([f", {t:.0%} of it" for t in p_time], index=ev.index, dtype=object).where(
-        p_time < 0.9995, ""
-    )
-    return date.set_axis(ev.index) + wide + share + f", after the {ctx.start_spec.label()} {what}"
+    share = pd.Series(
+        [f", {t:.0%} of that window" for t in p_time], index=ev.index, dtype=object
+    ).where(p_time < 0.995, ",")
+    return date.set_axis(ev.index) + wide + share + f" after the {ctx.start_spec.label()} {what}"
 
 
 def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:

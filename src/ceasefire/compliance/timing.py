@@ -111,5 +111,5 @@ def time_shares(
     """
     p = share_after(a, b, *start)
     if end is not None:
-        p = p - share_after(a, b, *end)
-    return np.clip(p, 0.0, 1.0)
+        p -= share_after(a, b, *end)
+    return np.clip(p, 0.0, 1.0, out=p)
