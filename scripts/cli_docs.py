@@ -1,6 +1,6 @@
 """Print docs/cli.md: the --help of every ceasefire command, generated, never retyped.
 
-    python scripts/cli_docs.py > docs/cli.md      (a test fails when the file is stale)
+python scripts/cli_docs.py > docs/cli.md      (a test fails when the file is stale)
 """
 
 from __future__ import annotations

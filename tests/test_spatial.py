@@ -207,6 +207,16 @@ def test_share_does_not_depend_on_the_batch(zones: list[shapely.Geometry]) -> No
     assert np.array_equal(full, dense(ev2, zo2, sh2, 37, len(zones)))
 
 
+@pytest.mark.parametrize(("cell_km", "max_r"), [(2.0, 0.0), (0.7, 12.0)])
+def test_other_grid_parameters(zones: list[shapely.Geometry], cell_km: float, max_r: float) -> None:
+    index = build_zone_index(zones, cell_km=cell_km, max_grid_radius_km=max_r)
+    lon, lat, rad = straddling(zones, 120, [0.0, 2.0, 25.0], seed=11)
+    want = exact_shares(zones, lon, lat, rad)
+    want[rad == 0] = np.column_stack([shapely.contains_xy(z, lon, lat) for z in zones])[rad == 0]
+    got = dense(*disc_shares(index, lon, lat, rad), len(lon), len(zones))
+    assert np.abs(got - want).max() <= 0.03
+
+
 def test_nan_and_negative_inputs(index: ZoneIndex) -> None:
     ev, _, _ = disc_shares(
         index, np.array([np.nan, 36.6, 36.6]), np.array([35.8, np.nan, 35.8]),

@@ -15,6 +15,7 @@ below.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -492,8 +493,9 @@ def bundled_ids() -> list[str]:
     return sorted(p.stem for p in _bundled_dir().glob("*.yaml"))
 
 
+@functools.lru_cache(maxsize=None)
 def load_bundled(agreement_id: str) -> Agreement:
-    """Load a bundled agreement by id."""
+    """Load a bundled agreement by id (parsed once: agreements are immutable)."""
     path = _bundled_dir() / f"{agreement_id}.yaml"
     if not path.exists():
         raise UnknownIdError(f"no bundled agreement {agreement_id!r}; known: {bundled_ids()}")

@@ -225,7 +225,7 @@ def zones() -> None:
     """List, show, import and export zones and routes."""
 
 
-def _zone_row(z: _zones.Zone) -> dict[str, Any]:
+def _zone_row(z: _zones.Zone, *, full: bool = False) -> dict[str, Any]:
     measure = (
         f"{_zones.length_km(z):.1f} km" if z.kind == "route" else f"{_zones.area_km2(z):,.0f} km2"
     )
@@ -236,7 +236,7 @@ def _zone_row(z: _zones.Zone) -> dict[str, Any]:
         "name": z.name,
         "size": measure,
         "approximate": f"yes, +/-{approx.error_km:g} km" if approx else "no",
-        "source": z.source if len(z.source) <= 48 else z.source[:45] + "...",
+        "source": z.source if full or len(z.source) <= 48 else z.source[:45] + "...",
     }
 
 
@@ -263,7 +263,7 @@ def zones_show(zone_id: str, geojson: bool, db: str) -> None:
     if geojson:
         click.echo(json.dumps(_zones.zone_to_feature(z)))
         return
-    for k, v in _zone_row(z).items():
+    for k, v in _zone_row(z, full=True).items():
         say(f"{k}: {v}")
     if z.derived_from:
         say(f"derived from: {z.derived_from}")

@@ -7,6 +7,11 @@ says the point is in the zone, else 0). :func:`disc_shares` computes every non-z
 events in many zones at once, against a :class:`ZoneIndex` built once per zone set by
 :func:`build_zone_index`. Nothing here assumes Syria.
 
+This module holds the index and the decisions it makes at once; the areas it cannot decide come
+from :mod:`.edge_area` (exact, by the zone's edges), :mod:`.share_tables` (interpolated tables
+on a radius ladder) and :mod:`.coverage` (zone rasters), all in the local metric frame of
+:mod:`.local_frame`.
+
 How (whole-array numpy; the Python loops run over zones, chunks of events, or radius steps):
 
 1. *Coarse grid, decided at once.* A lon/lat grid of ``cell_km`` cells covers the zones plus a
@@ -17,30 +22,24 @@ How (whole-array numpy; the Python loops run over zones, chunks of events, or ra
 2. *Points on boundary cells:* :func:`shapely.contains_xy`, so exactly as shapely says.
 3. *Small discs on boundary cells* (radius up to ``max_grid_radius_km``): where the cell has at
    most 8 zone edges within reach, the exact area by Green's theorem over those edges
-   (:func:`_arcs`); else (a finely drawn boundary) the share tables of step 5.
+   (:mod:`.edge_area`); else (a finely drawn boundary) the share tables of step 5.
 4. *Wide discs* (province-level precision) find candidate zones by bounding box (an STRtree
    above 64 zones); a zone wholly inside the disc gets ``area / (pi r^2)``, others step 5.
-5. *Share tables.* For radii on a ladder ``2**(k/8)`` km (1 km and up), the share of a disc
-   centred at the nodes of a lattice (spacing radius / 6) over each zone's reach, filled lazily
-   the first time a disc nearby needs a node, and interpolated bilinearly in space and linearly
-   in the radius between the two ladder radii around it. A node's share comes from the zone's
-   raster: 100 m pixels (coarser when there are many zones), boundary pixels anti-aliased with
-   4 x 4 point tests, kept as a summed-area table, so that the disc, cut into :data:`STRIPS`
-   horizontal strips of its mean width, costs 8 look-ups a strip. Which method a pair takes
-   depends only on the index, the event and its radius, never on the rest of the call, so a
-   share does not depend on batching (tables change speed, not results).
+5. *Share tables* (:mod:`.share_tables`): for radii on a ladder ``2**(k/8)`` km (1 km and up),
+   shares at lattice nodes, filled lazily from anti-aliased zone rasters kept as summed-area
+   tables (:mod:`.coverage`) and interpolated. Which method a pair takes depends only on the
+   index, the event and its radius, never on the rest of the call, so a share does not depend
+   on batching (tables change speed, not results).
 6. Discs off the ladder (under 1 km) or whose table would be too large: the exact edge formula
    for zones of at most 48 edges, else the raster strips, or, under 6 pixels, 256 sunflower
-   points tested with :func:`shapely.contains_xy`.
+   points tested with :func:`shapely.contains_xy` (:mod:`.coverage`).
 
-Metric frame: around each event (and each zone edge at build time) degrees become km with the
-WGS84 radii of curvature at that latitude (a local equirectangular frame, in which a disc is an
-ellipse in lon/lat). Its relative error over a distance ``d`` is about
-``d * tan(lat) / (2 * 6371 km)``: 0.01 % at 2 km, 0.14 % at 25 km, 1.6 % at 300 km (35 N);
-decisions use distances shrunk by 0.5 % + 10 m and radii stretched by 0.2 %. Measured against
-shapely's exact areas in UTM 37N (tests/test_spatial.py, 300 discs of 0.5-75 km straddling a
-corridor, a concave area, a multipolygon and a holed polygon): largest error 0.013, mean 0.002;
-the exact edge formula agrees to 1e-5.
+Accuracy: distances are taken in a local equirectangular frame (:mod:`.local_frame`; relative
+error about ``d * tan(lat) / (2 * 6371 km)``, 0.14 % at 25 km), and decisions use distances
+shrunk by 0.5 % + 10 m and radii stretched by 0.2 %. Measured against shapely's exact areas in
+UTM 37N (tests/test_spatial.py, 300 discs of 0.5-75 km straddling a corridor, a concave area, a
+multipolygon and a holed polygon): largest error 0.013, mean 0.002; the exact edge formula
+agrees to 1e-5.
 """
 
 from __future__ import annotations
@@ -55,89 +54,26 @@ import pyproj
 import shapely
 
 from ..errors import GeometryError
+from .coverage import STRIPS, _pixels_per_cell, _rasters
+from .edge_area import _contains_by_zone, _edge_area
+from .local_frame import _ABS_PAD_KM, _R_PAD, _REL_PAD, _km_per_deg
+from .share_tables import _disc_area, _Table
 
 __all__ = ["STRIPS", "ZoneIndex", "build_zone_index", "disc_shares", "distance_to_km"]
 
-#: Number of horizontal strips a disc is cut into for the raster area (error < 0.01 on a line).
-STRIPS: Final = 8
-#: Raster pixels per coarse cell side (100 m pixels for 1 km cells), memory permitting.
-_SUB: Final = 10
-#: Upper bound on the raster pixels of all zones together (int32 each: 64 MB); many or large
-#: zones get coarser pixels.
-_SAT_BUDGET: Final = 1 << 24
-#: Most point tests spent on anti-aliasing the rasters' edges at build time.
-_AA_BUDGET: Final = 1 << 22
-#: Sunflower points for discs too small for the raster.
-_K_TINY: Final = 256
-#: A disc narrower than this many pixels (radius) uses the sunflower points.
-_MIN_RADIUS_PX: Final = 6.0
 #: A small disc uses the exact edge formula where its cell has at most this many edges within
 #: reach; more (a finely drawn boundary) and the share tables are faster.
 _MAX_NEAR_EDGES: Final = 8
-#: A zone with at most this many edges gets exact shares from all its edges where its raster
-#: would be used directly (not for table nodes: the raster is cheaper there).
-_MAX_ZONE_EDGES: Final = 48
-#: Stretch of a stored edge distance's bound when selecting edges (metric frame error).
-_DIST_PAD: Final = 1.02
-#: Conservative shrink of metric distances: relative, and absolute (km).
-_REL_PAD: Final = 5e-3
-_ABS_PAD_KM: Final = 0.01
-#: Radii are stretched by this factor in decisions (the local frame's error over a disc).
-_R_PAD: Final = 1.0 + 2e-3
 #: Above this many zones, wide discs find candidates with an STRtree rather than a zone loop.
 _MANY_ZONES: Final = 64
 #: Events per chunk (bounds the temporaries: about 200 MB at most).
 _CHUNK: Final = 1 << 18
-#: Discs per strip batch (keeps the (discs, strips) temporaries in cache).
-_BATCH: Final = 1 << 12
 #: Wide events per batch.
 _WIDE_BATCH: Final = 1 << 15
-#: Disc pairs per batch of table look-ups.
-_PAIR_BATCH: Final = 1 << 16
-#: Share tables: radii 2**(k / _LADDER) km for k in [0, _LADDER_TOP); between two steps a
-#: share is interpolated linearly in the radius.
-_LADDER: Final = 8
-_LADDER_TOP: Final = 80
-#: Table nodes per disc radius (node spacing = radius / this).
-_NODES_PER_RADIUS: Final = 6
-#: Most nodes one table may have over all zones (uint32 each: 16 MB); beyond it a table would
-#: cost more to fill than it saves, and those radii go direct.
-_TABLE_BUDGET: Final = 1 << 22
-#: Table values: share * _Q rounded (16 bits each radius), _UNSET for one not computed yet.
-_Q: Final = 65534.0
-_UNSET: Final = 0xFFFF
 #: Dense cell -> row table up to this many grid cells, a sorted key array beyond.
 _DENSE_CELLS: Final = 1 << 24
 #: Longest zone edge (degrees) at build time, so one edge's local frame stays accurate.
 _MAX_EDGE_DEG: Final = 0.1
-
-_A_KM: Final = 6378.137
-_E2: Final = 0.00669437999014
-_RAD: Final = math.pi / 180.0
-
-
-def _km_per_deg(lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """(km per degree of longitude, km per degree of latitude) at ``lat`` on WGS84.
-
-    >>> kx, ky = _km_per_deg(0.0)
-    >>> round(float(kx), 2), round(float(ky), 2)
-    (111.32, 110.57)
-    """
-    phi = np.asarray(lat, dtype=np.float64) * _RAD
-    s = np.sin(phi)
-    w2 = 1.0 - _E2 * s * s
-    n = _A_KM / np.sqrt(w2)
-    m = _A_KM * (1.0 - _E2) / (w2 * np.sqrt(w2))
-    kx = np.maximum(n * np.cos(phi), 1e-9) * _RAD
-    return kx, m * _RAD
-
-
-def _sunflower(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` points spread evenly over the unit disc (Vogel's sunflower pattern)."""
-    i = np.arange(k, dtype=np.float64) + 0.5
-    rho = np.sqrt(i / k)
-    theta = i * math.pi * (3.0 - math.sqrt(5.0))
-    return rho * np.cos(theta), rho * np.sin(theta)
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,77 +144,6 @@ class ZoneIndex:
         tabs = sum(t.values.nbytes for t in self.tables.values() if t is not None)
         keys = 0 if self.keys is None else self.keys.nbytes
         return sum(a.nbytes for a in arrays) + tabs + keys
-
-
-def _edges(geom: shapely.Geometry) -> np.ndarray:
-    """All ring edges of a (multi)polygon as an (n, 4) array lon0, lat0, lon1, lat1."""
-    rings = shapely.get_rings(shapely.get_parts(geom))
-    coords, ring = shapely.get_coordinates(rings, return_index=True)
-    same = ring[1:] == ring[:-1]
-    return np.column_stack([coords[:-1][same], coords[1:][same]])
-
-
-def _window_distance(
-    edges: np.ndarray,
-    cx: np.ndarray,
-    cy: np.ndarray,
-    tcx: float,
-    tcy: float,
-    lon0: float,
-    lat0: float,
-    dlon: float,
-    dlat: float,
-    t_km: float,
-    near_km: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distance (km, capped at ``t_km``) from each window cell centre to the nearest edge.
-
-    ``cx``/``cy``: the window's cell columns/rows (global grid indices). Only (edge, cell) pairs
-    within ``t`` of the edge's bounding box are evaluated: O(perimeter), not O(window area).
-    Also returns every (window cell, edge, distance) with a distance <= ``near_km``.
-    """
-    nwx, nwy = len(cx), len(cy)
-    best = np.full(nwx * nwy, np.inf)
-    x0, y0, x1, y1 = edges.T
-    # edge ends in window cell units, where cell i's centre is at i
-    ax0 = (x0 - lon0) / dlon - 0.5 - cx[0]
-    ax1 = (x1 - lon0) / dlon - 0.5 - cx[0]
-    ay0 = (y0 - lat0) / dlat - 0.5 - cy[0]
-    ay1 = (y1 - lat0) / dlat - 0.5 - cy[0]
-    lo_x = np.clip(np.ceil(np.minimum(ax0, ax1) - tcx), 0, nwx).astype(np.int64)
-    hi_x = np.clip(np.floor(np.maximum(ax0, ax1) + tcx) + 1, 0, nwx).astype(np.int64)
-    lo_y = np.clip(np.ceil(np.minimum(ay0, ay1) - tcy), 0, nwy).astype(np.int64)
-    hi_y = np.clip(np.floor(np.maximum(ay0, ay1) + tcy) + 1, 0, nwy).astype(np.int64)
-    nex = np.maximum(hi_x - lo_x, 0)
-    cnt = nex * np.maximum(hi_y - lo_y, 0)
-    kx, ky = _km_per_deg(0.5 * (y0 + y1))
-    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    # batches of edges of about 256k (edge, cell) pairs keep the temporaries in cache
-    cum = np.cumsum(cnt)
-    cuts = np.searchsorted(cum, np.arange(1, int(cum[-1]) // (1 << 18) + 1) * (1 << 18))
-    for sel in np.split(np.arange(len(edges)), np.unique(cuts)):
-        c = cnt[sel]
-        tot = int(c.sum())
-        if tot == 0:
-            continue
-        rep = np.repeat(sel, c)
-        k = np.arange(tot) - np.repeat(np.cumsum(c) - c, c)
-        i = lo_x[rep] + k % nex[rep]
-        j = lo_y[rep] + k // nex[rep]
-        px = (lon0 + (cx[0] + i + 0.5) * dlon - x0[rep]) * kx[rep]
-        py = (lat0 + (cy[0] + j + 0.5) * dlat - y0[rep]) * ky[rep]
-        ex = (x1 - x0)[rep] * kx[rep]
-        ey = (y1 - y0)[rep] * ky[rep]
-        t = np.clip((px * ex + py * ey) / np.maximum(ex * ex + ey * ey, 1e-300), 0.0, 1.0)
-        d = np.hypot(px - t * ex, py - t * ey)
-        flat = j * nwx + i
-        np.minimum.at(best, flat, d)
-        close = np.flatnonzero(d <= near_km)
-        near.append((flat[close], rep[close], d[close]))
-    cells = np.concatenate([n[0] for n in near]) if near else np.empty(0, np.int64)
-    eids = np.concatenate([n[1] for n in near]) if near else np.empty(0, np.int64)
-    dists = np.concatenate([n[2] for n in near]) if near else np.empty(0)
-    return np.minimum(best, t_km), cells, eids, dists
 
 
 def build_zone_index(
@@ -413,8 +278,7 @@ def build_zone_index(
         rwin[z] = (x0, y0, x1 - x0, y1 - y0)
         sy, sx = y0 - int(win[z, 1]), x0 - int(win[z, 0])
         states[z] = states[z][sy : sy + y1 - y0, sx : sx + x1 - x0]
-    budget_sub = math.isqrt(max(_SAT_BUDGET // max(int((rwin[:, 2] * rwin[:, 3]).sum()), 1), 1))
-    sub = max(1, min(_SUB, budget_sub))
+    sub = _pixels_per_cell(rwin)
     sat, sat_off, cover = _rasters(geoms, states, rwin, sub, lon0, lat0, dlon, dlat)
     centre = np.column_stack([bbox[:, 0] + bbox[:, 2], bbox[:, 1] + bbox[:, 3]]) * 0.5
     near_eq = np.where(
@@ -462,6 +326,77 @@ def build_zone_index(
     )
 
 
+def _edges(geom: shapely.Geometry) -> np.ndarray:
+    """All ring edges of a (multi)polygon as an (n, 4) array lon0, lat0, lon1, lat1."""
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    return np.column_stack([coords[:-1][same], coords[1:][same]])
+
+
+def _window_distance(
+    edges: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    tcx: float,
+    tcy: float,
+    lon0: float,
+    lat0: float,
+    dlon: float,
+    dlat: float,
+    t_km: float,
+    near_km: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distance (km, capped at ``t_km``) from each window cell centre to the nearest edge.
+
+    ``cx``/``cy``: the window's cell columns/rows (global grid indices). Only (edge, cell) pairs
+    within ``t`` of the edge's bounding box are evaluated: O(perimeter), not O(window area).
+    Also returns every (window cell, edge, distance) with a distance <= ``near_km``.
+    """
+    nwx, nwy = len(cx), len(cy)
+    best = np.full(nwx * nwy, np.inf)
+    x0, y0, x1, y1 = edges.T
+    # edge ends in window cell units, where cell i's centre is at i
+    ax0 = (x0 - lon0) / dlon - 0.5 - cx[0]
+    ax1 = (x1 - lon0) / dlon - 0.5 - cx[0]
+    ay0 = (y0 - lat0) / dlat - 0.5 - cy[0]
+    ay1 = (y1 - lat0) / dlat - 0.5 - cy[0]
+    lo_x = np.clip(np.ceil(np.minimum(ax0, ax1) - tcx), 0, nwx).astype(np.int64)
+    hi_x = np.clip(np.floor(np.maximum(ax0, ax1) + tcx) + 1, 0, nwx).astype(np.int64)
+    lo_y = np.clip(np.ceil(np.minimum(ay0, ay1) - tcy), 0, nwy).astype(np.int64)
+    hi_y = np.clip(np.floor(np.maximum(ay0, ay1) + tcy) + 1, 0, nwy).astype(np.int64)
+    nex = np.maximum(hi_x - lo_x, 0)
+    cnt = nex * np.maximum(hi_y - lo_y, 0)
+    kx, ky = _km_per_deg(0.5 * (y0 + y1))
+    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    # batches of edges of about 256k (edge, cell) pairs keep the temporaries in cache
+    cum = np.cumsum(cnt)
+    cuts = np.searchsorted(cum, np.arange(1, int(cum[-1]) // (1 << 18) + 1) * (1 << 18))
+    for sel in np.split(np.arange(len(edges)), np.unique(cuts)):
+        c = cnt[sel]
+        tot = int(c.sum())
+        if tot == 0:
+            continue
+        rep = np.repeat(sel, c)
+        k = np.arange(tot) - np.repeat(np.cumsum(c) - c, c)
+        i = lo_x[rep] + k % nex[rep]
+        j = lo_y[rep] + k // nex[rep]
+        px = (lon0 + (cx[0] + i + 0.5) * dlon - x0[rep]) * kx[rep]
+        py = (lat0 + (cy[0] + j + 0.5) * dlat - y0[rep]) * ky[rep]
+        ex = (x1 - x0)[rep] * kx[rep]
+        ey = (y1 - y0)[rep] * ky[rep]
+        t = np.clip((px * ex + py * ey) / np.maximum(ex * ex + ey * ey, 1e-300), 0.0, 1.0)
+        d = np.hypot(px - t * ex, py - t * ey)
+        flat = j * nwx + i
+        np.minimum.at(best, flat, d)
+        close = np.flatnonzero(d <= near_km)
+        near.append((flat[close], rep[close], d[close]))
+    cells = np.concatenate([n[0] for n in near]) if near else np.empty(0, np.int64)
+    eids = np.concatenate([n[1] for n in near]) if near else np.empty(0, np.int64)
+    dists = np.concatenate([n[2] for n in near]) if near else np.empty(0)
+    return np.minimum(best, t_km), cells, eids, dists
+
+
 def _areas_km2(arr: np.ndarray) -> np.ndarray:
     """Geodesic areas (km^2) of the zones."""
     geod = pyproj.Geod(ellps="WGS84")
@@ -499,73 +434,6 @@ def _csr(
     keys, counts = np.unique(cell, return_counts=True)
     indptr = np.concatenate([[0], np.cumsum(counts), [len(cell)]]).astype(np.int64)
     return keys.astype(np.int64), indptr, zone, sdv
-
-
-def _rasters(
-    geoms: tuple[shapely.Geometry, ...],
-    states: list[np.ndarray],
-    win: np.ndarray,
-    sub: int,
-    lon0: float,
-    lat0: float,
-    dlon: float,
-    dlat: float,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Summed-area tables of each zone's raster of ``sub`` x ``sub`` pixels per window cell.
-
-    A pixel holds its area inside the zone in units of 1 / cover (cover = s * s): pixels of
-    decided cells copy the cell's state; pixels of boundary cells are tested at their centre with
-    :func:`shapely.contains_xy`, and those next to a pixel of the other side (the boundary runs
-    through or near them) at ``s`` x ``s`` points, so that the raster's edge is not stuck to
-    pixel centres. ``s`` is 4, or less if that would exceed :data:`_AA_BUDGET` tests.
-    """
-    pl, pa = dlon / sub, dlat / sub
-    pixs: list[np.ndarray] = []
-    marks: list[tuple[np.ndarray, ...]] = []
-    for z, st in enumerate(states):
-        pix = np.repeat(np.repeat(st == 1, sub, axis=0), sub, axis=1)
-        bj, bi = np.nonzero(st == 2)
-        if len(bj):
-            o = np.arange(sub)
-            shape = (len(bj), sub, sub)
-            rows = np.broadcast_to((bj[:, None] * sub + o)[:, :, None], shape).ravel()
-            cols = np.broadcast_to((bi[:, None] * sub + o)[:, None, :], shape).ravel()
-            plon = lon0 + int(win[z, 0]) * dlon + (cols + 0.5) * pl
-            plat = lat0 + int(win[z, 1]) * dlat + (rows + 0.5) * pa
-            pix[rows, cols] = shapely.contains_xy(geoms[z], plon, plat)
-        mark = np.zeros_like(pix)
-        d = pix[:, 1:] != pix[:, :-1]
-        mark[:, 1:] |= d
-        mark[:, :-1] |= d
-        d = pix[1:] != pix[:-1]
-        mark[1:] |= d
-        mark[:-1] |= d
-        pixs.append(pix)
-        marks.append(np.nonzero(mark))
-    n_marked = sum(len(m[0]) for m in marks)
-    s = 4 if 16 * n_marked <= _AA_BUDGET else 2 if 4 * n_marked <= _AA_BUDGET else 1
-    cover = s * s
-    grid = (np.arange(s) + 0.5) / s
-    parts: list[np.ndarray] = []
-    offs = np.zeros(len(geoms) + 1, dtype=np.int64)
-    for z, pix in enumerate(pixs):
-        cov = pix.astype(np.int32) * cover
-        rows, cols = marks[z]
-        if s > 1 and len(rows):
-            gx = np.tile(grid, s)
-            gy = np.repeat(grid, s)
-            plon = lon0 + int(win[z, 0]) * dlon + (cols[:, None] + gx) * pl
-            plat = lat0 + int(win[z, 1]) * dlat + (rows[:, None] + gy) * pa
-            hit = shapely.contains_xy(geoms[z], plon.ravel(), plat.ravel())
-            cov[rows, cols] = hit.reshape(len(rows), cover).sum(axis=1)
-        h, w = pix.shape
-        sat = np.zeros((h + 1, w + 1), dtype=np.int32)
-        if h and w:
-            np.cumsum(np.cumsum(cov, axis=0), axis=1, out=sat[1:, 1:])
-        parts.append(sat.ravel())
-        offs[z + 1] = offs[z] + sat.size
-    sat_all = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-    return sat_all, offs[:-1], cover
 
 
 def disc_shares(
@@ -646,8 +514,10 @@ def _chunk(
     wev, wzo, wsh = wev[nz], wzo[nz], wsh[nz]
     # merge the two lists, each sorted by event (their events differ): a pair's place is its
     # place in its own list plus the number of the other list's pairs with an earlier event
-    at_w = np.searchsorted(ev, wev) + np.arange(len(wev))
-    at_s = np.searchsorted(wev, ev) + np.arange(len(ev))
+    # (counted with bincount + cumsum: linear, cheaper than searchsorted)
+    n = len(lon)
+    at_w = np.cumsum(np.bincount(ev, minlength=n))[wev] + np.arange(len(wev))
+    at_s = np.cumsum(np.bincount(wev, minlength=n))[ev] + np.arange(len(ev))
     n_all = len(ev) + len(wev)
     out_ev = np.empty(n_all, np.int64)
     out_zo = np.empty(n_all, np.int32)
@@ -690,319 +560,6 @@ def _boundary(
         d, ee = disc[rest], e[rest]
         out[d] = _disc_area(ix, z[rest], lon[ee], lat[ee], r[d])
     return out
-
-
-def _edge_area(
-    ix: ZoneIndex,
-    zo: np.ndarray,
-    near: np.ndarray,
-    sd: np.ndarray,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    r: np.ndarray,
-) -> np.ndarray:
-    """Exact share of small discs whose cell has few edges within reach (see :func:`_arcs`)."""
-    cnt = ix.near_count[near].astype(np.int64)
-    offs = np.cumsum(cnt) - cnt
-    item = np.repeat(np.arange(len(near)), cnt)
-    at = np.arange(len(item)) + np.repeat(ix.near_start[near] - offs, cnt)
-    # only edges within reach of this disc (the list holds those of the widest small disc)
-    close = np.flatnonzero(ix.near_dist[at] <= (ix.hd_km + r * _R_PAD)[item] * _DIST_PAD)
-    item, eid = item[close], ix.near_ids[at[close]]
-    area = np.zeros(len(near))
-    # batches keep the (edge, disc) temporaries in cache
-    for s in range(0, len(item), _PAIR_BATCH):
-        b = slice(s, s + _PAIR_BATCH)
-        area += _arcs(ix, eid[b], item[b], lon, lat, r)
-    # centre inside: decided by the cell's distance when it can be, else tested
-    inside = (sd > ix.hd_km).astype(np.float64)
-    unsure = np.flatnonzero(np.abs(sd) <= ix.hd_km)
-    if len(unsure):
-        inside[unsure] = _contains_by_zone(ix, zo[unsure], lon[unsure], lat[unsure])
-    return np.clip(inside + area / (math.pi * r * r), 0.0, 1.0)
-
-
-def _arcs(
-    ix: ZoneIndex,
-    eid: np.ndarray,
-    item: np.ndarray,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    r: np.ndarray,
-) -> np.ndarray:
-    """Per disc, the area of (disc & polygon) minus pi r^2 [centre inside], from edges ``eid``
-    (``item``: the disc of each edge; km^2).
-
-    Green's theorem in the disc's local frame (km, centre at 0): the area of disc & polygon is
-    ``pi r^2 [centre inside] + sum over edges of (cross(A, B) - r^2 angle(A, B)) / 2``, A-B the
-    part of the edge inside the circle. An edge that misses the disc adds 0, so any superset of
-    the crossing edges does. Shells run counter-clockwise, holes clockwise (done at build time).
-    """
-    kx, ky = _km_per_deg(lat)
-    e = ix.edges[eid]
-    kxi, kyi, xc, yc, ri = kx[item], ky[item], lon[item], lat[item], r[item]
-    px, py = (e[:, 0] - xc) * kxi, (e[:, 1] - yc) * kyi
-    dx, dy = (e[:, 2] - xc) * kxi - px, (e[:, 3] - yc) * kyi - py
-    a = np.maximum(dx * dx + dy * dy, 1e-300)
-    b = px * dx + py * dy
-    root = np.sqrt(np.maximum(b * b - a * (px * px + py * py - ri * ri), 0.0))
-    # the edge's part inside the circle: t in [t1, t2] (t1 == t2 when it misses: adds 0)
-    t1 = np.clip((-b - root) / a, 0.0, 1.0)
-    t2 = np.clip((-b + root) / a, 0.0, 1.0)
-    ax, ay = px + t1 * dx, py + t1 * dy
-    bx, by = px + t2 * dx, py + t2 * dy
-    cross = ax * by - ay * bx
-    seg = 0.5 * (cross - ri * ri * np.arctan2(cross, ax * bx + ay * by))
-    return np.bincount(item, weights=seg, minlength=len(lon))
-
-
-def _contains_by_zone(ix: ZoneIndex, zo: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``contains_xy(zone[zo[i]], x[i], y[i])``, one shapely call per zone present."""
-    out = np.zeros(len(zo), dtype=bool)
-    order = np.argsort(zo, kind="stable")
-    cuts = np.flatnonzero(np.diff(zo[order])) + 1
-    for grp in np.split(order, cuts):
-        if len(grp):
-            out[grp] = shapely.contains_xy(ix.geoms[int(zo[grp[0]])], x[grp], y[grp])
-    return out
-
-
-def _disc_area(
-    ix: ZoneIndex, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, r: np.ndarray
-) -> np.ndarray:
-    """Share of each pair's disc (centre lon, lat; radius r > 0 km) inside its zone.
-
-    Radii on the table ladder (1 km and up) interpolate cached share tables; the rest are
-    computed directly (:func:`_direct`). Which path a pair takes depends only on its radius and
-    the index, never on the other events of the call, so a share does not depend on batching.
-    """
-    out = np.empty(len(zo), dtype=np.float64)
-    # batches keep the temporaries in cache (a 4x speed-up over one pass at 2M pairs)
-    for s in range(0, len(zo), _PAIR_BATCH):
-        b = slice(s, s + _PAIR_BATCH)
-        out[b] = _disc_area_batch(ix, zo[b], lon[b], lat[b], r[b])
-    return out
-
-
-def _disc_area_batch(
-    ix: ZoneIndex, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, r: np.ndarray
-) -> np.ndarray:
-    out = np.empty(len(zo), dtype=np.float64)
-    step = np.floor(np.log2(r) * _LADDER)
-    tab = (step >= 0) & (step < _LADDER_TOP)
-    done = np.zeros(len(zo), dtype=bool)
-    steps = step[tab]
-    # one radius (the usual case) needs no sort
-    uniq = steps[:1] if len(steps) and steps.min() == steps.max() else np.unique(steps)
-    for st in uniq.astype(np.int64).tolist():
-        t = _table(ix, st)
-        if t is None:
-            continue
-        sel = np.flatnonzero(step == st) if len(uniq) > 1 or not tab.all() else None
-        zs, xs, ys, rs = (zo, lon, lat, r) if sel is None else (zo[sel], lon[sel], lat[sel], r[sel])
-        val = _lookup(ix, t, zs, xs, ys, (rs - t.rho0) / (t.rho1 - t.rho0))
-        if sel is None:
-            return val
-        out[sel] = val
-        done[sel] = True
-    rest = np.flatnonzero(~done)
-    if len(rest):
-        out[rest] = _direct(ix, zo[rest], lon[rest], lat[rest], r[rest])
-    return out
-
-
-@dataclass(frozen=True, eq=False)
-class _Table:
-    """Shares of discs of radius ``rho0`` and ``rho1`` at the nodes of a lattice over each zone's
-    reach (node spacing ``rho0 / _NODES_PER_RADIUS``), for radii in ``[rho0, rho1)``.
-
-    Filled lazily: a node is computed (with :func:`_direct`) the first time a disc near it asks.
-    ``values`` packs ``round(share * _Q)`` for ``rho0`` (low 16 bits) and ``rho1`` (high 16);
-    ``_UNSET`` in a half: not computed yet.
-    """
-
-    rho0: float
-    rho1: float
-    dlon: float
-    dlat: float
-    x0: np.ndarray
-    y0: np.ndarray
-    nx: np.ndarray
-    ny: np.ndarray
-    off: np.ndarray
-    values: np.ndarray
-
-
-def _table(ix: ZoneIndex, step: int) -> _Table | None:
-    """The share table for radii in [2**(step/8), 2**((step+1)/8)) km, made on first use.
-
-    ``None`` when it would exceed :data:`_TABLE_BUDGET` nodes (those radii go direct).
-    """
-    if step in ix.tables:
-        return ix.tables[step]
-    rho0, rho1 = 2.0 ** (step / _LADDER), 2.0 ** ((step + 1) / _LADDER)
-    h_km = rho0 / _NODES_PER_RADIUS
-    dlon = ix.dlon * h_km / ix.cell_km
-    dlat = ix.dlat * h_km / ix.cell_km
-    bb = np.nan_to_num(ix.bbox)
-    # reach: the disc's radius plus two nodes, in degrees at the zones' most poleward latitude
-    pole = float(np.clip(np.max(np.abs(bb[:, [1, 3]])) + rho1 / 100.0, 0.0, 89.0))
-    kx, ky = _km_per_deg(pole)
-    mx = (rho1 + 2 * h_km) / float(kx)
-    my = (rho1 + 2 * h_km) / float(min(ky, _km_per_deg(0.0)[1]))
-    x0, y0 = bb[:, 0] - mx, bb[:, 1] - my
-    nx = np.ceil((bb[:, 2] + mx - x0) / dlon).astype(np.int64) + 2
-    ny = np.ceil((bb[:, 3] + my - y0) / dlat).astype(np.int64) + 2
-    size = nx * ny
-    tab: _Table | None = None
-    if int(size.sum()) <= _TABLE_BUDGET:
-        off = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
-        values = np.full(int(size.sum()), 0xFFFFFFFF, dtype=np.uint32)
-        tab = _Table(rho0, rho1, dlon, dlat, x0, y0, nx, ny, off, values)
-    ix.tables[step] = tab
-    return tab
-
-
-def _lookup(
-    ix: ZoneIndex, tab: _Table, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, w: np.ndarray
-) -> np.ndarray:
-    """Table share at the discs' centres: linear in the radius (weight ``w`` on ``rho1``),
-    bilinear in space. Fills the nodes it needs that are not computed yet."""
-    nxz = tab.nx[zo]
-    # beyond the lattice a disc cannot reach the zone: clamping lands on nodes that hold 0
-    a = np.clip((lon - tab.x0[zo]) * (1.0 / tab.dlon), 0.0, nxz - 1.000001)
-    b = np.clip((lat - tab.y0[zo]) * (1.0 / tab.dlat), 0.0, tab.ny[zo] - 1.000001)
-    i = a.astype(np.int64)  # truncation is floor: a, b >= 0
-    j = b.astype(np.int64)
-    fa = a - i
-    fb = b - j
-    base = tab.off[zo] + j * nxz + i
-    idx = np.stack([base, base + 1, base + nxz, base + nxz + 1])
-    val = tab.values[idx]
-    lo16 = val & 0xFFFF
-    miss = lo16 == _UNSET
-    if miss.any():
-        _fill(ix, tab, np.unique(idx[miss]), 0)
-        val = tab.values[idx]
-        lo16 = val & 0xFFFF
-    # float32 for the interpolation: shares need 1e-4, not 1e-16, and it halves the traffic
-    q = lo16.astype(np.float32)
-    if w.any():  # off the ladder: the second radius too
-        up = w > 0
-        miss = (val[:, up] >> 16) == _UNSET
-        if miss.any():
-            _fill(ix, tab, np.unique(idx[:, up][miss]), 1)
-            val = tab.values[idx]
-        q += w.astype(np.float32) * ((val >> 16).astype(np.float32) - q)
-    fa32, fb32 = fa.astype(np.float32), fb.astype(np.float32)
-    top = q[0] + fa32 * (q[1] - q[0])
-    bottom = q[2] + fa32 * (q[3] - q[2])
-    return (top + fb32 * (bottom - top)).astype(np.float64) * (1.0 / _Q)
-
-
-def _fill(ix: ZoneIndex, tab: _Table, nodes: np.ndarray, half: int) -> None:
-    """Compute the table's ``nodes`` (flat ids) directly, at rho0 (half 0) or rho1 (half 1)."""
-    zo = np.searchsorted(tab.off, nodes, side="right") - 1
-    local = nodes - tab.off[zo]
-    lon = tab.x0[zo] + (local % tab.nx[zo]) * tab.dlon
-    lat = tab.y0[zo] + (local // tab.nx[zo]) * tab.dlat
-    rho = tab.rho1 if half else tab.rho0
-    # the raster, not the exact edge sum: about as accurate at a node and cheaper to fill
-    s = _direct(ix, zo, lon, lat, np.full(len(nodes), rho), exact=False)
-    q = np.rint(np.clip(s, 0.0, 1.0) * _Q).astype(np.uint32)
-    keep = np.uint32(0xFFFF0000 if half == 0 else 0x0000FFFF)
-    tab.values[nodes] = (tab.values[nodes] & keep) | (q << (16 * half))
-
-
-def _direct(
-    ix: ZoneIndex,
-    zo: np.ndarray,
-    lon: np.ndarray,
-    lat: np.ndarray,
-    r: np.ndarray,
-    exact: bool = True,
-) -> np.ndarray:
-    """Share of each disc in its zone: exact from all the edges of a simple zone (if
-    ``exact``), else the raster strips (sunflower points if tiny)."""
-    kx, ky = _km_per_deg(lat)
-    rx = r / (kx * ix.dlon)  # disc half-axes in grid cells
-    ry = r / (ky * ix.dlat)
-    u = (lon - ix.lon0) / ix.dlon
-    v = (lat - ix.lat0) / ix.dlat
-    out = np.zeros(len(zo), dtype=np.float64)
-    n_edges = ix.zone_edges[zo + 1] - ix.zone_edges[zo]
-    simple = (n_edges <= _MAX_ZONE_EDGES) & exact
-    sel = np.flatnonzero(simple)
-    if len(sel):  # few edges in all: the exact formula over every edge of the zone
-        cnt = n_edges[sel]
-        offs = np.cumsum(cnt) - cnt
-        item = np.repeat(np.arange(len(sel)), cnt)
-        eid = np.arange(len(item)) + np.repeat(ix.zone_edges[zo[sel]] - offs, cnt)
-        xs, ys, rs = lon[sel], lat[sel], r[sel]
-        inside = _contains_by_zone(ix, zo[sel], xs, ys)
-        area = _arcs(ix, eid, item, xs, ys, rs)
-        out[sel] = np.clip(inside + area / (math.pi * rs * rs), 0.0, 1.0)
-    tiny = ~simple & (np.minimum(rx, ry) * ix.sub < _MIN_RADIUS_PX)
-    big = np.flatnonzero(~simple & ~tiny)
-    for s in range(0, len(big), _BATCH):
-        b = big[s : s + _BATCH]
-        out[b] = _strips(ix, zo[b], u[b], v[b], rx[b], ry[b])
-    small = np.flatnonzero(tiny)
-    if len(small):
-        dx, dy = _sunflower(_K_TINY)
-        sx = (lon[small, None] + (rx[small] * ix.dlon)[:, None] * dx).ravel()
-        sy = (lat[small, None] + (ry[small] * ix.dlat)[:, None] * dy).ravel()
-        hit = _contains_by_zone(ix, np.repeat(zo[small], _K_TINY), sx, sy)
-        out[small] = hit.reshape(len(small), _K_TINY).mean(axis=1)
-    return out
-
-
-def _chord_integral(t: np.ndarray) -> np.ndarray:
-    """Integral of the unit disc's full chord, 2 sqrt(1 - s^2), from 0 to ``t`` (|t| <= 1)."""
-    return t * np.sqrt(1.0 - t * t) + np.arcsin(t)
-
-
-def _strips(
-    ix: ZoneIndex, zo: np.ndarray, u: np.ndarray, v: np.ndarray, rx: np.ndarray, ry: np.ndarray
-) -> np.ndarray:
-    """Raster share of ellipses (centre u, v; half-axes rx, ry; grid cells) in their zones.
-
-    The ellipse is cut into :data:`STRIPS` bands of whole pixel rows; each band is a rectangle
-    as wide as the ellipse's mean width over the band, with fractional ends: the raster is
-    integrated exactly over it, by linear interpolation of the summed-area table along x.
-    Share = that integral / the bands' area (= the ellipse's).
-    """
-    sub = ix.sub
-    w = ix.rwin[zo]
-    wd = w[:, 2] * sub  # window width and height in pixels
-    ht = w[:, 3] * sub
-    x = (u - w[:, 0]) * sub
-    y = (v - w[:, 1]) * sub
-    px, py = rx * sub, ry * sub
-    m = np.arange(STRIPS + 1) / STRIPS
-    # band edges on whole pixel rows (row i spans [i, i + 1))
-    e = np.floor((y - py)[:, None] + (2 * py)[:, None] * m + 0.5)
-    t = np.clip((e - y[:, None]) / py[:, None], -1.0, 1.0)
-    chord = np.diff(_chord_integral(t), axis=1)  # ellipse area of each band, in px * py units
-    nrow = np.diff(e, axis=1)
-    # mean half-width over the band's rows (rows past the ellipse's top or bottom count as 0)
-    half = chord / np.maximum(nrow, 1.0) * (0.5 * (px * py)[:, None])
-    total = (nrow * half).sum(axis=1) * 2.0
-    rows = np.clip(e, 0, ht[:, None]).astype(np.int64) * (wd + 1)[:, None] + ix.sat_off[zo][:, None]
-    b0, b1 = rows[:, :-1], rows[:, 1:]
-    wdc = wd[:, None]
-    sat = ix.sat
-
-    def cum(xe: np.ndarray) -> np.ndarray:
-        # raster integral over the band from the window's left edge to xe (pixels)
-        xc = np.clip(xe, 0, wdc)
-        c = np.minimum(xc.astype(np.int64), wdc - 1)
-        a0 = sat[b1 + c] - sat[b0 + c]
-        a1 = sat[b1 + c + 1] - sat[b0 + c + 1]
-        return a0 + (xc - c) * (a1 - a0)
-
-    inside = (cum(x[:, None] + half) - cum(x[:, None] - half)).sum(axis=1)
-    return inside / (np.maximum(total, 1e-12) * ix.cover)
 
 
 def _wide(

@@ -75,22 +75,27 @@ def _after(a: np.ndarray, b: np.ndarray, s0: int, s1: int) -> np.ndarray:
     fa = (a - s0).astype(np.float64)
     fb = (b - s0).astype(np.float64)
     span = fb - fa
-    wide = span > 0
-    span[~wide] = 1.0
+    exact = span == 0
+    # an exact timestamp gets a 1 ns window in the divisions below: its ramp is then 0 (hi == lo)
+    np.maximum(span, 1.0, out=span)
     if s1 == s0:
-        out = fb / span
-        np.clip(out, 0.0, 1.0, out=out)
-        out[~wide] = fa[~wide] >= 0
-        return out
+        # P(T >= s0) = (b - s0) / (b - a); for a == b: [a >= s0], as (b - s0 + 1) / 1 clipped
+        out = (fb + exact) / span
+        return np.clip(out, 0.0, 1.0, out=out)
     w = float(s1 - s0)
     # integral over s in [0, w] of P(T >= s): 1 up to a, then linear down to 0 at b
     lo = np.clip(fa, 0.0, w)
     hi = np.clip(fb, 0.0, w)
-    ramp = (hi - lo) * (2.0 * fb - lo - hi) / (2.0 * span)
-    ramp[~wide] = 0.0
-    out = lo + ramp
-    out *= 1.0 / w
-    return np.clip(out, 0.0, 1.0, out=out)
+    fb += fb
+    fb -= lo
+    fb -= hi  # 2 b - lo - hi
+    hi -= lo
+    hi *= fb
+    hi /= span
+    hi *= 0.5  # the ramp: (hi - lo) (2 b - lo - hi) / (2 (b - a))
+    hi += lo
+    hi *= 1.0 / w
+    return np.clip(hi, 0.0, 1.0, out=hi)
 
 
 def time_shares(

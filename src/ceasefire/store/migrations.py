@@ -4,7 +4,7 @@ The version a database is at is the highest ``version`` in its ``schema_migratio
 (0 for a new, empty database). :func:`migrate` applies every step above it, in order, each in
 one transaction together with the row that records it, so a step is either fully applied and
 recorded or not at all (DDL is transactional in both SQLite and PostgreSQL; on SQLite the store
-issues ``BEGIN`` itself so that it is, see :mod:`ceasefire.store.sql`).
+issues ``BEGIN`` itself so that it is, see :mod:`ceasefire.store.engine`).
 
 A database at a version *newer* than the code knows is refused with :class:`StoreError`: the
 code cannot know what the newer schema means.
