@@ -45,8 +45,9 @@ def _disc_area(
     """Share of each pair's disc (centre lon, lat; radius r > 0 km) inside its zone.
 
     Radii on the table ladder (1 km and up) interpolate cached share tables; the rest are
-    computed directly (:func:`_direct`). Which path a pair takes depends only on its radius and
-    the index, never on the other events of the call, so a share does not depend on batching.
+    computed directly (:func:`.coverage._direct`). Which path a pair takes depends only on its
+    radius and the index, never on the other events of the call, so a share does not depend on
+    batching.
     """
     out = np.empty(len(zo), dtype=np.float64)
     # batches keep the temporaries in cache (a 4x speed-up over one pass at 2M pairs)
@@ -88,9 +89,9 @@ class _Table:
     """Shares of discs of radius ``rho0`` and ``rho1`` at the nodes of a lattice over each zone's
     reach (node spacing ``rho0 / _NODES_PER_RADIUS``), for radii in ``[rho0, rho1)``.
 
-    Filled lazily: a node is computed (with :func:`_direct`) the first time a disc near it asks.
-    ``values`` packs ``round(share * _Q)`` for ``rho0`` (low 16 bits) and ``rho1`` (high 16);
-    ``_UNSET`` in a half: not computed yet.
+    Filled lazily: a node is computed (with :func:`.coverage._direct`) the first time a disc near
+    it asks. ``values`` packs ``round(share * _Q)`` for ``rho0`` (low 16 bits) and ``rho1``
+    (high 16); ``_UNSET`` in a half: not computed yet.
     """
 
     rho0: float

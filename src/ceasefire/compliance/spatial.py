@@ -9,8 +9,8 @@ events in many zones at once, against a :class:`ZoneIndex` built once per zone s
 
 This module holds the index and the decisions it makes at once; the areas it cannot decide come
 from :mod:`.edge_area` (exact, by the zone's edges), :mod:`.share_tables` (interpolated tables
-on a radius ladder) and :mod:`.coverage` (zone rasters), all in the local metric frame of
-:mod:`.local_frame`.
+on a radius ladder), :mod:`.coverage` (zone rasters) and :mod:`.wide_discs` (discs wider than the
+grid's reach), all in the local metric frame of :mod:`.local_frame`.
 
 How (whole-array numpy; the Python loops run over zones, chunks of events, or radius steps):
 
@@ -24,7 +24,8 @@ How (whole-array numpy; the Python loops run over zones, chunks of events, or ra
    most 8 zone edges within reach, the exact area by Green's theorem over those edges
    (:mod:`.edge_area`); else (a finely drawn boundary) the share tables of step 5.
 4. *Wide discs* (province-level precision) find candidate zones by bounding box (an STRtree
-   above 64 zones); a zone wholly inside the disc gets ``area / (pi r^2)``, others step 5.
+   above 64 zones); a zone wholly inside the disc gets ``area / (pi r^2)``, others step 5
+   (:mod:`.wide_discs`).
 5. *Share tables* (:mod:`.share_tables`): for radii on a ladder ``2**(k/8)`` km (1 km and up),
    shares at lattice nodes, filled lazily from anti-aliased zone rasters kept as summed-area
    tables (:mod:`.coverage`) and interpolated. Which method a pair takes depends only on the
@@ -58,6 +59,7 @@ from .coverage import STRIPS, _pixels_per_cell, _rasters
 from .edge_area import _contains_by_zone, _edge_area
 from .local_frame import _ABS_PAD_KM, _R_PAD, _REL_PAD, _km_per_deg
 from .share_tables import _disc_area, _Table
+from .wide_discs import _wide
 
 __all__ = ["STRIPS", "ZoneIndex", "build_zone_index", "disc_shares", "distance_to_km"]
 
@@ -68,8 +70,6 @@ _MAX_NEAR_EDGES: Final = 8
 _MANY_ZONES: Final = 64
 #: Events per chunk (bounds the temporaries: about 200 MB at most).
 _CHUNK: Final = 1 << 18
-#: Wide events per batch.
-_WIDE_BATCH: Final = 1 << 15
 #: Dense cell -> row table up to this many grid cells, a sorted key array beyond.
 _DENSE_CELLS: Final = 1 << 24
 #: Longest zone edge (degrees) at build time, so one edge's local frame stays accurate.
@@ -122,7 +122,7 @@ class ZoneIndex:
     sat_off: np.ndarray
     cover: int  # raster units per pixel (anti-aliasing samples)
     tree: shapely.STRtree | None
-    #: share tables by ladder step, filled lazily (see :func:`_table`)
+    #: share tables by ladder step, filled lazily (see :func:`.share_tables._table`)
     tables: dict[int, _Table | None] = field(default_factory=dict)
 
     @property
@@ -560,60 +560,6 @@ def _boundary(
         d, ee = disc[rest], e[rest]
         out[d] = _disc_area(ix, z[rest], lon[ee], lat[ee], r[d])
     return out
-
-
-def _wide(
-    ix: ZoneIndex, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, rad: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs for discs wider than the grid's radius, sorted by (event, zone)."""
-    parts = [
-        _wide_batch(ix, ids[s : s + _WIDE_BATCH], lon, lat, rad)
-        for s in range(0, len(ids), _WIDE_BATCH)  # batches keep the pair arrays in cache
-    ]
-    return (
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-    )
-
-
-def _wide_batch(
-    ix: ZoneIndex, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, rad: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bounding-box candidates, then a zone's area if wholly inside the disc, else the table."""
-    lo, la, r = lon[ids], lat[ids], rad[ids]
-    kx, ky = _km_per_deg(la)
-    hx, hy = r / kx, r / ky  # half extents in degrees
-    bb = ix.bbox
-    if ix.tree is None:
-        hit = np.empty((len(ids), ix.n_zones), dtype=bool)
-        for z in range(ix.n_zones):
-            m = (lo + hx >= bb[z, 0]) & (lo - hx <= bb[z, 2])
-            m &= (la + hy >= bb[z, 1]) & (la - hy <= bb[z, 3])
-            hit[:, z] = m
-        k, zo = np.nonzero(hit)  # row-major: already sorted by (event, zone)
-    else:
-        k, zo = ix.tree.query(shapely.box(lo - hx, la - hy, lo + hx, la + hy))
-        order = np.argsort(k * ix.n_zones + zo)  # one int64 key sorts faster than lexsort
-        k, zo = k[order], zo[order]
-    share = np.zeros(len(k), dtype=np.float32)
-    # a zone wholly inside the disc: its area over the disc's (test only discs that could)
-    rk = r[k]
-    maybe = np.flatnonzero(rk >= ix.zone_radius_km[zo])
-    zm, km = zo[maybe], k[maybe]
-    dx = (ix.zone_centre[zm, 0] - lo[km]) * kx[km]
-    dy = (ix.zone_centre[zm, 1] - la[km]) * ky[km]
-    # the local frame's error grows with the distance: pad by r / 2000 (> r tan(lat) / R)
-    reach = (np.hypot(dx, dy) + ix.zone_radius_km[zm]) * (1.002 + rk[maybe] / 2000.0)
-    whole = np.zeros(len(k), dtype=bool)
-    whole[maybe[reach <= rk[maybe]]] = True
-    wi = np.flatnonzero(whole)
-    share[wi] = np.minimum(ix.area_km2[zo[wi]] / (math.pi * rk[wi] ** 2), 1.0)
-    rest = np.flatnonzero(~whole)
-    if len(rest):
-        kr = k[rest]
-        share[rest] = _disc_area(ix, zo[rest], lo[kr], la[kr], rk[rest])
-    return ids[k].astype(np.int64), zo.astype(np.int32), share
 
 
 def distance_to_km(geom: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
