@@ -493,7 +493,7 @@ def bundled_ids() -> list[str]:
     return sorted(p.stem for p in _bundled_dir().glob("*.yaml"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_bundled(agreement_id: str) -> Agreement:
     """Load a bundled agreement by id (parsed once: agreements are immutable)."""
     path = _bundled_dir() / f"{agreement_id}.yaml"
