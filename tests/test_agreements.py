@@ -145,7 +145,7 @@ def test_unknown_provision_type_and_party():
     text = bundled_text("moscow-2020").replace(
         "parties: [russia, turkey]", "parties: [russia, france]"
     )
-    assert any("unknown party 'france'" in e for e in _errors_for(text))
+    assert any("unknown party" in e and "'france'" in e for e in _errors_for(text))
 
 
 def test_not_yaml_and_missing_file(tmp_path: Path):
@@ -174,3 +174,56 @@ def test_published_schema_file_is_current():
     assert json.loads(published.read_text()) == agreement_json_schema(), (
         "regenerate with: ceasefire agreements schema > docs/agreement.schema.json"
     )
+
+
+def test_reference_errors_are_all_reported_each_at_its_line():
+    text = bundled_text("sochi-2018")
+    text = text.replace(
+        "excluded_actors_responsible: turkey", "excluded_actors_responsible: turkye"
+    )
+    text = text.replace("parties: [russia, turkey]", "parties: [russia, iran]")
+    text = text.replace("  - id: m4-m5-transit", "  - id: dmz")
+    lines = text.splitlines()
+    errors = _errors_for(text)
+    assert len(errors) == 3, errors
+    turkye = lines.index("    excluded_actors_responsible: turkye") + 1
+    assert f"x.yaml:{turkye}: provisions.1.excluded_actors_responsible: unknown party" in errors[0]
+    assert any("'iran'" in e and "provisions.3.parties.1" in e for e in errors)
+    assert any("duplicate id" in e and "'dmz'" in e for e in errors)
+
+
+def test_duplicate_keys_are_errors():
+    text = bundled_text("moscow-2020") + "pax_id: 9999\n"
+    (error,) = _errors_for(text)
+    assert "duplicate key 'pax_id'" in error
+    assert error.startswith(f"x.yaml:{len(text.splitlines())}:")
+
+
+def test_offsets_in_times_are_refused_and_until_must_follow_start():
+    text = bundled_text("moscow-2020").replace(
+        "at: 2020-03-06T00:01\n", "at: 2020-03-06T00:01+05:00\n", 1
+    )
+    assert any("without a UTC offset" in e for e in _errors_for(text))
+    text = bundled_text("sochi-2018").replace(
+        "    effective_from: {at: 2018-09-17}\n",
+        "    effective_from: {at: 2018-09-17}\n    until: {at: 2018-01-01}\n",
+    )
+    assert any("ends before it starts" in e for e in _errors_for(text))
+
+
+def test_supersedes_must_name_a_real_provision():
+    text = bundled_text("moscow-2020").replace(
+        "supplements: sochi-2018\n",
+        "supplements: sochi-2018\nsupersedes: [sochi-2018/ceasefire-regme]\n",
+    )
+    newer = parse_agreement(text)
+    with pytest.raises(InputError, match="ceasefire-regme"):
+        chain(newer, Registry.of([newer, load_bundled("sochi-2018")]))
+
+
+def test_ambiguous_time_zone_gives_equally_likely_readings():
+    spec = load_bundled("moscow-2020").provision("ceasefire").effective_from
+    assert [t.isoformat() for t in spec.utc_readings()] == [
+        "2020-03-05T22:01:00+00:00",
+        "2020-03-05T21:01:00+00:00",
+    ]

@@ -223,3 +223,29 @@ def test_errors_are_clear_and_exit_nonzero(tmp_path):
     assert "missing.csv" in result.output
     result = CliRunner().invoke(cli, ["agreements", "show", "nope", "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_read_only_commands_refuse_a_missing_store_and_create_nothing(tmp_path):
+    db = tmp_path / "nowhere.db"
+    for args in (["verdicts"], ["rejects"], ["before-after"], ["evaluate"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(db)])
+        assert result.exit_code == 2 and "no store at" in result.output, args
+    # catalogue commands still show the bundled agreements and zones
+    assert "moscow-2020" in run("agreements", "list", "--db", str(db))
+    assert "sochi-dmz" in run("zones", "list", "--db", str(db))
+    assert not db.exists()
+
+
+def test_gdelt_country_actors_map_to_parties(tmp_path):
+    out = run(
+        "evaluate",
+        "--events",
+        str(DATA / "gdelt_idlib_20200305.export.CSV"),
+        "--agreement",
+        "sochi-2018",
+        "--format",
+        "csv",
+    )
+    frame = pd.read_csv(io.StringIO(out))
+    breaches = frame[frame["verdict"].isin(["violation", "possible_violation"])]
+    assert {"russia", "turkey"} <= set(breaches["party"])

@@ -85,12 +85,20 @@ def test_day_only_date_on_the_start_day(make_events, box_zones, crisp):
     assert cf.verdict == "violation"
 
 
-def test_ambiguous_time_zone_is_a_window(make_events, box_zones):
-    # 23:59 Damascus = 21:59Z: after 00:01 Moscow (21:01Z), before 00:01 Damascus (22:01Z)
+def test_ambiguous_time_zone_gives_equally_likely_readings(make_events, box_zones):
+    # 23:59 Damascus = 21:59Z: after 00:01 Moscow (21:01Z), before 00:01 Damascus (22:01Z):
+    # a violation under one reading, not under the other
     t = pd.Timestamp("2020-03-05T23:59+02:00").tz_convert("UTC")
     r = evaluate(MOSCOW, make_events(dict(time_start=t, time_end=t)), zones=box_zones)
     cf = verdict_of(r, "ceasefire")
-    assert cf.p_time == pytest.approx(58 / 60, abs=1e-3)
+    assert cf.p_time == pytest.approx(0.5)
+    assert cf.verdict == "possible_violation"
+    assert "50% likely (the start may be read in Asia/Damascus or Europe/Moscow time)" in cf.reason
+    after_both = pd.Timestamp("2020-03-06T00:02+02:00").tz_convert("UTC")
+    r3 = evaluate(
+        MOSCOW, make_events(dict(time_start=after_both, time_end=after_both)), zones=box_zones
+    )
+    assert verdict_of(r3, "ceasefire").verdict == "violation"
     early = pd.Timestamp("2020-03-05T22:59+02:00").tz_convert("UTC")
     r2 = evaluate(MOSCOW, make_events(dict(time_start=early, time_end=early)), zones=box_zones)
     assert verdict_of(r2, "ceasefire").verdict == "outside"
@@ -302,3 +310,23 @@ def test_missing_values_do_not_crash(make_events, box_zones):
     ev = make_events(dict(actor1=None, sub_event_type=None, location=None))
     cf = verdict_of(evaluate(MOSCOW, ev, zones=box_zones), "ceasefire")
     assert cf.verdict == "violation" and cf.party == "unattributed"
+
+
+def test_supersession_leaves_no_gap(make_events, box_zones):
+    newer = parse_agreement(
+        load_bundled_text_with(
+            "supersedes: [sochi-2018/ceasefire-regime]\n", after="supplements: sochi-2018\n"
+        )
+    )
+    reg = Registry.of([newer, SOCHI])
+    ev = make_events(dict(event_date="2020-03-05"), dict(event_date="2020-03-07"))
+    r = evaluate(newer, ev, zones=box_zones, registry=reg)
+    # the signing day: the old ceasefire still holds until the new one starts at 00:01 on the 6th
+    old, new = verdict_of(r, "ceasefire-regime", "test:0"), verdict_of(r, "ceasefire", "test:0")
+    assert old.verdict == "violation"
+    # read in Moscow time, the new start (21:01Z) falls in the last hour of the local day
+    assert new.verdict == "possible_violation" and new.probability < 0.03
+    assert old.probability + new.probability == pytest.approx(1.0, abs=1e-3)
+    later = verdict_of(r, "ceasefire-regime", "test:1")
+    assert later.verdict == "outside"
+    assert "when moscow-2020 took effect" in later.reason

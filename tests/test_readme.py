@@ -41,11 +41,31 @@ def test_the_tour_has_the_commands_the_issue_names():
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> str:
+def demo_run(tmp_path_factory) -> tuple[str, str]:
     db = str(tmp_path_factory.mktemp("readme") / "ceasefire.db")
     result = CliRunner().invoke(cli, ["demo", "--db", db], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return db
+    return db, result.stdout
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_run: tuple[str, str]) -> str:
+    return demo_run[0]
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_pasted_demo_output_is_what_the_demo_prints(demo_run):
+    """The README shows real output: same words and numbers (line wrapping aside)."""
+    db, out = demo_run
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## What `make demo` prints", 1)[1]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block, "the demo output block is missing"
+    pasted = block.group(1).replace("store ceasefire.db", f"store {db}")
+    assert _squeeze(pasted) == _squeeze(out), "paste the demo's output again into README.md"
 
 
 @pytest.mark.parametrize("args", tour_commands(), ids=lambda a: " ".join(a)[:60])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import itertools
 import shutil
@@ -330,3 +331,57 @@ def test_the_package_does_not_read_shared_data_at_run_time() -> None:
 
     for path in Path(pkg.__file__).parent.rglob("*.py"):
         assert "/work/shared" not in path.read_text(encoding="utf-8"), path
+
+
+def _first_ged_records(n: int) -> tuple[list[str], list[list[str]]]:
+    """The header and the first ``n`` records of the bundled file, as the csv module reads them."""
+    with gzip.open(BUNDLED_GED_SYRIA, "rt", encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        return next(rows), list(itertools.islice(rows, n))
+
+
+def _write_ged(path: Path, header: list[str], records: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([header, *records])
+    return path
+
+
+def test_dates_with_a_time_part_give_the_same_events(tmp_path: Path, ged: Batch) -> None:
+    header, records = _first_ged_records(5)
+    i_start, i_end = header.index("date_start"), header.index("date_end")
+    # the last row starts at 13:45 and "ends" at midnight of a day no later: not rejected
+    starts = [" 00:00:00.000", " 00:00:00", "", " 00:00:00.000000", " 13:45:00.250"]
+    ends = [" 00:00:00.000", " 00:00:00", " 00:00:00.000", "", " 00:00:00.000"]
+    timed = [list(r) for r in records]
+    for rec, start, end in zip(timed, starts, ends, strict=True):
+        assert len(rec[i_start]) == len(rec[i_end]) == 10  # YYYY-MM-DD in the bundled file
+        rec[i_start] += start
+        rec[i_end] += end
+    assert timed[0][i_start] == "2016-01-01 00:00:00.000"  # as UCDP's CSV downloads write it
+    plain = read_events(_write_ged(tmp_path / "plain.csv", header, records), "ucdp")
+    with_time = read_events(_write_ged(tmp_path / "timed.csv", header, timed), "ucdp")
+    assert plain.rejects == [] and with_time.rejects == []
+    # every event column but the provenance and the hash of the raw (rewritten) values
+    cols = [
+        c for c in plain.events.columns if c not in ("ingest_time", "source_file", "content_hash")
+    ]
+    pd.testing.assert_frame_equal(with_time.events[cols], plain.events[cols])
+    assert with_time.events["event_date"].tolist()[:2] == ["2016-01-01", "2016-01-01"]
+    # and the original rows give what the bundled file gives for them
+    first = ged.events.iloc[:5].reset_index(drop=True)
+    same = [c for c in cols if c != "source_line"] + ["content_hash"]
+    pd.testing.assert_frame_equal(plain.events[same], first[same])
+
+
+def test_dates_in_other_forms_stay_unparseable(tmp_path: Path) -> None:
+    header, records = _first_ged_records(4)
+    i_start = header.index("date_start")
+    for rec, value in zip(
+        records,
+        ["2016-01-01T00:00:00", "2016-01-01 00:00", "2016-01-01 00:00:00.", "2016-01-01 25:00:00"],
+        strict=True,
+    ):
+        rec[i_start] = value
+    batch = read_events(_write_ged(tmp_path / "bad_dates.csv", header, records), "ucdp")
+    assert batch.events.empty
+    assert [(r.field, r.reason) for r in batch.rejects] == [("date_start", "unparseable date")] * 4

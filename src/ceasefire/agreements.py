@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import AgreementError, InputError, UnknownIdError
 
@@ -84,6 +84,13 @@ class TimeSpec(_Strict):
                 return v
         return v
 
+    @field_validator("at")
+    @classmethod
+    def _no_offset(cls, v: dt.datetime | dt.date) -> dt.datetime | dt.date:
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:
+            raise ValueError("give the local time without a UTC offset, and its zone in `timezone`")
+        return v
+
     @field_validator("timezone", "alternative_timezones")
     @classmethod
     def _known_zone(cls, v: str | list[str]) -> str | list[str]:
@@ -101,13 +108,17 @@ class TimeSpec(_Strict):
         day = dt.datetime.combine(self.at, dt.time())
         return day + dt.timedelta(days=1) if self.end_of_day else day
 
-    def utc_window(self) -> tuple[dt.datetime, dt.datetime]:
-        """Earliest and latest UTC reading of this moment over all candidate time zones."""
+    def utc_readings(self) -> list[dt.datetime]:
+        """The moment in UTC under each candidate time zone: equally likely readings."""
         local = self.local()
-        readings = [
+        return [
             local.replace(tzinfo=ZoneInfo(z)).astimezone(dt.UTC)
             for z in [self.timezone, *self.alternative_timezones]
         ]
+
+    def utc_window(self) -> tuple[dt.datetime, dt.datetime]:
+        """Earliest and latest UTC reading of this moment over all candidate time zones."""
+        readings = self.utc_readings()
         return min(readings), max(readings)
 
     def label(self) -> str:
@@ -329,19 +340,6 @@ class Agreement(_Strict):
     sources: list[Source] = Field(default_factory=list)
     provisions: list[Provision] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _references(self) -> Agreement:
-        party_ids = {p.id for p in self.parties}
-        seen: set[str] = set()
-        for i, prov in enumerate(self.provisions):
-            if prov.id in seen:
-                raise ValueError(f"provisions.{i}.id: duplicate provision id {prov.id!r}")
-            seen.add(prov.id)
-            for pid in [*prov.responsible, *getattr(prov, "parties", [])]:
-                if pid not in party_ids:
-                    raise ValueError(f"provisions.{i}: unknown party {pid!r}")
-        return self
-
     def provision(self, provision_id: str) -> Any:
         for p in self.provisions:
             if p.id == provision_id:
@@ -371,7 +369,22 @@ def agreement_json_schema() -> dict[str, Any]:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (pydantic parses them) and records line numbers."""
+    """SafeLoader that keeps dates as strings (pydantic parses them) and refuses duplicate keys
+    (YAML would let the last one win silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first on line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 # Keep YAML timestamps as text so pydantic parses them (and reports their line if bad).
@@ -427,13 +440,67 @@ def parse_agreement(text: str, *, file: str = "<string>") -> Agreement:
         raise AgreementError([InputError("empty file", file=file)])
     lines: dict[tuple[Any, ...], int] = {}
     _line_index(node, (), lines)
-    data = yaml.load(text, Loader=_LineLoader)
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(e, "problem", None) or str(e)
+        raise AgreementError([InputError(problem, file=file, line=line)]) from None
     if not isinstance(data, dict):
         raise AgreementError([InputError("expected a mapping at the top", file=file, line=1)])
     try:
-        return Agreement.model_validate(data)
+        agreement = Agreement.model_validate(data)
     except ValidationError as e:
         raise AgreementError(_errors(e, lines, file)) from None
+    problems = _reference_errors(agreement, lines, file)
+    if problems:
+        raise AgreementError(problems)
+    return agreement
+
+
+def _reference_errors(
+    a: Agreement, lines: Mapping[tuple[Any, ...], int], file: str
+) -> list[InputError]:
+    """Every reference inside the agreement that points nowhere, each at its own line."""
+    out: list[InputError] = []
+    party_ids = {p.id for p in a.parties}
+    known = f"known: {sorted(party_ids)}"
+
+    def err(problem: str, loc: tuple[Any, ...], value: Any) -> None:
+        field = ".".join(str(p) for p in loc)
+        line = _line_for(loc, lines)
+        out.append(InputError(problem, file=file, line=line, field=field, value=value))
+
+    seen: dict[str, int] = {}
+    for i, prov in enumerate(a.provisions):
+        if prov.id in seen:
+            err(
+                f"duplicate id (first: provisions.{seen[prov.id]})",
+                ("provisions", i, "id"),
+                prov.id,
+            )
+        seen.setdefault(prov.id, i)
+        for key in ("responsible", "parties"):
+            for j, pid in enumerate(getattr(prov, key, None) or []):
+                if pid not in party_ids:
+                    err(f"unknown party; {known}", ("provisions", i, key, j), pid)
+        answerable = getattr(prov, "excluded_actors_responsible", None)
+        if answerable is not None and answerable not in party_ids:
+            loc = ("provisions", i, "excluded_actors_responsible")
+            err(f"unknown party; {known}", loc, answerable)
+        until = getattr(prov, "until", None)
+        starts = provision_start(prov) if prov.type in EVENT_CHECKED_TYPES else None
+        if (
+            until is not None
+            and starts is not None
+            and until.utc_window()[1] <= starts.utc_window()[0]
+        ):
+            err("ends before it starts", ("provisions", i, "until"), until.label())
+    for j, ref in enumerate(a.supersedes):
+        if "/" not in ref:
+            err("expected 'agreement-id/provision-id'", ("supersedes", j), ref)
+    return sorted(out, key=lambda x: x.line or 0)
 
 
 def _errors(
@@ -536,6 +603,7 @@ def chain(agreement: Agreement, registry: Registry | None = None) -> list[Agreem
     Raises :class:`UnknownIdError` for a missing link and :class:`InputError` for a cycle.
     """
     reg = registry or Registry.bundled()
+    _check_supersedes(agreement, reg)
     out = [agreement]
     seen = {agreement.id}
     current = agreement
@@ -547,6 +615,19 @@ def chain(agreement: Agreement, registry: Registry | None = None) -> list[Agreem
         seen.add(nxt.id)
         current = nxt
     return out
+
+
+def _check_supersedes(agreement: Agreement, registry: Registry) -> None:
+    for ref in agreement.supersedes:
+        agreement_id, _, provision_id = ref.partition("/")
+        target = registry.get(agreement_id)
+        ids = [p.id for p in target.provisions]
+        if provision_id not in ids:
+            raise InputError(
+                f"{agreement.id}: supersedes an unknown provision of {agreement_id}; known: {ids}",
+                field="supersedes",
+                value=ref,
+            )
 
 
 def iter_provisions(agreements: Iterable[Agreement]) -> Iterator[tuple[Agreement, Any]]:

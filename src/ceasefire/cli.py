@@ -24,7 +24,7 @@ from . import monitoring
 from . import zones as _zones
 from .briefing import briefing, verdict_list
 from .compliance import VERDICTS, Evaluation
-from .errors import CeasefireError
+from .errors import CeasefireError, StoreError, UnknownIdError
 from .store import Store, open_store
 
 
@@ -66,8 +66,21 @@ def handle_errors(f: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _is_missing_file(db: str) -> bool:
+    return "://" not in db and db != ":memory:" and not Path(db).exists()
+
+
 @contextmanager
-def _store(db: str) -> Iterator[Store]:
+def _store(db: str, *, need: str = "write") -> Iterator[Store]:
+    """Open the store. ``need``: "write" creates it; "catalog" reads bundled agreements and
+    zones even without a store (creating nothing); "data" refuses a store that is not there."""
+    if _is_missing_file(db):
+        if need == "data":
+            raise StoreError(
+                f"no store at {db}: run `ceasefire demo --db {db}` or `ceasefire ingest` first"
+            )
+        if need == "catalog":
+            db = ":memory:"
     store = open_store(db)
     try:
         yield store
@@ -125,7 +138,7 @@ def agreements() -> None:
 @handle_errors
 def agreements_list(db: str) -> None:
     """Agreements known: bundled ones and those added to the store."""
-    with _store(db) as store:
+    with _store(db, need="catalog") as store:
         reg = monitoring.registry_of(store)
     rows = [
         {
@@ -148,7 +161,7 @@ def agreements_list(db: str) -> None:
 @handle_errors
 def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
     """One agreement: parties, exempt actors, each provision in plain words."""
-    with _store(db) as store:
+    with _store(db, need="catalog") as store:
         reg = monitoring.registry_of(store)
         stored = store.agreements()
     a = reg.get(agreement_id)
@@ -182,7 +195,7 @@ def agreements_validate(files: tuple[Path, ...], db: str) -> None:
     Zone references are checked against the bundled zones and those imported into the store.
     """
     failed = 0
-    with _store(db) as store:
+    with _store(db, need="catalog") as store:
         known = monitoring.zones_of(store)
     for f in files:
         try:
@@ -245,7 +258,7 @@ def _zone_row(z: _zones.Zone, *, full: bool = False) -> dict[str, Any]:
 @handle_errors
 def zones_list(db: str) -> None:
     """Zones: bundled, and those imported into the store."""
-    with _store(db) as store:
+    with _store(db, need="catalog") as store:
         zs = monitoring.zones_of(store)
     console.print(_table(pd.DataFrame([_zone_row(z) for z in zs.values()]), "Zones", max_width=50))
 
@@ -257,7 +270,7 @@ def zones_list(db: str) -> None:
 @handle_errors
 def zones_show(zone_id: str, geojson: bool, db: str) -> None:
     """One zone: how it was made, its size, its approximation note."""
-    with _store(db) as store:
+    with _store(db, need="catalog") as store:
         zs = monitoring.zones_of(store)
     z = _zones_get(zs, zone_id)
     if geojson:
@@ -272,7 +285,6 @@ def zones_show(zone_id: str, geojson: bool, db: str) -> None:
 
 
 def _zones_get(zs: dict[str, _zones.Zone], zone_id: str) -> _zones.Zone:
-    from .errors import UnknownIdError
 
     if zone_id not in zs:
         raise UnknownIdError(f"unknown zone {zone_id!r}; known: {sorted(zs)}")
@@ -306,7 +318,7 @@ def zones_import(file: Path, zone_id: str, name: str | None, layer: str | None, 
 @handle_errors
 def zones_export(fmt: str, out: Path, db: str) -> None:
     """Write every zone to a GeoJSON or GeoPackage file."""
-    with _store(db) as store:
+    with _store(db, need="catalog") as store:
         zs = monitoring.zones_of(store)
     _zones.write_zones(zs.values(), out, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
     say(f"wrote {len(zs)} zones to {out}")
@@ -342,12 +354,15 @@ def ingest(source: str, file: Path, db: str) -> None:
     """Load an evidence file into the store (idempotent; bad rows go to `ceasefire rejects`)."""
     with _store(db) as store:
         r = _ingest_with_bar(store, source, file)
+        stale = store.count_unevaluated()
     say(
         f"{file}: {r.rows_read:,} rows read, {r.inserted:,} new, {r.updated:,} updated, "
         f"{r.unchanged:,} unchanged, {r.rejected:,} rejected"
     )
     if r.rejected:
         say("see them with: ceasefire rejects --db " + db)
+    if stale:
+        say(f"{stale:,} events have no verdicts yet: run `ceasefire evaluate --db {db}`")
 
 
 @cli.command()
@@ -358,7 +373,7 @@ def ingest(source: str, file: Path, db: str) -> None:
 @handle_errors
 def rejects(file_: str | None, limit: int, fmt: str, db: str) -> None:
     """Rows that could not be loaded: file, line, field, value and reason."""
-    with _store(db) as store:
+    with _store(db, need="data") as store:
         frame = store.rejects(file=file_, limit=limit)
     cols = [c for c in ["file", "line", "field", "value", "reason"] if c in frame.columns]
     _emit(frame[cols], fmt, "Rejected rows")
@@ -439,7 +454,7 @@ def evaluate(
         else:
             _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt)
         return
-    with _store(db) as store, err.status("evaluating") as status:
+    with _store(db, need="data") as store, err.status("evaluating") as status:
         result = monitoring.evaluate_store(
             store, list(agreement_ids) or None, progress=lambda m: status.update(m)
         )
@@ -473,7 +488,9 @@ def verdicts(
     db: str,
 ) -> None:
     """Stored verdicts, filtered; each with its probability, party and reason."""
-    with _store(db) as store:
+    with _store(db, need="data") as store:
+        if agreement_id is not None:
+            monitoring.registry_of(store).get(agreement_id)  # unknown id: a clear error
         v = store.verdicts(
             agreement_id=agreement_id,
             provision_id=provision_id,
@@ -481,6 +498,13 @@ def verdicts(
             since=since,
             party=party,
             limit=limit or None,
+        )
+        stale = store.count_unevaluated()
+    if stale:
+        err.print(
+            f"note: {stale:,} stored events are new or changed since the last evaluation; "
+            "run `ceasefire evaluate` to judge them",
+            highlight=False,
         )
     if fmt == "geojson":
         click.echo(json.dumps(_geojson(v)))
@@ -514,7 +538,7 @@ def _geojson(v: pd.DataFrame) -> dict[str, Any]:
 @handle_errors
 def before_after(agreement_ids: tuple[str, ...], months: int, fmt: str, db: str) -> None:
     """Did it hold? Events and deaths per month in each zone, before and after each agreement."""
-    with _store(db) as store:
+    with _store(db, need="data") as store:
         table = monitoring.before_after(store, list(agreement_ids) or None, months=months)
     if fmt != "table":
         _emit(table, fmt)
@@ -537,7 +561,7 @@ def export(fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, db
     """Export verdicts with their events (CSV, GeoJSON, GeoPackage)."""
     from .exports import export_verdicts
 
-    with _store(db) as store:
+    with _store(db, need="data") as store:
         n = export_verdicts(
             store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts
         )

@@ -50,7 +50,7 @@ from ..zones import Zone, corridor, load_zones
 from . import obligations as _obligations
 from . import reasons as _reasons
 from .spatial import build_zone_index, disc_shares
-from .timing import time_shares
+from .timing import reading_shares
 
 __all__ = ["VERDICTS", "Evaluation", "Rules", "evaluate", "provision_zones"]
 
@@ -114,10 +114,11 @@ class _Planned:
     agreement: Agreement
     provision: Any
     zone: Zone
-    start: tuple[int, int]
-    end: tuple[int, int] | None
+    start: tuple[int, ...]  # equally likely UTC readings of the start, ns
+    end: tuple[int, ...] | None
     start_spec: TimeSpec
     route: Zone | None = None
+    end_label: str | None = None  # "2020-03-06 00:01 (ended by moscow-2020)"
 
 
 def evaluate(
@@ -201,18 +202,25 @@ def _ns(t: dt.datetime) -> int:
     return int(pd.Timestamp(t).value)
 
 
-def _window(spec: TimeSpec) -> tuple[int, int]:
-    lo, hi = spec.utc_window()
-    return _ns(lo), _ns(hi)
+def _readings(spec: TimeSpec) -> tuple[int, ...]:
+    return tuple(_ns(t) for t in spec.utc_readings())
 
 
-def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[int, int]]:
-    """'agreement/provision' -> the start of the agreement that ends it."""
-    out: dict[str, tuple[int, int]] = {}
+def _takes_effect(agreement: Agreement) -> TimeSpec:
+    """When an agreement takes effect: its earliest event-checked start, else its signing day."""
+    starts = [provision_start(p) for p in agreement.provisions if p.type in EVENT_CHECKED_TYPES]
+    if not starts:
+        return TimeSpec(at=agreement.signed.date)
+    return min(starts, key=lambda s: s.utc_window()[0])
+
+
+def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[TimeSpec, str]]:
+    """'agreement/provision' -> (when it ends, the agreement that ends it): the superseding
+    agreement's own start, so that no gap opens between the two."""
+    out: dict[str, tuple[TimeSpec, str]] = {}
     for a in agreements:
-        start = TimeSpec(at=a.signed.date)
         for ref in a.supersedes:
-            out[ref] = _window(start)
+            out[ref] = (_takes_effect(a), a.id)
     return out
 
 
@@ -246,11 +254,17 @@ def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) 
             if p.type not in EVENT_CHECKED_TYPES:
                 continue
             start_spec = provision_start(p)
-            until = getattr(p, "until", None)
-            end = _window(until) if until is not None else ended.get(f"{a.id}/{p.id}")
+            until: TimeSpec | None = getattr(p, "until", None)
+            end_label = until.label() if until is not None else None
+            if until is None and f"{a.id}/{p.id}" in ended:
+                until, by = ended[f"{a.id}/{p.id}"]
+                end_label = f"{until.label()}, when {by} took effect"
             zone = _provision_zone(p, a, zones)
             route = _zone(zones, p.route, a, p) if p.type == "security_corridor" else None
-            plan.append(_Planned(a, p, zone, _window(start_spec), end, start_spec, route))
+            end = _readings(until) if until is not None else None
+            plan.append(
+                _Planned(a, p, zone, _readings(start_spec), end, start_spec, route, end_label)
+            )
     return plan
 
 
@@ -293,8 +307,8 @@ def _p_time(frame: pd.DataFrame, planned: _Planned) -> np.ndarray:
     a, b = _times(frame)
     nat = np.iinfo(np.int64).min
     bad = (a == nat) | (b == nat)
-    p = time_shares(np.where(bad, 0, a), np.where(bad, 0, b), planned.start, planned.end)
-    return np.where(bad, 0.0, np.clip(p, 0.0, 1.0))
+    p = reading_shares(np.where(bad, 0, a), np.where(bad, 0, b), planned.start, planned.end)
+    return np.where(bad, 0.0, p)
 
 
 # --- step 4: rule predicates -----------------------------------------------------------------
@@ -419,7 +433,7 @@ def _judge(
             "provision_type": p.type,
             "verdict": pd.Categorical.from_codes(code.astype(np.int64), categories=list(VERDICTS)),  # type: ignore[call-overload]
             "probability": np.where(code == _CODE["outside"], 0.0, prob).round(4),
-            "p_space": p_space.round(4),
+            "p_space": p_space.astype(np.float64).round(4),
             "p_time": p_time.round(4),
             "party": party_ids[np.where(party >= 0, party, len(a.parties))],
         }
@@ -435,6 +449,7 @@ def _judge(
             zone=planned.zone,
             route=planned.route,
             start_spec=planned.start_spec,
+            end_label=planned.end_label,
             attribution_rule=rule,
             exempt=exempt,
             excluded=excluded,

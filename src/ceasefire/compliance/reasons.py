@@ -53,6 +53,7 @@ class Context:
     zone: Zone
     route: Zone | None
     start_spec: TimeSpec
+    end_label: str | None
     attribution_rule: np.ndarray
     exempt: np.ndarray
     excluded: np.ndarray
@@ -114,15 +115,21 @@ def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
     what = _WHAT_STARTS.get(ctx.provision.type, "start")
     date = _s(ev["event_date"].to_numpy())
     span = (ev["time_end"] - ev["time_start"]).dt.total_seconds().fillna(0).to_numpy()
+    is_wide = span > 86400 + 3600
     wide = pd.Series(
         [f" (dated only to a {d / 86400:.0f}-day window)" for d in span],
         index=ev.index,
         dtype=object,
-    ).where(span > 86400 + 3600, "")
-    share = pd.Series(
-        [f", {t:.0%} of that window" for t in p_time], index=ev.index, dtype=object
-    ).where(p_time < 0.995, ",")
-    return date.set_axis(ev.index) + wide + share + f" after the {ctx.start_spec.label()} {what}"
+    ).where(is_wide, "")
+    pct = pd.Series([f"{t:.0%}" for t in p_time], index=ev.index, dtype=object)
+    spec = ctx.start_spec
+    readings = " or ".join([spec.timezone, *spec.alternative_timezones])
+    uncertain = f" (the start may be read in {readings} time)" if spec.alternative_timezones else ""
+    # a wide window: the share of it in force; a short one: the start itself is uncertain
+    share = (", " + pct + " of that window").where(is_wide, ", " + pct + " likely" + uncertain)
+    share = share.where(p_time < 0.995, ",")
+    start = spec.label()
+    return date.set_axis(ev.index) + wide + share + f" after the {start} {what}"
 
 
 def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -136,9 +143,13 @@ def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     act = act_name(ev["sub_event_type"], ev["event_type"])
     text = pd.Series("actor " + a1 + " -> " + label, index=ev.index, dtype=object)
     text = text.where(rule != 2, "actors " + pair + " -> " + label)
-    text = text.where(
-        rule != 3, pair + ": " + act + " only by " + label + " here (initiator hint) -> " + label
+    inferred = ev["source_dataset"].astype(str).to_numpy() == "ucdp_ged"
+    hint = pd.Series(" here (initiator hint", index=ev.index, dtype=object) + pd.Series(
+        np.where(inferred, "; UCDP's event type is inferred from its source text)", ")"),
+        index=ev.index,
+        dtype=object,
     )
+    text = text.where(rule != 3, pair + ": " + act + " only by " + label + hint + " -> " + label)
     text = text.where(
         rule != 4,
         pair + ": a clash between the parties' forces; the source does not record who initiated"
@@ -152,6 +163,22 @@ def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     return text
 
 
+def _exempt_names(ev: pd.DataFrame, ctx: Context) -> pd.Series:
+    """Which exempt groups each row involves, with their basis (one regex per group)."""
+    actors = (
+        ev[["actor1", "assoc_actor_1", "actor2", "assoc_actor_2"]]
+        .astype(object)
+        .fillna("")
+        .astype(str)
+        .agg(" | ".join, axis=1)
+    )
+    names = pd.Series("", index=ev.index, dtype=object)
+    for g in ctx.agreement.exempt_actors:
+        hit = actors.map(lambda x, rx=g.regex: bool(rx.search(x))).astype(bool)
+        names = names.where(~hit, names + "; " + g.name + f" ({g.basis})")
+    return names.str.removeprefix("; ").where(names != "", "an exempt group")
+
+
 def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     """The reason column for one provision's verdict rows (aligned with ``out``)."""
     reasons = pd.Series("", index=out.index, dtype=object)
@@ -160,7 +187,8 @@ def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     reasons[outside] = np.where(
         ctx.p_space[outside] == 0,
         f"outside: not in the {ctx.zone.name}",
-        f"outside: not within the provision's time window (from {ctx.start_spec.label()})",
+        f"outside: not within the provision's time window (from {ctx.start_spec.label()}"
+        + (f" until {ctx.end_label})" if ctx.end_label else ")"),
     )
     rows = np.flatnonzero(~outside)
     if len(rows) == 0:
@@ -183,13 +211,12 @@ def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     who = _who(ev, sub.set_axis(ev.index), ctx)
     v = pd.Series(verdict[rows], index=ev.index)
     text = head + "; " + who
-    exempt_names = ", ".join(g.name for g in ctx.agreement.exempt_actors)
     text = text.where(
         v != "exempt",
         head
-        + "; involves a group exempt from the ceasefire ("
-        + exempt_names
-        + ") -> not a breach",
+        + "; involves "
+        + _exempt_names(ev, ctx)
+        + ", exempt from the ceasefire -> not a breach",
     )
     text = text.where(v != "compliant", head + "; not an act this provision prohibits")
     if ctx.provision.type == "weapons_withdrawal":

@@ -15,9 +15,11 @@ exact).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-__all__ = ["share_after", "time_shares"]
+__all__ = ["reading_shares", "share_after", "time_shares"]
 
 TimeLike = int | np.integer | np.datetime64
 
@@ -118,3 +120,26 @@ def time_shares(
     if end is not None:
         p -= share_after(a, b, *end)
     return np.clip(p, 0.0, 1.0, out=p)
+
+
+def reading_shares(
+    a: np.ndarray,
+    b: np.ndarray,
+    starts: Sequence[TimeLike],
+    ends: Sequence[TimeLike] | None = None,
+) -> np.ndarray:
+    """``P(start <= T < end)`` for ``T ~ U[a, b)`` when the start (and end) is one of several
+    equally likely readings, e.g. "00:01" in Damascus time or in Moscow time.
+
+    The readings are discrete: an event between two readings is after one and before the other,
+    so its share is 1/2, not a share of the gap between them.
+
+    >>> reading_shares(np.array([5]), np.array([5]), [0, 10]).tolist()
+    [0.5]
+    >>> reading_shares(np.array([0]), np.array([10]), [5], [8]).tolist()
+    [0.3]
+    """
+    p = np.mean([share_after(a, b, s, s) for s in starts], axis=0)
+    if ends:
+        p = p - np.mean([share_after(a, b, e, e) for e in ends], axis=0)
+    return np.clip(p, 0.0, 1.0)

@@ -7,7 +7,8 @@ to ACLED's names is in ``docs/sources.md``; in short:
 - ``id`` -> ``source_row_id`` (``"214797"``, not ``"214797.0"``) and ``event_id_cnty``
   ``UCDP-GED-<id>``; ``side_a``/``side_b`` -> ``actor1``/``actor2`` with
   ``initiator_known`` False (side_a is the government side whoever fired).
-- ``date_start`` .. ``date_end`` (local days, Asia/Damascus) -> the window
+- ``date_start`` .. ``date_end`` (local days, Asia/Damascus; ``YYYY-MM-DD``, or with a
+  ``HH:MM:SS[.fff]`` time that is dropped) -> the window
   ``[date_start 00:00, date_end + 1 day 00:00)``; ``date_prec`` -> ACLED ``time_precision``.
 - ``where_prec`` -> ACLED ``geo_precision`` and ``location_uncertainty_km``.
 - ``type_of_violence`` refined by keywords in the article/headline -> ``event_type`` /
@@ -126,7 +127,22 @@ _TYPE_FALLBACK: Final[dict[int, tuple[str, str]]] = {
     3: ("Violence against civilians", "Attack"),
 }
 
-_LOCAL_DAY: Final = ["%Y-%m-%d"]
+#: GED dates: ``YYYY-MM-DD``, or with a time as UCDP's own CSV downloads write them
+#: (``2016-01-01 00:00:00.000``); the time, always midnight in GED, is dropped (any other time
+#: too: the day is kept, the row not rejected).
+_LOCAL_DAY: Final = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"]
+_LOCAL_DAY_PATTERN: Final = r"\d{4}-\d{1,2}-\d{1,2}(?: \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)?"
+
+
+def _day(checks: RowChecks, column: str) -> pd.Series:
+    """A GED date column as naive days: ``2016-01-01``, ``2016-01-01 00:00:00`` and
+    ``2016-01-01 00:00:00.000`` are all 2016-01-01 (a time of day is dropped, not rejected).
+
+    >>> raw = pd.DataFrame({"d": ["2016-01-01", "2016-01-02 00:00:00.000", "2016-01-03 12:30:00"]})
+    >>> _day(RowChecks(raw, np.arange(2, 5), "f"), "d").dt.strftime("%Y-%m-%d %H:%M").tolist()
+    ['2016-01-01 00:00', '2016-01-02 00:00', '2016-01-03 00:00']
+    """
+    return checks.date(column, _LOCAL_DAY, pattern=_LOCAL_DAY_PATTERN).dt.normalize()
 
 
 @cache
@@ -259,8 +275,8 @@ class UcdpGedSource(EventReader):
         """Map GED columns to event columns (see the module docstring and docs/sources.md)."""
         ids = checks.integer("id", required=True)
         lat, lon = checks.coordinates("latitude", "longitude")
-        start = checks.date("date_start", _LOCAL_DAY)
-        end = checks.date("date_end", _LOCAL_DAY)
+        start = _day(checks, "date_start")
+        end = _day(checks, "date_end")
         checks.reject(end < start, "date_end", "date_end before date_start")
         best = checks.integer("best", minimum=0, label="fatalities")
         low = checks.integer("low", minimum=0, label="fatalities_low")

@@ -187,6 +187,10 @@ class Store(Protocol):
         """Stored obligations."""
         ...
 
+    def count_unevaluated(self) -> int:
+        """Stored events without any verdict once something was evaluated (0 before)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

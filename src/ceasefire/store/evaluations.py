@@ -2,7 +2,9 @@
 
 :func:`put_evaluation` records an evaluation and replaces the agreement's verdicts and
 obligations in one transaction; :func:`verdicts` lists them joined with the stored events'
-:data:`DISPLAY_COLUMNS`, and :func:`obligations` lists the obligations.
+:data:`DISPLAY_COLUMNS`, :func:`obligations` lists the obligations, and
+:func:`count_unevaluated` counts the stored events no verdict speaks of (an ingest deletes the
+verdicts of the events it updates, see :mod:`ceasefire.store.ingest`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.errors import StoreError
@@ -24,6 +26,7 @@ __all__ = [
     "DISPLAY_COLUMNS",
     "OBLIGATION_COLUMNS",
     "VERDICT_COLUMNS",
+    "count_unevaluated",
     "obligations",
     "put_evaluation",
     "verdicts",
@@ -215,3 +218,19 @@ def obligations(engine: Engine, agreement_id: str | None = None) -> pd.DataFrame
         result = conn.execute(stmt)
         frame = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
     return typed(frame, OBLIGATION_COLUMNS)
+
+
+def count_unevaluated(engine: Engine) -> int:
+    """How many stored events have no verdict row at all, once any evaluation was stored (0
+    before the first): events ingested since, and events whose update deleted their verdicts."""
+    e, v = schema.events, schema.verdicts
+    stmt = (
+        select(func.count())
+        .select_from(e)
+        .where(
+            exists().where(schema.evaluations.c.id.is_not(None)),
+            ~exists().where(v.c.event_uid == e.c.event_uid),
+        )
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())

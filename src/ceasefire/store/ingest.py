@@ -3,7 +3,8 @@
 Only portable SQLAlchemy Core is used (no dialect-specific upserts), so the same code runs on
 SQLite and PostgreSQL. Writes are bulk: per batch, one ``IN`` query fetches the stored hashes,
 then one ``executemany`` inserts the new rows and one updates the changed ones (the old row goes
-to ``event_versions``). Rejects are stored once per ``(file_sha256, line, field)``, and each
+to ``event_versions``, and the changed events' stored verdicts are deleted: they were judged on
+the old row). Rejects are stored once per ``(file_sha256, line, field)``, and each
 batch adds its counts to its ``ingests`` row in the same transaction. See docs/store.md.
 
 :func:`ingest_file` and :func:`add_events` are what :class:`ceasefire.store.SQLStore` calls;
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ceasefire.errors import EventReadError, StoreError
@@ -361,7 +362,8 @@ def _single_file(records: list[dict[str, Any]], bad: list[_Reject]) -> str:
 
 
 def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, int]:
-    """Insert new rows, update changed ones (keeping the old version); the three counts."""
+    """Insert new rows, update changed ones (keeping the old version and deleting their
+    verdicts); the three counts."""
     if not records:
         return 0, 0, 0
     t = schema.events
@@ -406,6 +408,10 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
                 for rec in changed
             ],
         )
+        # the verdicts on these events judged rows that no longer exist
+        v = schema.verdicts
+        for chunk in chunks([r["event_uid"] for r in changed]):
+            conn.execute(delete(v).where(v.c.event_uid.in_(chunk)))
     if new:
         conn.execute(insert(t), new)
     return len(new), len(changed), len(records) - len(new) - len(changed)

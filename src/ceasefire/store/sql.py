@@ -250,6 +250,12 @@ class SQLStore:
         """Stored obligations (:data:`OBLIGATION_COLUMNS`), by agreement, provision and due."""
         return _evaluations.obligations(self._engine, agreement_id)
 
+    def count_unevaluated(self) -> int:
+        """How many stored events have no verdict row at all while at least one evaluation
+        exists (0 when nothing was ever evaluated): events added since the last evaluation, and
+        events whose content an ingest changed (that deletes their verdicts)."""
+        return _evaluations.count_unevaluated(self._engine)
+
 
 def open_store(
     path_or_url: str | Path = "ceasefire.db", *, busy_timeout_s: float = 30.0

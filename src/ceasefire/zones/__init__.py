@@ -6,14 +6,16 @@ and its estimated error in km. Bundled zones (see docs/zones.md):
 
 - ``m4-trumba-ain-al-havr`` (route): the M4 from Trumba to Ain al-Havr, a line through village
   centres;
-- ``m4-security-corridor`` (corridor): that route buffered 6 km each side, flat ends;
+- ``m4-security-corridor`` (corridor): that route, cut at Trumba and Ain al-Havr
+  (:func:`clip_route`, :func:`place_point`), buffered 6 km each side, flat ends;
 - ``idlib-de-escalation-area`` (area): a union of OCHA sub-districts;
 - ``sochi-dmz`` (area): the part of the area within 17.5 km of its line of contact.
 
 A user's real geometry (GeoJSON, GeoPackage, Shapefile) replaces a bundled zone by id::
 
     road = import_zone("m4.gpkg", "m4-trumba-ain-al-havr")
-    zones = load_zones(overrides={road.id: road})   # the corridor is re-derived from the road
+    zones = load_zones(overrides={road.id: road})   # the corridor is re-derived from the road,
+                                                    # cut at Trumba and Ain al-Havr
 """
 
 from .bundled import (
@@ -27,6 +29,8 @@ from .bundled import (
     demilitarised_zone,
     line_of_contact,
     load_zones,
+    place_name,
+    place_point,
     places,
 )
 from .files import (
@@ -44,6 +48,7 @@ from .model import (
     Approximation,
     Zone,
     area_km2,
+    clip_route,
     corridor,
     geometry_dimension,
     length_km,
@@ -65,6 +70,7 @@ __all__ = [
     "Zone",
     "admin_units",
     "area_km2",
+    "clip_route",
     "corridor",
     "demilitarised_zone",
     "geometry_dimension",
@@ -72,6 +78,8 @@ __all__ = [
     "length_km",
     "line_of_contact",
     "load_zones",
+    "place_name",
+    "place_point",
     "places",
     "read_geometry_file",
     "read_zones",

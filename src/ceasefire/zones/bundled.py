@@ -6,6 +6,8 @@ boundaries) and ``data/places/m4_places.csv`` (the points the M4 route is drawn 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +17,15 @@ import pandas as pd
 import shapely
 
 from ..errors import GeometryError, UnknownIdError
-from .model import METRIC_CRS, Approximation, Zone, corridor, to_metric, to_wgs84
+from .model import (
+    METRIC_CRS,
+    Approximation,
+    Zone,
+    clip_route,
+    corridor,
+    to_metric,
+    to_wgs84,
+)
 
 __all__ = [
     "AREA_ID",
@@ -28,6 +38,8 @@ __all__ = [
     "demilitarised_zone",
     "line_of_contact",
     "load_zones",
+    "place_name",
+    "place_point",
     "places",
 ]
 
@@ -110,6 +122,50 @@ def places() -> pd.DataFrame:
     return _places().copy()
 
 
+def _key(name: str) -> str:
+    """A place name for matching: case, accents, "al-"/"el-" and hyphens/spaces ignored."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.split(r"[\s\-\u2010-\u2015_]+", text.replace("'", "").replace("\u2019", ""))
+    return "".join(w for w in words if w and w not in ("al", "el"))
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> dict[str, tuple[float, float]]:
+    pts = _places()
+    index: dict[str, tuple[float, float]] = {}
+    for name, lon, lat in zip(pts.name, pts.lon, pts.lat, strict=True):
+        index.setdefault(_key(str(name)), (float(lon), float(lat)))
+    return index
+
+
+def place_point(name: str) -> tuple[float, float] | None:
+    """A named place of the bundled list (:func:`places`) as WGS84 (longitude, latitude), or None.
+
+    Matching ignores case, accents, "al-"/"el-" and hyphens and spaces: "Ain al-Havr",
+    "ain alhavr" and "AIN EL HAVR" are the same place.
+
+    >>> place_point("Trumba"), place_point("ain el-havr"), place_point("Aleppo")
+    ((36.783766, 35.864468), (36.151048, 35.810471), None)
+    """
+    if not isinstance(name, str) or not _key(name):
+        return None
+    return _place_index().get(_key(name))
+
+
+def place_name(point: tuple[float, float]) -> str | None:
+    """The name of the bundled place at exactly ``point`` (longitude, latitude), or None.
+
+    >>> place_name((36.783766, 35.864468)), place_name((36.0, 35.0))
+    ('Trumba', None)
+    """
+    pts = _places()
+    for name, lon, lat in zip(pts.name, pts.lon, pts.lat, strict=True):
+        if (float(lon), float(lat)) == (float(point[0]), float(point[1])):
+            return str(name)
+    return None
+
+
 def _m4_route() -> Zone:
     pts = _places()
     route = pts[pts.role == "route"].sort_values("order")
@@ -137,10 +193,21 @@ def _m4_route() -> Zone:
     )
 
 
+M4_FROM = "Trumba"
+M4_TO = "Ain al-Havr"
+"""The protocol's end points of the M4 patrols and corridor (places of the bundled list)."""
+
+
 def _m4_corridor(route: Zone) -> Zone:
-    return corridor(
-        route, M4_CORRIDOR_KM_EACH_SIDE, zone_id=CORRIDOR_ID, name="M4 security corridor"
-    )
+    """6 km each side of the route cut at Trumba and Ain al-Havr (a no-op for the bundled one).
+
+    An end the route does not reach (over 5 km away) is left uncut, and the source says so.
+    """
+    start, end = place_point(M4_FROM), place_point(M4_TO)
+    if start is None or end is None:  # pragma: no cover - the bundled list has both
+        raise GeometryError(f"the bundled place list lacks {M4_FROM} or {M4_TO}")
+    cut = clip_route(route, start, end, strict=False, from_name=M4_FROM, to_name=M4_TO)
+    return corridor(cut, M4_CORRIDOR_KM_EACH_SIDE, zone_id=CORRIDOR_ID, name="M4 security corridor")
 
 
 def _de_area() -> Zone:

@@ -20,7 +20,16 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 
 from ..errors import GeometryError
-from .model import _DIMENSION, KINDS, WGS84, Approximation, Zone, _reproject, geometry_dimension
+from .model import (
+    _DIMENSION,
+    KINDS,
+    WGS84,
+    Approximation,
+    Zone,
+    _reproject,
+    geometry_dimension,
+    to_metric,
+)
 
 __all__ = [
     "import_zone",
@@ -60,6 +69,8 @@ _SHP_NAMES = dict(
 )
 _SHP_MAX_BYTES = 254
 _CRS84 = CRS.from_user_input("OGC:CRS84")
+SNAP_GAP_M = 50.0
+"""Line ends of separate pieces closer than this (in EPSG:32637) are joined: digitising noise."""
 
 
 def _problem(exc: BaseException) -> str:
@@ -228,12 +239,67 @@ def _merge(parts: list[tuple[str, shapely.Geometry]], file: str) -> shapely.Geom
         for (field, g), d in zip(parts, dims.values(), strict=True):
             first.setdefault(d, f"{field} is a {g.geom_type}")
         raise GeometryError("features of different kinds: " + "; ".join(first.values()), file=file)
-    if len(parts) == 1:
+    lines = next(iter(dims.values())) == 1
+    if len(parts) == 1 and not (lines and parts[0][1].geom_type != "LineString"):
         return parts[0][1]
     merged = shapely.union_all([g for _, g in parts])
-    if next(iter(dims.values())) == 1:
+    if lines:
         merged = shapely.line_merge(merged)
     return merged
+
+
+def _largest_gap_m(pieces: list[shapely.Geometry]) -> float:
+    """The longest link needed to connect all pieces (a minimum spanning tree's longest edge)."""
+    n = len(pieces)
+    far = np.array([[a.distance(b) for b in pieces] for a in pieces])
+    inside, reach, largest = {0}, far[0].copy(), 0.0
+    while len(inside) < n:
+        j = min((k for k in range(n) if k not in inside), key=lambda k: reach[k])
+        largest = max(largest, float(reach[j]))
+        inside.add(j)
+        reach = np.minimum(reach, far[j])
+    return largest
+
+
+def _one_line(geometry: shapely.Geometry, file: str) -> shapely.Geometry:
+    """A route's lines as one LineString: ends closer than 50 m are joined, else refused."""
+    if geometry.geom_type == "LineString":
+        return geometry
+    pieces = list(shapely.get_parts(geometry))
+    metric = [to_metric(g) for g in pieces]
+    links = []
+    for i in range(len(pieces)):
+        for j in range(i + 1, len(pieces)):
+            ends = [
+                (metric[i].coords[a], metric[j].coords[b], pieces[i].coords[a], pieces[j].coords[b])
+                for a in (0, -1)
+                for b in (0, -1)
+            ]
+            p, q, wp, wq = min(ends, key=lambda e: math.dist(e[0], e[1]))
+            if 0 < math.dist(p, q) < SNAP_GAP_M:
+                links.append(shapely.LineString([wp, wq]))
+    if links:
+        joined = shapely.line_merge(shapely.union_all(pieces + links))
+        if joined.geom_type == "LineString":
+            return joined
+        pieces = list(shapely.get_parts(joined))
+        metric = [to_metric(g) for g in pieces]
+    gap_km = _largest_gap_m(metric) / 1000.0
+    if gap_km * 1000.0 < SNAP_GAP_M:
+        problem = (
+            f"the lines make {len(pieces)} pieces that meet but do not form one line (a fork, "
+            "a spur, a crossing or a dual carriageway): a route must be one line; join the pieces "
+            "into one line (QGIS: Merge lines / Dissolve, and delete the spur or second "
+            "carriageway), or import one line"
+        )
+    else:
+        problem = (
+            f"the lines make {len(pieces)} separate pieces with gaps between them (the largest "
+            f"{gap_km:.1f} km, in EPSG:32637): a route with a gap makes a corridor with a hole; "
+            "join the pieces into one line (close the gaps, e.g. QGIS: snap the ends, then Merge "
+            f"lines), or import one line (ends under {SNAP_GAP_M:g} m apart are joined for you)"
+        )
+    raise GeometryError(problem, file=file, field="geometry", value=geometry.geom_type)
 
 
 def read_geometry_file(
@@ -247,7 +313,10 @@ def read_geometry_file(
     GeoJSON (a FeatureCollection, a Feature or a bare geometry) is read as RFC 7946 longitude/
     latitude unless it names an old-style ``crs``; other formats are reprojected from their CRS,
     and one without a CRS is taken as longitude/latitude only if its coordinates fit. Lines are
-    merged where they join. ``expect_within`` (WGS84), when given, must be touched by the
+    merged where they join and must make one line: ends of separate pieces under 50 m apart
+    (digitising noise) are joined with a straight segment; larger gaps, forks and crossings
+    raise a :class:`GeometryError` with the number of pieces and the largest gap in km
+    (measured in EPSG:32637). ``expect_within`` (WGS84), when given, must be touched by the
     geometry: this catches latitude/longitude swapped inside the valid ranges, as in Syria.
 
     >>> import json, tempfile, pathlib
@@ -280,6 +349,8 @@ def read_geometry_file(
             raise GeometryError(
                 "cannot be reprojected to WGS84", file=file, field="crs", value=crs.name
             )
+    if geometry_dimension(geometry) == 1:
+        geometry = _one_line(geometry, file)
     if expect_within is not None and not geometry.intersects(expect_within):
         swapped = shapely.transform(geometry, lambda xy: xy[:, ::-1])
         if swapped.intersects(expect_within):

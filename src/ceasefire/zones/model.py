@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
+import shapely.ops
 from pyproj import Transformer
 
 from ..errors import GeometryError
@@ -23,6 +24,7 @@ __all__ = [
     "Approximation",
     "Zone",
     "area_km2",
+    "clip_route",
     "corridor",
     "length_km",
     "to_metric",
@@ -233,4 +235,138 @@ def corridor(
         approximation=approximation,
         source=f"derived: {how} ({route.source})",
         derived_from=route.id,
+    )
+
+
+CLIP_NOOP_M = 1.0
+"""A cut this close (metres along the line) to a route's end leaves that end as it is."""
+
+
+def _route_point(point: object, which: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(v) for v in point)  # type: ignore[attr-defined]
+    except (TypeError, ValueError) as e:
+        raise GeometryError("must be a (longitude, latitude) pair", field=which, value=point) from e
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+        raise GeometryError("must be a WGS84 (longitude, latitude) pair", field=which, value=point)
+    return lon, lat
+
+
+def _point_label(point: tuple[float, float], name: str | None) -> str:
+    if name is None:
+        from .bundled import place_name  # here, not at the top: bundled imports this module
+
+        name = place_name(point)
+    where = f"({point[0]:.5f}, {point[1]:.5f})"
+    return f"{name} {where}" if name else f"the point {where}"
+
+
+def clip_route(
+    route: Zone,
+    from_point: tuple[float, float],
+    to_point: tuple[float, float],
+    *,
+    max_offset_km: float = 5.0,
+    strict: bool = True,
+    from_name: str | None = None,
+    to_name: str | None = None,
+    crs: str = METRIC_CRS,
+) -> Zone:
+    """The part of a route between the points on it nearest ``from_point`` and ``to_point``.
+
+    Points are WGS84 (longitude, latitude). The line is cut in ``crs`` (``line_locate_point``,
+    ``substring``) and keeps its own direction, whichever way it runs and whichever order the two
+    points come in, so the corridor of the result is the same either way. Id, name, kind and
+    ``derived_from`` are kept; the cut is added to the source and, for a route with one, to the
+    approximation's note. A cut within 1 m of an end leaves that end as it is; a route cut at
+    neither end is returned unchanged (the same object).
+
+    Each point must lie within ``max_offset_km`` of the line, or the route does not reach it:
+    a :class:`GeometryError` names the place (``from_name``/``to_name``, else the bundled place at
+    exactly that point, else its coordinates) and the distance. With ``strict=False`` such an end
+    is left uncut instead, and the source says so. A route of several separate lines, or two
+    points that meet the line at the same place, raise :class:`GeometryError`.
+
+    >>> from shapely.geometry import LineString
+    >>> road = Zone("r", "r", "route", LineString([(36.4, 35.8), (36.7, 35.8)]), None, "test")
+    >>> cut = clip_route(road, (36.6, 35.81), (36.5, 35.79))
+    >>> [round(x, 3) for x in cut.geometry.xy[0]], round(length_km(cut), 1)
+    ([36.5, 36.6], 9.0)
+    """
+    if not isinstance(route, Zone) or route.kind != "route":
+        got = route.kind if isinstance(route, Zone) else type(route).__name__
+        raise GeometryError(f"a route is cut, not a {got}", field="kind", value=got)
+    m = max_offset_km
+    if isinstance(m, bool) or not isinstance(m, int | float) or not math.isfinite(m) or m <= 0:
+        raise GeometryError("must be a number of km > 0", field="max_offset_km", value=m)
+    ends = [_route_point(from_point, "from_point"), _route_point(to_point, "to_point")]
+    labels = [_point_label(ends[0], from_name), _point_label(ends[1], to_name)]
+    line = shapely.line_merge(to_metric(route.geometry, crs))
+    if line.geom_type != "LineString":
+        n = len(shapely.get_parts(line))
+        raise GeometryError(
+            f"route {route.id!r} ({route.source}) is {n} separate lines, not one: it cannot be "
+            "cut at two points; join its pieces into one line",
+            field="geometry",
+            value=line.geom_type,
+        )
+    total = float(line.length)
+    at: list[float] = []
+    far: list[str] = []
+    for (lon, lat), label in zip(ends, labels, strict=True):
+        p = to_metric(shapely.Point(lon, lat), crs)
+        at.append(float(shapely.line_locate_point(line, p)))
+        km = float(line.distance(p)) / 1000.0
+        if km <= m:
+            continue
+        problem = (
+            f"{label} lies {km:.1f} km from route {route.id!r} ({route.source}), more than "
+            f"{m:g} km: the route does not reach it"
+        )
+        if strict:
+            raise GeometryError(
+                problem + " (import a route that runs past it, or check where the place is)",
+                field="geometry",
+            )
+        far.append(f"not cut at {label}, {km:.1f} km from the line (over {m:g} km)")
+        at[-1] = math.nan  # left uncut: the line's own end on that side is kept
+    if len(far) == 2:
+        start, end = 0.0, total
+    elif far:
+        i = 1 if math.isnan(at[0]) else 0  # the point within reach
+        away = float(shapely.line_locate_point(line, to_metric(shapely.Point(*ends[1 - i]), crs)))
+        start, end = (0.0, at[i]) if away < at[i] else (at[i], total)
+    else:
+        start, end = min(at), max(at)
+        if end - start < CLIP_NOOP_M:
+            raise GeometryError(
+                f"{labels[0]} and {labels[1]} meet route {route.id!r} at the same place: "
+                "nothing is left between them",
+                field="geometry",
+            )
+    start = 0.0 if start < CLIP_NOOP_M else start
+    end = total if total - end < CLIP_NOOP_M else end
+    if start == 0.0 and end == total and not far:
+        return route
+    geometry = route.geometry
+    how = ""
+    if start > 0.0 or end < total:
+        geometry = to_wgs84(shapely.ops.substring(line, start, end), crs)
+        how = (
+            f"cut at the points nearest {labels[0]} and {labels[1]} "
+            f"({start / 1000:.1f} km and {end / 1000:.1f} km along its {total / 1000:.1f} km, "
+            f"in {crs}), {(end - start) / 1000:.1f} km kept"
+        )
+    how = "; ".join([x for x in [how, *far] if x])
+    approximation = route.approximation
+    if approximation is not None:
+        approximation = Approximation(f"{approximation.note} Route {how}.", approximation.error_km)
+    return Zone(
+        id=route.id,
+        name=route.name,
+        kind="route",
+        geometry=geometry,
+        approximation=approximation,
+        source=f"{route.source}; {how}",
+        derived_from=route.derived_from,
     )
