@@ -4,9 +4,11 @@ time-zone edges, attribution, chains and obligations."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import pytest
+import shapely
 
 from ceasefire.agreements import Registry, load_bundled, parse_agreement
 from ceasefire.compliance import Rules, evaluate
@@ -330,3 +332,20 @@ def test_supersession_leaves_no_gap(make_events, box_zones):
     later = verdict_of(r, "ceasefire-regime", "test:1")
     assert later.verdict == "outside"
     assert "when moscow-2020 took effect" in later.reason
+
+
+def test_a_longer_imported_road_is_cut_at_the_named_settlements(make_events):
+    from ceasefire.zones import load_zones
+
+    zones = dict(load_zones())
+    route = zones["m4-trumba-ain-al-havr"]
+    coords = list(route.geometry.coords)
+    east_to_west = coords[0][0] > coords[-1][0]
+    aleppo, latakia = (37.16, 36.2), (35.79, 35.52)
+    longer = [aleppo, *coords, latakia] if east_to_west else [latakia, *coords, aleppo]
+    zones["m4-trumba-ain-al-havr"] = replace(route, geometry=shapely.LineString(longer))
+    # on the extension towards Aleppo, 30 km east of Trumba: outside the corridor
+    ev = make_events(dict(latitude=36.0, longitude=36.99), dict(latitude=35.83, longitude=36.61))
+    r = evaluate(MOSCOW, ev, zones=zones)
+    assert verdict_of(r, "m4-security-corridor", "test:0").verdict == "outside"
+    assert verdict_of(r, "m4-security-corridor", "test:1").verdict == "violation"

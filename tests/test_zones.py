@@ -24,11 +24,13 @@ from ceasefire.zones import (
     Zone,
     admin_units,
     area_km2,
+    clip_route,
     corridor,
     import_zone,
     length_km,
     line_of_contact,
     load_zones,
+    place_point,
     places,
     read_geometry_file,
     read_zones,
@@ -601,3 +603,189 @@ def test_metric_round_trip_and_measures():
     assert area_km2(sq) == pytest.approx(9.03 * 11.1, rel=0.01)
     with pytest.raises(GeometryError, match="error_km"):
         Approximation("x", -1)
+
+
+# --- cutting a route at the named end points ---------------------------------------------------
+
+TRUMBA, AIN = place_point("Trumba"), place_point("Ain al-Havr")
+ALEPPO, LATAKIA = (37.1612, 36.2021), (35.7796, 35.5167)
+
+
+def _long_m4() -> LineString:
+    """Aleppo - Saraqib - the bundled route's points - Latakia: about 160 km."""
+    p = places()
+    route = p[p.role == "route"].sort_values("order")
+    saraqib = _place("Saraqib")
+    return LineString(
+        [ALEPPO, (saraqib.x, saraqib.y), *zip(route.lon, route.lat, strict=True), LATAKIA]
+    )
+
+
+def test_place_point_finds_the_route_ends_by_loose_name():
+    p = places()
+    ends = p[p.role == "route"].sort_values("order").iloc[[0, -1]]
+    assert ends.name.tolist() == ["Trumba", "Ain al-Havr"]
+    assert (ends.lon.iloc[0], ends.lat.iloc[0]) == TRUMBA
+    assert (ends.lon.iloc[1], ends.lat.iloc[1]) == AIN
+    for name in ("ain al-havr", "AIN EL HAVR", "Ain-Havr", "ainalhavr", " Ain al Havr "):
+        assert place_point(name) == AIN, name
+    assert place_point("trumba") == TRUMBA
+    assert place_point("Jisr Shughur") == place_point("jisr el-shughur") is not None
+    assert place_point("al-Nayrab") == place_point("Nayrab") is not None
+    assert place_point("Aleppo") is None and place_point("") is None and place_point("al-") is None
+
+
+def test_clipping_the_bundled_route_at_its_ends_is_a_no_op(zones):
+    route = zones[ROUTE_ID]
+    assert clip_route(route, TRUMBA, AIN) is route
+    assert clip_route(route, AIN, TRUMBA) is route
+    # a few metres off the ends (rounded coordinates) still changes less than a few metres
+    near = clip_route(route, (round(TRUMBA[0], 4), round(TRUMBA[1], 4)), (36.1511, 35.8105))
+    assert to_metric(near.geometry).hausdorff_distance(to_metric(route.geometry)) < 5
+    assert abs(length_km(near) - length_km(route)) < 0.005
+    # so the bundled corridor is what it was before routes were cut
+    band = zones[CORRIDOR_ID]
+    assert band.geometry.equals(corridor(route, 6, zone_id="c", name="c").geometry)
+    assert area_km2(band) == pytest.approx(731.6, abs=0.1)
+
+
+def test_an_imported_long_road_is_cut_at_trumba_and_ain_al_havr(tmp_path, zones):
+    long = _long_m4()
+    path = tmp_path / "long.gpkg"
+    gpd.GeoDataFrame({"name": ["M4"]}, geometry=[long], crs="EPSG:4326").to_file(path)
+    road = import_zone(path, ROUTE_ID)
+    assert 155 < length_km(road) < 165
+    bundled = zones[ROUTE_ID]
+
+    cut = clip_route(road, TRUMBA, AIN)
+    assert (cut.id, cut.name, cut.kind, cut.approximation) == (ROUTE_ID, ROUTE_ID, "route", None)
+    assert cut.source.startswith(road.source) and "cut at the points nearest Trumba" in cut.source
+    assert "Ain al-Havr" in cut.source
+    assert length_km(cut) == pytest.approx(length_km(bundled), abs=0.01)
+    cut_m = to_metric(cut.geometry)
+    assert cut_m.hausdorff_distance(to_metric(bundled.geometry)) < 1
+    start, end = (to_metric(Point(cut.geometry.coords[i])) for i in (0, -1))
+    assert start.distance(to_metric(Point(TRUMBA))) < 1 and end.distance(to_metric(Point(AIN))) < 1
+
+    # either direction of the road, either order of the points: the same line, the road's way
+    backwards = Zone(ROUTE_ID, "M4", "route", long.reverse(), None, "test")
+    for r in (road, backwards):
+        for a, b in ((TRUMBA, AIN), (AIN, TRUMBA)):
+            other = clip_route(r, a, b)
+            assert to_metric(other.geometry).hausdorff_distance(cut_m) < 1
+            first = other.geometry.coords[0]
+            assert (first[0] > 36.5) == (r is road)  # keeps the road's own direction
+
+    # the corridor load_zones derives from the imported road: 12 km x 61 km, not x 160 km
+    band = load_zones(overrides={ROUTE_ID: road})[CORRIDOR_ID]
+    assert area_km2(band) == pytest.approx(area_km2(zones[CORRIDOR_ID]), rel=1e-3)
+    assert "cut at the points nearest Trumba" in band.source
+    for far in (ALEPPO, LATAKIA, (36.80591, 35.86447 + 0.1)):
+        assert not band.geometry.contains(Point(far))
+    assert band.geometry.bounds[2] < TRUMBA[0] + 0.07  # no further east than 6 km past Trumba
+
+
+def test_cutting_keeps_the_approximation_and_says_so():
+    road = Zone("r", "R", "route", _long_m4(), Approximation("village centres.", 3), "bundled")
+    cut = clip_route(road, TRUMBA, AIN)
+    assert cut.approximation is not None and cut.approximation.error_km == 3
+    assert cut.approximation.note.startswith("village centres. Route cut at the points nearest")
+
+
+def test_a_route_that_does_not_reach_an_end_is_refused_or_left_uncut():
+    # a straight stand-in 50 km long at 35.8 N: 7.1 km south of Trumba, ending 8.8 km from Ain
+    short = Zone("r", "R", "route", LineString([(36.8, 35.8), (36.248, 35.8)]), None, "x.gpkg")
+    with pytest.raises(GeometryError, match=r"Trumba \(36\.78377, 35\.86447\) lies 7\.1 km") as e:
+        clip_route(short, TRUMBA, AIN)
+    assert "more than 5 km" in str(e.value) and "x.gpkg" in str(e.value)
+    with pytest.raises(GeometryError, match=r"the point \(36\.00000, 35\.00000\) lies"):
+        clip_route(short, (36.0, 35.0), (36.5, 35.8))
+    with pytest.raises(GeometryError, match=r"Ain al-Havr .* lies 8\.8 km"):
+        clip_route(short, TRUMBA, AIN, max_offset_km=8)
+    assert clip_route(short, TRUMBA, AIN, max_offset_km=9).geometry.coords[-1] == (36.248, 35.8)
+    # not strict: each end the route does not reach is left as it is, and the source says so
+    loose = clip_route(short, TRUMBA, AIN, strict=False)
+    assert loose.geometry.equals(short.geometry)
+    assert "not cut at Trumba" in loose.source and "not cut at Ain al-Havr" in loose.source
+    half = clip_route(short, TRUMBA, (36.5, 35.81), strict=False)
+    assert half.geometry.coords[0] == pytest.approx((36.8, 35.8), abs=1e-9)  # far end kept
+    assert half.geometry.coords[-1] == pytest.approx((36.5, 35.8), abs=1e-3)  # chord in UTM
+    half = clip_route(short, (36.5, 35.81), (36.0, 35.8), strict=False, to_name="Somewhere")
+    assert half.geometry.coords[0] == pytest.approx((36.5, 35.8), abs=1e-3)
+    assert half.geometry.coords[-1] == pytest.approx((36.248, 35.8), abs=1e-9)
+    assert "not cut at Somewhere" in half.source
+
+
+def test_clip_route_refuses_what_it_cannot_cut(zones):
+    route = zones[ROUTE_ID]
+    with pytest.raises(GeometryError, match="same place"):
+        clip_route(route, TRUMBA, TRUMBA)
+    with pytest.raises(GeometryError, match="not a corridor"):
+        clip_route(zones[CORRIDOR_ID], TRUMBA, AIN)
+    with pytest.raises(GeometryError, match="max_offset_km"):
+        clip_route(route, TRUMBA, AIN, max_offset_km=0)
+    with pytest.raises(GeometryError, match="from_point"):
+        clip_route(route, (36.0,), AIN)  # type: ignore[arg-type]
+    with pytest.raises(GeometryError, match="to_point"):
+        clip_route(route, TRUMBA, (35.8, 136.2))
+    pieces = shapely.MultiLineString([route.geometry.coords[:3], route.geometry.coords[4:]])
+    with pytest.raises(GeometryError, match="2 separate lines"):
+        clip_route(Zone("r", "r", "route", pieces, None, "t"), TRUMBA, AIN)
+
+
+# --- routes in pieces ---------------------------------------------------------------------------
+
+
+def _metric_line(*xy: tuple[float, float]) -> LineString:
+    return to_wgs84(LineString(xy))
+
+
+def test_a_route_with_a_gap_is_refused_naming_pieces_and_gap(tmp_path):
+    east = _metric_line((700_000, 3_970_000), (690_000, 3_970_500), (680_000, 3_970_000))
+    west = _metric_line((667_000, 3_970_000), (650_000, 3_969_000))  # 13 km further west
+    gap_km = to_metric(east).distance(to_metric(west)) / 1000
+    assert 12.9 < gap_km < 13.1
+    two = tmp_path / "two.geojson"
+    gpd.GeoDataFrame(geometry=[east, west], crs="EPSG:4326").to_file(two, driver="GeoJSON")
+    multi = tmp_path / "multi.gpkg"
+    one = shapely.MultiLineString([east, west])
+    gpd.GeoDataFrame(geometry=[one], crs="EPSG:4326").to_file(multi, driver="GPKG")
+    utm = tmp_path / "utm.shp"
+    gpd.GeoDataFrame(geometry=[east, west], crs="EPSG:4326").to_crs(METRIC_CRS).to_file(utm)
+    for path in (two, multi, utm):
+        for read in (read_geometry_file, lambda f: import_zone(f, ROUTE_ID)):
+            with pytest.raises(GeometryError) as err:
+                read(path)
+            text = str(err.value)
+            assert text.startswith(str(path)), text
+            assert "2 separate pieces" in text and f"largest {gap_km:.1f} km" in text, text
+            assert "join the pieces into one line" in text and "import one line" in text
+
+
+def test_a_forked_route_is_refused(tmp_path):
+    road = _metric_line((700_000, 3_970_000), (680_000, 3_970_000))
+    spur = _metric_line((690_000, 3_970_000), (690_000, 3_975_000))
+    path = tmp_path / "fork.geojson"
+    gpd.GeoDataFrame(geometry=[road, spur], crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    with pytest.raises(GeometryError, match=r"fork\.geojson: .*pieces that meet but do not form"):
+        import_zone(path, ROUTE_ID)
+
+
+def test_gaps_under_50_m_are_joined(tmp_path):
+    east = _metric_line((700_000, 3_970_000), (680_000, 3_970_000))
+    middle = _metric_line((679_980, 3_970_000), (670_000, 3_970_030))  # 20 m on
+    west = _metric_line((660_000, 3_970_000), (669_960, 3_970_030))  # drawn the other way
+    path = tmp_path / "noisy.gpkg"
+    pieces = [west, east, middle]
+    gpd.GeoDataFrame(geometry=pieces, crs="EPSG:4326").to_file(path, driver="GPKG")
+    line = read_geometry_file(path)
+    assert line.geom_type == "LineString"
+    assert to_metric(line).length == pytest.approx(
+        sum(to_metric(g).length for g in pieces) + 60, abs=0.5
+    )
+    assert import_zone(path, ROUTE_ID).geometry.equals(line)
+    # 60 m is not noise
+    far = _metric_line((679_940, 3_970_000), (670_000, 3_970_000))
+    gpd.GeoDataFrame(geometry=[east, far], crs="EPSG:4326").to_file(tmp_path / "gap60.gpkg")
+    with pytest.raises(GeometryError, match=r"2 separate pieces .*largest 0\.1 km"):
+        read_geometry_file(tmp_path / "gap60.gpkg")

@@ -546,7 +546,7 @@ def before_after(agreement_ids: tuple[str, ...], months: int, fmt: str, db: str)
     for (agreement_id, zone), part in table.groupby(["agreement_id", "zone"], sort=False):
         shown = part.astype({"events": object, "fatalities": object})
         shown.loc[~part["covered"], ["events", "fatalities"]] = "no evidence"
-        cols = ["month", "offset", "events", "fatalities"]
+        cols = ["month", "offset", "side", "events", "fatalities"]
         console.print(_table(shown[cols], f"{agreement_id}: {zone}"))
 
 

@@ -116,6 +116,19 @@ def _zones_of(agreement: Agreement, zones: Mapping[str, Zone]) -> list[Zone]:
     return list(out.values())
 
 
+_BEFORE_AFTER_COLUMNS = [
+    "agreement_id",
+    "zone_id",
+    "zone",
+    "month",
+    "offset",
+    "side",
+    "events",
+    "fatalities",
+    "covered",
+]
+
+
 def before_after(
     agreements: Sequence[Agreement],
     zones: Mapping[str, Zone],
@@ -124,12 +137,14 @@ def before_after(
     months: int = 12,
 ) -> pd.DataFrame:
     """Events and fatalities per month inside each zone, ``months`` before and after each
-    agreement took effect. An event counts for a zone when its reported point lies inside.
+    agreement took effect. An event counts for a zone when its reported point lies inside, and
+    for the side ("before"/"after") its time window's midpoint falls on, so the month the
+    agreement took effect (offset 0) has a row for each side.
     ``zones`` are the zones the provisions use, as in :attr:`Evaluation.zones` or from
     :func:`ceasefire.compliance.provision_zones`.
 
-    Columns: agreement_id, zone_id, zone, month, offset (months from the effective month; 0 is
-    the month it took effect), events, fatalities, covered (whether the evidence spans the month).
+    Columns: agreement_id, zone_id, zone, month, offset (months from the effective month), side,
+    events, fatalities, covered (whether the evidence spans the month).
     """
     rows: list[pd.DataFrame] = []
     span = evidence_span(events)
@@ -137,61 +152,70 @@ def before_after(
     lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
     month = pd.PeriodIndex(pd.to_datetime(events["event_date"], errors="coerce"), freq="M")
     fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
+    middle = events["time_start"] + (events["time_end"] - events["time_start"]) / 2
+    idx = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
     for a in agreements:
         zs = _zones_of(a, zones)
         if not zs:
             continue
-        start = _effective(a).tz_convert("Asia/Damascus").tz_localize(None).to_period("M")
+        effective = _effective(a)
+        start = effective.tz_convert("Asia/Damascus").tz_localize(None).to_period("M")
         periods = pd.period_range(start - months, start + months - 1, freq="M")
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        idx = np.flatnonzero(ok)
+        grid = pd.DataFrame(
+            {
+                "month": [*periods[:months], *periods[months:], start],
+                "side": ["before"] * months + ["after"] * months + ["before"],
+            }
+        ).sort_values(["month", "side"], ascending=[True, False], ignore_index=True)
+        after = (middle >= effective).to_numpy(dtype=bool)
         ei, zi, _ = disc_shares(
             build_zone_index([z.geometry for z in zs]), lon[idx], lat[idx], np.zeros(len(idx))
         )
         for k, z in enumerate(zs):
             sel = idx[ei[zi == k]]
-            frame = pd.DataFrame({"month": month[sel], "fatalities": fat[sel]})
-            g = frame.groupby("month").agg(
+            frame = pd.DataFrame(
+                {
+                    "month": month[sel],
+                    "side": np.where(after[sel], "after", "before"),
+                    "fatalities": fat[sel],
+                }
+            )
+            g = frame.groupby(["month", "side"]).agg(
                 events=("fatalities", "size"), fatalities=("fatalities", "sum")
             )
-            g = g.reindex(periods, fill_value=0)
-            covered = [span is not None and span[0][:7] <= str(m) <= span[1][:7] for m in periods]
+            t = grid.merge(g.reset_index(), on=["month", "side"], how="left").fillna(0)
+            covered = [
+                span is not None and span[0][:7] <= str(m) <= span[1][:7] for m in t["month"]
+            ]
             rows.append(
                 pd.DataFrame(
                     {
                         "agreement_id": a.id,
                         "zone_id": z.id,
                         "zone": z.name,
-                        "month": [str(m) for m in periods],
-                        "offset": np.arange(-months, months),
-                        "events": g["events"].to_numpy(dtype=int),
-                        "fatalities": g["fatalities"].to_numpy(dtype=int),
+                        "month": t["month"].astype(str),
+                        "offset": [(m - start).n for m in t["month"]],
+                        "side": t["side"],
+                        "events": t["events"].to_numpy(dtype=int),
+                        "fatalities": t["fatalities"].to_numpy(dtype=int),
                         "covered": covered,
                     }
                 )
             )
     if not rows:
-        return pd.DataFrame(
-            columns=[
-                "agreement_id",
-                "zone_id",
-                "zone",
-                "month",
-                "offset",
-                "events",
-                "fatalities",
-                "covered",
-            ]
-        )
-    return pd.concat(rows, ignore_index=True)
+        return pd.DataFrame(columns=_BEFORE_AFTER_COLUMNS)
+    return pd.concat(rows, ignore_index=True)[_BEFORE_AFTER_COLUMNS]
 
 
 def before_after_totals(table: pd.DataFrame) -> pd.DataFrame:
     """Sum :func:`before_after` into before/after totals per agreement and zone, with the number
     of months the evidence covers on each side (so an empty 'after' is not read as peace)."""
-    t = table.assign(side=np.where(table["offset"] < 0, "before", "after"))
+    # month 0 is split between the sides; count it as a month of the 'after' side only
+    t = table.assign(
+        counted=table["covered"] & ~((table["side"] == "before") & (table["offset"] == 0))
+    )
     g = t.groupby(["agreement_id", "zone_id", "zone", "side"], sort=False).agg(
-        events=("events", "sum"), fatalities=("fatalities", "sum"), months=("covered", "sum")
+        events=("events", "sum"), fatalities=("fatalities", "sum"), months=("counted", "sum")
     )
     keys = ["agreement_id", "zone_id", "zone"]
     before = g.xs("before", level="side").add_prefix("before_")

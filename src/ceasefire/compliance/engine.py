@@ -46,7 +46,7 @@ from ..agreements import (
 )
 from ..errors import UnknownIdError
 from ..events import normalise_events
-from ..zones import Zone, corridor, load_zones
+from ..zones import Zone, clip_route, corridor, load_zones, place_point
 from . import obligations as _obligations
 from . import reasons as _reasons
 from .spatial import build_zone_index, disc_shares
@@ -226,7 +226,7 @@ def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[TimeSpec,
 
 def _provision_zone(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
     if provision.type == "security_corridor":
-        route = _zone(zones, provision.route, agreement, provision)
+        route = _corridor_route(provision, agreement, zones)
         return corridor(
             route,
             provision.width_each_side_km,
@@ -235,6 +235,23 @@ def _provision_zone(provision: Any, agreement: Agreement, zones: Mapping[str, Zo
             f"({provision.width_each_side_km:g} km each side)",
         )
     return _zone(zones, provision.zone, agreement, provision)
+
+
+def _corridor_route(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
+    """The route cut at the provision's named end points, where the gazetteer knows them
+    (flat ends "at the settlement of Trumba"); a route that misses them keeps its own ends."""
+    route = _zone(zones, provision.route, agreement, provision)
+    start, stop = place_point(provision.from_place), place_point(provision.to_place)
+    if start is None or stop is None:
+        return route
+    return clip_route(
+        route,
+        start,
+        stop,
+        strict=False,
+        from_name=provision.from_place,
+        to_name=provision.to_place,
+    )
 
 
 def _zone(zones: Mapping[str, Zone], zone_id: str, agreement: Agreement, provision: Any) -> Zone:
@@ -260,7 +277,7 @@ def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) 
                 until, by = ended[f"{a.id}/{p.id}"]
                 end_label = f"{until.label()}, when {by} took effect"
             zone = _provision_zone(p, a, zones)
-            route = _zone(zones, p.route, a, p) if p.type == "security_corridor" else None
+            route = _corridor_route(p, a, zones) if p.type == "security_corridor" else None
             end = _readings(until) if until is not None else None
             plan.append(
                 _Planned(a, p, zone, _readings(start_spec), end, start_spec, route, end_label)

@@ -122,12 +122,13 @@ def places() -> pd.DataFrame:
     return _places().copy()
 
 
-def _key(name: str) -> str:
-    """A place name for matching: case, accents, "al-"/"el-" and hyphens/spaces ignored."""
+def _keys(name: str) -> tuple[str, str]:
+    """A place name for matching, without and with its articles ("al"/"el"): case, accents,
+    hyphens, spaces and apostrophes ignored. "Ain al-Havr" gives ("ainhavr", "ainalhavr")."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    words = re.split(r"[\s\-\u2010-\u2015_]+", text.replace("'", "").replace("\u2019", ""))
-    return "".join(w for w in words if w and w not in ("al", "el"))
+    words = [w for w in re.split(r"[\s\-\u2010-\u2015_'\u2019`]+", text) if w]
+    return "".join(w for w in words if w not in ("al", "el")), "".join(words)
 
 
 @lru_cache(maxsize=1)
@@ -135,22 +136,27 @@ def _place_index() -> dict[str, tuple[float, float]]:
     pts = _places()
     index: dict[str, tuple[float, float]] = {}
     for name, lon, lat in zip(pts.name, pts.lon, pts.lat, strict=True):
-        index.setdefault(_key(str(name)), (float(lon), float(lat)))
+        for key in _keys(str(name)):
+            index.setdefault(key, (float(lon), float(lat)))
     return index
 
 
 def place_point(name: str) -> tuple[float, float] | None:
     """A named place of the bundled list (:func:`places`) as WGS84 (longitude, latitude), or None.
 
-    Matching ignores case, accents, "al-"/"el-" and hyphens and spaces: "Ain al-Havr",
-    "ain alhavr" and "AIN EL HAVR" are the same place.
+    Matching ignores case, accents, the article "al-"/"el-", hyphens, spaces and apostrophes:
+    "Ain al-Havr", "ain havr", "Ainalhavr" and "AIN EL HAVR" are the same place.
 
     >>> place_point("Trumba"), place_point("ain el-havr"), place_point("Aleppo")
     ((36.783766, 35.864468), (36.151048, 35.810471), None)
     """
-    if not isinstance(name, str) or not _key(name):
+    if not isinstance(name, str):
         return None
-    return _place_index().get(_key(name))
+    index = _place_index()
+    for key in _keys(name):
+        if key and key in index:
+            return index[key]
+    return None
 
 
 def place_name(point: tuple[float, float]) -> str | None:
