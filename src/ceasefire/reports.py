@@ -116,6 +116,8 @@ def _zones_of(agreement: Agreement, zones: Mapping[str, Zone]) -> list[Zone]:
     return list(out.values())
 
 
+_SIDES = ("before", "after")
+
 _BEFORE_AFTER_COLUMNS = [
     "agreement_id",
     "zone_id",
@@ -222,24 +224,8 @@ def before_after_totals(table: pd.DataFrame) -> pd.DataFrame:
     after = g.xs("after", level="side").add_prefix("after_")
     w = before.join(after, how="outer").fillna(0)
     w.index.names = keys
-    for c in (
-        "before_events",
-        "after_events",
-        "before_fatalities",
-        "after_fatalities",
-        "before_months",
-        "after_months",
-    ):
-        if c not in w.columns:
-            w[c] = 0
-    cols = [
-        "before_events",
-        "after_events",
-        "before_fatalities",
-        "after_fatalities",
-        "before_months",
-        "after_months",
-    ]
+    cols = [f"{side}_{what}" for what in ("events", "fatalities", "months") for side in _SIDES]
+    w = w.reindex(columns=cols, fill_value=0)
     return w[cols].astype(int).reset_index()
 
 
