@@ -46,3 +46,18 @@ def test_counts_party_and_top(make_events, box_zones):
     assert cf.loc["russia", "violation"] == 1 and cf.loc["turkey", "violation"] == 1
     top = reports.top_violations(r.verdicts, ev, n=1)
     assert top.iloc[0]["fatalities"] == 10
+
+
+def test_by_month_counts_a_wide_window_from_when_the_provision_starts(make_events, box_zones):
+    sochi = load_bundled("sochi-2018")
+    # dated only to 2018-01-01 .. 2018-12-31: the part in force starts with the memorandum
+    ev = make_events(dict(event_date="2018-01-01", days_after=364), dict(event_date="2018-11-05"))
+    r = evaluate(sochi, ev, zones=box_zones)
+    months = reports.by_month(r.verdicts, ev, r.agreements)
+    regime = months[months["provision_id"] == "ceasefire-regime"].set_index("month")
+    assert regime.loc["2018-09", "possible_violation"] == 1
+    assert regime.loc["2018-11", "violation"] == 1
+    assert "2018-01" not in regime.index
+    # without the agreements, the event's own first day is used
+    plain = reports.by_month(r.verdicts, ev)
+    assert "2018-01" in set(plain["month"])

@@ -56,7 +56,7 @@ def _parts(result: Evaluation, events: pd.DataFrame, top: int) -> Iterator[Rende
     else:
         yield Text("Evidence: none")
     v = result.verdicts
-    months = reports.by_month(v, events)
+    months = reports.by_month(v, events, result.agreements)
     for a in result.agreements:
         yield Text("")
         yield _agreement_head(a)

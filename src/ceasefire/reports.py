@@ -65,10 +65,36 @@ def by_party(verdicts: pd.DataFrame) -> pd.DataFrame:
     return _pivot(_breaches(verdicts), keys, _BREACH).reset_index()
 
 
-def by_month(verdicts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
-    """Violations and possible violations per month (of the event date) per provision."""
-    b = _breaches(verdicts).merge(events[["event_uid", "event_date"]], on="event_uid", how="left")
-    b = b.assign(month=b["event_date"].astype(str).str.slice(0, 7))
+def by_month(
+    verdicts: pd.DataFrame,
+    events: pd.DataFrame,
+    agreements: Sequence[Agreement] = (),
+    *,
+    timezone: str = "Asia/Damascus",
+) -> pd.DataFrame:
+    """Violations and possible violations per month per provision.
+
+    An event counts in the month its time window starts, or, for a window that opens before the
+    provision does (an event dated only to a month or a year), the month the provision starts
+    when ``agreements`` are given: the part of the window in force is what the verdict is about.
+    """
+    cols = ["event_uid", "event_date", "time_start"]
+    b = _breaches(verdicts).merge(events[cols], on="event_uid", how="left")
+    starts = {
+        (a.id, p.id): pd.Timestamp(provision_start(p).utc_window()[0])
+        for a in agreements
+        for p in a.provisions
+        if p.type in EVENT_CHECKED_TYPES
+    }
+    begin = pd.to_datetime(b["time_start"], utc=True)
+    opens = pd.Series(
+        [starts.get(k, pd.NaT) for k in zip(b["agreement_id"], b["provision_id"], strict=True)],
+        index=b.index,
+        dtype="datetime64[ns, UTC]",
+    )
+    when = begin.where(~(begin < opens), opens)
+    month = when.dt.tz_convert(timezone).dt.strftime("%Y-%m")
+    b = b.assign(month=month.where(when.notna(), b["event_date"].astype(str).str.slice(0, 7)))
     keys = ["agreement_id", "provision_id", "month"]
     return _pivot(b, keys, _BREACH).sort_index().reset_index()
 
