@@ -15,10 +15,10 @@ def import_optional(module: str, *, extra: str = "nlp") -> ModuleType:
 
     >>> import_optional("json").__name__
     'json'
-    >>> import_optional("no_such_module_here")
+    >>> import_optional("no_such_module_here")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ceasefire.errors.MissingDependencyError: no_such_module_here is needed here: pip install 'ceasefire[nlp]'
+    ceasefire.errors.MissingDependencyError: no_such_module_here ...: pip install 'ceasefire[nlp]'
     """
     try:
         return importlib.import_module(module)
