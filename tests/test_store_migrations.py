@@ -21,7 +21,8 @@ def _add_reviewer(conn: Connection) -> None:
     conn.execute(text("UPDATE events SET reviewer = 'unreviewed'"))
 
 
-V2 = Migration(2, "add events.reviewer", _add_reviewer)
+NEXT = LATEST + 1
+V_NEXT = Migration(NEXT, "add events.reviewer", _add_reviewer)
 
 
 def _versions(db: Path) -> list[int]:
@@ -67,25 +68,45 @@ def test_the_stored_event_columns_are_the_event_model() -> None:
     assert dict(V1_EVENT_COLUMNS) == EVENT_COLUMNS
 
 
-def test_a_v1_database_is_upgraded_by_a_v2_step(tmp_path: Path) -> None:
+def test_a_v1_database_is_upgraded_by_the_real_v2_step(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    engine = create_store_engine(db)
+    try:
+        assert migrate(engine, MIGRATIONS[:1]) == [1]
+        assert "articles" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    with open_store(db) as store:  # opening it applies version 2 and keeps the data
+        assert store.count_events() == 0
+    assert _versions(db) == [1, 2]
+    engine = create_store_engine(db)
+    try:
+        assert {"articles", "article_events", "claims"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_a_database_is_upgraded_by_a_next_step(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     with open_store(db) as store:
         import pandas as pd
 
         store.add_events(pd.DataFrame({"event_uid": ["a:1", "a:2"]}))
-    assert _versions(db) == [1]
+    assert _versions(db) == list(range(1, LATEST + 1))
     engine = create_store_engine(db)
     try:
-        assert migrate(engine, [*MIGRATIONS, V2]) == [2]
-        assert migrate(engine, [*MIGRATIONS, V2]) == []
+        assert migrate(engine, [*MIGRATIONS, V_NEXT]) == [NEXT]
+        assert migrate(engine, [*MIGRATIONS, V_NEXT]) == []
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT event_uid, reviewer FROM events ORDER BY 1")).all()
         assert [tuple(r) for r in rows] == [("a:1", "unreviewed"), ("a:2", "unreviewed")]
     finally:
         engine.dispose()
-    assert _versions(db) == [1, 2]
-    # this code knows only version 1: it refuses the newer database, naming both versions
-    with pytest.raises(StoreError, match=r"version 2, newer than this code knows \(version 1\)"):
+    assert _versions(db) == list(range(1, NEXT + 1))
+    # this code knows only up to LATEST: it refuses the newer database, naming both versions
+    with pytest.raises(
+        StoreError, match=rf"version {NEXT}, newer than this code knows \(version {LATEST}\)"
+    ):
         open_store(db)
 
 
@@ -101,19 +122,19 @@ def test_a_failing_step_leaves_nothing_behind(tmp_path: Path) -> None:
     engine = create_store_engine(db)
     try:
         with pytest.raises(RuntimeError, match="step failed"):
-            migrate(engine, [*MIGRATIONS, Migration(2, "broken", broken)])
+            migrate(engine, [*MIGRATIONS, Migration(NEXT, "broken", broken)])
         insp = inspect(engine)
         assert "half_done" not in insp.get_table_names()
         assert "half" not in {c["name"] for c in insp.get_columns("events")}
     finally:
         engine.dispose()
-    assert _versions(db) == [1]
+    assert _versions(db) == list(range(1, LATEST + 1))
 
 
 def test_steps_must_be_numbered_in_order(tmp_path: Path) -> None:
     engine = create_store_engine(tmp_path / "s.db")
     try:
         with pytest.raises(StoreError, match="1, 2, 3"):
-            migrate(engine, [*MIGRATIONS, Migration(3, "gap", _add_reviewer)])
+            migrate(engine, [*MIGRATIONS, Migration(NEXT + 1, "gap", _add_reviewer)])
     finally:
         engine.dispose()

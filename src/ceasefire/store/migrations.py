@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1]
+[1, 2]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from ceasefire.errors import StoreError
 from ceasefire.store.engine import write_transaction
-from ceasefire.store.schema import build_v1_metadata, now_utc, schema_migrations
+from ceasefire.store.schema import add_v2_tables, build_v1_metadata, now_utc, schema_migrations
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration", "current_version", "migrate"]
 
@@ -47,9 +47,17 @@ def _v1_create_all(conn: Connection) -> None:
     build_v1_metadata().create_all(conn, checkfirst=True)
 
 
+def _v2_articles(conn: Connection) -> None:
+    """Version 2: the news tables of :func:`add_v2_tables` (articles, article_events, claims)."""
+    md = add_v2_tables(build_v1_metadata())
+    for name in ("articles", "article_events", "claims"):
+        md.tables[name].create(conn, checkfirst=True)
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
+    Migration(2, "news: articles, article_events, claims", _v2_articles),
 )
 
 #: The schema version this code knows.
@@ -81,7 +89,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1], [])
+    ([1, 2], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

@@ -13,7 +13,7 @@ Conventions, the same in every table:
 means adding a migration, never editing an old one: :func:`build_v1_metadata` must not change.
 
 >>> sorted(metadata.tables)[:4]
-['agreements', 'evaluations', 'event_versions', 'events']
+['agreements', 'article_events', 'articles', 'claims']
 """
 
 from __future__ import annotations
@@ -43,8 +43,12 @@ from sqlalchemy.types import TypeEngine
 __all__ = [
     "INGEST_STATUSES",
     "V1_EVENT_COLUMNS",
+    "add_v2_tables",
     "agreements",
+    "article_events",
+    "articles",
     "build_v1_metadata",
+    "claims",
     "evaluations",
     "event_versions",
     "events",
@@ -268,8 +272,53 @@ def build_v1_metadata() -> MetaData:
     return md
 
 
+def add_v2_tables(md: MetaData) -> MetaData:
+    """Version 2 (news articles as evidence): ``articles`` (one row per article, keyed by the
+    sha256 of its bytes), ``article_events`` (which article reported which event, from which
+    sentence: an incident reported by several articles is one event with several links) and
+    ``claims`` (statements by a party, kept apart from findings). Frozen like version 1."""
+    Table(
+        "articles",
+        md,
+        Column("article_id", Text, primary_key=True),
+        Column("file", Text, nullable=True),
+        Column("url", Text, nullable=True),
+        Column("headline", Text, nullable=True),
+        Column("published", Text, nullable=True),
+        Column("publisher", Text, nullable=True),
+        Column("authors", Text, nullable=True),
+        Column("text", Text, nullable=False),
+        Column("extraction", Text, nullable=False),
+        Column("ingested_at", _time(), nullable=False),
+    )
+    Table(
+        "article_events",
+        md,
+        Column("article_id", Text, ForeignKey("articles.article_id"), primary_key=True),
+        Column("event_uid", Text, primary_key=True),
+        Column("sentence_start", Integer, nullable=True),
+        Column("sentence_end", Integer, nullable=True),
+        Column("sentence", Text, nullable=True),
+        Index("ix_article_events_event_uid", "event_uid"),
+    )
+    Table(
+        "claims",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("article_id", Text, ForeignKey("articles.article_id"), nullable=False),
+        Column("start", Integer, nullable=False),
+        Column("end", Integer, nullable=False),
+        Column("kind", Text, nullable=False),
+        Column("claimant", Text, nullable=True),
+        Column("subject", Text, nullable=True),
+        Column("predicate", Text, nullable=True),
+        Column("text", Text, nullable=False),
+    )
+    return md
+
+
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = build_v1_metadata()
+metadata: Final = add_v2_tables(build_v1_metadata())
 
 schema_migrations: Final = metadata.tables["schema_migrations"]
 events: Final = metadata.tables["events"]
@@ -281,6 +330,9 @@ zones: Final = metadata.tables["zones"]
 evaluations: Final = metadata.tables["evaluations"]
 verdicts: Final = metadata.tables["verdicts"]
 obligations: Final = metadata.tables["obligations"]
+articles: Final = metadata.tables["articles"]
+article_events: Final = metadata.tables["article_events"]
+claims: Final = metadata.tables["claims"]
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

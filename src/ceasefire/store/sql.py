@@ -14,7 +14,7 @@ Only portable SQLAlchemy Core is used, so the same code runs on SQLite and Postg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from ceasefire.errors import StoreError
 from ceasefire.store import agreements as _agreements
+from ceasefire.store import articles as _articles
 from ceasefire.store import evaluations as _evaluations
 from ceasefire.store import ingest as _ingest
 from ceasefire.store import queries as _queries
@@ -249,6 +250,31 @@ class SQLStore:
     def obligations(self, agreement_id: str | None = None) -> pd.DataFrame:
         """Stored obligations (:data:`OBLIGATION_COLUMNS`), by agreement, provision and due."""
         return _evaluations.obligations(self._engine, agreement_id)
+
+    # ------------------------------------------------------------------ news articles
+
+    def has_article(self, article_id: str) -> bool:
+        """Whether an article with this content hash is stored."""
+        return _articles.has_article(self._engine, article_id)
+
+    def add_article(
+        self,
+        article: Mapping[str, Any],
+        events: pd.DataFrame,
+        links: Sequence[Mapping[str, Any]] = (),
+        claims: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Store an article with its events, event links and claims in one transaction; False
+        (nothing stored) if it is stored already. See :mod:`ceasefire.store.articles`."""
+        return _articles.add_article(self._engine, article, events, links, claims)
+
+    def articles(self) -> pd.DataFrame:
+        """Stored articles, newest first, with the number of events each reported."""
+        return _articles.list_articles(self._engine)
+
+    def claims(self, article_id: str | None = None) -> pd.DataFrame:
+        """Stored claims: statements by parties, kept apart from findings."""
+        return _articles.article_claims(self._engine, article_id)
 
     def count_unevaluated(self) -> int:
         """How many stored events have no verdict row at all while at least one evaluation
