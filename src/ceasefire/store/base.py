@@ -3,7 +3,7 @@ what it reads from a source (structural, so any reader that has them will do).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -189,6 +189,28 @@ class Store(Protocol):
 
     def count_unevaluated(self) -> int:
         """Stored events without any verdict once something was evaluated (0 before)."""
+        ...
+
+    def has_article(self, article_id: str) -> bool:
+        """Whether a news article with this content hash is stored."""
+        ...
+
+    def add_article(
+        self,
+        article: Mapping[str, Any],
+        events: pd.DataFrame,
+        links: Sequence[Mapping[str, Any]] = ...,
+        claims: Sequence[Mapping[str, Any]] = ...,
+    ) -> bool:
+        """Store an article, its events, links and claims in one transaction (False: known)."""
+        ...
+
+    def articles(self) -> pd.DataFrame:
+        """Stored articles with the number of events each reported."""
+        ...
+
+    def claims(self, article_id: str | None = None) -> pd.DataFrame:
+        """Stored claims, apart from findings."""
         ...
 
     def close(self) -> None:

@@ -19,13 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import agreements as _agreements
-from . import monitoring
-from . import zones as _zones
-from .briefing import briefing, verdict_list
-from .compliance import VERDICTS, Evaluation
-from .errors import CeasefireError, StoreError, UnknownIdError
-from .store import Store, open_store
+from .. import agreements as _agreements
+from .. import monitoring
+from .. import zones as _zones
+from ..briefing import briefing, verdict_list
+from ..compliance import VERDICTS, Evaluation
+from ..errors import CeasefireError, StoreError, UnknownIdError
+from ..store import Store, open_store
 
 
 def _console(stderr: bool = False) -> Console:
@@ -621,3 +621,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# The news commands live in their own module; importing it registers them on ``cli``.
+from . import news as _news  # noqa: E402, F401

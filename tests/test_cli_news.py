@@ -1,0 +1,70 @@
+"""`ceasefire news extract|ingest`, run for real on constructed articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ceasefire.cli import cli
+from ceasefire.store import open_store
+
+NEWS = Path(__file__).parent / "data" / "news"
+ARTICLE = NEWS / "bloomberg_putin_erdogan_2020-03-05.txt"
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_extract_prints_offsets_that_point_into_the_text():
+    data = json.loads(run("news", "extract", str(ARTICLE), "--format", "json"))
+    text = data["article"]["text"]
+    assert data["article"]["published"] == "2020-03-05"
+    for item in data["toponyms"] + data["entities"] + data["dates"]:
+        assert text[item["start"] : item["end"]] == item["text"]
+    ids = {t["identifier"] for t in data["toponyms"]}
+    assert {"pcode:SY07", "feature:M4", "country:TR"} <= ids
+    kinds = {e["sub_event_type"] for e in data["events"]}
+    assert "Air/drone strike" in kinds
+    strike = next(e for e in data["events"] if e["sub_event_type"] == "Air/drone strike")
+    assert strike["fatalities_best"] == 34
+    assert any(c["kind"] == "intent" for c in data["claims"])
+    assert "draft_agreement_yaml" in data
+    md = run("news", "extract", str(ARTICLE))
+    assert "## Claims (statements by parties, not findings)" in md
+
+
+def test_ingest_stores_once_and_a_bad_file_stores_nothing(tmp_path):
+    db = str(tmp_path / "n.db")
+    result = CliRunner().invoke(
+        cli, ["news", "ingest", str(NEWS), "--db", db], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "empty.txt: empty file" in result.output
+    with open_store(db) as store:
+        first = store.articles()
+        n_events, n_claims = store.count_events(), len(store.claims())
+    assert len(first) >= 2 and n_events >= 1 and n_claims >= 1
+    assert set(store_events_sources(db)) == {"news"}
+    again = run("news", "ingest", str(NEWS), "--db", db)
+    assert f"0 stored (0 events), {len(first)} already stored" in again
+    with open_store(db) as store:
+        assert store.count_events() == n_events and len(store.claims()) == n_claims
+
+
+def store_events_sources(db: str) -> list[str]:
+    with open_store(db) as store:
+        return store.events()["source_dataset"].astype(str).tolist()
+
+
+def test_ingested_news_events_are_evaluated(tmp_path):
+    db = str(tmp_path / "e.db")
+    run("news", "ingest", str(ARTICLE), "--db", db)
+    run("evaluate", "--db", db, "--agreement", "moscow-2020")
+    with open_store(db) as store:
+        v = store.verdicts()
+    assert len(v) and set(v["source_dataset"]) == {"news"}
