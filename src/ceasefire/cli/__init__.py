@@ -328,7 +328,7 @@ def zones_export(fmt: str, out: Path, db: str) -> None:
 
 
 def _ingest_with_bar(store: Store, source: str, path: Path) -> Any:
-    from .sources import count_records
+    from ..sources import count_records
 
     total = count_records(path)
     with Progress(
@@ -439,7 +439,7 @@ def evaluate(
 ) -> None:
     """Judge events against agreements and store the verdicts (or print them, with --events)."""
     if events_file is not None:
-        from .sources import detect_source
+        from ..sources import detect_source
 
         kind = detect_source(events_file) if source == "auto" else source
         agreement_id = agreement_ids[0] if agreement_ids else "moscow-2020"
@@ -559,7 +559,7 @@ def before_after(agreement_ids: tuple[str, ...], months: int, fmt: str, db: str)
 @handle_errors
 def export(fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, db: str) -> None:
     """Export verdicts with their events (CSV, GeoJSON, GeoPackage)."""
-    from .exports import export_verdicts
+    from ..exports import export_verdicts
 
     with _store(db, need="data") as store:
         n = export_verdicts(
@@ -577,7 +577,7 @@ def demo(db: str, fresh: bool) -> None:
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(db + suffix).unlink(missing_ok=True)
-    from .sources import count_records
+    from ..sources import count_records
 
     total = count_records(monitoring.BUNDLED_UCDP)
     with _store(db) as store:
