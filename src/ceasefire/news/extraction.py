@@ -104,11 +104,12 @@ def extract(
         )
     zone = _timezone(article)
     text = article.text
+    doc = nlp()(text)  # one spaCy pass serves the entities and the geoparser
     return Extraction(
         article=article,
         timezone=zone,
-        entities=tuple(_entities(text)),
-        toponyms=tuple(geoparse(text)),
+        entities=tuple(_entities(doc)),
+        toponyms=tuple(geoparse(text, doc=doc)),
         dates=tuple(resolve_dates(text, day, timezone=zone)),
         events=tuple(extract_events(text, day, timezone=zone, source=article.publisher)),
         terms=extract_terms(text, day, timezone=zone),
@@ -125,8 +126,7 @@ def _timezone(article: Article) -> str:
     return "Asia/Damascus"
 
 
-def _entities(text: str) -> list[Entity]:
-    doc = nlp()(text)
+def _entities(doc: Any) -> list[Entity]:
     return [
         Entity(e.start_char, e.end_char, e.text, _ENTITY_KINDS[e.label_])
         for e in doc.ents

@@ -138,10 +138,11 @@ def _resolve(
     return None
 
 
-def geoparse(text: str, *, country_hint: str | None = None) -> list[Toponym]:
+def geoparse(text: str, *, country_hint: str | None = None, doc: Any = None) -> list[Toponym]:
     """The toponyms of ``text`` in order, each resolved with the document as context.
 
-    ``country_hint`` (ISO alpha-2) fixes the document's country instead of inferring it.
+    ``country_hint`` (ISO alpha-2) fixes the document's country instead of inferring it;
+    ``doc``: the spaCy doc of ``text`` when the caller already has it (it is not parsed twice).
 
     >>> tops = geoparse("Clashes near Ariha in Idlib province, on the M4 highway.")
     >>> [(t.text, t.place.kind) for t in tops]
@@ -149,7 +150,7 @@ def geoparse(text: str, *, country_hint: str | None = None) -> list[Toponym]:
     """
     if not text or not text.strip():
         return []
-    doc = nlp()(text)
+    doc = nlp()(text) if doc is None else doc
     spans = _spans(doc)
     ruled = {(e.start_char, e.end_char) for e in doc.ents if e.ent_id_ == RULER_ID}
     names = [_clean(s[2]) for s in spans]
