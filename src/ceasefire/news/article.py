@@ -56,7 +56,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .._optional import import_optional
 from ..errors import InputError
@@ -148,11 +148,7 @@ def parse_html(
     url: str | None = None,
 ) -> Article:
     """An article from a page's HTML: trafilatura's main text and metadata, then the rules."""
-    _check_size(len(html.encode("utf-8")), None)
-    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
-    return _from_html(
-        html, published=published, source=source, url=url, file=None, digest=digest, notes=[]
-    )
+    return _from_string(_from_html, html, published=published, source=source, url=url)
 
 
 def clean_text(
@@ -163,10 +159,40 @@ def clean_text(
     url: str | None = None,
 ) -> Article:
     """An article from scraped plain text: debris removed, metadata harvested from it."""
-    _check_size(len(text.encode("utf-8")), None)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return _from_text(
-        text, published=published, source=source, url=url, file=None, digest=digest, notes=[]
+    return _from_string(_from_text, text, published=published, source=source, url=url)
+
+
+class _Builder(Protocol):
+    """``_from_html`` or ``_from_text``: an article from its content and what is known of it."""
+
+    def __call__(
+        self,
+        content: str,
+        /,
+        *,
+        published: date | None,
+        source: str | None,
+        url: str | None,
+        file: str | None,
+        digest: str,
+        notes: list[tuple[str, str]],
+    ) -> Article: ...
+
+
+def _from_string(
+    build: _Builder,
+    content: str,
+    *,
+    published: date | None,
+    source: str | None,
+    url: str | None,
+) -> Article:
+    """An article from content held in memory (no file): size checked, digest of its UTF-8."""
+    data = content.encode("utf-8")
+    _check_size(len(data), None)
+    digest = hashlib.sha256(data).hexdigest()
+    return build(
+        content, published=published, source=source, url=url, file=None, digest=digest, notes=[]
     )
 
 

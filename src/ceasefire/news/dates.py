@@ -49,6 +49,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InputError
+from .sentences import split_sentences
+from .tense import sentence_tense, tense_at
 
 if TYPE_CHECKING:
     from ..agreements import TimeSpec
@@ -199,137 +201,8 @@ def _zone(name: str) -> ZoneInfo:
         raise InputError("unknown time zone", field="timezone", value=name) from None
 
 
-# --------------------------------------------------------------------------- tense
-
-
 def _words(text: str) -> list[str]:
     return text.split()
-
-
-_FUTURE_RE = re.compile(
-    r"(?i)(?:\b(?:will|won't|shall|would|wouldn't|to\s+be|going\s+to|onwards?|starting|upcoming"
-    r"|tomorrow|(?:is|are|am|was|were)\s+to|(?:is|are|was|were)\s+due\s+to"
-    r"|(?:set|expected|scheduled|slated|planned|poised|plans?|intends?|aims?|vows?|vowed|pledged"
-    r"|promised?|threaten(?:s|ed)?|agreed|agrees)\s+to\s+(?!the\b|a\b|an\b)[a-z]+"
-    r"|effective\s+(?:from|on|at|as\s+of)|beginning\s+(?:on|from|at))\b|'ll\b)"
-)
-_PAST_WORDS = frozenset(
-    _words(
-        "was were had did said told met began took came went fought struck held left made spoke "
-        "saw gave broke shot flew brought sent won lost led fell got ran drove threw stood knew "
-        "thought became found kept felt paid meant wrote chose withdrew overran retook overtook "
-        "been ago yesterday earlier fled hid rose sought swept tore"
-    )
-)
-_NOT_PAST = frozenset(
-    _words(
-        "armed based hundred need speed indeed proceed exceed succeed feed seed breed bleed shed "
-        "red bed limited detailed alleged concerned interested united advanced sophisticated "
-        "supposed reed greed weed deed steed embed wed sled expected so-called"
-    )
-)
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
-
-
-def _past_word(word: str) -> bool:
-    w = word.lower()
-    if w in _PAST_WORDS:
-        return True
-    return (
-        word.islower() and len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST and "-" not in w
-    )
-
-
-_REPORTING = frozenset(_words("said told added stated reported announced claimed warned"))
-
-
-def _tense_or_none(text: str, *, skip_reporting: bool = False) -> str | None:
-    if _FUTURE_RE.search(text):
-        return "future"
-    words = _WORD_RE.findall(text)
-    if skip_reporting:
-        words = [w for w in words if w.lower() not in _REPORTING]
-    if any(_past_word(w) for w in words):
-        return "past"
-    return None
-
-
-def sentence_tense(sentence: str) -> str:
-    """A cheap rule-based guess at a sentence's tense: "past", "future" or "present".
-
-    Future cues (will, would, shall, to be, is to, set/expected/planned to, from ... onward,
-    starting, effective from) win over past cues (was, were, had, said, irregular past forms,
-    lower-case -ed verbs); a sentence with neither is present.
-
-    >>> sentence_tense("Joint patrols will start from March 15.")
-    'future'
-    >>> sentence_tense("The strike killed 33 Turkish soldiers, officials said.")
-    'past'
-    >>> sentence_tense("The ceasefire takes effect at midnight.")
-    'present'
-    """
-    return _tense_or_none(sentence) or "present"
-
-
-_ABBREVIATIONS = frozenset(
-    _words(
-        "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
-        "sun mr mrs ms dr gen lt col maj capt sgt st no vs jr sr gov sen rep prof a.m p.m u.s u.n "
-        "u.k e.g i.e"
-    )
-)
-_SENTENCE_END_RE = re.compile(r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[A-Z])")
-_CLAUSE_RE = re.compile(
-    r"[,;:()\[\]]|\s[—–-]{1,2}\s|[—–]"
-    r"|\b(?:and|but|while|whereas|which|who|that|after|before|when|because|although|though)\b"
-)
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    begin = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        if text[m.start()] == ".":
-            word = re.search(r"([A-Za-z.]+)$", text[begin : m.start()])
-            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
-                continue
-        spans.append((begin, m.start() + 1))
-        begin = m.end()
-    spans.append((begin, len(text)))
-    return spans
-
-
-_ADJACENT_SKIP = frozenset(_words("on in at early late last this the of"))
-_AUXILIARIES = frozenset(_words("be being is are am to will would shall 'll can could must may"))
-
-
-def _tense_at(text: str, sentences: list[tuple[int, int]], start: int, end: int) -> str:
-    s0, s1 = next(((a, b) for a, b in sentences if a <= start < b), (0, len(text)))
-    # a past verb right next to the date ("said on Thursday", "on Thursday said") makes it past
-    lead = text[max(s0, start - 40) : start]
-    before = _WORD_RE.findall(lead.rsplit(",", 1)[-1] if "," in lead else lead)
-    while before and before[-1].lower() in _ADJACENT_SKIP:
-        before.pop()
-    trail = re.match(r"\s+([A-Za-z][A-Za-z'-]*)", text[end : min(s1, end + 30)])
-    # ... unless an auxiliary makes the participle passive or future ("will be held on Monday")
-    auxiliary = len(before) > 1 and before[-2].lower() in _AUXILIARIES
-    if (before and _past_word(before[-1]) and not auxiliary) or (
-        trail and _past_word(trail.group(1))
-    ):
-        return "past"
-    # then the clause, then the sentence
-    c0 = s0
-    c1 = s1
-    for m in _CLAUSE_RE.finditer(text, s0, s1):
-        if m.end() <= start:
-            c0 = m.end()
-        elif m.start() >= end:
-            c1 = m.start()
-            break
-    # in the sentence, "X said" dates the saying, not what was said
-    return (
-        _tense_or_none(text[c0:c1]) or _tense_or_none(text[s0:s1], skip_reporting=True) or "present"
-    )
 
 
 # --------------------------------------------------------------------------- periods
@@ -1130,13 +1003,13 @@ def resolve_dates(
     candidates: list[_Candidate] = []
     for core in _cores(text):
         candidates.extend(_extend(text, core))
-    sentences = _sentences(text)
+    sentences = split_sentences(text)
 
     mentions: list[DateMention] = []
     previous: tuple[int, dt.datetime] | None = None  # (sentence start, earliest)
     for c in _select(candidates):
-        sentence_start = next((a for a, b in sentences if a <= c.start < b), 0)
-        here_tense = tense or _tense_at(text, sentences, c.start, c.end)
+        sentence_start = next((a for a, b, _ in sentences if a <= c.start < b), 0)
+        here_tense = tense or tense_at(text, sentences, c.start, c.end)
         here_anchor = (
             previous[1]
             if previous is not None and previous[0] == sentence_start

@@ -102,8 +102,10 @@ import pandas as pd
 
 from ..events import LOCAL_TIMEZONE, content_hash, normalise_events
 from . import actors as _actors
-from .dates import DateMention, resolve_dates, sentence_tense
+from .dates import DateMention, resolve_dates
 from .gazetteer import Place, resolve
+from .sentences import split_sentences
+from .tense import sentence_tense
 
 __all__ = [
     "FATALITY_WORDS",
@@ -114,54 +116,9 @@ __all__ = [
     "split_sentences",
 ]
 
-# ------------------------------------------------------------------------------------ sentences
-
 
 def _words(text: str) -> list[str]:
     return text.split()
-
-
-_ABBREVIATIONS = frozenset(
-    _words(
-        "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
-        "sun mr mrs ms dr gen lt col maj capt sgt st no vs jr sr gov sen rep prof a.m p.m u.s "
-        "u.n u.k e.g i.e etc approx est inc corp ltd co dept"
-    )
-)
-_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s+|$)(?=[\"“‘(\[]?[A-Z0-9]|$)|\n\s*\n")
-
-
-def split_sentences(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, text)`` of each sentence, ``text[start:end] == sentence``, blanks trimmed.
-
-    A full stop after an abbreviation ("Feb.", "Gen.", "U.S.") or a single letter does not end
-    a sentence; a blank line always does.
-
-    >>> [s for _, _, s in split_sentences("On Feb. 27 Gen. Ali met U.S. envoys. They left.")]
-    ['On Feb. 27 Gen. Ali met U.S. envoys.', 'They left.']
-    """
-    out: list[tuple[int, int, str]] = []
-    begin = 0
-
-    def add(a: int, b: int) -> None:
-        chunk = text[a:b]
-        stripped = chunk.strip()
-        if stripped:
-            s = a + chunk.index(stripped[0])
-            out.append((s, s + len(stripped), stripped))
-
-    for m in _SENTENCE_END.finditer(text):
-        if text[m.start()] == ".":
-            word = re.search(r"([A-Za-z.]+)$", text[begin : m.start()])
-            if word and (
-                word.group(1).lower().rstrip(".") in _ABBREVIATIONS or len(word.group(1)) == 1
-            ):
-                continue
-        end = m.start() + len(m.group(0).rstrip())
-        add(begin, end)
-        begin = m.end()
-    add(begin, len(text))
-    return out
 
 
 # ------------------------------------------------------------------------------------ fatalities

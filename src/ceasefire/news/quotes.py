@@ -38,9 +38,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Claim", "Quote", "extract_claims", "extract_quotes"]
+from .sentences import Sentence, split_sentences
 
-Sentence = tuple[int, int, str]
+__all__ = ["Claim", "Quote", "extract_claims", "extract_quotes"]
 
 
 @dataclass(frozen=True)
@@ -80,90 +80,6 @@ class Claim:
 
 
 # --------------------------------------------------------------------------- sentences
-
-_ABBREVIATIONS = frozenset(
-    [
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "mon",
-        "tue",
-        "tues",
-        "wed",
-        "thu",
-        "thur",
-        "thurs",
-        "fri",
-        "sat",
-        "sun",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "gen",
-        "lt",
-        "col",
-        "maj",
-        "capt",
-        "sgt",
-        "st",
-        "no",
-        "vs",
-        "jr",
-        "sr",
-        "gov",
-        "sen",
-        "rep",
-        "prof",
-        "a.m",
-        "p.m",
-        "u.s",
-        "u.n",
-        "u.k",
-        "e.g",
-        "i.e",
-        "adm",
-        "brig",
-        "cmdr",
-    ]
-)
-_SENTENCE_END_RE = re.compile(
-    r"[.!?][\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[A-Z\"“])"
-)
-
-
-def _sentences(text: str) -> list[Sentence]:
-    """Sentences as (start, end, text), abbreviation-aware ("Gen.", "U.S.", "Feb.")."""
-    spans: list[Sentence] = []
-    begin = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        if text[m.start()] == ".":
-            word = re.search(r"([A-Za-z.]+)$", text[begin : m.start()])
-            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
-                continue
-        end = m.start() + len(m.group(0).rstrip())
-        _add(text, begin, end, spans)
-        begin = m.end()
-    _add(text, begin, len(text), spans)
-    return spans
-
-
-def _add(text: str, begin: int, end: int, spans: list[Sentence]) -> None:
-    while begin < end and text[begin].isspace():
-        begin += 1
-    while end > begin and text[end - 1].isspace():
-        end -= 1
-    if end > begin:
-        spans.append((begin, end, text[begin:end]))
 
 
 def _sentence_at(sentences: list[Sentence], pos: int) -> int:
@@ -604,7 +520,7 @@ def extract_quotes(text: str) -> list[Quote]:
     >>> q.speaker, q.pronoun_span
     ('Turkish President Recep Tayyip Erdogan', (73, 75))
     """
-    sentences = _sentences(text)
+    sentences = split_sentences(text)
     matches = list(_QUOTE_RE.finditer(text))
     spans = [(m.start(), m.end()) for m in matches]
     mentions, people = _persons(text, spans)
@@ -767,7 +683,7 @@ def extract_claims(text: str) -> list[Claim]:
     [('intent', 'Turkey', 'Turkey', 'will retain the right to respond to all attacks')]
     """
     quotes = extract_quotes(text)
-    sentences = _sentences(text)
+    sentences = split_sentences(text)
     mentions, people = _persons(text, [(q.start - 1, q.end + 1) for q in quotes])
     speakers = [(*q.speaker_span, q.speaker) for q in quotes if q.speaker and q.speaker_span]
 

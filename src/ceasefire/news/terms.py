@@ -47,11 +47,9 @@ import re
 from dataclasses import dataclass
 
 from .dates import DateMention, resolve_dates, timezone_for_place
-from .quotes import _sentences
+from .sentences import Sentence, split_sentences
 
 __all__ = ["DraftAgreement", "DraftProvision", "TermValue", "draft_yaml", "extract_terms"]
-
-Sentence = tuple[int, int, str]
 
 
 @dataclass(frozen=True)
@@ -309,7 +307,7 @@ def extract_terms(
     >>> d.provisions[0].get("effective_from").value.label()
     '2020-03-05'
     """
-    sentences = _sentences(text)
+    sentences = split_sentences(text)
     ctx = _Ctx(
         text, published, timezone, sentences, resolve_dates(text, published, timezone=timezone), []
     )
