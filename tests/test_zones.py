@@ -80,8 +80,8 @@ def test_route_runs_from_trumba_to_ain_al_havr_through_the_named_places(zones):
     named = places()
     for name in named.loc[named.role == "route", "name"]:
         assert line_m.distance(to_metric(_place(name))) < 500, name
-    # Trumba lies on Saraqib's west side: the route starts 2 km from the town's centre
-    assert 1500 < line_m.distance(to_metric(_place("Saraqib"))) < 2500
+    # Trumba lies on Saraqib's west side: the route starts 3.6 km from the town's centre
+    assert 3000 < line_m.distance(to_metric(_place("Saraqib"))) < 4000
     # A chord line through village centres is shorter than the winding road (about 70-90 km).
     assert 55 < length_km(route) < 90
 
@@ -94,11 +94,19 @@ def test_route_approximation_says_what_it_is(zones):
     assert 1 <= a.error_km <= 5
 
 
-def test_derived_places_follow_their_recipe():
+def test_trumba_is_the_ucdp_tromba_village_west_of_saraqib():
     geod = Geod(ellps="WGS84")
-    saraqib, trumba = _place("Saraqib"), _place("Trumba")
+    trumba = _place("Trumba")
+    _, _, off = geod.inv(36.76672, 35.858945, trumba.x, trumba.y)  # UCDP GED "Tromba village"
+    assert off < 500
+    saraqib = _place("Saraqib")
     azimuth, _, metres = geod.inv(saraqib.x, saraqib.y, trumba.x, trumba.y)
-    assert abs(metres - 2000) < 1 and abs(azimuth + 90) < 0.01  # 2 km due west
+    assert 1000 < metres < 4000 and -135 < azimuth < -45  # "about 2 km west of Saraqib"
+    row = places().set_index("name").loc["Trumba"]
+    assert row.gazetteer_name == "Tromba village" and row.source.startswith("UCDP GED")
+
+
+def test_derived_places_follow_their_recipe():
 
     a1 = admin_units(1).set_index("adm1_pcode").geometry
     boundary = to_metric(a1["SY07"].boundary.intersection(a1["SY06"].boundary))
@@ -116,7 +124,7 @@ def test_places_carry_their_sources():
     assert list(p.columns[:6]) == ["order", "name", "gazetteer_name", "role", "lat", "lon"]
     assert p.source.str.len().min() > 10
     derived = p[p.source.str.startswith("derived")].name.tolist()
-    assert derived == ["Trumba", "Ain al-Havr"]
+    assert derived == ["Ain al-Havr"]
     assert p.set_index("name").loc["Saraqib", "geonames_id"] == "164816"
 
 
@@ -646,7 +654,7 @@ def test_clipping_the_bundled_route_at_its_ends_is_a_no_op(zones):
     # so the bundled corridor is what it was before routes were cut
     band = zones[CORRIDOR_ID]
     assert band.geometry.equals(corridor(route, 6, zone_id="c", name="c").geometry)
-    assert area_km2(band) == pytest.approx(731.6, abs=0.1)
+    assert area_km2(band) == pytest.approx(714.5, abs=0.1)
 
 
 def test_an_imported_long_road_is_cut_at_trumba_and_ain_al_havr(tmp_path, zones):
@@ -693,9 +701,9 @@ def test_cutting_keeps_the_approximation_and_says_so():
 
 
 def test_a_route_that_does_not_reach_an_end_is_refused_or_left_uncut():
-    # a straight stand-in 50 km long at 35.8 N: 7.1 km south of Trumba, ending 8.8 km from Ain
+    # a straight stand-in 50 km long at 35.8 N: 6.5 km south of Trumba, ending 8.8 km from Ain
     short = Zone("r", "R", "route", LineString([(36.8, 35.8), (36.248, 35.8)]), None, "x.gpkg")
-    with pytest.raises(GeometryError, match=r"Trumba \(36\.78377, 35\.86447\) lies 7\.1 km") as e:
+    with pytest.raises(GeometryError, match=r"Trumba \(36\.76672, 35\.85894\) lies 6\.5 km") as e:
         clip_route(short, TRUMBA, AIN)
     assert "more than 5 km" in str(e.value) and "x.gpkg" in str(e.value)
     with pytest.raises(GeometryError, match=r"the point \(36\.00000, 35\.00000\) lies"):

@@ -148,7 +148,7 @@ def place_point(name: str) -> tuple[float, float] | None:
     "Ain al-Havr", "ain havr", "Ainalhavr" and "AIN EL HAVR" are the same place.
 
     >>> place_point("Trumba"), place_point("ain el-havr"), place_point("Aleppo")
-    ((36.783766, 35.864468), (36.151048, 35.810471), None)
+    ((36.76672, 35.858945), (36.151048, 35.810471), None)
     """
     if not isinstance(name, str):
         return None
@@ -162,7 +162,7 @@ def place_point(name: str) -> tuple[float, float] | None:
 def place_name(point: tuple[float, float]) -> str | None:
     """The name of the bundled place at exactly ``point`` (longitude, latitude), or None.
 
-    >>> place_name((36.783766, 35.864468)), place_name((36.0, 35.0))
+    >>> place_name((36.76672, 35.858945)), place_name((36.0, 35.0))
     ('Trumba', None)
     """
     pts = _places()
@@ -179,9 +179,9 @@ def _m4_route() -> Zone:
     names = " - ".join(route.name)
     note = (
         f"A line of straight segments through village and town centres ({names}), not the real "
-        "road. The points come from the UCDP GED place list (checked against GeoNames). Trumba "
-        "is in no gazetteer at hand: it is placed 2 km due west of Saraqib's centre, as the "
-        "protocol says 'about 2 km west of Saraqib'. Ain al-Havr is in none either: it is placed "
+        "road. The points come from the UCDP GED place list (checked against GeoNames); Trumba "
+        "is UCDP's 'Tromba village', 3.6 km west of Saraqib's centre (the protocol says 'about "
+        "2 km west of Saraqib'). Ain al-Havr is in no gazetteer at hand: it is placed "
         "where the line from Jisr al-Shughur through Badama, continued west, meets the "
         "Idlib/Latakia governorate boundary (OCHA). Village centres lie up to about 1.5 km from "
         "the road and the road winds between them, so the line may be off by about "
@@ -195,7 +195,7 @@ def _m4_route() -> Zone:
         geometry=line,
         approximation=Approximation(note, ROUTE_ERROR_KM),
         source="bundled: data/places/m4_places.csv (UCDP GED 19.1 toponyms, CC BY 4.0; GeoNames, "
-        "CC BY 4.0; two points derived)",
+        "CC BY 4.0; one point derived)",
     )
 
 
