@@ -27,14 +27,16 @@ Hamah"), ``site`` (an airbase, dam, camp, checkpoint ...) and ``road``.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -340,6 +342,12 @@ def _candidates(key: str, index: _Index) -> dict[int, tuple[int, float]]:
     return found
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _cached_candidates(key: str) -> Mapping[int, tuple[int, float]]:
+    # fuzzy matching dominates a lookup and news repeats names ("Turkish", "Idlib"): match once
+    return MappingProxyType(_candidates(key, _index()))
+
+
 def lookup(
     name: str,
     *,
@@ -383,7 +391,7 @@ def lookup(
                     return found
     if not key:
         return []
-    matches = _candidates(key, index)
+    matches = _cached_candidates(key)
     if kinds is not None:
         matches = {r: v for r, v in matches.items() if index.kind[r] in kinds}
     if not matches:

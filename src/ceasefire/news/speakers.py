@@ -1,0 +1,434 @@
+"""Speakers in news text: reporting verbs, titles, persons and their gender, pronoun
+resolution and speaker noun phrases, shared by :mod:`ceasefire.news.quotes` and
+:mod:`ceasefire.news.claims` (the conventions are in the former's docstring).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .sentences import Sentence
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _sentence_at(sentences: list[Sentence], pos: int) -> int:
+    for i, (a, b, _) in enumerate(sentences):
+        if a <= pos < b or (i + 1 < len(sentences) and pos < sentences[i + 1][0]):
+            return i
+    return len(sentences) - 1
+
+
+# --------------------------------------------------------------------------- word lists
+
+_REPORTING = (
+    r"said|says|say|told|tells|added|adds|stated|states|declared|announced|warned|insisted"
+    r"|stressed|noted|explained|continued|wrote|tweeted|claimed|asserted|argued|alleged"
+)
+_REPORTING_RE = re.compile(rf"\b(?:{_REPORTING})\b")
+_PRONOUNS = {"he": "m", "she": "f", "He": "m", "She": "f"}
+_TITLES = (
+    r"President|Vice\s+President|Prime\s+Minister|(?:Foreign|Defen[cs]e|Interior)\s+Minister"
+    r"|Minister|Deputy\s+Minister|Chancellor|King|Queen|Emir|Sheikh|Gen\.|General|Lt\.|Col\."
+    r"|Colonel|Maj\.|Major|Capt\.|Captain|Adm\.|Admiral|Mr\.|Mrs\.|Ms\.|Dr\.|Sen\.|Senator"
+    r"|Ambassador|[Ee]nvoy|[Ss]pokes(?:man|woman|person)|[Cc]ounterpart|[Cc]ommander|[Cc]hief"
+    r"|[Ll]eader|[Aa]dviser|[Aa]dvisor|[Ss]ecretary(?:-General|\s+General)?|Secretary\s+of\s+State"
+    r"|[Oo]fficial|[Ss]ecretary|[Dd]irector|[Hh]ead"
+)
+_FEMALE_TITLES = re.compile(r"\b(?:Queen|Mrs\.|Ms\.|[Ss]pokeswoman|Madam|Madame)\b")
+_MALE_TITLES = re.compile(r"\b(?:King|Mr\.|[Ss]pokesman|Sheikh|Emir)\b")
+_FEMALE_NAMES = frozenset(
+    [
+        "maria",
+        "anna",
+        "angela",
+        "hillary",
+        "theresa",
+        "federica",
+        "rosemary",
+        "najat",
+        "nicole",
+        "ursula",
+        "kamala",
+        "nikki",
+        "samantha",
+        "linda",
+        "susan",
+        "condoleezza",
+        "madeleine",
+        "helga",
+        "emine",
+        "valentina",
+        "elena",
+        "olga",
+        "natalia",
+        "irina",
+        "tatiana",
+        "svetlana",
+        "fatma",
+        "ayse",
+        "zeynep",
+        "leyla",
+        "layla",
+        "bouthaina",
+        "buthaina",
+        "asma",
+    ]
+)
+# public figures of the conflict: surname -> (full name, gender, party id)
+_KNOWN_PEOPLE: dict[str, tuple[str, str, str]] = {
+    "Putin": ("Vladimir Putin", "m", "russia"),
+    "Erdogan": ("Recep Tayyip Erdogan", "m", "turkey"),
+    "Erdoğan": ("Recep Tayyip Erdoğan", "m", "turkey"),
+    "Assad": ("Bashar al-Assad", "m", "syria"),
+    "Lavrov": ("Sergei Lavrov", "m", "russia"),
+    "Shoigu": ("Sergei Shoigu", "m", "russia"),
+    "Peskov": ("Dmitry Peskov", "m", "russia"),
+    "Zakharova": ("Maria Zakharova", "f", "russia"),
+    "Cavusoglu": ("Mevlut Cavusoglu", "m", "turkey"),
+    "Çavuşoğlu": ("Mevlüt Çavuşoğlu", "m", "turkey"),
+    "Akar": ("Hulusi Akar", "m", "turkey"),
+    "Altun": ("Fahrettin Altun", "m", "turkey"),
+    "Kalin": ("Ibrahim Kalin", "m", "turkey"),
+    "Rouhani": ("Hassan Rouhani", "m", "iran"),
+    "Zarif": ("Mohammad Javad Zarif", "m", "iran"),
+    "Trump": ("Donald Trump", "m", "united-states"),
+    "Pompeo": ("Mike Pompeo", "m", "united-states"),
+    "Pedersen": ("Geir Pedersen", "m", "un"),
+    "Guterres": ("Antonio Guterres", "m", "un"),
+    "Macron": ("Emmanuel Macron", "m", "france"),
+    "Merkel": ("Angela Merkel", "f", "germany"),
+}
+# capitalised words that are not names of persons
+_NOT_PERSON = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "But",
+        "And",
+        "Or",
+        "If",
+        "As",
+        "After",
+        "Before",
+        "When",
+        "While",
+        "Under",
+        "Since",
+        "Last",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "Its",
+        "We",
+        "They",
+        "He",
+        "She",
+        "His",
+        "Her",
+        "Their",
+        "Our",
+        "Russia",
+        "Turkey",
+        "Syria",
+        "Iran",
+        "Israel",
+        "Russian",
+        "Turkish",
+        "Syrian",
+        "Iranian",
+        "Israeli",
+        "American",
+        "Kremlin",
+        "Moscow",
+        "Ankara",
+        "Damascus",
+        "Tehran",
+        "Idlib",
+        "Idleb",
+        "Aleppo",
+        "Sochi",
+        "Ministry",
+        "Army",
+        "Forces",
+        "Force",
+        "Government",
+        "Council",
+        "Nations",
+        "United",
+        "States",
+        "Union",
+        "Front",
+        "Observatory",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Reuters",
+        "AP",
+        "AFP",
+        "Bloomberg",
+        "Defense",
+        "Defence",
+        "Foreign",
+        "Interior",
+        "Minister",
+        "President",
+        "Parliament",
+        "Agency",
+        "News",
+        "Tahrir",
+        "Sham",
+        "Hayat",
+        "Islamic",
+        "State",
+        "Al",
+        "Ministry's",
+        "Asked",
+        "Speaking",
+        "Officials",
+        "Analysts",
+        "Rebels",
+        "Troops",
+    ]
+)
+_NAME = r"(?:[A-Z][a-zà-ÿğşçöüı’'-]+|al-[A-Z][a-zà-ÿ’'-]+|bin|ibn|de|van|von)"
+_FULL_NAME = rf"[A-Z][a-zà-ÿğşçöüı’'-]+(?:\s+{_NAME}){{0,3}}"
+_DEMONYM = (
+    r"Russian|Turkish|Syrian|Iranian|Israeli|American|U\.S\.|US|French|German|British|UN|U\.N\."
+    r"|Kremlin|Pentagon|White\s+House|State\s+Department"
+)
+_COUNTRY_POSS = r"(?:Russia|Turkey|Syria|Iran|Israel|the\s+United\s+States|America)['’]s"
+_TITLED_RE = re.compile(
+    rf"(?:(?:(?:{_DEMONYM}|{_COUNTRY_POSS})\s+)?(?:(?:{_TITLES})\s+)+)(?P<name>{_FULL_NAME})"
+)
+
+
+# --------------------------------------------------------------------------- persons
+
+
+@dataclass
+class _Person:
+    key: str  # the surname
+    gender: str | None  # "m", "f" or unknown
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    key: str
+    speaking: bool  # followed by a reporting verb
+
+
+def _gender(prefix: str, name: str) -> str | None:
+    if _FEMALE_TITLES.search(prefix):
+        return "f"
+    if _MALE_TITLES.search(prefix):
+        return "m"
+    first = name.split()[0].lower()
+    if first in _FEMALE_NAMES:
+        return "f"
+    known = _KNOWN_PEOPLE.get(name.split()[-1])
+    return known[1] if known else None
+
+
+def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], dict[str, _Person]]:
+    """Person mentions outside quotations, in text order, and the persons by surname."""
+    people: dict[str, _Person] = {}
+    found: dict[int, _Mention] = {}
+
+    def inside_quote(pos: int) -> bool:
+        return any(a <= pos < b for a, b in quotes)
+
+    def speaking(end: int) -> bool:
+        return bool(re.match(rf"\s*,?\s*(?:{_REPORTING})\b", text[end : end + 30]))
+
+    for m in _TITLED_RE.finditer(text):
+        name = m.group("name")
+        words = name.split()
+        while words and words[-1] in _NOT_PERSON:
+            words.pop()
+        if not words or words[0] in _NOT_PERSON or inside_quote(m.start()):
+            continue
+        name = " ".join(words)
+        end = m.start("name") + len(name)
+        key = words[-1]
+        person = people.setdefault(key, _Person(key, None))
+        person.gender = person.gender or _gender(m.group(0)[: m.start("name") - m.start()], name)
+        found[m.start()] = _Mention(m.start(), end, key, speaking(end))
+    # a capitalised name followed by a reporting verb
+    for m in re.finditer(rf"\b(?P<name>{_FULL_NAME})(?=\s*,?\s+(?:{_REPORTING})\b)", text):
+        words = m.group("name").split()
+        if words[0] in _NOT_PERSON or words[-1] in _NOT_PERSON or inside_quote(m.start()):
+            continue
+        if any(a <= m.start() < b.end for a, b in found.items()):
+            continue
+        if len(words) == 1 and words[0] not in people and words[0] not in _KNOWN_PEOPLE:
+            continue
+        key = words[-1]
+        person = people.setdefault(key, _Person(key, None))
+        person.gender = person.gender or _gender("", m.group("name"))
+        found[m.start()] = _Mention(m.start(), m.end(), key, True)
+    # known surnames and surnames seen before, anywhere
+    for m in re.finditer(r"\b[A-Z][A-Za-zà-ÿğşçöüıÇŞÖÜ’'-]+\b", text):
+        word = m.group(0)
+        if word.endswith(("'s", "’s")):
+            word = word[:-2]
+        if word not in people and word not in _KNOWN_PEOPLE:
+            continue
+        if inside_quote(m.start()) or any(a <= m.start() < b.end for a, b in found.items()):
+            continue
+        known = _KNOWN_PEOPLE.get(word)
+        person = people.setdefault(word, _Person(word, known[1] if known else None))
+        end = m.start() + len(word)
+        found[m.start()] = _Mention(m.start(), end, word, speaking(end))
+    return [found[k] for k in sorted(found)], people
+
+
+def _resolve_pronoun(
+    pronoun: str,
+    pos: int,
+    sentences: list[Sentence],
+    mentions: list[_Mention],
+    people: dict[str, _Person],
+    speakers: list[tuple[int, int, str]],
+) -> tuple[int, int] | None:
+    """The span of the person a pronoun at ``pos`` refers to (see the module docstring)."""
+    want = _PRONOUNS[pronoun]
+    here = _sentence_at(sentences, pos)
+    for i in range(here - 1, max(-1, here - 6), -1):
+        a, b, _ = sentences[i]
+        inside = [m for m in mentions if a <= m.start < b]
+        inside = [m for m in inside if people[m.key].gender in (None, want)]
+        quoted = [
+            m
+            for m in inside
+            if any(s == m.start and e == m.end for s, e, _ in speakers)  # a quote's speaker
+        ]
+        speaking = quoted or [m for m in inside if m.speaking]
+        pick = speaking[0] if speaking else (inside[0] if inside else None)
+        if pick is not None:
+            return pick.start, pick.end
+    return None
+
+
+_NP_WORD = re.compile(r"[A-Za-zÀ-ÿğşçöüıÇŞÖÜ][\w’'.-]*")
+_NP_LOWER = frozenset(
+    [
+        "the",
+        "defense",
+        "defence",
+        "foreign",
+        "interior",
+        "ministry",
+        "ministries",
+        "army",
+        "military",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "president",
+        "minister",
+        "official",
+        "officials",
+        "forces",
+        "government",
+        "office",
+        "press",
+        "service",
+        "of",
+        "counterpart",
+        "commander",
+        "chief",
+        "envoy",
+        "ambassador",
+        "source",
+        "sources",
+        "observatory",
+        "agency",
+        "media",
+        "state",
+        "his",
+        "her",
+        "their",
+        "senior",
+        "deputy",
+        "prime",
+        "general",
+        "secretary-general",
+        "secretary",
+        "adviser",
+        "advisor",
+    ]
+)
+
+
+def _np_forward(text: str, pos: int, limit: int) -> tuple[int, int] | None:
+    """A speaker noun phrase starting at ``pos``: capitalised words and a few lower-case ones."""
+    end = pos
+    for m in _NP_WORD.finditer(text, pos, limit):
+        if text[end : m.start()].strip(" ") not in ("",) or "\n" in text[end : m.start()]:
+            break
+        word = m.group(0).rstrip(".,")
+        if word and (word[0].isupper() or word.lower() in _NP_LOWER or word.startswith("al-")):
+            end = m.start() + len(word)
+        else:
+            break
+    return _trim_np(text, pos, end)
+
+
+def _np_backward(text: str, end: int, floor: int) -> tuple[int, int] | None:
+    """The speaker noun phrase ending at ``end`` (just before a reporting verb)."""
+    start = end
+    words = list(_NP_WORD.finditer(text, floor, end))
+    for m in reversed(words):
+        gap = text[m.end() : start]
+        if gap.strip() or "\n" in gap:
+            break
+        word = m.group(0)
+        if word[0].isupper() or word.lower() in _NP_LOWER or word.startswith("al-"):
+            start = m.start()
+        else:
+            break
+    return _trim_np(text, start, end)
+
+
+_LEADING = re.compile(r"(?:(?:[Tt]he|[Aa]n?|But|And|So|Then|Meanwhile|However|Later)\s+)+")
+
+
+def _trim_np(text: str, start: int, end: int) -> tuple[int, int] | None:
+    lead = _LEADING.match(text, start, end)
+    if lead:
+        start = lead.end()
+    while end > start and text[end - 1] in " ,.":
+        end -= 1
+    # trailing lower-case words that are not heads ("of") go
+    while True:
+        m = re.search(r"\s+(?:of|the|his|her|their)$", text[start:end])
+        if not m:
+            break
+        end = start + m.start()
+    return (start, end) if end > start else None
