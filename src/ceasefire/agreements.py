@@ -40,11 +40,13 @@ __all__ = [
     "agreement_json_schema",
     "bundled_ids",
     "chain",
+    "chains",
     "load_agreement",
     "load_bundled",
     "missing_zones",
     "parse_agreement",
     "provision_start",
+    "takes_effect",
     "zone_references",
 ]
 
@@ -615,6 +617,31 @@ def chain(agreement: Agreement, registry: Registry | None = None) -> list[Agreem
         seen.add(nxt.id)
         current = nxt
     return out
+
+
+def chains(agreements: Iterable[Agreement], registry: Registry | None = None) -> list[Agreement]:
+    """The agreements and every agreement they supplement, each once, in order.
+
+    >>> [a.id for a in chains([load_bundled("moscow-2020"), load_bundled("sochi-2018")])]
+    ['moscow-2020', 'sochi-2018']
+    """
+    out: dict[str, Agreement] = {}
+    for a in agreements:
+        for link in chain(a, registry):
+            out.setdefault(link.id, link)
+    return list(out.values())
+
+
+def takes_effect(agreement: Agreement) -> TimeSpec:
+    """When an agreement takes effect: its earliest event-checked start, else its signing day.
+
+    >>> takes_effect(load_bundled("sochi-2018")).label()
+    '2018-09-17'
+    """
+    starts = [provision_start(p) for p in agreement.provisions if p.type in EVENT_CHECKED_TYPES]
+    if not starts:
+        return TimeSpec(at=agreement.signed.date)
+    return min(starts, key=lambda s: s.utc_window()[0])
 
 
 def _check_supersedes(agreement: Agreement, registry: Registry) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 from . import agreements as _agreements
 from . import reports
 from . import zones as _zones
-from .agreements import Registry, chain
+from .agreements import Registry, chains
 from .compliance import Evaluation, Rules, evaluate, provision_zones
 from .sources import read_events
 from .store import IngestReport, Store
@@ -158,7 +158,7 @@ def before_after(
     they supplement), ``months`` before and after each took effect."""
     registry = registry_of(store)
     chosen = [registry.get(a) for a in (agreement_ids or sorted(registry.agreements))]
-    agreements = list({c.id: c for a in chosen for c in chain(a, registry)}.values())
+    agreements = chains(chosen, registry)
     zones = provision_zones(agreements, zones_of(store))
     return reports.before_after(agreements, zones, store.events(), months=months)
 

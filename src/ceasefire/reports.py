@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .agreements import EVENT_CHECKED_TYPES, Agreement, provision_start
+from .agreements import EVENT_CHECKED_TYPES, Agreement, provision_start, takes_effect
 from .compliance import VERDICTS
 from .compliance.spatial import build_zone_index, disc_shares
 from .zones import Zone
@@ -120,16 +120,6 @@ def evidence_span(events: pd.DataFrame) -> tuple[str, str] | None:
     return str(d.min()), str(d.max())
 
 
-def _effective(agreement: Agreement) -> pd.Timestamp:
-    """When an agreement took effect: its earliest event-checked start, else its signing."""
-    starts = []
-    for p in agreement.provisions:
-        if p.type in EVENT_CHECKED_TYPES:
-            spec = provision_start(p)
-            starts.append(pd.Timestamp(spec.utc_window()[0]))
-    return min(starts) if starts else pd.Timestamp(agreement.signed.date, tz="UTC")
-
-
 def _zones_of(agreement: Agreement, zones: Mapping[str, Zone]) -> list[Zone]:
     out: dict[str, Zone] = {}
     for z in zones.values():
@@ -186,7 +176,7 @@ def before_after(
         zs = _zones_of(a, zones)
         if not zs:
             continue
-        effective = _effective(a)
+        effective = pd.Timestamp(takes_effect(a).utc_window()[0])
         start = effective.tz_convert("Asia/Damascus").tz_localize(None).to_period("M")
         periods = pd.period_range(start - months, start + months - 1, freq="M")
         grid = pd.DataFrame(

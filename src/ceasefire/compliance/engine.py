@@ -41,14 +41,16 @@ from ..agreements import (
     Agreement,
     Registry,
     TimeSpec,
-    chain,
+    chains,
     provision_start,
+    takes_effect,
 )
 from ..errors import UnknownIdError
 from ..events import normalise_events
 from ..zones import Zone, clip_route, corridor, load_zones, place_point
 from . import obligations as _obligations
 from . import reasons as _reasons
+from .actors import group_regex, involves, matches
 from .spatial import build_zone_index, disc_shares
 from .timing import reading_shares
 
@@ -153,7 +155,7 @@ def evaluate(
     rules = rules or Rules()
     requested = [agreements] if isinstance(agreements, Agreement) else list(agreements)
     registry = registry or Registry.of([*Registry.bundled().agreements.values(), *requested])
-    in_chain = _agreements_in_chains(requested, registry)
+    in_chain = chains(requested, registry)
     zone_map = dict(zones) if zones is not None else load_zones()
     frame = normalise_events(events.reset_index(drop=True))
 
@@ -190,14 +192,6 @@ def provision_zones(
 # --- step 1: the plan ----------------------------------------------------------------------
 
 
-def _agreements_in_chains(requested: Sequence[Agreement], registry: Registry) -> list[Agreement]:
-    out: dict[str, Agreement] = {}
-    for a in requested:
-        for link in chain(a, registry):
-            out.setdefault(link.id, link)
-    return list(out.values())
-
-
 def _ns(t: dt.datetime) -> int:
     return int(pd.Timestamp(t).value)
 
@@ -206,21 +200,13 @@ def _readings(spec: TimeSpec) -> tuple[int, ...]:
     return tuple(_ns(t) for t in spec.utc_readings())
 
 
-def _takes_effect(agreement: Agreement) -> TimeSpec:
-    """When an agreement takes effect: its earliest event-checked start, else its signing day."""
-    starts = [provision_start(p) for p in agreement.provisions if p.type in EVENT_CHECKED_TYPES]
-    if not starts:
-        return TimeSpec(at=agreement.signed.date)
-    return min(starts, key=lambda s: s.utc_window()[0])
-
-
 def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[TimeSpec, str]]:
     """'agreement/provision' -> (when it ends, the agreement that ends it): the superseding
     agreement's own start, so that no gap opens between the two."""
     out: dict[str, tuple[TimeSpec, str]] = {}
     for a in agreements:
         for ref in a.supersedes:
-            out[ref] = (_takes_effect(a), a.id)
+            out[ref] = (takes_effect(a), a.id)
     return out
 
 
@@ -331,25 +317,6 @@ def _p_time(frame: pd.DataFrame, planned: _Planned) -> np.ndarray:
 # --- step 4: rule predicates -----------------------------------------------------------------
 
 
-def _matches(values: pd.Series, regex: re.Pattern[str] | None) -> np.ndarray:
-    """Regex over a text column, run once per distinct value (a few hundred actor names)."""
-    if regex is None or len(values) == 0:
-        return np.zeros(len(values), dtype=bool)
-    codes, uniques = pd.factorize(values.fillna(""), sort=False)
-    hit = np.fromiter((bool(regex.search(u)) for u in uniques), dtype=bool, count=len(uniques))
-    return hit[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
-
-
-def _either(frame: pd.DataFrame, regex: re.Pattern[str] | None, side: int) -> np.ndarray:
-    cols = ("actor1", "assoc_actor_1") if side == 1 else ("actor2", "assoc_actor_2")
-    return _matches(frame[cols[0]], regex) | _matches(frame[cols[1]], regex)
-
-
-def _group_regex(groups: Sequence[Any]) -> re.Pattern[str] | None:
-    pats = [p for g in groups for p in g.patterns]
-    return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE) if pats else None
-
-
 def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, np.ndarray]:
     """Responsible party index per event (-1 unattributed) and the attribution rule used.
 
@@ -360,8 +327,8 @@ def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, n
     """
     n = len(frame)
     parties = agreement.parties
-    s1 = np.stack([_either(frame, p.regex, 1) for p in parties]) if parties else np.zeros((0, n))
-    s2 = np.stack([_either(frame, p.regex, 2) for p in parties]) if parties else np.zeros((0, n))
+    s1 = np.stack([involves(frame, p.regex, 1) for p in parties]) if parties else np.zeros((0, n))
+    s2 = np.stack([involves(frame, p.regex, 2) for p in parties]) if parties else np.zeros((0, n))
     first1 = np.where(s1.any(axis=0), s1.argmax(axis=0), -1)
     first2 = np.where(s2.any(axis=0), s2.argmax(axis=0), -1)
     known = frame["initiator_known"].fillna(False).to_numpy(dtype=bool)
@@ -393,7 +360,7 @@ def _prohibited(frame: pd.DataFrame, provision: Any) -> np.ndarray:
         by_type = frame["sub_event_type"].fillna("").to_numpy() == (
             "Shelling/artillery/missile attack"
         )
-        return by_type | _matches(frame["notes"], re.compile(words, re.IGNORECASE))
+        return by_type | matches(frame["notes"], re.compile(words, re.IGNORECASE))
     kinds = list(provision.prohibited_event_types)
     return np.isin(frame["event_type"].fillna("").to_numpy(dtype=object), kinds) | np.isin(
         frame["sub_event_type"].fillna("").to_numpy(dtype=object), kinds
@@ -408,8 +375,8 @@ class _Actors:
 
 
 def _actors(frame: pd.DataFrame, agreement: Agreement) -> _Actors:
-    exempt_rx = _group_regex(agreement.exempt_actors)
-    exempt = _either(frame, exempt_rx, 1) | _either(frame, exempt_rx, 2)
+    exempt_rx = group_regex(agreement.exempt_actors)
+    exempt = involves(frame, exempt_rx)
     party, rule = _attribute(frame, agreement)
     return _Actors(exempt, party, rule)
 
@@ -426,8 +393,8 @@ def _judge(
     exempt, party, rule = actors.exempt, actors.party, actors.rule
     excluded = np.zeros(len(frame), dtype=bool)
     if p.type == "demilitarised_zone" and p.excluded_actors:
-        ex_rx = _group_regex(p.excluded_actors)
-        excluded = _either(frame, ex_rx, 1) | _either(frame, ex_rx, 2)
+        ex_rx = group_regex(p.excluded_actors)
+        excluded = involves(frame, ex_rx)
         if p.excluded_actors_responsible:
             k = [q.id for q in a.parties].index(p.excluded_actors_responsible)
             party = np.where(excluded, k, party)
@@ -509,9 +476,9 @@ def _unmapped_actors(
         return pd.DataFrame({"actor": pd.Series(dtype=str), "events": pd.Series(dtype=int)})
     groups = [f for a in agreements for party in a.parties for f in party.forces]
     groups += [g for a in agreements for g in a.exempt_actors]
-    known = _group_regex(groups)
+    known = group_regex(groups)
     counts = names.value_counts()
     actors = counts.index.to_series()
-    mapped = _matches(actors, known) | actors.str.match(_NON_COMBATANTS).to_numpy(dtype=bool)
+    mapped = matches(actors, known) | actors.str.match(_NON_COMBATANTS).to_numpy(dtype=bool)
     out = counts[~mapped].rename_axis("actor").reset_index(name="events")
     return out.sort_values(["events", "actor"], ascending=[False, True], ignore_index=True)

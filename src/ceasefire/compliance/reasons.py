@@ -17,6 +17,7 @@ import shapely
 
 from ..agreements import Agreement, TimeSpec
 from ..zones import Zone
+from .actors import involves
 from .spatial import distance_to_km
 
 __all__ = ["Context", "act_name", "build"]
@@ -165,16 +166,9 @@ def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
 
 def _exempt_names(ev: pd.DataFrame, ctx: Context) -> pd.Series:
     """Which exempt groups each row involves, with their basis (one regex per group)."""
-    actors = (
-        ev[["actor1", "assoc_actor_1", "actor2", "assoc_actor_2"]]
-        .astype(object)
-        .fillna("")
-        .astype(str)
-        .agg(" | ".join, axis=1)
-    )
     names = pd.Series("", index=ev.index, dtype=object)
     for g in ctx.agreement.exempt_actors:
-        hit = actors.map(lambda x, rx=g.regex: bool(rx.search(x))).astype(bool)
+        hit = involves(ev, g.regex)
         names = names.where(~hit, names + "; " + g.name + f" ({g.basis})")
     return names.str.removeprefix("; ").where(names != "", "an exempt group")
 
