@@ -623,5 +623,8 @@ if __name__ == "__main__":
     main()
 
 
-# The news commands live in their own module; importing it registers them on ``cli``.
+# The news, web and patrols commands live in their own modules; importing one registers it on
+# ``cli``.
 from . import news as _news  # noqa: E402, F401
+from . import patrols as _patrols  # noqa: E402, F401
+from . import web as _web  # noqa: E402, F401

@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2]
+[1, 2, 3, 4]
 """
 
 from __future__ import annotations
@@ -24,11 +24,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, MetaData, func, insert, select
 
 from ceasefire.errors import StoreError
 from ceasefire.store.engine import write_transaction
-from ceasefire.store.schema import add_v2_tables, build_v1_metadata, now_utc, schema_migrations
+from ceasefire.store.schema import (
+    add_v2_tables,
+    add_v3_tables,
+    add_v4_tables,
+    build_v1_metadata,
+    now_utc,
+    schema_migrations,
+)
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration", "current_version", "migrate"]
 
@@ -54,10 +61,33 @@ def _v2_articles(conn: Connection) -> None:
         md.tables[name].create(conn, checkfirst=True)
 
 
+def _create_new_tables(conn: Connection, before: MetaData, after: MetaData) -> None:
+    """Create the tables of ``after`` that ``before`` lacks (a step that only adds tables)."""
+    for name, table in after.tables.items():
+        if name not in before.tables:
+            table.create(conn, checkfirst=True)
+
+
+def _v3_workspace(conn: Connection) -> None:
+    """Version 3: the tables of :func:`add_v3_tables` (users, tokens, audit, field reports...)."""
+    before = add_v2_tables(build_v1_metadata())
+    _create_new_tables(conn, before, add_v3_tables(add_v2_tables(build_v1_metadata())))
+
+
+def _v4_patrols(conn: Connection) -> None:
+    """Version 4: the tables of :func:`add_v4_tables` (patrols, track points, incidents)."""
+    before = add_v3_tables(add_v2_tables(build_v1_metadata()))
+    _create_new_tables(
+        conn, before, add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata())))
+    )
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
     Migration(2, "news: articles, article_events, claims", _v2_articles),
+    Migration(3, "workspace: users, api_tokens, audit_log, field_reports, reviews", _v3_workspace),
+    Migration(4, "patrols: patrols, patrol_points, patrol_incidents", _v4_patrols),
 )
 
 #: The schema version this code knows.
@@ -89,7 +119,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2], [])
+    ([1, 2, 3, 4], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

