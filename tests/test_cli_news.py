@@ -68,3 +68,26 @@ def test_ingested_news_events_are_evaluated(tmp_path):
     with open_store(db) as store:
         v = store.verdicts()
     assert len(v) and set(v["source_dataset"]) == {"news"}
+
+
+def test_ingest_reports_each_bad_file_and_goes_on(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "good.txt").write_bytes(ARTICLE.read_bytes())
+    (folder / "saved_as_text.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    (folder / "scripts.html").write_text(
+        "<!doctype html><html><head><script>var a = 1;</script><style>p {}</style></head>"
+        "<body><script>track()</script></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "arabic.txt").write_text("اتفقت روسيا وتركيا على وقف إطلاق النار في إدلب. " * 20)
+    db = str(tmp_path / "b.db")
+    result = CliRunner().invoke(cli, ["news", "ingest", str(folder), "--db", db])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())  # the console wraps long lines at spaces
+    assert "saved_as_text.txt: binary file" in out
+    assert "scripts.html: no main text" in out
+    assert "arabic.txt: not English" in out
+    assert "4 files: 1 stored" in out and "3 failed" in out
+    with open_store(db) as store:
+        assert len(store.articles()) == 1

@@ -379,3 +379,51 @@ def test_latin_script_but_not_english() -> None:
 def test_all_debris_text_is_refused() -> None:
     with pytest.raises(ArticleError, match="no main text left"):
         clean_text("ADVERTISEMENT\n\nShare this article\n\n(c)2020 Bloomberg L.P.\n")
+
+
+STORY = (
+    "Turkish and Russian officials met in Ankara on Monday to discuss the ceasefire in Idlib "
+    "province, where government forces and rebels have traded fire along the front line for "
+    "weeks. The talks ended without a statement, and both sides said they would meet again."
+)
+
+
+def test_utf16_with_a_byte_order_mark_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "exported_utf16.txt"
+    path.write_bytes(f"Talks in Ankara — café diplomacy\n\n{STORY}\n".encode("utf-16"))
+    a = read_article(path, published=date(2020, 3, 2))
+    assert a.headline is not None and "café diplomacy" in a.headline.text
+    assert "Turkish and Russian officials" in a.text
+
+
+def test_declared_html_charset_wins_over_utf8(tmp_path: Path) -> None:
+    page = (
+        '<html><head><meta charset="iso-8859-1"><title>Talks in Ankara</title></head><body>'
+        f"<article><h1>Talks in Ankara</h1><p>Caf\xe9 owners watched. {STORY}</p>"
+        f"<p>{STORY}</p></article></body></html>"
+    )
+    path = tmp_path / "latin1_page.html"
+    path.write_bytes(page.encode("latin-1"))
+    a = read_article(path, published=date(2020, 3, 2))
+    assert "Café owners watched" in a.text and "\ufffd" not in a.text
+
+
+def test_a_page_of_only_script_and_style_is_refused_by_name(tmp_path: Path) -> None:
+    page = (
+        "<!doctype html><html><head><style>body { color: red } .ad { display: none }</style>"
+        "<script>var story = 'Turkish and Russian officials met in Ankara on Monday';"
+        " window.track(story);</script></head><body><script>document.write('ads')</script>"
+        "</body></html>"
+    )
+    path = tmp_path / "scripts_only.html"
+    path.write_text(page, encoding="utf-8")
+    with pytest.raises(ArticleError, match=r"scripts_only\.html: no main text"):
+        read_article(path)
+
+
+def test_wrong_encoding_never_raises_a_decode_error(tmp_path: Path) -> None:
+    path = tmp_path / "mixed_bytes.txt"
+    path.write_bytes(f"Talks in Ankara\n\n{STORY}\n".encode() + b"Ends \xff\xfe here.\n")
+    a = read_article(path, published=date(2020, 3, 2))
+    assert a.removed[0][0] == "encoding" and "decoded as cp1252" in a.removed[0][1]
+    assert "Turkish and Russian officials" in a.text

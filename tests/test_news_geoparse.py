@@ -29,31 +29,35 @@ from ceasefire.news.nlp import nlp
 DATA = Path(__file__).parent / "data" / "geoparsing-gold"
 
 # Measured on all articles of each corpus, minus 0.01 (rates) / plus a margin (errors, AUC).
-# Never lower a floor (or raise a ceiling) silently.
+# Never lower a floor (or raise a ceiling) silently. One floor was lowered on purpose, with the
+# gazetteer-driven recognition (ceasefire.news.recognition) that raised end-to-end acc@161 from
+# 0.528/0.599/0.588 to 0.658/0.707/0.633: GeoVirus precision 0.824 -> 0.785, because GeoVirus
+# does not annotate place names inside organisation names ("European Union", "United States
+# Department of Agriculture"), which GeoWebNews counts. See docs/geoparsing.md.
 FLOORS: dict[str, dict[str, float]] = {
     "GeoWebNews": {
-        "recall": 0.636,
-        "precision": 0.884,
-        "acc161_recognised": 0.806,
-        "acc161_end_to_end": 0.518,
+        "recall": 0.76,
+        "precision": 0.884,  # measured 0.888; the old floor kept
+        "acc161_recognised": 0.844,
+        "acc161_end_to_end": 0.648,
     },
     "TR-News": {
-        "recall": 0.767,
-        "precision": 0.89,
-        "acc161_recognised": 0.761,
-        "acc161_end_to_end": 0.589,
+        "recall": 0.875,
+        "precision": 0.89,  # measured 0.891; the old floor kept
+        "acc161_recognised": 0.789,
+        "acc161_end_to_end": 0.697,
     },
     "GeoVirus": {
-        "recall": 0.842,
-        "precision": 0.824,
-        "acc161_recognised": 0.68,
-        "acc161_end_to_end": 0.578,
+        "recall": 0.902,
+        "precision": 0.785,
+        "acc161_recognised": 0.684,
+        "acc161_end_to_end": 0.623,
     },
 }
 CEILINGS: dict[str, dict[str, float]] = {
-    "GeoWebNews": {"mean_error_km": 1960.0, "auc": 0.226},
-    "TR-News": {"mean_error_km": 2330.0, "auc": 0.272},
-    "GeoVirus": {"mean_error_km": 2750.0, "auc": 0.429},
+    "GeoWebNews": {"mean_error_km": 1617.0, "auc": 0.205},
+    "TR-News": {"mean_error_km": 2099.0, "auc": 0.254},
+    "GeoVirus": {"mean_error_km": 2627.0, "auc": 0.426},
 }
 
 
@@ -131,3 +135,31 @@ def test_geoparse_worldwide_context() -> None:
     paris = next(t for t in tops if t.text == "Paris")
     assert paris.place is not None and paris.place.country == "US"
     assert geoparse("") == [] and geoparse("   ") == []
+
+
+def test_recognition_finds_places_the_model_missed() -> None:
+    tops = {t.text: t for t in geoparse("Officers of the Edmonton Police Service met on Tuesday.")}
+    assert tops["Edmonton"].place is not None and tops["Edmonton"].place.country == "CA"
+    text = "The University of California sent a team to Lexington, Ky., and to the US Senate."
+    tops = {t.text: t for t in geoparse(text)}
+    assert tops["California"].place is not None and tops["California"].place.kind == "admin1"
+    ky = next(t for t in tops.values() if t.text.startswith("Ky"))
+    assert ky.place is not None and ky.place.name == "Kentucky"
+    assert tops["US"].identifier == "geonames:6252001"
+
+
+def test_recognition_rules_against_false_positives() -> None:
+    text = (
+        "Mr. Salah Hammad met Dr. Chen at CNN. Salah said The Times would report it. "
+        "Reston virus and West Nile virus were found in the samples."
+    )
+    names = {t.text for t in geoparse(text)}
+    assert not names & {"Mr.", "Mr", "Dr.", "Salah", "CNN", "The", "Reston", "West Nile"}
+
+
+def test_countries_get_the_geonames_country_point() -> None:
+    # the Syria gazetteer keeps some countries at their capital; geoparsing uses GeoNames' point
+    tops = {t.text: t for t in geoparse("Canadian and Mexican officials met Syrian envoys.")}
+    canada, mexico = tops["Canadian"], tops["Mexican"]
+    assert canada.identifier == "country:CA" and (canada.lat, canada.lon) == (60.11, -113.64)
+    assert mexico.identifier == "country:MX" and (mexico.lat, mexico.lon) == (23.0, -102.0)

@@ -190,3 +190,118 @@ def test_yaml_comments_every_value_and_round_trips(draft):
             assert ref is None or ref in zones, ref
     # the comments are only comments: the data equals a plain dump of it
     assert yaml.safe_load(_fill(text))["id"] == "moscow-draft"
+
+
+# -- the annotated passages: agreement-term phrasing, scored field by field ------------------
+
+TERM_PASSAGES = Path(__file__).parent / "data" / "news_passages" / "terms.yaml"
+TERM_FIELDS = (
+    "types",
+    "earlier",
+    "effective_from",
+    "start",
+    "deadline",
+    "due",
+    "width_each_side_km",
+    "depth_km",
+    "zone",
+    "route",
+    "parties",
+    "supplements",
+)
+#: Per-field accuracy floors on ``terms.yaml`` (14 passages written after the rules and scored
+#: without tuning them: a held-out check). Measured minus about one passage; never lowered
+#: silently.
+TERM_FLOORS = {
+    "types": 0.78,  # measured 0.857: "military actions ... will cease from 00:01" is not read
+    # as a cease-fire; a Sochi deal reported the day after it was agreed is flagged "earlier"
+    "earlier": 0.78,  # 0.857: that, and a passive "were to be withdrawn by October 10" missed
+    "effective_from": 0.55,  # 0.6 (3 of 5): "comes into force on Sunday" read as last Sunday
+    "start": 0.99,  # 1.0
+    "deadline": 0.45,  # 0.5 (1 of 2): the passive withdrawal above
+    "due": 0.99,  # 1.0
+    "width_each_side_km": 0.99,  # 1.0
+    "depth_km": 0.99,  # 1.0
+    "zone": 0.7,  # 0.75 (3 of 4)
+    "route": 0.99,  # 1.0
+    "parties": 0.85,  # 0.929: parties named only as "Russian and Turkish troops" patrolling
+    "supplements": 0.99,  # 1.0
+}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, TimeSpec):
+        at = value.at
+        text = at.strftime("%Y-%m-%dT%H:%M") if isinstance(at, dt.datetime) else at.isoformat()
+        return text + (" end" if value.end_of_day else "")
+    if isinstance(value, tuple):
+        return [float(x) for x in value]
+    if isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def _gold(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list) and all(isinstance(x, int | float) for x in value):
+        return [float(x) for x in value]
+    if isinstance(value, int | float):
+        return float(value)
+    return value
+
+
+def _term_fields(draft: DraftAgreement) -> dict[str, object]:
+    got: dict[str, object] = {
+        "types": sorted({p.type for p in draft.provisions if not p.earlier}),
+        "earlier": sorted({p.type for p in draft.provisions if p.earlier}),
+        "supplements": draft.supplements_hint.value if draft.supplements_hint else None,
+    }
+    parties = {str(p.value) for p in draft.parties}
+    for prov in draft.provisions:
+        for v in prov.values:
+            if v.key == "parties" and isinstance(v.value, list):
+                parties.update(v.value)
+            elif v.key in TERM_FIELDS and v.key not in got:
+                got[v.key] = _plain(v.value)
+    got["parties"] = sorted(parties)
+    return got
+
+
+def score_term_passages() -> tuple[dict[str, float], list[tuple[str, str, object, object]]]:
+    import yaml
+
+    data = yaml.safe_load(TERM_PASSAGES.read_text(encoding="utf-8"))
+    right: dict[str, list[bool]] = {f: [] for f in TERM_FIELDS}
+    misses = []
+    for p in data:
+        got = _term_fields(extract_terms(p["text"], p["published"]))
+        for f in TERM_FIELDS:
+            if f not in p and f not in ("types", "earlier", "parties", "supplements"):
+                continue
+            want = _gold(p.get(f, [] if f in ("types", "earlier", "parties") else None))
+            if isinstance(want, list) and f in ("types", "earlier", "parties"):
+                want = sorted(want)
+            ok = got.get(f) == want
+            right[f].append(ok)
+            if not ok:
+                misses.append((p["id"], f, want, got.get(f)))
+    return {f: sum(v) / len(v) for f, v in right.items() if v}, misses
+
+
+def test_term_passages_cover_the_issue_phrasings() -> None:
+    text = TERM_PASSAGES.read_text(encoding="utf-8")
+    for phrase in (
+        "12-kilometer-wide security corridor",
+        "joint Russian-Turkish patrols from March 15",
+        "takes effect at midnight Thursday",
+        "a supplement to a deal first agreed in 2018",
+    ):
+        assert phrase in " ".join(text.split()), phrase
+
+
+def test_term_passages_floors() -> None:
+    scores, misses = score_term_passages()
+    assert set(scores) == set(TERM_FIELDS)
+    for f, floor in TERM_FLOORS.items():
+        assert scores[f] >= floor, (f, scores[f], [m for m in misses if m[1] == f])

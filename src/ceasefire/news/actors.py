@@ -153,6 +153,38 @@ def _pattern(kind: str) -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(groups) + r")(?![\w-])"), names
 
 
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def _heads(kind: str) -> frozenset[str] | None:
+    """The longest word of every alias of ``kind``, lowercased: a sentence holding none of them
+    names no actor of that kind (None when an alias has no word, so that nothing is skipped)."""
+    heads = set()
+    for actor in actors():
+        for alias in getattr(actor, "aliases" if kind == "alias" else kind):
+            caps = alias.upper() == alias  # matched case-sensitively ("IS", not "is")
+            words = _WORD.findall(alias if caps else alias.lower())
+            if not words:
+                return None
+            heads.add(max(words, key=len))
+    return frozenset(heads)
+
+
+def _words(text: str) -> set[str]:
+    """The words of ``text`` as written and lowercased, plural endings also dropped (an alias
+    "rebel" matches "rebels")."""
+    found = _WORD.findall(text)
+    out = set(found)
+    for w in (x.lower() for x in found):
+        out.add(w)
+        if w.endswith("s"):
+            out.add(w[:-1])
+            if w.endswith("es"):
+                out.add(w[:-2])
+    return out
+
+
 def find_actors(
     text: str, *, context: str | None = None, country: str = "SY"
 ) -> list[ActorMention]:
@@ -167,7 +199,11 @@ def find_actors(
             raise ValueError(f"context must be one of {_CONTEXTS}, not {context!r}")
         kinds.append(context)
     found: list[ActorMention] = []
+    words = _words(text)
     for kind in kinds:
+        heads = _heads(kind)
+        if heads is not None and heads.isdisjoint(words):
+            continue  # no alias can match here: skip the big alternation (most sentences)
         pattern, names = _pattern(kind)
         for m in pattern.finditer(text):
             if kind in ("military", "political") and _PLACE_PREPOSITIONS.search(

@@ -204,10 +204,13 @@ class _Index:
                 if len(skel) >= 3:
                     self.by_skeleton[skel].add(row)
         self.keys = list(self.by_key)
+        self.skeletons = [_skeleton(k) for k in self.keys]
         self.trigrams: dict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(self.keys):
             for gram in _grams(key):
                 self.trigrams[gram].append(i)
+        self.trigram_rows = {g: np.array(v, dtype=np.int64) for g, v in self.trigrams.items()}
+        self.key_lengths = np.array([len(k) for k in self.keys], dtype=float)
         self._places: dict[int, Place] = {}
 
     def place(self, row: int) -> Place:
@@ -227,25 +230,38 @@ class _Index:
             )
         return self._places[row]
 
-    def fuzzy(self, key: str, limit: int = 40) -> dict[int, float]:
+    def fuzzy(self, key: str, limit: int = 40, floor: float = 0.0) -> dict[int, float]:
         """Rows whose names are close to ``key``: similarity in (0, 1) by difflib ratio on the key
-        and on its skeleton, among the keys sharing the most trigrams with it."""
+        and on its skeleton, among the keys sharing the most trigrams with it; only those with
+        a similarity of at least ``floor``."""
         grams = _grams(key)
-        counts: dict[int, int] = defaultdict(int)
-        for gram in grams:
-            for i in self.trigrams.get(gram, ()):
-                counts[i] += 1
-        if not counts:
+        hits = [self.trigram_rows[g] for g in grams if g in self.trigram_rows]
+        if not hits:
             return {}
-        best = sorted(counts, key=lambda i: counts[i] * 2 / (len(grams) + len(self.keys[i])))
+        # whole arrays, not a dict of counts: a common trigram is shared by thousands of keys
+        keys, counts = np.unique(np.concatenate(hits), return_counts=True)
+        dice = counts * 2.0 / (len(grams) + self.key_lengths[keys])
+        order = np.lexsort((keys, dice))[-limit:]
         skel = _skeleton(key)
         out: dict[int, float] = {}
-        for i in best[-limit:]:
+        for i in (int(keys[j]) for j in order[::-1]):
             other = self.keys[i]
-            sim = difflib.SequenceMatcher(None, key, other, autojunk=False).ratio()
+            # real_quick_ratio() (lengths) and quick_ratio() (letters) bound ratio() from above
+            # at a fraction of its cost: skip the exact ratio where the floor is out of reach
+            sim = 0.0
+            if 2 * min(len(key), len(other)) >= floor * (len(key) + len(other)):
+                m = difflib.SequenceMatcher(None, key, other, autojunk=False)
+                if m.quick_ratio() >= floor:
+                    sim = m.ratio()
             if len(skel) >= 3:
-                sim_s = difflib.SequenceMatcher(None, skel, _skeleton(other), autojunk=False)
-                sim = max(sim, 0.95 * sim_s.ratio())
+                other_s = self.skeletons[i]
+                bound = 2 * min(len(skel), len(other_s)) / (len(skel) + len(other_s))
+                if 0.95 * bound >= max(floor, sim):
+                    m_s = difflib.SequenceMatcher(None, skel, other_s, autojunk=False)
+                    if 0.95 * m_s.quick_ratio() >= max(floor, sim):
+                        sim = max(sim, 0.95 * m_s.ratio())
+            if sim < floor or sim == 0.0:
+                continue
             for row in self.by_key[other]:
                 out[row] = max(out.get(row, 0.0), sim)
         return out
@@ -336,7 +352,7 @@ def _candidates(key: str, index: _Index) -> dict[int, tuple[int, float]]:
     if len(skel) >= 3:
         for row in index.by_skeleton.get(skel, ()):
             found.setdefault(row, (1, SKELETON))
-    for row, sim in index.fuzzy(key).items():
+    for row, sim in index.fuzzy(key, floor=FUZZY_MIN).items():
         if row not in found and sim >= FUZZY_MIN:
             found[row] = (2, FUZZY_MAX * sim)
     return found

@@ -2,16 +2,21 @@
 
 Recognition is :func:`ceasefire.news.nlp.nlp` (spaCy's small model with the gazetteer entity
 ruler): ``GPE``, ``LOC`` and ``FAC`` entities, and ``NORP`` entities that are a country's demonym
-("Turkish" -> Turkey). Resolution consults the Syria gazetteer (:mod:`ceasefire.news.gazetteer`:
-transliteration-tolerant, with OCHA admin units, UCDP places and the M4/M5 roads) and the world
-layer (:mod:`ceasefire.news.world`: GeoNames places of 1,000 people or more, countries, US
-states), in two passes:
+("Turkish" -> Turkey); plus the place names the model missed that the world gazetteer knows
+(:func:`ceasefire.news.recognition.extra_spans`: "Edmonton" in "Edmonton Police Service"). A
+name right before "virus", "fever", "disease" or "flu" names a disease and is dropped.
+
+Resolution consults the Syria gazetteer (:mod:`ceasefire.news.gazetteer`: transliteration-
+tolerant, with OCHA admin units, UCDP places and the M4/M5 roads) and the world layer
+(:mod:`ceasefire.news.world`: GeoNames places of 1,000 people or more, countries, US states),
+in two passes:
 
 1. each name alone, by prominence (population, kind); the document's country is then the most
    frequent country among those picks (or ``country_hint``);
 2. each name again with that country as a hint and the other places picked in pass 1 as
    ``near`` points. Names the entity ruler tagged as Syrian, and every name in a document about
    Syria or its neighbours, go to the Syria gazetteer first; others to the world layer first.
+   A country gets the world layer's GeoNames country point wherever it was found.
 
 FAC entities the gazetteers do not know are dropped (streets, buildings); GPE and LOC entities
 are kept unresolved (``place`` None) so that recognition can be measured on its own.
@@ -24,12 +29,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .gazetteer import Place, lookup
 from .nlp import RULER_ID, nlp
-from .world import world_lookup
+from .recognition import extra_spans
+from .world import world_country, world_lookup
 
 __all__ = ["REGION", "Toponym", "geoparse"]
 
@@ -67,10 +73,18 @@ def _clean(text: str) -> str:
     return _TRAIL.sub("", _LEAD.sub("", text.strip())).strip(" .,;:-")
 
 
+_DISEASE = frozenset({"virus", "viruses", "fever", "disease", "flu"})
+"""Words after which a place name names a disease ("West Nile virus", "Lassa fever")."""
+
+
+def _names_disease(doc: Any, end: int) -> bool:
+    return end < len(doc) and doc[end].lower_ in _DISEASE
+
+
 def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
     out = []
     for ent in doc.ents:
-        if ent.label_ not in (*_LABELS, "NORP"):
+        if ent.label_ not in (*_LABELS, "NORP") or _names_disease(doc, ent.end):
             continue
         start, end, text = ent.start_char, ent.end_char, ent.text
         m = _LEAD.match(text)
@@ -81,7 +95,25 @@ def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
             end, text = end - len(t.group(0)), text[: t.start()]
         if text:
             out.append((start, end, text, ent.label_))
+    kept = [(s, e) for s, e, _, label in out if label != "NORP"]
+    for start, end, label in extra_spans(doc, kept):
+        span = doc.char_span(start, end)
+        if span is not None and not _names_disease(doc, span.end):
+            out.append((start, end, doc.text[start:end], label))
+    out.sort(key=lambda s: s[0])
     return out
+
+
+def _country_point(found: tuple[Place, float] | None) -> tuple[Place, float] | None:
+    """A country resolved by the Syria gazetteer (often its capital's point) moved to the
+    world layer's GeoNames country point, the convention of gazetteers and gold corpora."""
+    if found is None or found[0].kind != "country":
+        return found
+    world = world_country(found[0].country)
+    if world is None:
+        return found
+    place = replace(found[0], lat=world.lat, lon=world.lon, radius_km=world.radius_km)
+    return place, found[1]
 
 
 def _demonym(name: str) -> tuple[Place, float] | None:
@@ -125,16 +157,16 @@ def _resolve(
     near: list[tuple[float, float]],
 ) -> tuple[Place, float] | None:
     if label == "NORP":
-        return _demonym(name)
+        return _country_point(_demonym(name))
     regional = syrian or (country in REGION)
     if regional:
-        return _syria(name, country, near) or _world(name, country, near)
+        return _country_point(_syria(name, country, near)) or _world(name, country, near)
     found = _world(name, country, near)
     if found is not None:
         return found
     strict = lookup(name, country=None, limit=1)
     if strict and strict[0][1] >= 0.7:
-        return strict[0]
+        return _country_point(strict[0])
     return None
 
 

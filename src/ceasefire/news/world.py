@@ -25,7 +25,14 @@ import pandas as pd
 
 from .gazetteer import Place, normalise_name
 
-__all__ = ["WORLD_FILE", "load_world", "world_lookup"]
+__all__ = [
+    "STATE_ABBREVIATIONS",
+    "WORLD_FILE",
+    "load_world",
+    "world_country",
+    "world_lookup",
+    "world_rank",
+]
 
 WORLD_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "world.csv.gz"
 
@@ -46,6 +53,21 @@ def load_world() -> pd.DataFrame:
     )
 
 
+STATE_ABBREVIATIONS = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California",
+    "Colo.": "Colorado", "Conn.": "Connecticut", "Fla.": "Florida", "Ga.": "Georgia",
+    "Kan.": "Kansas", "Kans.": "Kansas", "Ky.": "Kentucky", "Mich.": "Michigan",
+    "Minn.": "Minnesota", "Mo.": "Missouri", "Neb.": "Nebraska", "Nev.": "Nevada",
+    "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York",
+    "N.C.": "North Carolina", "N.D.": "North Dakota", "Okla.": "Oklahoma", "R.I.": "Rhode Island",
+    "S.C.": "South Carolina", "S.D.": "South Dakota", "Tenn.": "Tennessee", "Vt.": "Vermont",
+    "Va.": "Virginia", "W.Va.": "West Virginia", "Wis.": "Wisconsin", "Wyo.": "Wyoming",
+}  # fmt: skip
+"""AP-style abbreviations of US states ("Lexington, Ky."), added as aliases of the states. Those
+that are also English words or titles once the dot is dropped (La., Miss., Ill., Ind., Wash.,
+Mass., Ore., Pa., Del., Mont., Md. as in M.D.) are left out."""
+
+
 class _World:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
@@ -54,9 +76,11 @@ class _World:
         self.kind = frame["kind"].to_numpy(object)
         self.country = frame["country"].to_numpy(object)
         pop = frame["population"].to_numpy(float)
+        self.population = pop
         kind_prom = frame["kind"].map(_KIND_PROMINENCE).fillna(0.0).to_numpy(float)
         self.prominence = np.maximum(kind_prom, np.log10(pop + 1.0) / 7.5).clip(0.0, 1.3)
         self.by_key: dict[str, list[int]] = defaultdict(list)
+        self.primary: set[str] = set()
         cache_keys: dict[str, str] = {}
         for row, (name, more) in enumerate(
             zip(frame["name"].tolist(), frame["aliases"].tolist(), strict=True)
@@ -70,7 +94,23 @@ class _World:
                     keys.add(key)
             for key in keys:
                 self.by_key[key].append(row)
+            self.primary.add(cache_keys.get(name) or normalise_name(name))
+        us_states = frame.index[(frame["kind"] == "admin1") & (frame["country"] == "US")]
+        states = {str(frame.at[i, "name"]): int(i) for i in us_states}
+        for abbreviation, state in STATE_ABBREVIATIONS.items():
+            if state in states:  # an abbreviation means the state alone
+                self.by_key[normalise_name(abbreviation)] = [states[state]]
         self._places: dict[int, Place] = {}
+        self._countries: dict[str, int] | None = None
+
+    def country_rows(self) -> dict[str, int]:
+        if self._countries is None:
+            self._countries = {
+                str(c): i
+                for i, (k, c) in enumerate(zip(self.kind, self.country, strict=True))
+                if k == "country"
+            }
+        return self._countries
 
     def place(self, row: int) -> Place:
         if row not in self._places:
@@ -133,3 +173,36 @@ def world_lookup(
         score = score + COUNTRY_BONUS * same
     order = np.argsort(-score, kind="stable")[: max(limit, 0)]
     return [(world.place(int(idx[i])), round(float(score[i]), 4)) for i in order]
+
+
+def world_country(code: str) -> Place | None:
+    """The world layer's row for country ``code`` (ISO alpha-2): its GeoNames country point.
+
+    >>> world_country("TN").name, world_country("XX")
+    ('Tunisia', None)
+    """
+    world = _world()
+    row = world.country_rows().get(code)
+    return world.place(row) if row is not None else None
+
+
+def world_rank(name: str) -> tuple[str, int] | None:
+    """How prominent a place ``name`` can denote: ``(kind, population)`` of its biggest match in
+    the world layer (a country, continent or first-level division before any city), or None.
+    Cities count only by their main name, not by alternate names (which include abbreviations
+    and words such as "Mr" or "The").
+
+    >>> world_rank("Edmonton"), world_rank("U.S."), world_rank("Nowhereville")
+    (('city', 1010899), ('country', 327167434), None)
+    """
+    world = _world()
+    key = normalise_name(name) if name else ""
+    rows = world.by_key.get(key)
+    if not rows:
+        return None
+    if key not in world.primary:
+        rows = [r for r in rows if world.prominence[r] >= 0.75]
+        if not rows:
+            return None
+    best = max(rows, key=lambda r: (world.prominence[r] >= 0.75, world.population[r]))
+    return str(world.kind[best]), int(world.population[best])
