@@ -7,29 +7,44 @@ core (agreements, zones, events, compliance) knows nothing of stores; this modul
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import agreements as _agreements
+from . import patrols as _patrols
 from . import reports
 from . import zones as _zones
 from .agreements import Registry, chains
 from .compliance import Evaluation, Rules, evaluate, provision_zones
+from .errors import TrackError, UnknownIdError
 from .sources import read_events
 from .store import IngestReport, Store
 
 __all__ = [
     "BUNDLED_UCDP",
+    "DEFAULT_PATROL_ROUTE",
     "DemoResult",
+    "PatrolCoverage",
+    "PatrolImport",
+    "PatrolImportOptions",
     "before_after",
+    "coverage_table",
     "evaluate_file",
     "evaluate_store",
+    "import_patrols",
     "import_zone",
+    "link_patrol_incidents",
+    "patrol_coverage",
+    "patrol_route",
+    "patrols_geojson",
     "registry_of",
     "run_demo",
     "seed_bundled",
@@ -112,7 +127,15 @@ def evaluate_store(
     say("reading events")
     events = store.events()
     say(f"evaluating {len(events):,} events")
-    result = evaluate(chosen, events, zones=zones_of(store), registry=registry, rules=rules)
+    patrol_rows = store.patrol_rows()
+    result = evaluate(
+        chosen,
+        events,
+        zones=zones_of(store),
+        registry=registry,
+        rules=rules,
+        patrols=patrol_rows if len(patrol_rows) else None,
+    )
     for a in result.agreements:
         say(f"storing verdicts of {a.id}")
         store.put_evaluation(
@@ -184,3 +207,244 @@ def run_demo(
     report = store.ingest("ucdp", BUNDLED_UCDP, progress=ingest_progress)
     evaluation = evaluate_store(store, ids, progress=progress)
     return DemoResult(ids, report, evaluation, store.events())
+
+
+# --- patrols ----------------------------------------------------------------------------------
+
+#: The route patrols are on when nothing else says: the Moscow protocol's M4 stretch.
+DEFAULT_PATROL_ROUTE = "m4-trumba-ain-al-havr"
+
+
+@dataclass(frozen=True)
+class PatrolImportOptions:
+    """What to say about the patrols of imported files (each file's own properties fill in
+    what is not given: GeoJSON ``properties.parties``/``status``/``date``/``route``)."""
+
+    planned: bool = False
+    status: str | None = None
+    parties: str | None = None
+    route: str | None = None
+    date: dt.date | None = None
+    #: store a file imported before anew (its patrols replaced), e.g. to correct parties
+    replace: bool = False
+    read: _patrols.ReadOptions = dataclasses.field(default_factory=_patrols.ReadOptions)
+
+
+@dataclass
+class PatrolImport:
+    """What :func:`import_patrols` did, per file: (file, patrols read, inserted, skipped)."""
+
+    files: list[tuple[str, int, int, int]]
+    repairs: list[str]
+
+    @property
+    def inserted(self) -> int:
+        return sum(f[2] for f in self.files)
+
+    @property
+    def skipped(self) -> int:
+        return sum(f[3] for f in self.files)
+
+
+def _patrols_of_file(path: Path, o: PatrolImportOptions) -> list[_patrols.Patrol]:
+    read = dataclasses.replace(o.read, require_time=not o.planned)
+    out = []
+    for t in _patrols.read_tracks(path, read):
+        props = t.properties
+        route = o.route or props.get("route") or DEFAULT_PATROL_ROUTE
+        parties = o.parties or props.get("parties")
+        day = o.date or (dt.date.fromisoformat(props["date"][:10]) if props.get("date") else None)
+        if o.planned:
+            if day is None and len(t) and not np.isnat(t.time[0]):
+                day = pd.Timestamp(t.time[0]).date()
+            if day is None:
+                raise TrackError("a plan needs a date: give --date", file=t.source, field="date")
+            out.append(
+                _patrols.Patrol.plan(
+                    route=route,
+                    date=day,
+                    start_point=(float(t.lon[0]), float(t.lat[0])),
+                    end_point=(float(t.lon[-1]), float(t.lat[-1])),
+                    parties=parties,
+                    status=o.status or props.get("status") or "planned",
+                    source=t.source,
+                    notes=props.get("notes", ""),
+                )
+            )
+        else:
+            out.append(
+                _patrols.Patrol.actual(
+                    t,
+                    route=route,
+                    parties=parties,
+                    status=o.status or props.get("status") or "completed",
+                    date=day,
+                    notes=props.get("notes", ""),
+                )
+            )
+    return out
+
+
+def import_patrols(
+    store: Store,
+    paths: Sequence[str | Path],
+    options: PatrolImportOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> PatrolImport:
+    """Read GPX/GeoJSON tracks (or plans) and store them, one transaction per file; a file
+    already imported (same bytes) is skipped. A bad file raises before anything of it is
+    stored (files before it stay stored)."""
+    from .store import file_sha256
+
+    o = options or PatrolImportOptions()
+    zones = zones_of(store)
+    done: list[tuple[str, int, int, int]] = []
+    repairs: list[str] = []
+    for path in map(Path, paths):
+        found = _patrols_of_file(path, o)
+        for p in found:
+            if p.route not in zones:
+                raise UnknownIdError(f"{path}: unknown route {p.route!r} (see `ceasefire zones`)")
+            if p.track is not None:
+                _patrols.RouteLine.from_zone(zones[p.route]).check_near(p.track)
+        ins, skip = store.put_patrols(
+            found, file=str(path), file_sha256=file_sha256(path), replace=o.replace
+        )
+        done.append((str(path), len(found), ins, skip))
+        repairs += [f"{p.source}: {r}" for p in found if p.track for r in p.track.repairs]
+        if progress:
+            progress(str(path))
+    return PatrolImport(done, repairs)
+
+
+def patrol_route(
+    store: Store, agreement_id: str | None = None
+) -> tuple[_patrols.RouteLine, dt.date | None, Any]:
+    """The route patrols are checked on, the day weeks count from, and the joint-patrol
+    provision (None without ``agreement_id``). With an agreement, its joint-patrol provision
+    gives the route (cut at its from/to places) and the start."""
+    zones = zones_of(store)
+    if agreement_id is None:
+        return _patrols.RouteLine.from_zone(zones[DEFAULT_PATROL_ROUTE]), None, None
+    chain = chains([registry_of(store).get(agreement_id)], registry_of(store))
+    # the agreement's own provision first, else one of the agreements it supplements
+    patrol_provisions = [
+        (a.id != agreement_id, p) for a in chain for p in a.provisions if p.type == "joint_patrol"
+    ]
+    found = sorted(patrol_provisions, key=lambda x: x[0])
+    if not found:
+        raise UnknownIdError(f"agreement {agreement_id!r} has no joint_patrol provision")
+    prov = found[0][1]
+    route = zones[prov.route]
+    a, b = _zones.place_point(prov.from_place), _zones.place_point(prov.to_place)
+    if a is not None and b is not None and route.kind == "route":
+        route = _zones.clip_route(
+            route, a, b, strict=False, from_name=prov.from_place, to_name=prov.to_place
+        )
+    return _patrols.RouteLine.from_zone(route), prov.start.local().date(), prov
+
+
+@dataclass
+class PatrolCoverage:
+    """What :func:`patrol_coverage` returns: the route and one row per period."""
+
+    route: _patrols.RouteLine
+    periods: pd.DataFrame
+    patrols: pd.DataFrame
+
+
+def patrol_coverage(
+    store: Store,
+    *,
+    agreement_id: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    period: str = "week",
+    options: _patrols.CoverageOptions | None = None,
+) -> PatrolCoverage:
+    """Coverage of the route by stored patrols per week (from the agreement's patrol start
+    when an agreement is given) or per day, and a summary row per patrol."""
+    route, start, _ = patrol_route(store, agreement_id)
+    found = store.patrols(
+        route=route.route_id,
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+    )
+    anchor = since or start
+    if start is not None and since is not None and period == "week":
+        # weeks still count from the provision's start: begin at the week holding ``since``
+        anchor = start + dt.timedelta(days=7 * ((since - start).days // 7))
+    periods = _patrols.coverage_by_period(
+        route, found, period=period, start=anchor, end=until, options=options
+    )
+    return PatrolCoverage(route, periods, _patrols.patrol_summary(route, found, options))
+
+
+def coverage_table(coverage: PatrolCoverage) -> list[dict[str, Any]]:
+    """Per period, plain JSON-ready values: period, period_end, n_patrols, covered_km,
+    covered_share, longest_gap_km, gaps ``[{from_km, to_km, from_place, to_place}]`` and the
+    covered stretches ``[[from_km, to_km], ...]`` (for the web layer and ``--format json``)."""
+    rows = []
+    for r in coverage.periods.to_dict("records"):
+        r["gaps"] = [dataclasses.asdict(g) for g in r["gaps"]]
+        r["covered"] = [list(c) for c in r["covered"]]
+        rows.append({str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()})
+    return rows
+
+
+def patrols_geojson(
+    store: Store, *, since: str | None = None, until: str | None = None
+) -> dict[str, Any]:
+    """Stored patrols as a GeoJSON FeatureCollection (RFC 7946): an actual patrol's track as a
+    LineString with ``coordTimes``, a plan as the line from its start to its end point, with
+    properties patrol_id, date, parties, status, planned, n_points and incidents (a count)."""
+    inc = store.patrol_incidents()
+    per = inc.groupby("patrol_id").size().to_dict() if len(inc) else {}
+    features = []
+    for p in store.patrols(since=since, until=until):
+        props: dict[str, Any] = {
+            "patrol_id": p.patrol_id,
+            "route": p.route,
+            "date": p.date.isoformat(),
+            "parties": list(p.parties),
+            "status": p.status,
+            "planned": p.planned,
+            "n_points": 0 if p.track is None else len(p.track),
+            "incidents": int(per.get(p.patrol_id, 0)),
+        }
+        if p.track is not None and len(p.track) >= 2:
+            coords = np.column_stack([p.track.lon, p.track.lat]).round(7).tolist()
+            props["coordTimes"] = [str(t) + "Z" for t in p.track.time.astype("datetime64[s]")]
+        elif p.start_point and p.end_point:
+            coords = [list(p.start_point), list(p.end_point)]
+        else:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def link_patrol_incidents(
+    store: Store, options: _patrols.IncidentOptions | None = None
+) -> pd.DataFrame:
+    """Find the stored events near stored patrols while they were out, store them as the
+    patrols' incidents (replacing earlier ones) and return them."""
+    route = _patrols.RouteLine.from_zone(zones_of(store)[DEFAULT_PATROL_ROUTE])
+    found = [p for p in store.patrols() if not p.planned]
+    if not found:
+        frame = pd.DataFrame(columns=list(_patrols.INCIDENT_COLUMNS))
+    else:
+        days = [p.date for p in found]
+        lo = (min(days) - dt.timedelta(days=1)).isoformat()
+        hi = (max(days) + dt.timedelta(days=1)).isoformat()
+        events = store.events()
+        events = events[(events["event_date"] >= lo) & (events["event_date"] <= hi)]
+        frame = _patrols.incidents(route, found, events, options)
+    store.put_patrol_incidents(frame)
+    return frame

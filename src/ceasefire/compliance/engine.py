@@ -130,12 +130,14 @@ def evaluate(
     zones: Mapping[str, Zone] | None = None,
     registry: Registry | None = None,
     rules: Rules | None = None,
+    patrols: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Judge every event against every event-checked provision of the agreements' chains.
 
     ``agreements``: one agreement or several; each brings the agreements it supplements.
     ``events``: an events frame (see :mod:`ceasefire.events`). ``zones``: zones by id, default
-    the bundled ones. Returns an :class:`Evaluation`.
+    the bundled ones. ``patrols``: patrol records (:func:`ceasefire.patrols.patrols_frame`) for
+    the joint-patrol obligations. Returns an :class:`Evaluation`.
 
     >>> import pandas as pd
     >>> from ceasefire.agreements import load_bundled
@@ -174,7 +176,9 @@ def evaluate(
     verdicts = _concat_verdicts(parts)
     return Evaluation(
         verdicts=verdicts,
-        obligations=_obligations.check(in_chain, frame, verdicts, as_of=rules.as_of),
+        obligations=_obligations.check(
+            in_chain, frame, verdicts, as_of=rules.as_of, patrols=patrols
+        ),
         unmapped_actors=_unmapped_actors(frame, verdicts, in_chain),
         agreements=in_chain,
         zones={pl.zone.id: pl.zone for pl in plan},

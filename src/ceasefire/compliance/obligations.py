@@ -10,6 +10,10 @@ An event can breach a ceasefire; an obligation is breached by what did *not* hap
   be free of heavy weapons; fighting inside a zone to be demilitarised).
 - ``no_contrary_evidence``: due, and no event in the evidence contradicts it.
 - ``not_checkable``: the evidence types loaded carry no indicator for it.
+- ``unmet``: patrol records are loaded and a period (a week from the start, by default) had fewer
+  joint patrols than expected, or none; one row per such period, after a summary row for the
+  provision (``met`` when no period fell short). A patrol by one party alone is not joint (see
+  :mod:`ceasefire.patrols.obligation`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from ..agreements import Agreement
+from ..patrols.obligation import patrol_periods
 
 __all__ = ["OBLIGATION_STATUSES", "check"]
 
@@ -32,6 +37,7 @@ OBLIGATION_STATUSES = (
     "contrary_evidence",
     "no_contrary_evidence",
     "not_checkable",
+    "unmet",
 )
 
 
@@ -41,15 +47,21 @@ def check(
     verdicts: pd.DataFrame,
     *,
     as_of: dt.datetime | None = None,
+    patrols: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per obligation of the agreements: agreement_id, provision_id, provision_type, due,
-    status, reason."""
+    status, reason. ``patrols`` (see :func:`ceasefire.patrols.patrols_frame`) are the patrol
+    records: with them, a joint-patrol provision gets a row per period that fell short."""
     now = as_of or dt.datetime.now(dt.UTC)
     rows = []
     for a in agreements:
         for p in a.provisions:
-            row = _check_one(a, p, events, verdicts, now)
-            if row is not None:
+            if p.type == "joint_patrol" and patrols is not None and _has_route(patrols, p.route):
+                found = _patrol_rows(p, patrols, events, now)
+            else:
+                one = _check_one(a, p, events, verdicts, now)
+                found = [] if one is None else [one]
+            for row in found:
                 rows.append(
                     {"agreement_id": a.id, "provision_id": p.id, "provision_type": p.type, **row}
                 )
@@ -95,7 +107,8 @@ def _check_one(
         return {
             "due": start,
             "status": "no_evidence",
-            "reason": f"joint patrols due from {start} ({freq}); no patrol records in the evidence",
+            "reason": f"joint patrols due from {start} ({freq}); no patrol records on route "
+            f"{p.route} in the evidence (import them with `ceasefire patrols import`)",
         }
     if p.type in ("weapons_withdrawal", "demilitarised_zone"):
         spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
@@ -123,3 +136,56 @@ def _check_one(
             "reason": "event data carry no indicator for it; record evidence by hand",
         }
     return None
+
+
+def _has_route(patrols: pd.DataFrame, route: str) -> bool:
+    """Patrol records on this route are loaded (else the provision stays ``no_evidence``)."""
+    return bool((patrols["route"] == route).any())
+
+
+def _patrol_rows(
+    p: Any, patrols: pd.DataFrame, events: pd.DataFrame, now: dt.datetime
+) -> list[dict[str, str]]:
+    """A summary row and one ``unmet`` row per period with too few joint patrols."""
+    start = p.start.local().date()
+    label = p.start.label()
+    if p.start.utc_window()[1] > now:
+        return [{"due": label, "status": "pending", "reason": f"patrols start {label}"}]
+    freq = p.expected_frequency
+    count, per = (freq.count, freq.per) if freq else (1, "week")
+    basis = f"{count} per {per}" if freq else "at least 1 a week; the text sets no frequency"
+    # the evidence ends at the last patrol record or event, whichever is later (not at "now")
+    last = pd.to_datetime(patrols["date"]).max()
+    _, last_event = _evidence_span(events)
+    if last_event is not None and pd.notna(last_event):
+        last = max(last, pd.Timestamp(last_event).tz_localize(None))
+    end = min(now.date(), last.date())
+    periods = patrol_periods(
+        patrols, route=p.route, parties=p.parties, start=start, end=end, count=count, per=per
+    )
+    if periods.empty:
+        why = f"no whole {per} of evidence from {start} (the evidence ends {end})"
+        return [{"due": label, "status": "pending", "reason": why}]
+    short = periods[~periods["met"].astype(bool)]
+    joint = " and ".join(p.parties)
+    summary = {
+        "due": label,
+        "status": "unmet" if len(short) else "met",
+        "reason": (
+            f"{len(short)} of {len(periods)} {per}s from {start} to {end} had fewer joint "
+            f"{joint} patrols than expected ({basis})"
+        ),
+    }
+    rows = [summary]
+    for r in short.to_dict("records"):
+        n_lone = int(r["n_not_joint"])
+        lone = f"; {n_lone} patrol(s) without every party, not joint" if n_lone else ""
+        rows.append(
+            {
+                "due": str(r["period_end"]),
+                "status": "unmet",
+                "reason": f"{per} {r['period_start']} to {r['period_end']}: {int(r['n_joint'])} "
+                f"joint patrol(s), expected {int(r['expected'])}{lone}",
+            }
+        )
+    return rows

@@ -216,3 +216,37 @@ class Store(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+    # patrols (schema version 4)
+
+    def put_patrols(
+        self, patrols: Sequence[Any], *, file: str, file_sha256: str, replace: bool = False
+    ) -> tuple[int, int]:
+        """Store the patrols read from one file in one transaction: (inserted, skipped); a file
+        already imported (same sha256) is skipped whole, or with ``replace`` stored anew."""
+        ...
+
+    def patrols(
+        self,
+        *,
+        route: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        tracks: bool = True,
+    ) -> list[Any]:
+        """Stored patrols (:class:`ceasefire.patrols.Patrol`), by date."""
+        ...
+
+    def patrol_rows(
+        self, *, route: str | None = None, since: str | None = None, until: str | None = None
+    ) -> pd.DataFrame:
+        """Stored patrols as a frame, without their tracks."""
+        ...
+
+    def put_patrol_incidents(self, incidents: pd.DataFrame) -> int:
+        """Replace the stored patrol incidents."""
+        ...
+
+    def patrol_incidents(self) -> pd.DataFrame:
+        """Stored patrol incidents."""
+        ...

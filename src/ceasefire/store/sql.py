@@ -27,6 +27,7 @@ from ceasefire.store import agreements as _agreements
 from ceasefire.store import articles as _articles
 from ceasefire.store import evaluations as _evaluations
 from ceasefire.store import ingest as _ingest
+from ceasefire.store import patrols as _patrols
 from ceasefire.store import queries as _queries
 from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import create_store_engine
@@ -281,6 +282,42 @@ class SQLStore:
         exists (0 when nothing was ever evaluated): events added since the last evaluation, and
         events whose content an ingest changed (that deletes their verdicts)."""
         return _evaluations.count_unevaluated(self._engine)
+
+    # ------------------------------------------------------------------ patrols
+
+    def put_patrols(
+        self, patrols: Sequence[Any], *, file: str, file_sha256: str, replace: bool = False
+    ) -> tuple[int, int]:
+        """Store the patrols read from one file in one transaction: (inserted, skipped); with
+        ``replace``, a file stored before is stored anew."""
+        return _patrols.put_patrols(
+            self._engine, patrols, file=file, file_sha256=file_sha256, replace=replace
+        )
+
+    def patrols(
+        self,
+        *,
+        route: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        tracks: bool = True,
+    ) -> list[Any]:
+        """Stored patrols, by date, with their tracks unless ``tracks=False``."""
+        return _patrols.patrols(self._engine, route=route, since=since, until=until, tracks=tracks)
+
+    def patrol_rows(
+        self, *, route: str | None = None, since: str | None = None, until: str | None = None
+    ) -> pd.DataFrame:
+        """Stored patrols as a frame, without their tracks."""
+        return _patrols.patrol_rows(self._engine, route=route, since=since, until=until)
+
+    def put_patrol_incidents(self, incidents: pd.DataFrame) -> int:
+        """Replace the stored patrol incidents."""
+        return _patrols.put_incidents(self._engine, incidents)
+
+    def patrol_incidents(self) -> pd.DataFrame:
+        """Stored patrol incidents."""
+        return _patrols.incidents(self._engine)
 
 
 def open_store(

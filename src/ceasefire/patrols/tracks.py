@@ -1,0 +1,381 @@
+"""Reading GPS tracks: GPX and GeoJSON LineStrings with times, checked point by point.
+
+:func:`read_tracks` returns one :class:`~ceasefire.patrols.model.Track` per GPX ``<trk>`` (its
+``<trkseg>`` joined; a ``<rte>`` is read as a plan without times) or per GeoJSON LineString
+feature. Times come from GPX ``<time>``, or GeoJSON ``properties.coordTimes`` (also ``times``;
+one list per part of a MultiLineString) or a 4th coordinate (ISO text or Unix seconds). Times
+without an offset are UTC (as GPX says).
+
+Nothing is dropped silently. A bad track raises :class:`~ceasefire.errors.TrackError` naming the
+file, the point index, the field and the value:
+
+- no points (an empty file, a track without ``<trkpt>``);
+- a point without a time, or with a time that does not parse (unless ``require_time=False``,
+  for plans);
+- a time earlier than the point before it;
+- a jump faster than a vehicle drives (``max_speed_kmh``, default 150 km/h);
+- coordinates that are not WGS84 longitude/latitude (a GeoJSON ``crs`` naming another CRS,
+  values outside +-180/+-90: projected metres).
+
+With ``repair=True`` two rules apply instead, and each repair is written in ``Track.repairs``:
+points out of time order are put in time order (a stable sort), and a point reached faster than
+``max_speed_kmh`` from the last kept point is removed (its index and speed are recorded).
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TrackError
+from .model import Track
+
+__all__ = ["ReadOptions", "read_tracks", "speeds_kmh"]
+
+_EARTH_KM = 6371.0088
+_EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")  # before GPS was in common use
+_LATEST = pd.Timestamp("2100-01-01", tz="UTC")
+_WGS84_NAMES = ("CRS84", "4326", "WGS84", "WGS 84")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read tracks.
+
+    >>> ReadOptions().max_speed_kmh
+    150.0
+    """
+
+    #: a fix reached faster than this from the one before is a jump (GPS glitch or wrong file)
+    max_speed_kmh: float = 150.0
+    #: every point must carry a time (False for plans)
+    require_time: bool = True
+    #: sort points by time and remove jumps, recording each repair, instead of raising
+    repair: bool = False
+
+
+def read_tracks(path: str | Path, options: ReadOptions | None = None) -> list[Track]:
+    """The tracks in a ``.gpx`` or ``.geojson``/``.json`` file, checked (see the module doc).
+
+    >>> from pathlib import Path
+    >>> import tempfile
+    >>> gpx = '''<gpx xmlns="http://www.topografix.com/GPX/1/1"><trk><name>p1</name><trkseg>
+    ... <trkpt lat="35.8589" lon="36.7667"><time>2020-03-15T08:00:00Z</time></trkpt>
+    ... <trkpt lat="35.8718" lon="36.7173"><time>2020-03-15T08:10:00Z</time></trkpt>
+    ... </trkseg></trk></gpx>'''
+    >>> f = Path(tempfile.mkdtemp()) / "p1.gpx"; _ = f.write_text(gpx)
+    >>> [(t.name, len(t)) for t in read_tracks(f)]
+    [('p1', 2)]
+    """
+    options = options or ReadOptions()
+    p = Path(path)
+    if not p.exists():
+        raise TrackError("no such file", file=str(p))
+    data = p.read_bytes()
+    if not data.strip():
+        raise TrackError("empty file: no points", file=str(p))
+    suffix = p.suffix.lower()
+    if suffix == ".gpx":
+        raw = _gpx(data, str(p))
+    elif suffix in (".geojson", ".json"):
+        raw = _geojson(data, str(p))
+    else:
+        raise TrackError("not a track file: use .gpx or .geojson", file=str(p), value=suffix)
+    if not raw:
+        raise TrackError("no tracks in the file", file=str(p))
+    return [_checked(r, options) for r in raw]
+
+
+@dataclass
+class _Raw:
+    source: str
+    name: str | None
+    lon: list[float]
+    lat: list[float]
+    times: list[Any]
+    properties: dict[str, str]
+    timed: bool = True  # False: a GPX route (plan), no times expected
+
+
+# --- GPX ------------------------------------------------------------------------------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(el: ET.Element, name: str) -> ET.Element | None:
+    return next((c for c in el if _local(c.tag) == name), None)
+
+
+def _gpx(data: bytes, file: str) -> list[_Raw]:
+    try:
+        root = ET.fromstring(data)  # expat >= 2.4.1 refuses entity-expansion bombs
+    except ET.ParseError as e:
+        raise TrackError(f"not valid XML: {e}", file=file) from None
+    if _local(root.tag) != "gpx":
+        raise TrackError("not a GPX file", file=file, field="root", value=_local(root.tag))
+    out = []
+    for kind, pt_tag in (("trk", "trkpt"), ("rte", "rtept")):
+        for k, el in enumerate(e for e in root if _local(e.tag) == kind):
+            name_el = _child(el, "name")
+            name = name_el.text.strip() if name_el is not None and name_el.text else None
+            lon: list[float] = []
+            lat: list[float] = []
+            times: list[Any] = []
+            for pt in el.iter():
+                if _local(pt.tag) != pt_tag:
+                    continue
+                i = len(lon)
+                for attr, dest in (("lon", lon), ("lat", lat)):
+                    v = pt.get(attr)
+                    try:
+                        dest.append(float(v))  # type: ignore[arg-type]
+                    except (TypeError, ValueError):
+                        raise TrackError(
+                            "not a number", file=file, field=f"{kind} {k} point {i} {attr}", value=v
+                        ) from None
+                t = _child(pt, "time")
+                times.append(t.text.strip() if t is not None and t.text else None)
+            props = {"name": name} if name else {}
+            desc = _child(el, "desc")
+            if desc is not None and desc.text:
+                props["notes"] = desc.text.strip()
+            out.append(_Raw(f"{file}#{kind} {k}", name, lon, lat, times, props, kind == "trk"))
+    return out
+
+
+# --- GeoJSON --------------------------------------------------------------------------------
+
+
+def _geojson(data: bytes, file: str) -> list[_Raw]:
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise TrackError(f"not valid JSON: {e}", file=file) from None
+    if not isinstance(doc, dict):
+        raise TrackError("not a GeoJSON object", file=file)
+    crs = doc.get("crs")
+    if crs is not None:
+        name = str((crs.get("properties") or {}).get("name", crs)) if isinstance(crs, dict) else crs
+        if not any(w in str(name).upper() for w in _WGS84_NAMES):
+            raise TrackError(
+                "wrong CRS: GeoJSON tracks are WGS84 longitude/latitude (RFC 7946); reproject "
+                "the file (e.g. ogr2ogr -t_srs EPSG:4326)",
+                file=file,
+                field="crs",
+                value=name,
+            )
+    if doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+    elif doc.get("type") == "Feature":
+        features = [doc]
+    else:
+        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    out = []
+    for k, f in enumerate(features):
+        geom = (f or {}).get("geometry") or {}
+        props = (f or {}).get("properties") or {}
+        gtype = geom.get("type")
+        if gtype == "LineString":
+            parts = [geom.get("coordinates") or []]
+            ptimes = [props.get("coordTimes", props.get("times"))]
+        elif gtype == "MultiLineString":
+            parts = geom.get("coordinates") or []
+            ct = props.get("coordTimes", props.get("times"))
+            ptimes = (
+                list(ct)
+                if isinstance(ct, list) and ct and isinstance(ct[0], list)
+                else [None] * len(parts)
+            )
+        else:
+            continue  # points, polygons: not tracks (a GeoJSON may carry waypoints too)
+        lon: list[float] = []
+        lat: list[float] = []
+        times: list[Any] = []
+        for coords, ts in zip(parts, ptimes, strict=False):
+            if ts is not None and len(ts) != len(coords):
+                raise TrackError(
+                    f"{len(ts)} times for {len(coords)} points",
+                    file=file,
+                    field=f"feature {k} properties.coordTimes",
+                )
+            for j, c in enumerate(coords):
+                i = len(lon)
+                if not isinstance(c, list | tuple) or len(c) < 2:
+                    raise TrackError(
+                        "not a position", file=file, field=f"feature {k} point {i}", value=c
+                    )
+                try:
+                    lon.append(float(c[0]))
+                    lat.append(float(c[1]))
+                except (TypeError, ValueError):
+                    raise TrackError(
+                        "not a number", file=file, field=f"feature {k} point {i}", value=c
+                    ) from None
+                times.append(ts[j] if ts is not None else (c[3] if len(c) >= 4 else None))
+        text_props = {
+            str(key): _text(v) for key, v in props.items() if key not in ("coordTimes", "times")
+        }
+        name = text_props.get("name")
+        out.append(_Raw(f"{file}#feature {k}", name, lon, lat, times, text_props))
+    if not out:
+        raise TrackError("no LineString or MultiLineString: no track", file=file)
+    return out
+
+
+def _text(v: Any) -> str:
+    return ",".join(map(str, v)) if isinstance(v, list) else str(v)
+
+
+# --- checks and repairs -----------------------------------------------------------------------
+
+
+def speeds_kmh(time: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Speed (km/h) from each fix to the next, great-circle; ``inf`` for a move in no time.
+
+    >>> t = np.array(["2020-01-01T00:00", "2020-01-01T01:00"], dtype="datetime64[ns]")
+    >>> speeds_kmh(t, np.array([36.0, 36.0]), np.array([35.0, 35.5])).round(1).tolist()
+    [55.6]
+    """
+    km = _haversine_km(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    hours = np.diff(time).astype("timedelta64[ns]").astype("int64") / 3.6e12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(km > 0.0, km / hours, 0.0)
+    return np.where((hours <= 0) & (km > 0), np.inf, v)
+
+
+def _haversine_km(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return np.asarray(2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+def _parse_times(raw: Sequence[Any], src: str) -> np.ndarray:
+    values = pd.Series(list(raw), dtype="object")
+    numeric = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    if numeric.any():
+        secs = values[numeric].astype("float64")
+        odd = (secs < _EARLIEST.timestamp()) | (secs > _LATEST.timestamp())
+        if odd.any():
+            i = int(odd.to_numpy().nonzero()[0][0])
+            i = int(secs.index[i])
+            raise TrackError(
+                f"time outside {_EARLIEST.year}-{_LATEST.year} (Unix milliseconds for seconds?)",
+                file=src,
+                field=f"point {i} time",
+                value=raw[i],
+            )
+        out[numeric] = pd.to_datetime(secs, unit="s", utc=True)
+    texts = ~numeric & values.notna()
+    if texts.any():
+        out[texts] = pd.to_datetime(
+            values[texts].astype(str), utc=True, format="ISO8601", errors="coerce"
+        )
+    bad = np.flatnonzero(texts.to_numpy() & out.isna().to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise TrackError("time does not parse", file=src, field=f"point {i} time", value=raw[i])
+    late = np.flatnonzero(out.notna().to_numpy() & ((out < _EARLIEST) | (out > _LATEST)).to_numpy())
+    if len(late):
+        i = int(late[0])
+        raise TrackError(
+            f"time outside {_EARLIEST.year}-{_LATEST.year}",
+            file=src,
+            field=f"point {i} time",
+            value=raw[i],
+        )
+    return out.dt.tz_localize(None).to_numpy("datetime64[ns]")
+
+
+def _checked(r: _Raw, options: ReadOptions) -> Track:
+    src = r.source
+    n = len(r.lon)
+    if n == 0:
+        raise TrackError("no points", file=src)
+    lon = np.asarray(r.lon, dtype="float64")
+    lat = np.asarray(r.lat, dtype="float64")
+    outside = np.flatnonzero((np.abs(lon) > 180) | (np.abs(lat) > 90) | ~np.isfinite(lon + lat))
+    if len(outside):
+        i = int(outside[0])
+        raise TrackError(
+            "wrong CRS: not WGS84 longitude/latitude (projected metres?); reproject to EPSG:4326",
+            file=src,
+            field=f"point {i} coordinates",
+            value=(r.lon[i], r.lat[i]),
+        )
+    time = _parse_times(r.times, src)
+    missing = np.flatnonzero(np.isnat(time))
+    if not r.timed or not options.require_time:
+        return Track(time, lon, lat, src, r.name, r.properties)
+    if len(missing):
+        i = int(missing[0])
+        what = "no point has a time" if len(missing) == n else f"{len(missing)} points have no time"
+        raise TrackError(
+            f"no timestamp ({what}; a track needs one on every point)",
+            file=src,
+            field=f"point {i} time",
+        )
+    repairs: list[str] = []
+    back = np.flatnonzero(np.diff(time) < np.timedelta64(0, "ns")) + 1
+    if len(back):
+        i = int(back[0])
+        if not options.repair:
+            raise TrackError(
+                f"time earlier than point {i - 1} ({pd.Timestamp(time[i - 1])}); "
+                f"{len(back)} points out of order (repair: sort by time)",
+                file=src,
+                field=f"point {i} time",
+                value=str(pd.Timestamp(time[i])),
+            )
+        order = np.argsort(time, kind="stable")
+        time, lon, lat = time[order], lon[order], lat[order]
+        repairs.append(f"sorted by time: {len(back)} points were out of order (first: point {i})")
+    v = speeds_kmh(time, lon, lat)
+    fast = np.flatnonzero(v > options.max_speed_kmh)
+    if len(fast):
+        if not options.repair:
+            i = int(fast[0]) + 1
+            raise TrackError(
+                f"jump of {v[i - 1]:.0f} km/h from point {i - 1}, faster than a vehicle "
+                f"(limit {options.max_speed_kmh:.0f} km/h; repair: remove the point)",
+                file=src,
+                field=f"point {i} position",
+                value=(float(lon[i]), float(lat[i])),
+            )
+        keep, dropped = _drop_jumps(time, lon, lat, options.max_speed_kmh)
+        time, lon, lat = time[keep], lon[keep], lat[keep]
+        repairs.append(
+            f"removed {len(dropped)} points reached faster than {options.max_speed_kmh:.0f} km/h: "
+            + ", ".join(f"point {i} ({s:.0f} km/h)" for i, s in dropped)
+        )
+    return Track(time, lon, lat, src, r.name, r.properties, tuple(repairs))
+
+
+def _drop_jumps(
+    time: np.ndarray, lon: np.ndarray, lat: np.ndarray, limit: float
+) -> tuple[np.ndarray, list[tuple[int, float]]]:
+    """Keep each point reachable from the last kept one. A plain pass (repair mode only): whether
+    a point stays depends on the last one kept, which no whole-array step can know."""
+    keep = np.ones(len(lon), dtype=bool)
+    dropped: list[tuple[int, float]] = []
+    last = 0
+    for i in range(1, len(lon)):
+        v = speeds_kmh(time[[last, i]], lon[[last, i]], lat[[last, i]])[0]
+        if v > limit:
+            keep[i] = False
+            dropped.append((i, float(v)))
+        else:
+            last = i
+    return keep, dropped

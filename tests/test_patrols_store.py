@@ -1,0 +1,227 @@
+"""Patrols in the store and on the command line: schema v4, idempotent import by content hash
+(one transaction per file), read back, incidents, coverage, the web-facing API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import inspect
+
+from ceasefire import monitoring
+from ceasefire.cli import cli
+from ceasefire.errors import TrackError
+from ceasefire.store import open_store
+
+DATA = Path(__file__).parent / "data" / "patrols"
+FIRST = DATA / "2020-03-15-joint-cut-short.gpx"
+ALONE = DATA / "2020-03-23-turkey-alone.geojson"
+FULL = DATA / "2020-03-26-joint-full.geojson"
+PLAN = DATA / "2020-04-02-plan.geojson"
+
+
+def run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_schema_v4_has_the_patrol_tables(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        names = set(inspect(store.engine).get_table_names())
+    assert {"patrol_files", "patrols", "patrol_points", "patrol_incidents"} <= names
+
+
+def test_import_is_idempotent_by_content_hash(tmp_path):
+    opts = monitoring.PatrolImportOptions(parties="russia,turkey")
+    with open_store(tmp_path / "s.db") as store:
+        first = monitoring.import_patrols(store, [FIRST, FULL], opts)
+        assert [f[1:] for f in first.files] == [(1, 1, 0), (1, 1, 0)]
+        again = monitoring.import_patrols(store, [FIRST], opts)
+        assert (again.inserted, again.skipped) == (0, 1)
+        # the same bytes under another name are the same file
+        copy = tmp_path / "copy.gpx"
+        shutil.copy(FIRST, copy)
+        assert monitoring.import_patrols(store, [copy], opts).inserted == 0
+        rows = store.patrol_rows()
+        assert len(rows) == 2
+        (p,) = [p for p in store.patrols() if p.date.isoformat() == "2020-03-15"]
+        assert p.parties == ("russia", "turkey") and len(p.track) == 80
+        assert p.track.time[0] == pd.Timestamp("2020-03-15T07:00").to_datetime64()
+
+
+def test_a_bad_file_stores_nothing_of_itself(tmp_path):
+    bad = tmp_path / "bad.geojson"
+    good = json.loads(FULL.read_text())
+    good["geometry"]["coordinates"][5][3] = good["geometry"]["coordinates"][4][3] - 60
+    bad.write_text(json.dumps(good))
+    with open_store(tmp_path / "s.db") as store:
+        with pytest.raises(TrackError, match="point 5 time"):
+            monitoring.import_patrols(store, [bad])
+        assert store.patrol_rows().empty
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM patrol_points").scalar() == 0
+
+
+def test_plans_and_the_geojson_for_the_web(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(store, [FIRST, ALONE])
+        monitoring.import_patrols(store, [PLAN], monitoring.PatrolImportOptions(planned=True))
+        fc = monitoring.patrols_geojson(store)
+    assert fc["type"] == "FeatureCollection"
+    props = [f["properties"] for f in fc["features"]]
+    assert [p["planned"] for p in props] == [False, False, True]
+    assert props[1]["parties"] == ["turkey"]
+    first = fc["features"][0]
+    assert len(first["geometry"]["coordinates"]) == len(first["properties"]["coordTimes"]) == 80
+    assert fc["features"][2]["geometry"]["coordinates"][0][0] == pytest.approx(36.7667, abs=1e-3)
+
+
+def test_incidents_are_linked_and_stored(tmp_path, make_events):
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(
+            store, [FIRST], monitoring.PatrolImportOptions(parties="russia,turkey")
+        )
+        (p,) = store.patrols()
+        lon, lat = float(p.track.lon[30]), float(p.track.lat[30])
+        store.add_events(
+            make_events(
+                dict(
+                    event_date="2020-03-15",
+                    longitude=lon,
+                    latitude=lat,
+                    sub_event_type="Remote explosive/landmine/IED",
+                ),
+                dict(event_date="2020-05-01", longitude=lon, latitude=lat),
+            )
+        )
+        found = monitoring.link_patrol_incidents(store)
+        assert found["event_uid"].tolist() == ["test:0"]
+        stored = store.patrol_incidents()
+        assert stored[["patrol_id", "event_uid", "verdict"]].values.tolist() == [
+            [p.patrol_id, "test:0", "possible_violation"]
+        ]
+        assert monitoring.patrols_geojson(store)["features"][0]["properties"]["incidents"] == 1
+
+
+def test_coverage_table_is_plain_json(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(store, [FIRST, FULL])
+        cov = monitoring.patrol_coverage(store, agreement_id="moscow-2020")
+    rows = monitoring.coverage_table(cov)
+    json.dumps(rows)  # no numpy or dataclass left
+    assert [r["period"] for r in rows] == ["2020-03-15", "2020-03-22"]
+    assert rows[0]["gaps"][0]["from_place"] == "Nayrab"
+
+
+def test_cli_import_list_coverage_and_evaluate(tmp_path):
+    db = str(tmp_path / "c.db")
+    out = run("patrols", "import", "--db", db, "--parties", "russia,turkey", str(FIRST), str(FULL))
+    assert "2 files: 2 patrols stored, 0 already stored, 0 failed" in out
+    out = run("patrols", "import", "--db", db, str(FIRST), str(ALONE))
+    assert "1 patrols stored, 1 already stored" in out
+    out = run("patrols", "import", "--db", db, str(DATA / "bad" / "jump.gpx"), code=2)
+    assert "0 patrols stored" in out and "1 failed" in out
+    out = run("patrols", "import", "--db", db, "--planned", str(PLAN))
+    assert "1 patrols stored" in out
+
+    out = run("patrols", "list", "--db", db)
+    assert "4 patrols" in out and "km 5.2 (Nayrab)" in out
+
+    chart = tmp_path / "cov.svg"
+    out = run(
+        "patrols",
+        "coverage",
+        "--db",
+        db,
+        "--agreement",
+        "moscow-2020",
+        "--to",
+        "2020-03-28",
+        "--chart",
+        str(chart),
+    )
+    assert "2020-03-15" in out and "54.8 km" in out and "Nayrab - Ain" in out
+    assert "██" in out
+    assert chart.read_text().startswith("<svg")
+    data = json.loads(
+        run(
+            "patrols",
+            "coverage",
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--period",
+            "day",
+            "--from",
+            "2020-03-26",
+            "--to",
+            "2020-03-26",
+        )
+    )
+    (day,) = data["periods"]
+    assert day["covered_share"] > 0.99 and day["n_patrols"] == 1
+
+    out = run("evaluate", "--db", db)  # weeks 1 and 2 each had a joint patrol
+    assert "m4-joint-patrols" in out and "0 of 2 weeks" in out
+
+
+def test_cli_evaluate_shows_unmet_weeks_and_one_party_patrols(tmp_path):
+    db = str(tmp_path / "e.db")
+    run("patrols", "import", "--db", db, "--parties", "russia,turkey", str(FIRST))
+    run("patrols", "import", "--db", db, str(ALONE))  # Turkey alone, week 2
+    # the evidence must cover the whole week: a plan of 2 April extends it
+    run("patrols", "import", "--db", db, "--planned", str(PLAN))
+    out = run("evaluate", "--db", db)
+    assert "m4-joint-patrols" in out and "unmet" in out
+    with open_store(db) as store:
+        o = store.obligations("moscow-2020")
+    mine = o[o["provision_id"] == "m4-joint-patrols"]
+    assert mine["status"].tolist() == ["unmet", "unmet"]
+    assert mine["due"].tolist() == ["2020-03-15", "2020-03-28"]
+    assert "not joint" in mine["reason"].iloc[1]
+
+
+def test_replace_corrects_the_parties_of_a_file(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(store, [FIRST])
+        assert store.patrol_rows()["parties"].tolist() == [""]
+        again = monitoring.import_patrols(
+            store, [FIRST], monitoring.PatrolImportOptions(parties="russia,turkey")
+        )
+        assert again.skipped == 1 and store.patrol_rows()["parties"].tolist() == [""]
+        fixed = monitoring.import_patrols(
+            store,
+            [FIRST],
+            monitoring.PatrolImportOptions(
+                parties="russia,turkey", status="cut_short", replace=True
+            ),
+        )
+        assert fixed.inserted == 1
+        rows = store.patrol_rows()
+        assert rows[["parties", "status"]].values.tolist() == [["russia,turkey", "cut_short"]]
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM patrol_points").scalar() == 80
+
+
+def test_cli_folder_import_repair_incidents_and_chart_format(tmp_path):
+    db = str(tmp_path / "f.db")
+    folder = tmp_path / "tracks"
+    folder.mkdir()
+    shutil.copy(FIRST, folder)
+    shutil.copy(DATA / "bad" / "out-of-order.gpx", folder)
+    out = run("patrols", "import", "--db", db, str(folder), code=2)
+    assert "2 files: 1 patrols stored" in out and "1 failed" in out
+    out = run("patrols", "import", "--db", db, "--repair", str(folder))
+    assert "1 patrols stored, 1 already stored, 0 failed" in out
+    assert "2 patrols" in run("patrols", "list", "--db", db)
+    assert "0 patrol incidents" in run("patrols", "incidents", "--db", db)
+    result = CliRunner().invoke(
+        cli, ["patrols", "coverage", "--db", db, "--chart", str(tmp_path / "c.png")]
+    )
+    assert result.exit_code == 2 and "SVG" in result.output
