@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= ceasefire.db
+# the browser tests drive Debian's chromium (Playwright with executable_path; no browser download)
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install demo test lint typecheck pytest bench format clean
 
@@ -20,6 +22,8 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/ceasefire demo --fresh --db $(DB)
+	@echo "Now serving the dashboard over $(DB) on http://127.0.0.1:8000 (demo users: see docs/web.md; Ctrl-C stops it)"
+	$(BIN)/ceasefire serve --db $(DB) --demo-users
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -28,7 +32,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+pytest: install $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
@@ -41,4 +49,4 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(DB) $(DB)-wal $(DB)-shm
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(DB) $(DB)-wal $(DB)-shm

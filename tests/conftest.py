@@ -86,3 +86,19 @@ def box_zones() -> dict[str, Zone]:
         ),
         "sochi-dmz": Zone("sochi-dmz", "test DMZ", "area", dmz, None, "test"),
     }
+
+
+@pytest.fixture(scope="session")
+def dashboard_demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store holding what ``ceasefire demo`` builds (the Idlib case, every verdict), built once
+    per test session for the dashboard's page and browser tests. Treat it as read-only."""
+    from ceasefire.monitoring import run_demo
+    from ceasefire.store import open_store
+
+    path = tmp_path_factory.mktemp("dashboard") / "demo.db"
+    store = open_store(path)
+    try:
+        run_demo(store)
+    finally:
+        store.close()
+    return str(path)

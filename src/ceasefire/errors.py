@@ -6,10 +6,16 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     ├── InputError              bad input from a user's file; carries file, line, field, value
     │   ├── AgreementError      an agreement YAML that does not validate
     │   ├── GeometryError       a zone or route file that cannot be used
-    │   └── EventReadError      an evidence file that cannot be read at all (bad rows are
-    │                           rejected, not raised)
+    │   ├── EventReadError      an evidence file that cannot be read at all (bad rows are
+    │   │                       rejected, not raised)
+    │   └── TrackError          a patrol track or plan that cannot be used as it is (names the
+    │                           file, the point index, the field and the value)
     ├── UnknownIdError          an agreement, provision or zone id that does not exist
     ├── StoreError              the store cannot do what was asked (schema too new, locked, ...)
+    │   └── ConflictError       a write that clashes with what is stored (a taken user name)
+    ├── AccessError             a request the caller may not make (web: 401 / 403)
+    │   ├── NotAuthenticatedError   no valid login, session or token
+    │   └── ForbiddenError          the role does not allow it, or a write lacks its CSRF header
     └── MissingDependencyError  an optional extra is not installed
 
 Errors say what was wrong and where: ``file:line: field: problem (value)``.
@@ -20,13 +26,18 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AccessError",
     "AgreementError",
     "CeasefireError",
+    "ConflictError",
     "EventReadError",
+    "ForbiddenError",
     "GeometryError",
     "InputError",
     "MissingDependencyError",
+    "NotAuthenticatedError",
     "StoreError",
+    "TrackError",
     "UnknownIdError",
 ]
 
@@ -110,3 +121,28 @@ class StoreError(CeasefireError):
 
 class MissingDependencyError(CeasefireError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class TrackError(InputError):
+    """A patrol track or plan that cannot be used as it is: no points, a point without a time,
+    times out of order, a jump faster than a vehicle, coordinates in the wrong CRS.
+
+    >>> str(TrackError("time goes backwards", file="a.gpx", field="point 3 time", value="09:00"))
+    "a.gpx: point 3 time: time goes backwards ('09:00')"
+    """
+
+
+class ConflictError(StoreError):
+    """A write that clashes with what is stored: a user name that is taken, say."""
+
+
+class AccessError(CeasefireError):
+    """A request the caller may not make (the web layer answers 401 or 403)."""
+
+
+class NotAuthenticatedError(AccessError):
+    """No valid login, session or token, where one is needed."""
+
+
+class ForbiddenError(AccessError):
+    """A known user whose role does not allow the action, or a write without its CSRF header."""

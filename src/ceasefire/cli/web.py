@@ -1,3 +1,98 @@
 """``ceasefire serve`` and ``ceasefire users``: the workspace's commands."""
 
 from __future__ import annotations
+
+import sys
+
+import click
+import pandas as pd
+
+from ..errors import StoreError, UnknownIdError
+from ..store import SQLStore, Store, workspace
+from . import _emit, _store, cli, db_option, handle_errors, say
+
+
+def _sql(store: Store) -> SQLStore:
+    if not isinstance(store, SQLStore):
+        raise StoreError("users live in an SQL store (an SQLite path or a database URL)")
+    return store
+
+
+@cli.command("serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--demo-users",
+    is_flag=True,
+    help="Create (if absent) admin, analyst, monitor and viewer with the documented demo "
+    "passwords, and print them. For a local demo only.",
+)
+@click.option(
+    "--no-anonymous", is_flag=True, help="Refuse reads without a login or token (default: allow)."
+)
+@handle_errors
+def serve(db: str, host: str, port: int, demo_users: bool, no_anonymous: bool) -> None:
+    """Serve the dashboard and the HTTP API (docs/api.md) over the store."""
+    import uvicorn
+
+    from ..web import create_app
+
+    app = create_app(db, anonymous_read=not no_anonymous)
+    if demo_users:
+        for name, role, password, created in workspace.ensure_demo_users(app.state.store.engine):
+            state = "created" if created else "exists; password unchanged"
+            say(f"demo user {name} ({role}) password {password}  [{state}]")
+    say(f"Dashboard on http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@cli.group()
+def users() -> None:
+    """Workspace users: add, list, issue API tokens."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role", required=True, type=click.Choice(list(workspace.ROLES)), help="What they may do."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line.")
+@db_option
+@handle_errors
+def users_add(name: str, role: str, password_stdin: bool, db: str) -> None:
+    """Add a user (the password is asked for, or read from stdin; stored as a scrypt hash)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _store(db) as store:
+        user = workspace.add_user(_sql(store).engine, name, role, password, actor=None)
+    say(f"added {user.name} ({user.role}), id {user.id}")
+
+
+@users.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+@handle_errors
+def users_list(fmt: str, db: str) -> None:
+    """List users (never their password hashes)."""
+    with _store(db, need="data") as store:
+        rows = workspace.users(_sql(store).engine)
+    _emit(pd.DataFrame(rows, columns=["id", "name", "role", "created_at"]), fmt, "Users")
+
+
+@users.command("token")
+@click.argument("name")
+@click.option("--label", default=None, help="What the token is for (shown in the audit log).")
+@db_option
+@handle_errors
+def users_token(name: str, label: str | None, db: str) -> None:
+    """Issue an API token for NAME and print it once (only its SHA-256 is stored)."""
+    with _store(db, need="data") as store:
+        user = workspace.user_by_name(_sql(store).engine, name)
+        if user is None:
+            raise UnknownIdError(f"no user named {name!r}")
+        token = workspace.create_token(_sql(store).engine, user, label=label)
+    say(token)
+    click.echo("Send it as 'Authorization: Bearer <token>'. It is not shown again.", err=True)

@@ -13,7 +13,7 @@ Conventions, the same in every table:
 means adding a migration, never editing an old one: :func:`build_v1_metadata` must not change.
 
 >>> sorted(metadata.tables)[:4]
-['agreements', 'article_events', 'articles', 'claims']
+['agreements', 'api_tokens', 'article_events', 'articles']
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ __all__ = [
     "metadata",
     "now_utc",
     "obligations",
+    "patrol_files",
+    "patrol_incidents",
+    "patrol_points",
+    "patrols",
     "rejects",
     "schema_migrations",
     "verdicts",
@@ -321,12 +325,161 @@ def add_v2_tables(md: MetaData) -> MetaData:
 
 def add_v3_tables(md: MetaData) -> MetaData:
     """Version 3, the monitor's workspace: users, API tokens, the audit log, field reports and
-    analysts' reviews of verdicts."""
+    analysts' reviews of verdicts (and the dashboard's login sessions). Frozen like version 1.
+
+    Secrets are never stored: a password as a salted scrypt hash, a token or a session id as its
+    SHA-256."""
+    Table(
+        "users",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", Text, nullable=False, unique=True),
+        Column("role", String(16), nullable=False),
+        Column("password_hash", Text, nullable=True),
+        Column("created_at", _time(), nullable=False),
+        Column("disabled", Boolean, nullable=False, server_default="0"),
+        CheckConstraint("role IN ('admin', 'monitor', 'analyst', 'viewer')", name="ck_users_role"),
+    )
+    Table(
+        "api_tokens",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("token_sha256", String(64), nullable=False, unique=True),
+        Column("label", Text, nullable=True),
+        Column("created_at", _time(), nullable=False),
+        Column("last_used_at", _time(), nullable=True),
+    )
+    Table(
+        "sessions",
+        md,
+        Column("id_sha256", String(64), primary_key=True),
+        Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("created_at", _time(), nullable=False),
+        Column("expires_at", _time(), nullable=False),
+    )
+    Table(
+        "audit_log",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("at", _time(), nullable=False),
+        Column("user_id", Integer, nullable=True),
+        Column("user_name", Text, nullable=True),
+        Column("action", Text, nullable=False),
+        Column("target", Text, nullable=True),
+        Column("changes", Text, nullable=False),
+        Index("ix_audit_log_at", "at"),
+    )
+    Table(
+        "field_reports",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("observed_at", _time(), nullable=False),
+        Column("latitude", Double, nullable=False),
+        Column("longitude", Double, nullable=False),
+        Column("observation", String(8), nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("sub_event_type", Text, nullable=True),
+        Column("bearing_deg", Double, nullable=True),
+        Column("distance_band", Text, nullable=True),
+        Column("fatalities", Integer, nullable=True),
+        Column("actor1", Text, nullable=True),
+        Column("actor2", Text, nullable=True),
+        Column("text", Text, nullable=True),
+        Column("photo_sha256", String(64), nullable=True),
+        Column("est_latitude", Double, nullable=False),
+        Column("est_longitude", Double, nullable=False),
+        Column("radius_km", Double, nullable=False),
+        Column("event_uid", Text, nullable=True),
+        Column("created_at", _time(), nullable=False),
+        Column("updated_at", _time(), nullable=False),
+        CheckConstraint("observation IN ('seen', 'heard')", name="ck_field_reports_observation"),
+        Index("ix_field_reports_user_id", "user_id"),
+    )
+    Table(
+        "reviews",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("agreement_id", Text, nullable=False),
+        Column("provision_id", Text, nullable=False),
+        Column("event_uid", Text, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("note", Text, nullable=True),
+        Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("created_at", _time(), nullable=False),
+        CheckConstraint("status IN ('confirmed', 'disputed')", name="ck_reviews_status"),
+        Index("ix_reviews_event_uid", "event_uid"),
+    )
     return md
 
 
 def add_v4_tables(md: MetaData) -> MetaData:
-    """Version 4, joint patrols: planned and actual patrols, their track points and incidents."""
+    """Version 4, joint patrols: planned and actual patrols, their track points and incidents.
+
+    ``patrol_files`` records each imported file by the sha256 of its bytes (a rerun skips it);
+    ``patrols`` holds one row per patrol (its id is a hash of its content, see
+    :class:`ceasefire.patrols.Patrol`), ``patrol_points`` its GPS fixes in order and
+    ``patrol_incidents`` the events found near it. Frozen like the versions before."""
+    Table(
+        "patrol_files",
+        md,
+        Column("file_sha256", String(64), primary_key=True),
+        Column("file", Text, nullable=False),
+        Column("n_patrols", Integer, nullable=False),
+        Column("imported_at", _time(), nullable=False),
+    )
+    Table(
+        "patrols",
+        md,
+        Column("patrol_id", Text, primary_key=True),
+        Column("file_sha256", String(64), ForeignKey("patrol_files.file_sha256"), nullable=True),
+        Column("source", Text, nullable=True),
+        Column("route", Text, nullable=False),
+        Column("date", String(10), nullable=False),
+        Column("parties", Text, nullable=False),
+        Column("status", Text, nullable=False),
+        Column("planned", Boolean, nullable=False),
+        Column("start_lon", Double, nullable=True),
+        Column("start_lat", Double, nullable=True),
+        Column("end_lon", Double, nullable=True),
+        Column("end_lat", Double, nullable=True),
+        Column("start_time", _time(), nullable=True),
+        Column("end_time", _time(), nullable=True),
+        Column("n_points", Integer, nullable=False),
+        Column("repairs", Text, nullable=True),
+        Column("notes", Text, nullable=True),
+        Column("imported_at", _time(), nullable=False),
+        CheckConstraint(
+            "status IN ('planned', 'completed', 'cut_short', 'blocked', 'attacked', 'cancelled')",
+            name="ck_patrols_status",
+        ),
+        Index("ix_patrols_date", "date"),
+        Index("ix_patrols_route", "route"),
+    )
+    Table(
+        "patrol_points",
+        md,
+        Column("patrol_id", Text, ForeignKey("patrols.patrol_id"), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("time", _time(), nullable=True),
+        Column("lon", Double, nullable=False),
+        Column("lat", Double, nullable=False),
+        PrimaryKeyConstraint("patrol_id", "seq", name="pk_patrol_points"),
+    )
+    Table(
+        "patrol_incidents",
+        md,
+        Column("patrol_id", Text, ForeignKey("patrols.patrol_id"), nullable=False),
+        Column("event_uid", Text, nullable=False),
+        Column("km", Double, nullable=True),
+        Column("offset_km", Double, nullable=True),
+        Column("distance_km", Double, nullable=True),
+        Column("verdict", Text, nullable=False),
+        Column("reason", Text, nullable=True),
+        PrimaryKeyConstraint("patrol_id", "event_uid", name="pk_patrol_incidents"),
+        Index("ix_patrol_incidents_event_uid", "event_uid"),
+    )
     return md
 
 
@@ -346,6 +499,17 @@ obligations: Final = metadata.tables["obligations"]
 articles: Final = metadata.tables["articles"]
 article_events: Final = metadata.tables["article_events"]
 claims: Final = metadata.tables["claims"]
+# v4
+patrol_files: Final = metadata.tables["patrol_files"]
+patrols: Final = metadata.tables["patrols"]
+patrol_points: Final = metadata.tables["patrol_points"]
+patrol_incidents: Final = metadata.tables["patrol_incidents"]
+users: Final = metadata.tables["users"]  # v3
+api_tokens: Final = metadata.tables["api_tokens"]  # v3
+sessions: Final = metadata.tables["sessions"]  # v3
+audit_log: Final = metadata.tables["audit_log"]  # v3
+field_reports: Final = metadata.tables["field_reports"]  # v3
+reviews: Final = metadata.tables["reviews"]  # v3
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

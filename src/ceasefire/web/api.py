@@ -1,7 +1,530 @@
-"""The HTTP API: JSON and GeoJSON under ``/api``."""
+"""The HTTP API: JSON and GeoJSON under ``/api`` (see ``docs/api.md``).
+
+Each route parses its input (:mod:`ceasefire.web.filters`, :mod:`ceasefire.web.schemas`),
+calls one function of :mod:`ceasefire.web.queries`, :mod:`ceasefire.web.catalog`,
+:mod:`ceasefire.web.reports` or :mod:`ceasefire.store.workspace`, and returns the result.
+Reads go through :func:`ceasefire.web.auth.reader`; writes through
+:func:`ceasefire.web.auth.require` with the roles allowed.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Annotated, Any, Final, Literal
 
-router = APIRouter()
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from ceasefire import agreements as _agreements
+from ceasefire import zones as _zones
+from ceasefire.errors import GeometryError, InputError, UnknownIdError
+from ceasefire.store import SQLStore, workspace
+from ceasefire.store.engine import write_transaction
+from ceasefire.store.workspace import User
+from ceasefire.web import catalog as _catalog
+from ceasefire.web import queries as q
+from ceasefire.web import reports as _reports
+from ceasefire.web.auth import reader, require
+from ceasefire.web.cache import ResultCache
+from ceasefire.web.errors import ApiError
+from ceasefire.web.filters import MAX_LIMIT, Filters, Page, parse_filters, parse_page
+from ceasefire.web.schemas import ReportIn, ReportPatch, ReviewIn, UserIn
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(reader)])
+
+MAX_BODY: Final = 2_000_000
+
+Reader = Annotated[User | None, Depends(reader)]
+Admin = Annotated[User, Depends(require("admin"))]
+Monitor = Annotated[User, Depends(require("monitor", "admin"))]
+Analyst = Annotated[User, Depends(require("analyst", "admin"))]
+
+
+def _store(request: Request) -> SQLStore:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def _cat(request: Request) -> _catalog.Catalog:
+    return request.app.state.catalog  # type: ignore[no-any-return]
+
+
+def _cached_json(
+    request: Request, compute: Callable[[], Any], media_type: str = "application/json"
+) -> Response:
+    """The answer rendered once and kept until the data changes (see ceasefire.web.cache)."""
+    key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
+    cache: ResultCache = request.app.state.cache
+
+    def render() -> bytes:
+        return json.dumps(compute(), separators=(",", ":"), allow_nan=False).encode()
+
+    return Response(cache.get(key, render), media_type=media_type)
+
+
+def filters(
+    agreement: str | None = None,
+    provision: str | None = None,
+    verdict: Annotated[list[str] | None, Query()] = None,
+    party: str | None = None,
+    actor: str | None = None,
+    event_type: str | None = None,
+    source: str | None = None,
+    date_from: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
+    date_to: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+) -> Filters:
+    """The shared filters (the same names in page URLs)."""
+    return parse_filters(
+        agreement=agreement,
+        provision=provision,
+        verdict=verdict or (),
+        party=party,
+        actor=actor,
+        event_type=event_type,
+        source=source,
+        date_from=date_from,
+        date_to=date_to,
+        bbox=bbox,
+    )
+
+
+Filt = Annotated[Filters, Depends(filters)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
+Order = Annotated[Literal["asc", "desc"], Query()]
+
+
+def _page(limit: int, offset: int, sort: str | None, order: str, sorts: tuple[str, ...]) -> Page:
+    return parse_page(limit, offset, sort, order, sorts)
+
+
+# --------------------------------------------------------------------------------- who am I
+
+
+@router.get("/me")
+def me(request: Request, user: Reader) -> dict[str, Any]:
+    """The logged-in user (or null) and whether anonymous reads are allowed."""
+    return {
+        "user": {"id": user.id, "name": user.name, "role": user.role} if user else None,
+        "anonymous_read": request.app.state.anonymous_read,
+    }
+
+
+# ------------------------------------------------------------------------ agreements, zones
+
+
+@router.get("/agreements")
+def agreements_list(request: Request) -> list[dict[str, Any]]:
+    """Every known agreement (bundled and stored)."""
+    reg = _cat(request).registry()
+    return [_catalog.agreement_summary(a) for a in reg.agreements.values()]
+
+
+def _yaml_text(request: Request, agreement_id: str) -> str:
+    stored = _store(request).agreements()
+    if agreement_id in stored:
+        return stored[agreement_id]
+    return _agreements.bundled_text(agreement_id)
+
+
+@router.get("/agreements/{agreement_id}")
+def agreement_detail(request: Request, agreement_id: str) -> dict[str, Any]:
+    """One agreement: provisions in plain words, zones, times, deadlines, its YAML."""
+    a = _cat(request).registry().get(agreement_id)
+    return _catalog.agreement_json(a, _cat(request), _yaml_text(request, agreement_id))
+
+
+@router.get("/agreements/{agreement_id}/held")
+def agreement_held(
+    request: Request, agreement_id: str, weeks: Annotated[int, Query(ge=1, le=104)] = 26
+) -> Response:
+    """Did it hold: weekly counts per zone before and after, violations' share by party."""
+    cat = _cat(request)
+    a = cat.registry().get(agreement_id)
+
+    def compute() -> dict[str, Any]:
+        start = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0]).date()
+        span = timedelta(days=7 * weeks + 7)
+        events = _store(request).events(
+            since=(start - span).isoformat(), until=(start + span).isoformat()
+        )
+        f = Filters(agreement=agreement_id, verdict=("violation", "possible_violation"))
+        party_rows = q.aggregate_rows(_store(request).engine, f, "party")
+        return _catalog.held_json(a, cat, events, party_rows, weeks=weeks)
+
+    return _cached_json(request, compute)
+
+
+async def _body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise ApiError(413, f"the body is larger than {MAX_BODY:,} bytes")
+    return body
+
+
+@router.post("/agreements", status_code=201)
+async def agreement_put(request: Request, user: Admin) -> dict[str, Any]:
+    """Add or replace an agreement from its YAML (the raw body), validated by the loader."""
+    try:
+        text = (await _body(request)).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(422, "the body is not UTF-8 text", code="invalid_body") from None
+    agreement = _agreements.parse_agreement(text, file="request")
+    cat = _cat(request)
+    missing = _agreements.missing_zones(agreement, cat.zones())
+    if missing:
+        raise ApiError(
+            422, f"zones: unknown zone ids {', '.join(missing)}", code="invalid_body", field="zones"
+        )
+    store = _store(request)
+    existed = agreement.id in cat.registry().agreements
+    store.put_agreement(agreement.id, text, source=f"api:{user.name}")
+    with write_transaction(store.engine) as conn:
+        workspace.record(
+            conn, user, "agreement.put", f"agreement:{agreement.id}",
+            {"replaced": existed, "bytes": len(text)},
+        )  # fmt: skip
+    cat.invalidate()
+    request.app.state.cache.clear()
+    return {"id": agreement.id, "replaced": existed}
+
+
+@router.get("/zones")
+def zones_list(request: Request) -> dict[str, Any]:
+    """Every zone as GeoJSON (properties id, name, kind, note, error_km)."""
+    return _catalog.zones_geojson(_cat(request).zones())
+
+
+@router.post("/zones", status_code=201)
+async def zone_put(request: Request, user: Admin) -> dict[str, Any]:
+    """Add or replace a zone given as a GeoJSON Feature."""
+    try:
+        feature = json.loads(await _body(request))
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "the body is not JSON", code="invalid_body") from None
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise ApiError(422, "expected a GeoJSON Feature", code="invalid_body")
+    try:
+        zone = _zones.zone_from_feature(feature)
+    except (KeyError, TypeError, ValueError) as e:
+        raise GeometryError(f"not a usable zone Feature: {e}") from None
+    store = _store(request)
+    stored = {f["properties"]["id"]: _zones.zone_from_feature(f) for f in store.zones()}
+    _zones.load_zones(overrides={**stored, zone.id: zone})  # raises if it does not fit
+    store.put_zone(_zones.zone_to_feature(zone))
+    with write_transaction(store.engine) as conn:
+        workspace.record(
+            conn, user, "zone.put", f"zone:{zone.id}",
+            {"name": zone.name, "kind": zone.kind, "replaced": zone.id in _cat(request).zones()},
+        )  # fmt: skip
+    _cat(request).invalidate()
+    request.app.state.cache.clear()
+    return {"id": zone.id}
+
+
+# ----------------------------------------------------------------------------------- events
+
+
+@router.get("/events")
+def events_list(
+    request: Request,
+    f: Filt,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    sort: str | None = None,
+    order: Order = "asc",
+) -> dict[str, Any]:
+    """A page of events matching the filters, each with its most severe matching verdict."""
+    page = _page(limit, offset, sort, order, q.EVENT_SORTS)
+    return q.events_page(_store(request).engine, f, page)
+
+
+@router.get("/events.geojson")
+def events_geojson(
+    request: Request, f: Filt, zoom: Annotated[int, Query(ge=0, le=22)] = 8
+) -> Response:
+    """Event points, or grid cells when many events match (see docs/api.md)."""
+    return _cached_json(
+        request,
+        lambda: q.events_geojson(_store(request).engine, f, zoom=zoom),
+        media_type="application/geo+json",
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))  # type: ignore[no-any-return]
+
+
+@router.get("/events/{uid:path}")
+def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) -> dict[str, Any]:
+    """One event: its evidence, every verdict with its reason, and the reviews."""
+    store = _store(request)
+    frame = store.events(uids=[uid])
+    if frame.empty:
+        raise UnknownIdError(f"no event {uid!r}")
+    event = _records(frame)[0]
+    evidence: list[dict[str, Any]] = [
+        {
+            "kind": "field_report" if event["source_dataset"] == "field_report" else "dataset",
+            "source_dataset": event["source_dataset"],
+            "file": event.get("source_file"),
+            "line": event.get("source_line"),
+            "text": event.get("notes"),
+            "source": event.get("source"),
+            "url": None,
+            "report_id": (
+                int(event["source_row_id"]) if event["source_dataset"] == "field_report" else None
+            ),
+        }
+    ]
+    for art in q.event_articles(store.engine, uid):
+        evidence.append(
+            {
+                "kind": "article",
+                "source_dataset": "news",
+                "file": art["file"],
+                "line": None,
+                "text": art["sentence"],
+                "url": art["url"],
+                "headline": art["headline"],
+                "publisher": art["publisher"],
+                "published": art["published"],
+                "span": [art["sentence_start"], art["sentence_end"]],
+            }
+        )
+    return {
+        "event": event,
+        "evidence": evidence,
+        "verdicts": q.event_detail_verdicts(store.engine, uid),
+        "reviews": workspace.reviews(store.engine, uid),
+    }
+
+
+# --------------------------------------------------------------------------------- verdicts
+
+
+@router.get("/verdicts")
+def verdicts_list(
+    request: Request,
+    f: Filt,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    sort: str | None = None,
+    order: Order = "asc",
+) -> dict[str, Any]:
+    """A page of verdicts with their events and latest review."""
+    page = _page(limit, offset, sort, order, q.VERDICT_SORTS)
+    return q.verdicts_page(_store(request).engine, f, page)
+
+
+def _csv_cell(x: Any) -> Any:
+    # a text cell starting with = + - @ would run as a formula in a spreadsheet
+    if isinstance(x, str) and x[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + x
+    return x
+
+
+@router.get("/verdicts.csv")
+def verdicts_csv(
+    request: Request, f: Filt, sort: str | None = None, order: Order = "asc"
+) -> StreamingResponse:
+    """Every verdict row matching the filters, as CSV (streamed)."""
+    page = _page(1, 0, sort, order, q.VERDICT_SORTS)
+    cols = list(q.VERDICT_COLUMNS_OUT)
+
+    def chunks() -> Iterator[bytes]:
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(cols)
+        for rows in q.verdict_rows(_store(request).engine, f, page):
+            for r in rows:
+                w.writerow([_csv_cell(r[c]) for c in cols])
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+        yield out.getvalue().encode()
+
+    return StreamingResponse(
+        chunks(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="verdicts.csv"'},
+    )
+
+
+def _feature(r: dict[str, Any]) -> dict[str, Any]:
+    point = r["longitude"] is not None and r["latitude"] is not None
+    return {
+        "type": "Feature",
+        "geometry": (
+            {"type": "Point", "coordinates": [r["longitude"], r["latitude"]]} if point else None
+        ),
+        "properties": {k: val for k, val in r.items() if k not in ("longitude", "latitude")},
+    }
+
+
+@router.get("/verdicts.geojson")
+def verdicts_geojson(
+    request: Request, f: Filt, sort: str | None = None, order: Order = "asc"
+) -> StreamingResponse:
+    """Every verdict row matching the filters, as GeoJSON points (streamed)."""
+    page = _page(1, 0, sort, order, q.VERDICT_SORTS)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"type":"FeatureCollection","features":['
+        sep = ""
+        for rows in q.verdict_rows(_store(request).engine, f, page):
+            body = ",".join(json.dumps(_feature(r), separators=(",", ":")) for r in rows)
+            if body:
+                yield (sep + body).encode()
+                sep = ","
+        yield b"]}"
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/geo+json",
+        headers={"Content-Disposition": 'attachment; filename="verdicts.geojson"'},
+    )
+
+
+@router.post("/verdicts/review", status_code=201)
+def verdict_review(request: Request, body: ReviewIn, user: Analyst) -> dict[str, Any]:
+    """Mark one verdict confirmed or disputed, with a note."""
+    rid = workspace.add_review(
+        _store(request).engine,
+        user,
+        agreement_id=body.agreement,
+        provision_id=body.provision,
+        event_uid=body.event_uid,
+        status=body.status,
+        note=body.note,
+    )
+    return {"id": rid, **body.model_dump(), "user": user.name}
+
+
+# ------------------------------------------------------------------------------- aggregates
+
+
+def _monday(day: str) -> str:
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+_BY: Final[dict[str, str]] = {
+    "day": "event_date",
+    "week": "event_date",
+    "zone": "agreement_id,provision_id",
+    "party": "party",
+    "verdict": "verdict",
+    "event_type": "event_type",
+}
+
+
+@router.get("/aggregates")
+def aggregates(
+    request: Request,
+    f: Filt,
+    by: Literal["day", "week", "zone", "party", "verdict", "event_type"] = "day",
+) -> Response:
+    """Counts and fatalities of matching verdict rows by day, week, zone, party, verdict or
+    event type, and by verdict."""
+    return _cached_json(request, lambda: _aggregates(request, f, by))
+
+
+def _aggregates(request: Request, f: Filters, by: str) -> dict[str, Any]:
+    rows = q.aggregate_rows(_store(request).engine, f, _BY[by])
+    key: Callable[[dict[str, Any]], Any] = lambda r: r["k0"]  # noqa: E731
+    if by == "week":
+        key = lambda r: _monday(r["k0"]) if r["k0"] else None  # noqa: E731
+    elif by == "zone":
+        pz = _cat(request).provision_zone_ids()
+        key = lambda r: next(iter(pz.get((r["k0"], r["k1"]), [])), None)  # noqa: E731
+    merged: dict[tuple[Any, str], dict[str, Any]] = {}
+    for r in rows:
+        k = (key(r), r["verdict"])
+        m = merged.setdefault(k, {"key": k[0], "verdict": k[1], "count": 0, "fatalities": 0})
+        m["count"] += int(r["count"])
+        m["fatalities"] += int(r["fatalities"] or 0)
+    out = sorted(merged.values(), key=lambda m: (str(m["key"]), m["verdict"]))
+    return {"by": by, "rows": out}
+
+
+# ---------------------------------------------------------------------------------- rejects
+
+
+@router.get("/rejects")
+def rejects_list(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """A page of rows that could not be read, by file and line."""
+    return q.rejects_page(_store(request).engine, _page(limit, offset, None, "asc", ()))
+
+
+# ---------------------------------------------------------------------------- field reports
+
+
+@router.get("/reports")
+def reports_list(
+    request: Request,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    user: Annotated[str | None, Query(description="only this user's reports")] = None,
+) -> dict[str, Any]:
+    """A page of field reports, newest first."""
+    engine = _store(request).engine
+    uid = None
+    if user:
+        found = workspace.user_by_name(engine, user)
+        if found is None:
+            return {"items": [], "total": 0, "limit": limit, "offset": offset}
+        uid = found.id
+    return workspace.reports(engine, user_id=uid, limit=limit, offset=offset)
+
+
+@router.post("/reports", status_code=201)
+def report_create(request: Request, body: ReportIn, user: Monitor) -> dict[str, Any]:
+    """Submit a field report: located, stored as an event, evaluated at once."""
+    return _reports.submit_report(_store(request), _cat(request), user, body.model_dump())
+
+
+@router.patch("/reports/{report_id}")
+def report_update(
+    request: Request,
+    report_id: Annotated[int, Path(ge=1, le=2**31)],
+    body: ReportPatch,
+    user: Monitor,
+) -> dict[str, Any]:
+    """Change one's own report (an admin: any), re-locate and re-evaluate it."""
+    changes = body.model_dump(exclude_unset=True)
+    for k in ("observed_at", "latitude", "longitude", "observation", "event_type"):
+        if k in changes and changes[k] is None:
+            raise InputError("may not be null", field=k)
+    return _reports.edit_report(_store(request), _cat(request), user, report_id, changes)
+
+
+# ------------------------------------------------------------------------------ users, audit
+
+
+@router.get("/users")
+def users_list(request: Request, user: Admin) -> list[dict[str, Any]]:
+    """Every user (admin)."""
+    return workspace.users(_store(request).engine)
+
+
+@router.post("/users", status_code=201)
+def user_create(request: Request, body: UserIn, user: Admin) -> dict[str, Any]:
+    """Create a user (admin)."""
+    new = workspace.add_user(
+        _store(request).engine, body.name, body.role, body.password, actor=user
+    )
+    return {"id": new.id, "name": new.name, "role": new.role}
+
+
+@router.get("/audit")
+def audit(request: Request, user: Admin, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """A page of the audit log, newest first (admin)."""
+    return workspace.audit_rows(_store(request).engine, limit=limit, offset=offset)

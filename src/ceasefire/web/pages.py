@@ -1,7 +1,193 @@
-"""The dashboard's server-rendered pages."""
+"""The dashboard's server-rendered pages.
+
+Each page is a Jinja2 template (autoescaping on) over a small context: the signed-in user, the
+filters read from the URL, and ids from the path. The data come from the JSON API under ``/api``
+through the page's script (``static/js``), which writes text with ``textContent`` only. No SQL
+and no geometry here: the pages are a thin adapter, like the API. See ``docs/web.md``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import os
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlencode
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ceasefire.web.auth import current_user, safe_next
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+#: Autoescaping for every template, whatever its file name ends with.
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+templates = Jinja2Templates(env=_env)
+
+#: The shared filters, in the order the filter bar shows them (``docs/api.md``).
+FILTERS: Final = (
+    "agreement",
+    "provision",
+    "verdict",
+    "party",
+    "actor",
+    "event_type",
+    "source",
+    "date_from",
+    "date_to",
+    "bbox",
+)
+#: Table state kept in the URL beside the filters.
+TABLE_STATE: Final = ("limit", "offset", "sort", "order")
+VERDICTS: Final = ("violation", "possible_violation", "exempt", "compliant", "outside")
+#: What the dashboard shows when its URL has no filters: every verdict but ``outside``.
+DEFAULT_VERDICTS: Final = VERDICTS[:4]
+EVENT_TYPES: Final = (
+    "Battles",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+    "Strategic developments",
+    "Protests",
+    "Riots",
+)
+DISTANCE_BANDS: Final = ("0-1km", "1-3km", "3-10km", "10-25km")
+
+#: The Content-Security-Policy of every page: scripts and data from this server only. Styles
+#: allow inline attributes because Leaflet positions its layers with them.
+CSP_BASE: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def tile_url(request: Request) -> str | None:
+    """The online tile URL the user configured (``serve --tiles`` or ``CEASEFIRE_TILE_URL``);
+    ``None`` (the default) keeps the map offline."""
+    configured = getattr(request.app.state, "tile_url", None)
+    return configured or os.environ.get("CEASEFIRE_TILE_URL") or None
+
+
+def _anonymous_read(request: Request) -> bool:
+    return bool(getattr(request.app.state, "anonymous_read", True))
+
+
+def _csp(tiles: str | None) -> str:
+    img = "img-src 'self' data:"
+    if tiles:
+        scheme, _, rest = tiles.partition("://")
+        host = rest.split("/", 1)[0].replace("{s}", "*")
+        img += f" {scheme}://{host}"
+    return f"{CSP_BASE}; {img}"
+
+
+def filters_of(request: Request) -> dict[str, list[str]]:
+    """The filters and table state in the URL, non-empty values only, repeatable ones kept."""
+    out: dict[str, list[str]] = {}
+    for key in (*FILTERS, *TABLE_STATE):
+        values = [v for v in request.query_params.getlist(key) if v.strip()]
+        if values:
+            out[key] = values
+    return out
+
+
+def query_of(filters: dict[str, list[str]], *drop: str) -> str:
+    """The filters as a query string (for links that carry the current view)."""
+    pairs = [(k, v) for k, vs in filters.items() if k not in drop for v in vs]
+    return urlencode(pairs)
+
+
+def _render(request: Request, name: str, **context: Any) -> Response:
+    user = current_user(request)
+    if user is None and name != "login.html" and not _anonymous_read(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    tiles = tile_url(request)
+    filters = filters_of(request)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "filters": filters,
+            "first": {k: v[0] for k, v in filters.items()},
+            "query": query_of(filters),
+            "tile_url": tiles or "",
+            "verdicts": VERDICTS,
+            "event_types": EVENT_TYPES,
+            **context,
+        },
+    )
+    response.headers["Content-Security-Policy"] = _csp(tiles)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@router.get("/")
+def dashboard(request: Request) -> Response:
+    """Map, timeline and violations table over the filters in the URL."""
+    if not filters_of(request):
+        query = urlencode([("verdict", v) for v in DEFAULT_VERDICTS])
+        return RedirectResponse(f"/?{query}", status_code=303)
+    return _render(request, "dashboard.html", page="dashboard")
+
+
+@router.get("/violations")
+def violations(request: Request) -> Response:
+    """Every verdict row matching the filters: sortable, paged, exportable."""
+    return _render(request, "violations.html", page="violations")
+
+
+@router.get("/agreements")
+def agreements(request: Request) -> Response:
+    """The stored agreements."""
+    return _render(request, "agreements.html", page="agreements")
+
+
+@router.get("/agreements/{agreement_id}")
+def agreement(request: Request, agreement_id: str) -> Response:
+    """One agreement: each provision in plain words, its zones on a small map, its YAML."""
+    return _render(request, "agreement.html", page="agreements", agreement_id=agreement_id)
+
+
+@router.get("/agreements/{agreement_id}/held")
+def held(request: Request, agreement_id: str) -> Response:
+    """Did it hold: events and deaths per week in each zone before and after, party shares."""
+    return _render(request, "held.html", page="agreements", agreement_id=agreement_id)
+
+
+@router.get("/events/{event_uid:path}")
+def event(request: Request, event_uid: str) -> Response:
+    """One event: its evidence, every verdict with reason and probability, reviews."""
+    return _render(request, "event.html", page="event", event_uid=event_uid)
+
+
+@router.get("/rejects")
+def rejects(request: Request) -> Response:
+    """Rows the readers could not use, with the file, line, field and reason."""
+    return _render(request, "rejects.html", page="rejects")
+
+
+@router.get("/login")
+def login(request: Request) -> Response:
+    """The sign-in form; it posts to the API's ``POST /login``."""
+    next_url = safe_next(request.query_params.get("next"))
+    error = request.query_params.get("error") is not None
+    return _render(request, "login.html", page="login", next_url=next_url, error=error)
+
+
+@router.get("/report")
+def report(request: Request) -> Response:
+    """The field report form for monitors (sign in first)."""
+    user = current_user(request)
+    if user is None:
+        return RedirectResponse("/login?next=/report", status_code=303)
+    return _render(request, "report.html", page="report", distance_bands=DISTANCE_BANDS)

@@ -1,0 +1,507 @@
+"""The monitor's workspace as stored: users, API tokens, login sessions, the audit log, field
+reports and analysts' reviews of verdicts (schema version 3).
+
+Secrets never reach the database: a password is kept as a salted scrypt hash
+(``scrypt$n$r$p$salt$hash``, hex), an API token or a session id as its SHA-256. Every function
+that writes takes the acting user and adds an ``audit_log`` row **in the same transaction**, so
+a write and its record cannot part.
+
+>>> from ceasefire.store import open_store
+>>> store = open_store(":memory:")
+>>> ann = add_user(store.engine, "ann", "analyst", "correct horse", actor=None)
+>>> check_password(store.engine, "ann", "correct horse") == ann, check_password(
+...     store.engine, "ann", "wrong")
+(True, None)
+>>> token = create_token(store.engine, ann, label="notebook")
+>>> user_for_token(store.engine, token) == ann
+True
+>>> [r["action"] for r in audit_rows(store.engine)["items"]]
+['token.create', 'user.create']
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ceasefire.errors import ConflictError, InputError, UnknownIdError
+from ceasefire.store import schema
+from ceasefire.store.engine import write_transaction
+from ceasefire.store.rows import chunks, db_values
+
+__all__ = [
+    "DEMO_USERS",
+    "REPORT_FIELDS",
+    "ROLES",
+    "User",
+    "add_report",
+    "add_review",
+    "add_user",
+    "audit_rows",
+    "check_password",
+    "create_session",
+    "create_token",
+    "delete_session",
+    "ensure_demo_users",
+    "hash_password",
+    "record",
+    "replace_event_verdicts",
+    "report",
+    "reports",
+    "reviews",
+    "update_report",
+    "user_by_name",
+    "user_for_session",
+    "user_for_token",
+    "users",
+    "verify_password",
+]
+
+#: The roles, from most to least allowed.
+ROLES: Final = ("admin", "analyst", "monitor", "viewer")
+
+#: The stored fields of a field report that a monitor gives (the rest are derived).
+REPORT_FIELDS: Final = (
+    "observed_at",
+    "latitude",
+    "longitude",
+    "observation",
+    "event_type",
+    "sub_event_type",
+    "bearing_deg",
+    "distance_band",
+    "fatalities",
+    "actor1",
+    "actor2",
+    "text",
+    "photo_sha256",
+)
+
+# scrypt cost: 2**14 x 8 x 1 takes ~50 ms and 16 MiB, the interactive-login figure of the
+# scrypt paper; the parameters are stored with each hash so they can be raised later.
+_SCRYPT_N: Final = 2**14
+_SCRYPT_R: Final = 8
+_SCRYPT_P: Final = 1
+
+
+@dataclass(frozen=True)
+class User:
+    """A workspace user as the web layer sees one."""
+
+    id: int
+    name: str
+    role: str
+
+
+def _now() -> str:
+    return schema.now_utc()
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of ``password``, with its parameters.
+
+    >>> h = hash_password("pw"); h.startswith("scrypt$16384$8$1$"), verify_password("pw", h)
+    (True, True)
+    """
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Whether ``password`` matches a :func:`hash_password` hash (constant-time compare)."""
+    if not stored:
+        return False
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return kind == "scrypt" and hmac.compare_digest(got.hex(), digest)
+
+
+def record(
+    conn: Connection,
+    actor: User | None,
+    action: str,
+    target: str | None,
+    changes: Mapping[str, Any],
+) -> None:
+    """Add one audit row (call it inside the write's own transaction)."""
+    conn.execute(
+        insert(schema.audit_log).values(
+            at=_now(),
+            user_id=actor.id if actor else None,
+            user_name=actor.name if actor else None,
+            action=action,
+            target=target,
+            changes=json.dumps(dict(changes), default=str, sort_keys=True),
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------ users
+
+
+def _user(row: Any) -> User:
+    return User(int(row.id), str(row.name), str(row.role))
+
+
+def add_user(
+    engine: Engine, name: str, role: str, password: str | None, *, actor: User | None
+) -> User:
+    """Create a user (``ConflictError`` when the name is taken)."""
+    if role not in ROLES:
+        raise InputError(f"must be one of {', '.join(ROLES)}", field="role", value=role)
+    if not name or len(name) > 64 or not name.isprintable() or name.strip() != name:
+        raise InputError("must be 1-64 printable characters", field="name", value=name)
+    if password is not None and len(password) < 8:
+        raise InputError("must be at least 8 characters", field="password")
+    hashed = hash_password(password) if password is not None else None
+    try:
+        with write_transaction(engine) as conn:
+            uid = conn.execute(
+                insert(schema.users).values(
+                    name=name, role=role, password_hash=hashed, created_at=_now()
+                )
+            ).inserted_primary_key
+            user = User(int(uid[0]), name, role)  # type: ignore[index]
+            record(conn, actor, "user.create", f"user:{name}", {"name": name, "role": role})
+    except IntegrityError:
+        raise ConflictError(f"a user named {name!r} exists") from None
+    return user
+
+
+def users(engine: Engine) -> list[dict[str, Any]]:
+    """Every user: ``id, name, role, created_at`` (never the hash)."""
+    u = schema.users
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(u.c.id, u.c.name, u.c.role, u.c.created_at).order_by(u.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def user_by_name(engine: Engine, name: str) -> User | None:
+    """The user called ``name``, if any."""
+    u = schema.users
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(u.c.id, u.c.name, u.c.role).where(u.c.name == name, u.c.disabled.is_(False))
+        ).first()
+    return _user(row) if row else None
+
+
+def check_password(engine: Engine, name: str, password: str) -> User | None:
+    """The user, when ``password`` is theirs; else ``None``."""
+    u = schema.users
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(u.c.id, u.c.name, u.c.role, u.c.password_hash).where(
+                u.c.name == name, u.c.disabled.is_(False)
+            )
+        ).first()
+    if row is None:
+        verify_password(password, hash_password("x"))  # same work either way: no user oracle
+        return None
+    return _user(row) if verify_password(password, row.password_hash) else None
+
+
+def create_token(engine: Engine, user: User, *, label: str | None = None) -> str:
+    """A new API token for ``user``; returned once, stored as its SHA-256."""
+    token = "cf_" + secrets.token_urlsafe(32)
+    with write_transaction(engine) as conn:
+        conn.execute(
+            insert(schema.api_tokens).values(
+                user_id=user.id, token_sha256=_sha256(token), label=label, created_at=_now()
+            )
+        )
+        record(conn, user, "token.create", f"user:{user.name}", {"label": label})
+    return token
+
+
+def user_for_token(engine: Engine, token: str) -> User | None:
+    """The user a token belongs to, if it is valid."""
+    u, t = schema.users, schema.api_tokens
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(u.c.id, u.c.name, u.c.role)
+            .join(t, t.c.user_id == u.c.id)
+            .where(t.c.token_sha256 == _sha256(token), u.c.disabled.is_(False))
+        ).first()
+    return _user(row) if row else None
+
+
+def create_session(engine: Engine, user: User, *, ttl: timedelta) -> str:
+    """A new login session id for ``user`` (stored hashed), valid for ``ttl``."""
+    sid = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with write_transaction(engine) as conn:
+        conn.execute(delete(schema.sessions).where(schema.sessions.c.expires_at < _now()))
+        conn.execute(
+            insert(schema.sessions).values(
+                id_sha256=_sha256(sid),
+                user_id=user.id,
+                created_at=_now(),
+                expires_at=(now + ttl).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            )
+        )
+        record(conn, user, "login", f"user:{user.name}", {})
+    return sid
+
+
+def user_for_session(engine: Engine, sid: str) -> User | None:
+    """The user of a live session, if ``sid`` is one."""
+    u, s = schema.users, schema.sessions
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(u.c.id, u.c.name, u.c.role)
+            .join(s, s.c.user_id == u.c.id)
+            .where(s.c.id_sha256 == _sha256(sid), s.c.expires_at > _now(), u.c.disabled.is_(False))
+        ).first()
+    return _user(row) if row else None
+
+
+def delete_session(engine: Engine, sid: str, actor: User | None) -> None:
+    """End a session (logout)."""
+    with write_transaction(engine) as conn:
+        conn.execute(delete(schema.sessions).where(schema.sessions.c.id_sha256 == _sha256(sid)))
+        if actor is not None:
+            record(conn, actor, "logout", f"user:{actor.name}", {})
+
+
+def audit_rows(engine: Engine, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """A page of the audit log, newest first: ``id, at, user, action, target, changes``."""
+    a = schema.audit_log
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(a)).scalar_one()
+        rows = conn.execute(
+            select(a).order_by(a.c.id.desc()).limit(limit).offset(offset)
+        ).mappings()
+        items = [
+            {
+                "id": r["id"],
+                "at": r["at"],
+                "user": r["user_name"],
+                "action": r["action"],
+                "target": r["target"],
+                "changes": json.loads(r["changes"]),
+            }
+            for r in rows
+        ]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+# ---------------------------------------------------------------------------- field reports
+
+
+def add_report(engine: Engine, user: User, values: Mapping[str, Any]) -> int:
+    """Store a field report (``values``: :data:`REPORT_FIELDS` plus ``est_latitude``,
+    ``est_longitude``, ``radius_km``); returns its id. Audited as ``report.create``."""
+    now = _now()
+    with write_transaction(engine) as conn:
+        rid = conn.execute(
+            insert(schema.field_reports).values(
+                user_id=user.id, created_at=now, updated_at=now, **values
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        uid = f"field_report:{rid}"
+        conn.execute(
+            update(schema.field_reports)
+            .where(schema.field_reports.c.id == rid)
+            .values(event_uid=uid)
+        )
+        record(conn, user, "report.create", f"report:{rid}", dict(values))
+    return int(rid)
+
+
+def update_report(engine: Engine, user: User, report_id: int, values: Mapping[str, Any]) -> None:
+    """Change a report's fields; the audit row holds each change as ``[old, new]``."""
+    before = report(engine, report_id)
+    changed = {k: [before.get(k), v] for k, v in values.items() if before.get(k) != v}
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(schema.field_reports)
+            .where(schema.field_reports.c.id == report_id)
+            .values(updated_at=_now(), **values)
+        )
+        record(conn, user, "report.update", f"report:{report_id}", changed)
+
+
+_REPORT_OUT: Final = (
+    "id",
+    "observed_at",
+    *REPORT_FIELDS[1:],
+    "est_latitude",
+    "est_longitude",
+    "radius_km",
+    "event_uid",
+    "created_at",
+    "updated_at",
+)
+
+
+def _report_select() -> Any:
+    r, u = schema.field_reports, schema.users
+    return select(*[r.c[c] for c in _REPORT_OUT], r.c.user_id, u.c.name.label("user")).join(
+        u, u.c.id == r.c.user_id
+    )
+
+
+def report(engine: Engine, report_id: int) -> dict[str, Any]:
+    """One report as a dict (``UnknownIdError`` when there is none)."""
+    with engine.connect() as conn:
+        row = (
+            conn.execute(_report_select().where(schema.field_reports.c.id == report_id))
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise UnknownIdError(f"no field report {report_id}")
+    return dict(row)
+
+
+def reports(
+    engine: Engine, *, user_id: int | None = None, limit: int = 100, offset: int = 0
+) -> dict[str, Any]:
+    """A page of reports, newest first (optionally one user's)."""
+    r = schema.field_reports
+    where = [r.c.user_id == user_id] if user_id is not None else []
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(r).where(*where)).scalar_one()
+        rows = conn.execute(
+            _report_select().where(*where).order_by(r.c.id.desc()).limit(limit).offset(offset)
+        ).mappings()
+        items = [dict(x) for x in rows]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def replace_event_verdicts(
+    engine: Engine, event_uids: Sequence[str], verdicts: pd.DataFrame, *, note: str
+) -> None:
+    """Replace the verdicts of just these events (every agreement), leaving the rest of each
+    agreement's evaluation alone: what a field report's evaluation stores. Each agreement with
+    verdicts gets a small ``evaluations`` row (``settings.partial`` true) that they point to."""
+    v = schema.verdicts
+    cols = [c.name for c in v.columns if c.name != "evaluation_id"]
+    with write_transaction(engine) as conn:
+        for part in chunks(list(event_uids)):
+            conn.execute(delete(v).where(v.c.event_uid.in_(list(part))))
+        for agreement_id, rows in verdicts.groupby("agreement_id", sort=True):
+            eid = conn.execute(
+                insert(schema.evaluations).values(
+                    agreement_id=str(agreement_id),
+                    created_at=_now(),
+                    n_events=len(event_uids),
+                    n_verdicts=len(rows),
+                    settings=json.dumps({"partial": True, "note": note}),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            present = [c for c in cols if c in rows.columns]
+            values = {c: db_values(rows[c]) for c in present}
+            records = [
+                {"evaluation_id": eid, **{c: values[c][i] for c in present}}
+                for i in range(len(rows))
+            ]
+            conn.execute(insert(v), records)
+
+
+# ---------------------------------------------------------------------------------- reviews
+
+
+def add_review(
+    engine: Engine,
+    user: User,
+    *,
+    agreement_id: str,
+    provision_id: str,
+    event_uid: str,
+    status: str,
+    note: str | None,
+) -> int:
+    """Record an analyst's review of one verdict (``UnknownIdError`` when there is no such
+    verdict). Reviews accumulate; the latest one is the verdict's review status."""
+    v = schema.verdicts
+    key = {"agreement_id": agreement_id, "provision_id": provision_id, "event_uid": event_uid}
+    with write_transaction(engine) as conn:
+        found = conn.execute(
+            select(v.c.verdict).where(*[v.c[k] == val for k, val in key.items()])
+        ).first()
+        if found is None:
+            raise UnknownIdError(
+                f"no verdict of {agreement_id}/{provision_id} on event {event_uid}"
+            )
+        rid = conn.execute(
+            insert(schema.reviews).values(
+                **key, status=status, note=note, user_id=user.id, created_at=_now()
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        record(
+            conn,
+            user,
+            "review.create",
+            f"verdict:{agreement_id}/{provision_id}/{event_uid}",
+            {"status": status, "note": note, "verdict": found.verdict},
+        )
+    return int(rid)
+
+
+def reviews(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
+    """Every review of an event's verdicts, oldest first."""
+    r, u = schema.reviews, schema.users
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                r.c.id,
+                r.c.agreement_id,
+                r.c.provision_id,
+                r.c.status,
+                r.c.note,
+                u.c.name.label("user"),
+                r.c.created_at,
+            )
+            .join(u, u.c.id == r.c.user_id)
+            .where(r.c.event_uid == event_uid)
+            .order_by(r.c.id)
+        ).mappings()
+        return [dict(x) for x in rows]
+
+
+#: Demo accounts ``ceasefire serve --demo-users`` creates: name, role, password. For a local
+#: demo on 127.0.0.1 only; the passwords are public (docs/api.md).
+DEMO_USERS: Final = (
+    ("admin", "admin", "admin-demo"),
+    ("analyst", "analyst", "analyst-demo"),
+    ("monitor", "monitor", "monitor-demo"),
+    ("viewer", "viewer", "viewer-demo"),
+)
+
+
+def ensure_demo_users(engine: Engine) -> list[tuple[str, str, str, bool]]:
+    """Create the :data:`DEMO_USERS` that do not exist; ``(name, role, password, created)``."""
+    out = []
+    for name, role, password in DEMO_USERS:
+        created = user_by_name(engine, name) is None
+        if created:
+            add_user(engine, name, role, password, actor=None)
+        out.append((name, role, password, created))
+    return out

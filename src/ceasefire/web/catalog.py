@@ -1,0 +1,291 @@
+"""Agreements and zones as the API shows them, read once and kept until an admin changes them.
+
+:class:`Catalog` caches the registry (bundled plus stored agreements) and the zones (bundled,
+imported, derived) of one store; :meth:`Catalog.invalidate` drops them after a write. The
+``*_json`` functions turn them into plain JSON: an agreement with each provision in plain words,
+the zones as a GeoJSON FeatureCollection, and "did it hold": weekly counts in each zone before
+and after the agreement took effect.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ceasefire import agreements as _agreements
+from ceasefire import monitoring
+from ceasefire import zones as _zones
+from ceasefire.agreements import Agreement, Registry, TimeSpec
+from ceasefire.compliance import provision_zones
+from ceasefire.compliance.spatial import build_zone_index, disc_shares
+from ceasefire.store import Store
+
+__all__ = ["Catalog", "agreement_json", "agreement_summary", "held_json", "zones_geojson"]
+
+
+class Catalog:
+    """The registry and zones of a store, cached (thread-safe) until :meth:`invalidate`."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._registry: Registry | None = None
+        self._zones: dict[str, _zones.Zone] | None = None
+        self._provision_zones: dict[tuple[str, str], list[str]] | None = None
+
+    def invalidate(self) -> None:
+        """Forget what was read (after an agreement or zone was written)."""
+        with self._lock:
+            self._registry = self._zones = self._provision_zones = None
+
+    def registry(self) -> Registry:
+        """Bundled and stored agreements."""
+        with self._lock:
+            if self._registry is None:
+                self._registry = monitoring.registry_of(self._store)
+            return self._registry
+
+    def zones(self) -> dict[str, _zones.Zone]:
+        """Every zone by id (bundled, imported, derived)."""
+        with self._lock:
+            if self._zones is None:
+                self._zones = monitoring.zones_of(self._store)
+            return self._zones
+
+    def provision_zone_ids(self) -> dict[tuple[str, str], list[str]]:
+        """(agreement, provision) -> the ids of the zones the provision speaks of."""
+        registry, zones = self.registry(), self.zones()
+        with self._lock:
+            if self._provision_zones is None:
+                self._provision_zones = {
+                    (a.id, p.id): _provision_zone_ids(a, p, zones)
+                    for a in registry.agreements.values()
+                    for p in a.provisions
+                }
+            return self._provision_zones
+
+
+def _provision_zone_ids(a: Agreement, p: Any, zones: Mapping[str, _zones.Zone]) -> list[str]:
+    ids = [x for x in (getattr(p, "zone", None), getattr(p, "route", None)) if x]
+    if p.type == "security_corridor":
+        derived = [
+            z.id for z in zones.values() if z.kind == "corridor" and z.derived_from == p.route
+        ]
+        ids = derived + ids
+    return ids
+
+
+def _when(spec: TimeSpec | None) -> dict[str, Any] | None:
+    if spec is None:
+        return None
+    start, end = spec.utc_window()
+    return {
+        "label": spec.label(),
+        "timezone": spec.timezone,
+        "utc_earliest": start.isoformat().replace("+00:00", "Z"),
+        "utc_latest": end.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _zone_name(zone_id: str | None, zones: Mapping[str, _zones.Zone]) -> str:
+    if zone_id is None:
+        return "the area"
+    z = zones.get(zone_id)
+    return z.name if z else zone_id
+
+
+def describe(p: Any, a: Agreement, zones: Mapping[str, _zones.Zone]) -> str:
+    """One provision in plain words."""
+    who = ", ".join(a.party(x).name for x in p.responsible) if p.responsible else "any party"
+    acts = ", ".join(getattr(p, "prohibited_event_types", []) or [])
+    t = p.type
+    if t == "ceasefire":
+        return (
+            f"No {acts} by {who} inside {_zone_name(p.zone, zones)} "
+            f"from {p.effective_from.label()} ({p.effective_from.timezone})."
+        )
+    if t == "security_corridor":
+        return (
+            f"No {acts} within {p.width_each_side_km:g} km either side of {p.route_label} "
+            f"between {p.from_place} and {p.to_place}, from {p.effective_from.label()}."
+        )
+    if t == "demilitarised_zone":
+        out = ", ".join(g.name for g in p.excluded_actors)
+        extra = f"; {out} must leave it" if out else ""
+        return (
+            f"{_zone_name(p.zone, zones)} is demilitarised from {p.effective_from.label()}: "
+            f"no {acts}{extra}."
+        )
+    if t == "weapons_withdrawal":
+        kinds = ", ".join(w.replace("_", " ") for w in p.weapon_classes)
+        return f"{kinds} withdrawn from {_zone_name(p.zone, zones)} by {p.deadline.label()}."
+    if t == "joint_patrol":
+        parties = " and ".join(a.party(x).name for x in p.parties)
+        freq = p.expected_frequency
+        often = f", at least {freq.count} per {freq.per}" if freq else ""
+        return (
+            f"Joint patrols by {parties} along {_zone_name(p.route, zones)} from {p.from_place} "
+            f"to {p.to_place}, starting {p.start.label()}{often}."
+        )
+    if t == "deadline":
+        done = f" Fulfilled {p.fulfilled.date}." if p.fulfilled else ""
+        return f"Due by {p.due.label()}: {p.text.strip()}{done}"
+    return str(p.text).strip()
+
+
+def agreement_summary(a: Agreement) -> dict[str, Any]:
+    """The agreements list's row."""
+    return {
+        "id": a.id,
+        "title": a.title,
+        "pax_id": a.pax_id,
+        "signed": {"date": a.signed.date.isoformat(), "place": a.signed.place},
+        "supplements": a.supplements,
+        "parties": [{"id": p.id, "name": p.name} for p in a.parties],
+        "provisions": len(a.provisions),
+    }
+
+
+def agreement_json(a: Agreement, catalog: Catalog, yaml_text: str) -> dict[str, Any]:
+    """An agreement in full: provisions in plain words, zones, times, deadlines, its YAML."""
+    zones = catalog.zones()
+    pz = catalog.provision_zone_ids()
+    provisions = []
+    deadlines = []
+    for p in a.provisions:
+        due = getattr(p, "deadline", None) or getattr(p, "due", None)
+        provisions.append(
+            {
+                "id": p.id,
+                "type": p.type,
+                "article": p.article,
+                "text": p.text,
+                "description": describe(p, a, zones),
+                "zones": pz.get((a.id, p.id), []),
+                "effective_from": _when(
+                    getattr(p, "effective_from", None) or getattr(p, "start", None)
+                ),
+                "until": _when(getattr(p, "until", None)),
+                "deadline": _when(due),
+            }
+        )
+        if due is not None:
+            deadlines.append({"provision_id": p.id, **(_when(due) or {})})
+    zone_ids = sorted({z for p in a.provisions for z in pz.get((a.id, p.id), [])})
+    return {
+        **agreement_summary(a),
+        "sources": [s.model_dump(mode="json") for s in a.sources],
+        "provisions": provisions,
+        "zones": zone_ids,
+        "effective_from": _when(_agreements.takes_effect(a)),
+        "deadlines": deadlines,
+        "yaml": yaml_text,
+    }
+
+
+def zones_geojson(zones: Mapping[str, _zones.Zone]) -> dict[str, Any]:
+    """Every zone as a Feature with ``id, name, kind, note, error_km`` (and where it is from)."""
+    features = []
+    for z in zones.values():
+        f = _zones.zone_to_feature(z)
+        props = f["properties"]
+        f["properties"] = {
+            "id": z.id,
+            "name": z.name,
+            "kind": z.kind,
+            "note": props.get("approximation_note"),
+            "error_km": props.get("approximation_error_km"),
+            "source": props.get("source"),
+            "derived_from": props.get("derived_from"),
+        }
+        features.append(f)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def held_json(
+    a: Agreement,
+    catalog: Catalog,
+    events: pd.DataFrame,
+    party_rows: list[dict[str, Any]],
+    *,
+    weeks: int = 26,
+) -> dict[str, Any]:
+    """Did it hold: events and fatalities per week inside each of the agreement's zones,
+    ``weeks`` before and after it took effect (an event's side is its time window's midpoint),
+    and the share of violations (and possible ones) by party (``party_rows``: the ``party``
+    aggregate rows of :func:`ceasefire.web.queries.aggregate_rows`)."""
+    chain = _agreements.chain(a, catalog.registry())
+    zs = list(provision_zones(chain, catalog.zones()).values())
+    effective = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0])
+    rows: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    if zs and len(events):
+        lon = events["longitude"].to_numpy(dtype=float, na_value=np.nan)
+        lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
+        middle = events["time_start"] + (events["time_end"] - events["time_start"]) / 2
+        offset = ((middle - effective) / pd.Timedelta(days=7)).to_numpy(
+            dtype=float, na_value=np.nan
+        )
+        week = np.floor(offset)
+        fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
+        keep = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & (np.abs(week) <= weeks))
+        ei, zi, _ = disc_shares(
+            build_zone_index([z.geometry for z in zs]), lon[keep], lat[keep], np.zeros(len(keep))
+        )
+        for k, z in enumerate(zs):
+            sel = keep[ei[zi == k]]
+            frame = pd.DataFrame({"week": week[sel].astype(int), "fatalities": fat[sel]})
+            g = frame.groupby("week")["fatalities"].agg(["size", "sum"])
+            for w in range(-weeks, weeks):
+                n = int(g["size"].get(w, 0))
+                deaths = int(g["sum"].get(w, 0))
+                start = (effective + pd.Timedelta(days=7 * w)).date().isoformat()
+                period = "after" if w >= 0 else "before"
+                rows.append(
+                    {
+                        "zone": z.id,
+                        "zone_name": z.name,
+                        "week": w,
+                        "week_start": start,
+                        "period": period,
+                        "events": n,
+                        "fatalities": deaths,
+                    }
+                )
+            for period in ("before", "after"):
+                part = [r for r in rows if r["zone"] == z.id and r["period"] == period]
+                n = sum(r["events"] for r in part)
+                deaths = sum(r["fatalities"] for r in part)
+                totals.append(
+                    {
+                        "zone": z.id,
+                        "period": period,
+                        "events": n,
+                        "fatalities": deaths,
+                        "events_per_week": round(n / weeks, 3),
+                        "fatalities_per_week": round(deaths / weeks, 3),
+                    }
+                )
+    return {
+        "agreement": a.id,
+        "effective_from": _when(_agreements.takes_effect(a)),
+        "weeks": rows,
+        "totals": totals,
+        "by_party": _party_shares(party_rows),
+    }
+
+
+def _party_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    counts: dict[str, int] = {}
+    for r in rows:
+        party = r["k0"] or "unattributed"
+        counts[party] = counts.get(party, 0) + int(r["count"])
+    total = sum(counts.values())
+    return [
+        {"party": p, "count": n, "share": round(n / total, 4)}
+        for p, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+    ]

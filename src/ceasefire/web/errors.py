@@ -1,0 +1,136 @@
+"""One error body for every failure of the API:
+``{"error": {"status", "code", "message", "field"?}}``.
+
+:func:`install` registers the handlers on an app: library errors (:mod:`ceasefire.errors`) map to
+statuses here, FastAPI's validation errors to ``422 invalid_parameter`` naming the field, and
+anything unexpected to a bare ``500 server_error`` (its text stays in the server log).
+
+>>> body = error_body(422, "invalid_parameter", "date_from: not a date", field="date_from")
+>>> body["error"]["status"], body["error"]["code"], body["error"]["field"]
+(422, 'invalid_parameter', 'date_from')
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ceasefire.errors import (
+    AgreementError,
+    CeasefireError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotAuthenticatedError,
+    UnknownIdError,
+)
+
+__all__ = ["ApiError", "error_body", "install"]
+
+log = logging.getLogger("ceasefire.web")
+
+_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_parameter",
+    500: "server_error",
+}
+
+
+class ApiError(CeasefireError):
+    """An HTTP error with its code and, when one input field is to blame, that field."""
+
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _CODES.get(status, "error")
+        self.message = message
+        self.field = field
+
+
+def error_body(
+    status: int, code: str, message: str, *, field: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The error body."""
+    err: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if field:
+        err["field"] = field
+    err.update(extra)
+    return {"error": err}
+
+
+def _json(status: int, code: str, message: str, **kw: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        error_body(status, code, message, **kw), status_code=status, headers=headers
+    )
+
+
+def _from_library(exc: CeasefireError) -> JSONResponse:
+    if isinstance(exc, ApiError):
+        return _json(exc.status, exc.code, exc.message, field=exc.field)
+    if isinstance(exc, NotAuthenticatedError):
+        return _json(401, "not_authenticated", str(exc))
+    if isinstance(exc, ForbiddenError):
+        code = "csrf" if "X-Requested-With" in str(exc) else "forbidden"
+        return _json(403, code, str(exc))
+    if isinstance(exc, UnknownIdError):
+        return _json(404, "not_found", str(exc))
+    if isinstance(exc, ConflictError):
+        return _json(409, "conflict", str(exc))
+    if isinstance(exc, AgreementError):
+        problems = [str(e) for e in exc.errors]
+        return _json(422, "invalid_body", str(exc), field=exc.field, problems=problems)
+    if isinstance(exc, InputError):
+        return _json(422, "invalid_parameter", str(exc), field=exc.field)
+    log.error("unhandled library error: %s", exc)
+    return _json(500, "server_error", "the server could not do this; see its log")
+
+
+def _field(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "body", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers on ``app``."""
+
+    @app.exception_handler(CeasefireError)
+    async def _library(_request: Request, exc: CeasefireError) -> JSONResponse:
+        return _from_library(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = _field(first.get("loc", ()))
+        if first.get("type") == "json_invalid":
+            field = "body"
+        in_body = bool(first.get("loc")) and first["loc"][0] == "body"
+        code = "invalid_body" if in_body and field == "body" else "invalid_parameter"
+        return _json(422, code, f"{field}: {first.get('msg', 'invalid')}", field=field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith("/api"):  # pages keep Starlette's own answers
+            return await http_exception_handler(request, exc)
+        code = _CODES.get(exc.status_code, "error")
+        return _json(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _json(500, "server_error", "the server could not do this; see its log")

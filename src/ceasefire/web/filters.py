@@ -1,0 +1,145 @@
+"""The API's shared filters and paging, checked: the same names in API and page URLs.
+
+:func:`parse_filters` turns query parameters into a :class:`Filters` (a bad value raises
+:class:`ApiError` 422 naming the field); :func:`parse_page` checks paging and sorting against an
+endpoint's sort keys. :mod:`ceasefire.web.queries` turns them into SQL.
+
+>>> f = parse_filters(verdict=["violation"], bbox="36.1,35.2,37,36", date_from="2020-03-06")
+>>> f.verdict, f.bbox, f.date_from, f.has_verdict_filter
+(('violation',), (36.1, 35.2, 37.0, 36.0), '2020-03-06', True)
+>>> parse_filters(date_to="2020-13-01")
+Traceback (most recent call last):
+...
+ceasefire.web.errors.ApiError: date_to: not an ISO date YYYY-MM-DD ('2020-13-01')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from ceasefire.compliance import VERDICTS
+from ceasefire.web.errors import ApiError
+
+__all__ = ["MAX_LIMIT", "Filters", "Page", "parse_filters", "parse_page"]
+
+#: The largest page.
+MAX_LIMIT: Final = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared filters; ``None`` / empty means "any"."""
+
+    agreement: str | None = None
+    provision: str | None = None
+    verdict: tuple[str, ...] = ()
+    party: str | None = None
+    actor: str | None = None
+    event_type: str | None = None
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    @property
+    def has_verdict_filter(self) -> bool:
+        """Whether a filter speaks of verdicts (agreement, provision, verdict, party)."""
+        return bool(self.agreement or self.provision or self.verdict or self.party)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Paging and sorting of a table endpoint."""
+
+    limit: int = 100
+    offset: int = 0
+    sort: str | None = None
+    order: str = "asc"
+
+
+def _day(value: str | None, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ApiError(
+            422, f"{field}: not an ISO date YYYY-MM-DD ({value!r})", field=field
+        ) from None
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None or value == "":
+        return None
+    try:
+        parts = tuple(float(x) for x in value.split(","))
+    except ValueError:
+        parts = ()
+    ok = len(parts) == 4 and all(math.isfinite(x) for x in parts)
+    if not ok or not (-180 <= parts[0] <= parts[2] <= 180 and -90 <= parts[1] <= parts[3] <= 90):
+        raise ApiError(
+            422, f"bbox: expected minlon,minlat,maxlon,maxlat in WGS84 ({value!r})", field="bbox"
+        )
+    return parts  # type: ignore[return-value]
+
+
+def _text(value: str | None, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if len(value) > 200:
+        raise ApiError(422, f"{field}: longer than 200 characters", field=field)
+    return value
+
+
+def parse_filters(
+    *,
+    agreement: str | None = None,
+    provision: str | None = None,
+    verdict: Iterable[str] = (),
+    party: str | None = None,
+    actor: str | None = None,
+    event_type: str | None = None,
+    source: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    bbox: str | None = None,
+) -> Filters:
+    """Check and normalise the filter parameters."""
+    verdicts = tuple(x for x in verdict if x)
+    for x in verdicts:
+        if x not in VERDICTS:
+            raise ApiError(
+                422, f"verdict: must be one of {', '.join(VERDICTS)} ({x!r})", field="verdict"
+            )
+    f = Filters(
+        agreement=_text(agreement, "agreement"),
+        provision=_text(provision, "provision"),
+        verdict=verdicts,
+        party=_text(party, "party"),
+        actor=_text(actor, "actor"),
+        event_type=_text(event_type, "event_type"),
+        source=_text(source, "source"),
+        date_from=_day(date_from, "date_from"),
+        date_to=_day(date_to, "date_to"),
+        bbox=_bbox(bbox),
+    )
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise ApiError(422, "date_to: before date_from", field="date_to")
+    return f
+
+
+def parse_page(limit: int, offset: int, sort: str | None, order: str, sorts: Sequence[str]) -> Page:
+    """Check paging and sorting against the endpoint's sort keys."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError(422, f"limit: must be between 1 and {MAX_LIMIT} ({limit})", field="limit")
+    if not 0 <= offset <= 1_000_000_000:
+        raise ApiError(422, f"offset: must be between 0 and 10^9 ({offset})", field="offset")
+    if sort is not None and sort not in sorts:
+        raise ApiError(422, f"sort: must be one of {', '.join(sorts)} ({sort!r})", field="sort")
+    if order not in ("asc", "desc"):
+        raise ApiError(422, f"order: must be asc or desc ({order!r})", field="order")
+    return Page(limit, offset, sort, order)

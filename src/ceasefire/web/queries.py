@@ -1,0 +1,534 @@
+"""The API's reads as SQL: SQLAlchemy Core with bound parameters only, never text pasted in.
+
+Each function takes checked :class:`~ceasefire.web.filters.Filters` (and a
+:class:`~ceasefire.web.filters.Page`) and returns plain dicts and lists ready for JSON: a page of
+events with their most severe verdict, the map's points or grid cells, verdict rows with their
+latest review, aggregates, rejects.
+
+>>> from ceasefire.store import open_store
+>>> from ceasefire.web.filters import Page, parse_filters
+>>> store = open_store(":memory:")
+>>> events_page(store.engine, parse_filters(actor="' OR 1=1 --"), Page())
+{'items': [], 'total': 0, 'limit': 100, 'offset': 0}
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+from sqlalchemy import (
+    Engine,
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from ceasefire.compliance import VERDICTS
+from ceasefire.store import schema
+from ceasefire.web.filters import Filters, Page
+
+__all__ = [
+    "CLUSTER_THRESHOLD",
+    "EVENT_SORTS",
+    "VERDICT_COLUMNS_OUT",
+    "VERDICT_SORTS",
+    "aggregate_rows",
+    "event_articles",
+    "event_detail_verdicts",
+    "events_geojson",
+    "events_page",
+    "rejects_page",
+    "verdict_rows",
+    "verdicts_page",
+]
+
+#: More matching events than this in the view and ``events.geojson`` answers grid cells.
+CLUSTER_THRESHOLD: Final = 5000
+
+e = schema.events
+v = schema.verdicts
+
+_EVENT_OUT: Final = (
+    "event_uid",
+    "event_date",
+    "time_start",
+    "time_end",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "latitude",
+    "longitude",
+    "location_uncertainty_km",
+    "fatalities",
+    "source_dataset",
+)
+#: Sort keys of ``/api/events``.
+EVENT_SORTS: Final = ("event_date", "fatalities", "event_type", "source_dataset", "event_uid")
+#: Sort keys of ``/api/verdicts``.
+VERDICT_SORTS: Final = (
+    "event_date",
+    "probability",
+    "fatalities",
+    "verdict",
+    "party",
+    "provision_id",
+    "agreement_id",
+    "event_type",
+)
+
+
+# ------------------------------------------------------------------------------ conditions
+
+
+def _event_conditions(f: Filters) -> list[ColumnElement[bool]]:
+    cond: list[ColumnElement[bool]] = []
+    if f.event_type:
+        cond.append(e.c.event_type == f.event_type)
+    if f.source:
+        cond.append(e.c.source_dataset == f.source)
+    if f.date_from:
+        cond.append(e.c.event_date >= f.date_from)
+    if f.date_to:
+        cond.append(e.c.event_date <= f.date_to)
+    if f.bbox:
+        minlon, minlat, maxlon, maxlat = f.bbox
+        cond += [
+            e.c.longitude >= minlon,
+            e.c.longitude <= maxlon,
+            e.c.latitude >= minlat,
+            e.c.latitude <= maxlat,
+        ]
+    if f.actor:
+        # LIKE with the user's text escaped, so % and _ are literal characters
+        pattern = (
+            "%"
+            + f.actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        cols = (e.c.actor1, e.c.actor2, e.c.assoc_actor_1, e.c.assoc_actor_2)
+        cond.append(or_(*[func.lower(c).like(pattern, escape="\\") for c in cols]))
+    return cond
+
+
+def _selective_verdicts(f: Filters) -> bool:
+    """Whether the verdict filter picks few rows (most stored rows are ``outside``)."""
+    return bool(f.verdict) and "outside" not in f.verdict
+
+
+def _verdict_conditions(f: Filters, *, by_event: bool = False) -> list[ColumnElement[bool]]:
+    cond: list[ColumnElement[bool]] = []
+    if f.agreement and (by_event or _selective_verdicts(f)):
+        # `|| ''` keeps SQLite's planner off the primary key (agreement, provision, event),
+        # which would scan every row of the agreement: per event, ix_verdicts_event_uid finds
+        # its few rows; with a selective verdict filter, ix_verdicts_verdict does
+        cond.append(v.c.agreement_id.concat("") == f.agreement)
+    elif f.agreement:
+        cond.append(v.c.agreement_id == f.agreement)
+    if f.provision:
+        cond.append(v.c.provision_id == f.provision)
+    if f.verdict:
+        cond.append(v.c.verdict.in_(f.verdict))
+    if f.party:
+        cond.append(v.c.party == f.party)
+    return cond
+
+
+def _matching_events(f: Filters) -> list[ColumnElement[bool]]:
+    cond = _event_conditions(f)
+    if f.has_verdict_filter:
+        # IN (uncorrelated subquery): computed once, where a correlated EXISTS would probe the
+        # verdicts per event through whichever index the filter columns suggest
+        cond.append(e.c.event_uid.in_(select(v.c.event_uid).where(*_verdict_conditions(f))))
+    return cond
+
+
+_RANK: Final = case({name: i for i, name in enumerate(VERDICTS)}, value=v.c.verdict, else_=9)
+
+
+def _worst_key(f: Filters) -> Any:
+    """A correlated scalar: the most severe matching verdict of the event and its probability
+    packed in one number (rank*2 + 1 - p), so one MIN() finds both; see :func:`_unpack`."""
+    key = cast(_RANK, Float) * 2 + 1 - func.coalesce(v.c.probability, 0.0)
+    return (
+        select(func.min(key))
+        .where(v.c.event_uid == e.c.event_uid, *_verdict_conditions(f, by_event=True))
+        .scalar_subquery()
+    )
+
+
+def _unpack(key: float | None) -> tuple[str | None, float | None]:
+    if key is None:
+        return None, None
+    rank = int(key // 2)
+    return (VERDICTS[rank] if rank < len(VERDICTS) else None), round(1 - (key - 2 * rank), 4)
+
+
+# ---------------------------------------------------------------------------------- events
+
+
+def _event_item(row: Any) -> dict[str, Any]:
+    item = {c: row[c] for c in _EVENT_OUT}
+    item["verdict"], item["probability"] = _unpack(row["worst"])
+    return item
+
+
+def events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    """A page of events matching ``f``, each with its most severe matching verdict."""
+    where = _matching_events(f)
+    sort = e.c[page.sort or "event_date"]
+    order = [sort.desc() if page.order == "desc" else sort.asc(), e.c.event_uid.asc()]
+    inner = (
+        select(e.c.event_uid.label("uid"))
+        .where(*where)
+        .order_by(*order)
+        .limit(page.limit)
+        .offset(page.offset)
+        .subquery()
+    )
+    # the correlated verdict lookup runs only for the page's rows, not for every match
+    stmt = (
+        select(*[e.c[c] for c in _EVENT_OUT], _worst_key(f).label("worst"))
+        .join(inner, inner.c.uid == e.c.event_uid)
+        .order_by(*order)
+    )
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
+        items = [_event_item(r) for r in conn.execute(stmt).mappings()]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+def _cell_size(zoom: int) -> float:
+    """Grid cell in degrees: an eighth of a web-map tile at ``zoom``."""
+    return 360.0 / (2**zoom) / 8
+
+
+def events_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
+    """Points, or grid cells when more than :data:`CLUSTER_THRESHOLD` events match."""
+    where = [*_matching_events(f), e.c.longitude.is_not(None), e.c.latitude.is_not(None)]
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
+        if total > CLUSTER_THRESHOLD:
+            features = _cells(conn, f, where, _cell_size(zoom))
+        else:
+            rows = conn.execute(
+                select(
+                    e.c.event_uid,
+                    e.c.event_date,
+                    e.c.event_type,
+                    e.c.fatalities,
+                    e.c.location_uncertainty_km,
+                    e.c.source_dataset,
+                    e.c.longitude,
+                    e.c.latitude,
+                    _worst_key(f).label("worst"),
+                )
+                .where(*where)
+                .order_by(e.c.event_date, e.c.event_uid)
+            ).mappings()
+            features = [_point(r) for r in rows]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": total,
+        "clustered": total > CLUSTER_THRESHOLD,
+    }
+
+
+def _point(r: Any) -> dict[str, Any]:
+    verdict, probability = _unpack(r["worst"])
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [r["longitude"], r["latitude"]]},
+        "properties": {
+            "event_uid": r["event_uid"],
+            "event_date": r["event_date"],
+            "event_type": r["event_type"],
+            "verdict": verdict,
+            "probability": probability,
+            "fatalities": r["fatalities"],
+            "uncertainty_km": r["location_uncertainty_km"],
+            "source": r["source_dataset"],
+        },
+    }
+
+
+def _worst_key_joined(f: Filters) -> tuple[Any, Any]:
+    """The most severe matching verdict for every event at once (a map of 100,000 events).
+
+    Most stored rows are ``outside``: the non-outside ones are grouped per event through the
+    verdict index (one pass, a few percent of the rows), and an event without one is
+    ``outside`` when it has any verdict row (a probe of the event-uid index, never the table)
+    and has none when it was never evaluated. (The same answer as :func:`_worst_key`, which
+    visits every verdict row of every event.) Returns (subquery to left-join, key column).
+    """
+    severe = tuple(x for x in (f.verdict or VERDICTS) if x != "outside")
+    key = cast(_RANK, Float) * 2 + 1 - func.coalesce(v.c.probability, 0.0)
+    g = (
+        select(v.c.event_uid.label("uid"), func.min(key).label("k"))
+        .where(
+            v.c.verdict.in_(severe),
+            *_verdict_conditions(Filters(**{**f.__dict__, "verdict": severe})),
+        )
+        .group_by(v.c.event_uid)
+        .subquery()
+    )
+    v2 = v.alias("any_verdict")
+    outside = 2 * VERDICTS.index("outside") + 1.0
+    fallback = case(
+        (exists().where(v2.c.event_uid == e.c.event_uid), literal(outside)),
+        else_=literal(None),
+    )
+    return g, func.coalesce(g.c.k, fallback)
+
+
+def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[str, Any]]:
+    # longitude+180 and latitude+90 are >= 0, so CAST(... AS INTEGER) is floor() everywhere
+    cx = cast((e.c.longitude + 180.0) / size, Integer).label("cx")
+    cy = cast((e.c.latitude + 90.0) / size, Integer).label("cy")
+    g, worst = _worst_key_joined(f)
+    per_event = (
+        select(
+            cx,
+            cy,
+            e.c.longitude.label("lon"),
+            e.c.latitude.label("lat"),
+            func.coalesce(e.c.fatalities, 0).label("fat"),
+            worst.label("worst"),
+        )
+        .select_from(e)
+        .join(g, g.c.uid == e.c.event_uid, isouter=True)
+        .where(*where)
+        .subquery()
+    )
+    rank = cast(per_event.c.worst / 2, Integer)
+    stmt = select(
+        per_event.c.cx,
+        per_event.c.cy,
+        rank.label("rank"),
+        func.count().label("n"),
+        func.sum(per_event.c.fat).label("fatalities"),
+        func.avg(per_event.c.lon).label("lon"),
+        func.avg(per_event.c.lat).label("lat"),
+    ).group_by(per_event.c.cx, per_event.c.cy, rank)
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in conn.execute(stmt).mappings():
+        cell = cells.setdefault(
+            (r["cx"], r["cy"]), {"count": 0, "fatalities": 0, "lon": 0.0, "lat": 0.0, "by": {}}
+        )
+        n = int(r["n"])
+        cell["lon"] += float(r["lon"]) * n
+        cell["lat"] += float(r["lat"]) * n
+        cell["count"] += n
+        cell["fatalities"] += int(r["fatalities"] or 0)
+        name = VERDICTS[r["rank"]] if r["rank"] is not None and r["rank"] < len(VERDICTS) else None
+        key = name or "none"
+        cell["by"][key] = cell["by"].get(key, 0) + n
+    return [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [c["lon"] / c["count"], c["lat"] / c["count"]],
+            },
+            "properties": {
+                "cluster": True,
+                "count": c["count"],
+                "fatalities": c["fatalities"],
+                "by_verdict": c["by"],
+                "cell_deg": size,
+            },
+        }
+        for c in cells.values()
+    ]
+
+
+def event_detail_verdicts(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
+    """Every verdict on one event, by agreement and provision."""
+    cols = [c for c in v.columns if c.name != "evaluation_id"]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*cols)
+            .where(v.c.event_uid == event_uid)
+            .order_by(v.c.agreement_id, v.c.provision_id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+# -------------------------------------------------------------------------------- verdicts
+
+_VERDICT_OUT: Final = (
+    "event_uid",
+    "agreement_id",
+    "provision_id",
+    "provision_type",
+    "verdict",
+    "probability",
+    "party",
+    "reason",
+)
+_JOINED: Final = (
+    "event_date",
+    "location",
+    "latitude",
+    "longitude",
+    "actor1",
+    "actor2",
+    "fatalities",
+    "event_type",
+    "source_dataset",
+)
+
+
+#: Columns of a verdict row of ``/api/verdicts`` and its exports.
+VERDICT_COLUMNS_OUT: Final = (*_VERDICT_OUT, *_JOINED, "review_status", "review_note")
+
+
+def _verdict_select(f: Filters) -> Any:
+    r = schema.reviews
+    latest = (
+        select(func.max(r.c.id).label("rid"), r.c.agreement_id, r.c.provision_id, r.c.event_uid)
+        .group_by(r.c.agreement_id, r.c.provision_id, r.c.event_uid)
+        .subquery()
+    )
+    r2 = r.alias("latest_review")
+    stmt = (
+        select(
+            *[v.c[c] for c in _VERDICT_OUT],
+            *[e.c[c] for c in _JOINED],
+            r2.c.status.label("review_status"),
+            r2.c.note.label("review_note"),
+        )
+        .select_from(v)
+        .join(e, e.c.event_uid == v.c.event_uid, isouter=not _event_conditions(f))
+        .join(
+            latest,
+            and_(
+                latest.c.agreement_id == v.c.agreement_id,
+                latest.c.provision_id == v.c.provision_id,
+                latest.c.event_uid == v.c.event_uid,
+            ),
+            isouter=True,
+        )
+        .join(r2, r2.c.id == latest.c.rid, isouter=True)
+        .where(*_verdict_conditions(f), *_event_conditions(f))
+    )
+    return stmt
+
+
+def _verdict_count(f: Filters) -> Any:
+    base = select(func.count()).select_from(v)
+    if _event_conditions(f):
+        base = base.join(e, e.c.event_uid == v.c.event_uid)
+    return base.where(*_verdict_conditions(f), *_event_conditions(f))
+
+
+def _verdict_order(page: Page) -> list[Any]:
+    name = page.sort or "event_date"
+    col = e.c[name] if name in ("event_date", "fatalities", "event_type") else v.c[name]
+    return [
+        col.desc() if page.order == "desc" else col.asc(),
+        v.c.event_uid.asc(),
+        v.c.agreement_id.asc(),
+        v.c.provision_id.asc(),
+    ]
+
+
+def verdicts_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    """A page of verdict rows joined with their events and latest review."""
+    stmt = _verdict_select(f).order_by(*_verdict_order(page)).limit(page.limit)
+    stmt = stmt.offset(page.offset)
+    with engine.connect() as conn:
+        total = conn.execute(_verdict_count(f)).scalar_one()
+        items = [dict(r) for r in conn.execute(stmt).mappings()]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+def verdict_rows(
+    engine: Engine, f: Filters, page: Page | None = None, *, chunk: int = 2000
+) -> Iterator[list[dict[str, Any]]]:
+    """Every verdict row matching ``f``, in lists of ``chunk`` rows (the exports stream them:
+    an unfiltered export of 100,000 events is about half a million rows)."""
+    stmt = _verdict_select(f).order_by(*_verdict_order(page or Page()))
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=chunk).execute(stmt).mappings()
+        for part in result.partitions():
+            yield [dict(r) for r in part]
+
+
+# ------------------------------------------------------------------------------ aggregates
+
+
+def aggregate_rows(engine: Engine, f: Filters, column: str) -> list[dict[str, Any]]:
+    """Counts and fatalities of the verdict rows matching ``f``, grouped by ``column`` of the
+    joined rows (``event_date``, ``party``, ``verdict``, ``event_type``, or
+    ``agreement_id,provision_id`` for zones) and by verdict."""
+    keys = [e.c[c] if c in ("event_date", "event_type") else v.c[c] for c in column.split(",")]
+    stmt = (
+        select(
+            *[k.label(f"k{i}") for i, k in enumerate(keys)],
+            v.c.verdict,
+            func.count().label("count"),
+            func.coalesce(func.sum(e.c.fatalities), literal(0)).label("fatalities"),
+        )
+        .select_from(v)
+        .join(e, e.c.event_uid == v.c.event_uid)
+        .where(*_verdict_conditions(f), *_event_conditions(f))
+        .group_by(*keys, v.c.verdict)
+        .order_by(*keys, v.c.verdict)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+# --------------------------------------------------------------------------------- rejects
+
+
+def rejects_page(engine: Engine, page: Page) -> dict[str, Any]:
+    """A page of rejected rows, by file and line."""
+    r = schema.rejects
+    cols = [r.c.ingest_id, r.c.file, r.c.line, r.c.field, r.c.value, r.c.reason]
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(r)).scalar_one()
+        rows = conn.execute(
+            select(*cols)
+            .order_by(r.c.file, r.c.line, r.c.field)
+            .limit(page.limit)
+            .offset(page.offset)
+        ).mappings()
+        items = [dict(x) for x in rows]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+def event_articles(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
+    """The articles that reported an event, with the sentence each reported it in."""
+    a, ae = schema.articles, schema.article_events
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                a.c.article_id,
+                a.c.file,
+                a.c.url,
+                a.c.headline,
+                a.c.publisher,
+                a.c.published,
+                ae.c.sentence,
+                ae.c.sentence_start,
+                ae.c.sentence_end,
+            )
+            .join(ae, ae.c.article_id == a.c.article_id)
+            .where(ae.c.event_uid == event_uid)
+            .order_by(a.c.published, a.c.article_id)
+        ).mappings()
+        return [dict(r) for r in rows]

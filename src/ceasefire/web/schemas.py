@@ -1,0 +1,99 @@
+"""Request bodies of the API's writes (pydantic models: FastAPI checks them and the OpenAPI
+document describes them).
+
+>>> ReportIn.model_validate({"observed_at": "2020-03-07T10:30:00+02:00", "latitude": 35.8,
+...     "longitude": 36.6, "observation": "heard", "event_type": "Explosions/Remote violence",
+...     "bearing_deg": 90, "distance_band": "3-10km"}).distance_band
+'3-10km'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ceasefire.errors import InputError
+from ceasefire.field_reports import parse_band
+
+__all__ = ["ReportIn", "ReportPatch", "ReviewIn", "UserIn"]
+
+_Text = Field(default=None, max_length=10_000)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _ReportFields(_Strict):
+    @field_validator("distance_band", check_fields=False)
+    @classmethod
+    def _band(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_band(v)
+            except InputError as e:
+                raise ValueError(e.problem) from None
+        return v
+
+    @field_validator("observed_at", check_fields=False)
+    @classmethod
+    def _tz(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("needs a time zone offset, e.g. +03:00 or Z")
+        return v
+
+
+class ReportIn(_ReportFields):
+    """A monitor's field report."""
+
+    observed_at: dt.datetime = Field(description="when, with its UTC offset")
+    latitude: float = Field(ge=-90, le=90, description="the observer's position")
+    longitude: float = Field(ge=-180, le=180)
+    observation: Literal["seen", "heard"]
+    event_type: str = Field(min_length=1, max_length=100, description="ACLED event type")
+    sub_event_type: str | None = Field(default=None, max_length=100)
+    bearing_deg: float | None = Field(default=None, ge=0, le=360, description="to the source")
+    distance_band: str | None = Field(default=None, description="0-1km, 1-3km, 3-10km, 10-25km")
+    fatalities: int | None = Field(default=None, ge=0, le=100_000)
+    actor1: str | None = Field(default=None, max_length=200)
+    actor2: str | None = Field(default=None, max_length=200)
+    text: str | None = _Text
+    photo_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class ReportPatch(_ReportFields):
+    """Fields of a report to change (all optional)."""
+
+    observed_at: dt.datetime | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    observation: Literal["seen", "heard"] | None = None
+    event_type: str | None = Field(default=None, min_length=1, max_length=100)
+    sub_event_type: str | None = Field(default=None, max_length=100)
+    bearing_deg: float | None = Field(default=None, ge=0, le=360)
+    distance_band: str | None = None
+    fatalities: int | None = Field(default=None, ge=0, le=100_000)
+    actor1: str | None = Field(default=None, max_length=200)
+    actor2: str | None = Field(default=None, max_length=200)
+    text: str | None = _Text
+    photo_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class ReviewIn(_Strict):
+    """An analyst's review of one verdict."""
+
+    agreement: str = Field(min_length=1, max_length=200)
+    provision: str = Field(min_length=1, max_length=200)
+    event_uid: str = Field(min_length=1, max_length=500)
+    status: Literal["confirmed", "disputed"]
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class UserIn(_Strict):
+    """A new user (admin only)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    role: Literal["admin", "monitor", "analyst", "viewer"]
+    password: str = Field(min_length=8, max_length=1000)

@@ -1,0 +1,71 @@
+// The verdicts table shared by the dashboard and the violations page: sort by clicking a header
+// (kept in the URL as sort/order), paging with limit/offset, every cell written as text.
+"use strict";
+
+const CFTable = (() => {
+  const { el, fmt, api, params, setParams, verdictBadge, eventLink } = window.CF;
+
+  function cells(r, full) {
+    const row = [
+      el("td", {}, eventLink(r.event_uid, r.event_date || r.event_uid)),
+      el("td", {}, el("a", { href: "/agreements/" + encodeURIComponent(r.agreement_id) }, r.agreement_id)),
+      el("td", {}, r.provision_id),
+      el("td", {}, verdictBadge(r.verdict)),
+      el("td", { class: "num" }, fmt(r.probability, 2)),
+      el("td", {}, r.party || ""),
+      el("td", {}, r.location || ""),
+      el("td", {}, r.event_type || ""),
+    ];
+    if (full) row.push(el("td", {}, [r.actor1, r.actor2].filter(Boolean).join(" vs ")));
+    row.push(el("td", { class: "num" }, fmt(r.fatalities)));
+    row.push(el("td", { class: "reason" }, r.reason || ""));
+    if (full) row.push(el("td", {}, r.review_status ? r.review_status + (r.review_note ? ": " + r.review_note : "") : ""));
+    return el("tr", { "data-uid": r.event_uid }, ...row);
+  }
+
+  function wireSort(table) {
+    const q = params();
+    const sort = q.get("sort"), order = q.get("order") || "desc";
+    for (const th of table.querySelectorAll("th[data-sort]")) {
+      th.classList.toggle("sorted", th.dataset.sort === sort);
+      th.dataset.order = th.dataset.sort === sort ? order : "";
+      th.tabIndex = 0;
+      th.onclick = () => {
+        const nextOrder = th.dataset.sort === params().get("sort") && params().get("order") !== "asc" ? "asc" : "desc";
+        setParams({ sort: th.dataset.sort, order: nextOrder, offset: null });
+      };
+    }
+  }
+
+  // Load the rows for the URL's filters; resolves to the page ({items,total,limit,offset}).
+  async function load(table, onTotal) {
+    const full = table.dataset.paged === "1";
+    const q = params();
+    const limit = full ? (q.get("limit") || table.dataset.limit) : table.dataset.limit;
+    q.set("limit", limit);
+    if (!full) q.delete("offset");
+    if (!q.get("sort")) { q.set("sort", "event_date"); q.set("order", "desc"); }
+    wireSort(table);
+    const tbody = table.tBodies[0];
+    const page = await api("verdicts", q);
+    tbody.replaceChildren(...page.items.map((r) => cells(r, full)));
+    if (!page.items.length) tbody.append(el("tr", {}, el("td", { colspan: "12", class: "muted" }, "No rows match these filters.")));
+    if (onTotal) onTotal(page.total);
+    if (full) pager(page);
+    return page;
+  }
+
+  function pager(page) {
+    const prev = document.getElementById("prev"), next = document.getElementById("next");
+    const info = document.getElementById("page-info");
+    const first = page.total ? page.offset + 1 : 0;
+    info.textContent = first + "–" + Math.min(page.offset + page.limit, page.total) + " of " + fmt(page.total);
+    prev.hidden = page.offset <= 0;
+    next.hidden = page.offset + page.limit >= page.total;
+    prev.onclick = (e) => { e.preventDefault(); setParams({ offset: String(Math.max(0, page.offset - page.limit)) }); };
+    next.onclick = (e) => { e.preventDefault(); setParams({ offset: String(page.offset + page.limit) }); };
+  }
+
+  return { load, cells };
+})();
+window.CFTable = CFTable;

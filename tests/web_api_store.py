@@ -1,0 +1,94 @@
+"""A small real store for the API tests: the bundled agreements and zones, 40 events in and
+around the Idlib area (and one in Damascus) evaluated by the real engine, and a user per role."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ceasefire import monitoring
+from ceasefire.events import day_window, normalise_events
+from ceasefire.store import open_store, workspace
+
+PASSWORDS = {
+    "admin": "admin-pass-1",
+    "analyst": "analyst-pass-1",
+    "monitor": "monitor-pass-1",
+    "monitor2": "monitor2-pass-1",
+    "viewer": "viewer-pass-1",
+}
+ROLE_OF = {"monitor2": "monitor"}
+
+SCRIPT = "<script>alert('x')</script>"
+
+# (lon, lat, place): Ariha and Saraqib on the M4, Maarat al-Numan in the area, Damascus outside
+PLACES = [
+    (36.61, 35.83, "Ariha"),
+    (36.80, 35.86, "Saraqib"),
+    (36.67, 35.65, "Maarat al-Numan"),
+    (36.29, 33.51, "Damascus"),
+]
+ACTORS = [
+    "Military Forces of Syria (2000-)",
+    "Hayat Tahrir al-Sham",
+    "Military Forces of Turkey (2016-)",
+    "O'Brien; DROP TABLE events; --",
+]
+TYPES = ["Explosions/Remote violence", "Battles", "Protests"]
+
+
+def _rows() -> list[dict[str, Any]]:
+    rows = []
+    days = pd.date_range("2019-01-05", "2020-06-20", periods=40)
+    for i, day in enumerate(days):
+        lon, lat, place = PLACES[i % len(PLACES)]
+        rows.append(
+            {
+                "event_uid": f"test:{i}",
+                "source_dataset": "test" if i % 5 else "other",
+                "source_row_id": str(i),
+                "source_file": "test.csv",
+                "source_line": i + 2,
+                "event_date": day.date().isoformat(),
+                "time_precision": 1,
+                "event_type": TYPES[i % len(TYPES)],
+                "actor1": ACTORS[i % len(ACTORS)],
+                "actor2": "Civilians (Syria)",
+                "latitude": lat,
+                "longitude": lon,
+                "location": place,
+                "location_uncertainty_km": 0.5,
+                "fatalities": i % 7,
+                "initiator_known": True,
+                "notes": SCRIPT if i == 3 else f"event {i}",
+            }
+        )
+    return rows
+
+
+def events_frame() -> pd.DataFrame:
+    """The test events, as an events frame."""
+    frame = pd.DataFrame(_rows())
+    start, end = day_window(frame["event_date"], frame["event_date"])
+    frame["time_start"], frame["time_end"] = start, end
+    return normalise_events(frame)
+
+
+def build(path: Path) -> Path:
+    """Build the store at ``path`` (closed when returned)."""
+    with open_store(path) as store:
+        monitoring.seed_bundled(store)
+        store.add_events(events_frame())
+        monitoring.evaluate_store(store)
+        for name, password in PASSWORDS.items():
+            workspace.add_user(store.engine, name, ROLE_OF.get(name, name), password, actor=None)
+    return path
+
+
+def copy(base: Path, to: Path) -> Path:
+    """A private copy of a built store (for tests that write)."""
+    shutil.copyfile(base, to)
+    return to
