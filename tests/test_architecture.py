@@ -11,7 +11,7 @@ from pathlib import Path
 import ceasefire
 
 SRC = Path(ceasefire.__file__).parent
-CORE = ["agreements", "zones", "events", "compliance", "errors", "patrols"]
+CORE = ["agreements", "zones", "events", "compliance", "errors", "patrols", "field_reports"]
 EDGES = {"store", "web", "cli", "monitoring", "exports"}
 
 
