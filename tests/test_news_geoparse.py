@@ -163,3 +163,11 @@ def test_countries_get_the_geonames_country_point() -> None:
     canada, mexico = tops["Canadian"], tops["Mexican"]
     assert canada.identifier == "country:CA" and (canada.lat, canada.lon) == (60.11, -113.64)
     assert mexico.identifier == "country:MX" and (mexico.lat, mexico.lon) == (23.0, -102.0)
+
+
+def test_a_wire_credit_is_a_publisher_not_a_place() -> None:
+    # spaCy tags "Bloomberg" as GPE, and the world layer has a town of that name in Germany
+    text = "(Bloomberg) -- Russia and Turkey agreed on a cease-fire in Idlib province."
+    assert [t.text for t in geoparse(text)] == ["Russia", "Turkey", "Idlib province"]
+    # a place in brackets that is not a credit stays a place
+    assert "Saraqib" in [t.text for t in geoparse("Shelling hit the town (Saraqib) overnight.")]

@@ -74,6 +74,21 @@ def _clean(text: str) -> str:
 
 
 _DISEASE = frozenset({"virus", "viruses", "fever", "disease", "flu"})
+_CREDIT_AFTER = re.compile(r"\)\s*(?:--|—|–|-|:)")
+"""What follows a wire-service credit, "(Bloomberg) --", "(Reuters) -": a publisher, not a place."""
+
+
+def _is_credit(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is the whole of a wire credit in brackets ("(Bloomberg) --").
+
+    >>> _is_credit("(Bloomberg) -- Russia and Turkey", 1, 10)
+    True
+    >>> _is_credit("fighting near (Saraqib) in Idlib", 15, 22)
+    False
+    """
+    return start > 0 and text[start - 1] == "(" and _CREDIT_AFTER.match(text, end) is not None
+
+
 """Words after which a place name names a disease ("West Nile virus", "Lassa fever")."""
 
 
@@ -85,6 +100,8 @@ def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
     out = []
     for ent in doc.ents:
         if ent.label_ not in (*_LABELS, "NORP") or _names_disease(doc, ent.end):
+            continue
+        if _is_credit(doc.text, ent.start_char, ent.end_char):
             continue
         start, end, text = ent.start_char, ent.end_char, ent.text
         m = _LEAD.match(text)
