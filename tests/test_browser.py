@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -65,14 +66,9 @@ def _add_hostile_reject(db: Path) -> None:
         store.close()
 
 
-@pytest.fixture(scope="module")
-def server(dashboard_demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``ceasefire serve --demo-users`` over a copy of the demo store; yields its base URL."""
-    db = tmp_path_factory.mktemp("browser") / "demo.db"
-    for suffix in ("", "-wal", "-shm"):  # a closed store has no -wal left, but be safe
-        if Path(dashboard_demo_db + suffix).exists():
-            shutil.copy(dashboard_demo_db + suffix, str(db) + suffix)
-    _add_hostile_reject(db)
+@contextmanager
+def serve(db: Path) -> Iterator[str]:
+    """``ceasefire serve --demo-users`` over the store at ``db``; yields its base URL."""
     port = _free_port()
     exe = Path(sys.executable).with_name("ceasefire")
     cmd = [str(exe), "serve", "--db", str(db), "--port", str(port), "--demo-users"]
@@ -97,6 +93,18 @@ def server(dashboard_demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> 
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(dashboard_demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``ceasefire serve --demo-users`` over a copy of the demo store; yields its base URL."""
+    db = tmp_path_factory.mktemp("browser") / "demo.db"
+    for suffix in ("", "-wal", "-shm"):  # a closed store has no -wal left, but be safe
+        if Path(dashboard_demo_db + suffix).exists():
+            shutil.copy(dashboard_demo_db + suffix, str(db) + suffix)
+    _add_hostile_reject(db)
+    with serve(db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +310,7 @@ def test_hostile_filter_text_stays_inert(page: Page) -> None:
             "violations",
         ),
         ("/rejects", "#rejects tbody tr", "rejects"),
+        ("/patrols", "#no-patrols", "patrols-empty"),
         ("/login", "#login", "login"),
     ],
 )
@@ -322,6 +331,9 @@ def test_other_pages_render_in_the_browser(page: Page, path: str, ready: str, na
         assert cells[1].endswith("hostile_acled.csv") and cells[4] == HOSTILE  # shown as text
         assert page.locator("#rejects img, #rejects script").count() == 0
         assert page.evaluate("window.__pwned === undefined")
+    if name == "patrols-empty":  # the demo has no patrol records: the page says how to add them
+        assert "ceasefire patrols import" in page.locator("#no-patrols").inner_text()
+        assert page.locator("#coverage-strips").count() == 0
     _shot(page, name)
 
 

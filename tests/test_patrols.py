@@ -20,10 +20,12 @@ from ceasefire.patrols import (
     ReadOptions,
     RouteLine,
     SimOptions,
+    StatusOptions,
     Track,
     TrackSet,
     coverage_by_period,
     incidents,
+    infer_status,
     locate_events,
     merge_intervals,
     patrol_summary,
@@ -424,3 +426,46 @@ def test_points_without_coordinates_get_no_km_mark(m4):
     km, off = m4.locate_xy(np.array([np.nan, m4.x[1]]), np.array([np.nan, m4.y[1]]))
     assert np.isnan(km[0]) and not np.isfinite(off[0])
     assert km[1] == pytest.approx(m4.km[1])
+
+
+def _along(m4: RouteLine, marks: list[float], offset_deg: float = 0.0) -> Track:
+    """A track through km marks of the route, two minutes apart."""
+    from pyproj import Transformer
+
+    x, y = m4.xy_at(np.array(marks, float))
+    lon, lat = Transformer.from_crs(m4.crs, "EPSG:4326", always_xy=True).transform(x, y)
+    times = np.datetime64("2020-03-15T08:00", "ns") + np.arange(len(marks)) * np.timedelta64(2, "m")
+    return Track(times, np.asarray(lon) + offset_deg, np.asarray(lat))
+
+
+def test_status_is_inferred_from_how_far_a_track_got():
+    m4 = RouteLine.from_zone(load_zones()["m4-trumba-ain-al-havr"])
+    short = _along(m4, [0, 1, 2, 3, 4, 5.2, 4, 2, 0])
+    assert infer_status(m4, short) == (
+        "cut_short",
+        "turned back at km 5.2 (Nayrab), 54.8 km short of Ain al-Havr",
+    )
+    # the route is 60.04 km: 0.44 km short is within the tolerance, 0.54 km is not
+    road = np.arange(0, 59.5, 0.5).tolist()
+    assert infer_status(m4, _along(m4, [*road, 59.6]))[0] == "completed"
+    assert infer_status(m4, _along(m4, [*road, 59.5]))[0] == "cut_short"
+    wide = StatusOptions(tolerance_km=55.0)
+    assert infer_status(m4, short, options=wide) == ("completed", "reached km 5.2 (Nayrab)")
+    # setting out from Ain al-Havr eastwards, the end is Trumba (km 0)
+    east = _along(m4, [60, 58, 56, 50, 44.7])
+    status, why = infer_status(m4, east)
+    assert status == "cut_short" and why.endswith("44.7 km short of Trumba")
+    assert "Jisr al-Shughur" in why
+    # against a plan's end point: the plan ended at km 5.2, so this patrol made it
+    end = (float(short.lon[5]), float(short.lat[5]))
+    assert infer_status(m4, short, planned_end=end)[0] == "completed"
+    far_end = _along(m4, [30])
+    plan = (float(far_end.lon[0]), float(far_end.lat[0]))
+    status, why = infer_status(m4, short, planned_end=plan)
+    assert status == "cut_short" and "24.8 km short of its planned end" in why
+    # a track that never came onto the road
+    off = _along(m4, [0, 2, 4], offset_deg=0.1)
+    assert infer_status(m4, off) == (
+        "cut_short",
+        "never on the route (no fix within 0.5 km)",
+    )

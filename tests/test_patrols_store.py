@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import inspect
 
 from ceasefire import monitoring
+from ceasefire import patrols as _patrols
 from ceasefire.cli import cli
 from ceasefire.errors import TrackError
 from ceasefire.store import open_store
@@ -190,7 +191,7 @@ def test_cli_evaluate_shows_unmet_weeks_and_one_party_patrols(tmp_path):
 def test_replace_corrects_the_parties_of_a_file(tmp_path):
     with open_store(tmp_path / "s.db") as store:
         monitoring.import_patrols(store, [FIRST])
-        assert store.patrol_rows()["parties"].tolist() == [""]
+        assert store.patrol_rows()[["parties", "status"]].values.tolist() == [["", "cut_short"]]
         again = monitoring.import_patrols(
             store, [FIRST], monitoring.PatrolImportOptions(parties="russia,turkey")
         )
@@ -199,12 +200,12 @@ def test_replace_corrects_the_parties_of_a_file(tmp_path):
             store,
             [FIRST],
             monitoring.PatrolImportOptions(
-                parties="russia,turkey", status="cut_short", replace=True
+                parties="russia,turkey", status="attacked", replace=True
             ),
         )
-        assert fixed.inserted == 1
+        assert fixed.inserted == 1 and fixed.inferred == []  # an explicit status wins
         rows = store.patrol_rows()
-        assert rows[["parties", "status"]].values.tolist() == [["russia,turkey", "cut_short"]]
+        assert rows[["parties", "status"]].values.tolist() == [["russia,turkey", "attacked"]]
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM patrol_points").scalar() == 80
 
@@ -225,3 +226,68 @@ def test_cli_folder_import_repair_incidents_and_chart_format(tmp_path):
         cli, ["patrols", "coverage", "--db", db, "--chart", str(tmp_path / "c.png")]
     )
     assert result.exit_code == 2 and "SVG" in result.output
+
+
+def test_a_status_is_inferred_from_the_track_when_none_is_given(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        done = monitoring.import_patrols(store, [FIRST, FULL, ALONE])
+        assert done.inferred == [
+            f"{FIRST}#trk 0: cut_short: turned back at km 5.2 (Nayrab), 54.8 km short of "
+            "Ain al-Havr",
+            f"{FULL}#feature 0: completed: reached km 60.0 (Ain al-Havr)",
+        ]  # ALONE says "completed" in its properties: the file's status wins over the track
+        by_day = {p.date.isoformat(): p for p in store.patrols(tracks=False)}
+        assert [by_day[d].status for d in sorted(by_day)] == ["cut_short", "completed", "completed"]
+        assert by_day["2020-03-15"].notes.endswith(
+            " Status inferred: turned back at km 5.2 (Nayrab), 54.8 km short of Ain al-Havr."
+        )  # kept with the patrol, after the file's own notes
+        assert "inferred" not in by_day["2020-03-23"].notes
+
+
+def test_a_stored_plan_gives_the_end_a_patrol_is_judged_against(tmp_path):
+    # a plan for 15 March from Trumba to km 5 (Nayrab): the patrol that got to km 5.2 made it
+    plan = tmp_path / "plan.geojson"
+    plan.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {"parties": "russia,turkey", "date": "2020-03-15"},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[36.7667, 35.8589], [36.7148, 35.8705]],
+                },
+            }
+        )
+    )
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(store, [plan], monitoring.PatrolImportOptions(planned=True))
+        done = monitoring.import_patrols(
+            store, [FIRST], monitoring.PatrolImportOptions(parties="russia,turkey")
+        )
+        assert [s.split(": ", 1)[1] for s in done.inferred] == [
+            "completed: reached km 5.2 (Nayrab)"
+        ]
+        # a tolerance wider than the shortfall to the route's end keeps it completed too
+        loose = monitoring.PatrolImportOptions(
+            replace=True, status_options=_patrols.StatusOptions(tolerance_km=60.0)
+        )
+        store.put_patrols([], file="x", file_sha256="0" * 64)  # unrelated file, untouched
+        assert (
+            monitoring.import_patrols(store, [FULL], loose)
+            .inferred[0]
+            .endswith("completed: reached km 60.0 (Ain al-Havr)")
+        )
+
+
+def test_cli_import_says_which_statuses_it_inferred(tmp_path):
+    db = str(tmp_path / "c.db")
+    out = run("patrols", "import", "--db", db, str(FIRST))
+    assert "status inferred" in out and "54.8 km short of Ain al-Havr" in out
+    assert "cut_short" in run("patrols", "list", "--db", db)
+    # 54.8 km short: within a 55 km tolerance, so completed
+    out = run("patrols", "import", "--db", db, "--tolerance-km", "55", "--replace", str(FIRST))
+    assert "completed: reached km 5.2" in out
+    assert "cut_short" not in run("patrols", "list", "--db", db)
+    out = run("patrols", "import", "--db", db, "--status", "blocked", "--replace", str(FIRST))
+    assert "status inferred" not in out
+    assert "blocked" in run("patrols", "list", "--db", db)

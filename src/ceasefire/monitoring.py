@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "coverage_table",
     "evaluate_file",
     "evaluate_store",
+    "import_patrol_files",
     "import_patrols",
     "import_zone",
     "link_patrol_incidents",
@@ -228,6 +230,11 @@ class PatrolImportOptions:
     #: store a file imported before anew (its patrols replaced), e.g. to correct parties
     replace: bool = False
     read: _patrols.ReadOptions = dataclasses.field(default_factory=_patrols.ReadOptions)
+    #: without a status (here or in the file) an actual patrol's is inferred from its track:
+    #: ``cut_short`` when its furthest point falls short of its end by more than this much
+    status_options: _patrols.StatusOptions = dataclasses.field(
+        default_factory=_patrols.StatusOptions
+    )
 
 
 @dataclass
@@ -236,6 +243,8 @@ class PatrolImport:
 
     files: list[tuple[str, int, int, int]]
     repairs: list[str]
+    #: each status inferred from a track, with why: ``file: cut_short: turned back at ...``
+    inferred: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def inserted(self) -> int:
@@ -246,10 +255,16 @@ class PatrolImport:
         return sum(f[3] for f in self.files)
 
 
-def _patrols_of_file(path: Path, o: PatrolImportOptions) -> list[_patrols.Patrol]:
+#: (route, track, day, parties) -> (status, reason): the status of a patrol nobody reported on
+_Infer = Callable[[str, _patrols.Track, dt.date, tuple[str, ...]], tuple[str, str]]
+
+
+def _patrols_of_file(
+    name: str, data: bytes, o: PatrolImportOptions, infer: _Infer, inferred: list[str]
+) -> list[_patrols.Patrol]:
     read = dataclasses.replace(o.read, require_time=not o.planned)
     out = []
-    for t in _patrols.read_tracks(path, read):
+    for t in _patrols.read_track_bytes(data, name, read):
         props = t.properties
         route = o.route or props.get("route") or DEFAULT_PATROL_ROUTE
         parties = o.parties or props.get("parties")
@@ -272,17 +287,47 @@ def _patrols_of_file(path: Path, o: PatrolImportOptions) -> list[_patrols.Patrol
                 )
             )
         else:
-            out.append(
-                _patrols.Patrol.actual(
-                    t,
-                    route=route,
-                    parties=parties,
-                    status=o.status or props.get("status") or "completed",
-                    date=day,
-                    notes=props.get("notes", ""),
-                )
+            status = o.status or props.get("status")
+            p = _patrols.Patrol.actual(
+                t,
+                route=route,
+                parties=parties,
+                status=status or "completed",
+                date=day,
+                notes=props.get("notes", ""),
             )
+            if status is None:  # nobody said: the track says how far it got
+                status, why = infer(route, t, p.date, p.parties)
+                notes = " ".join(x for x in (p.notes, f"Status inferred: {why}.") if x)
+                p = dataclasses.replace(p, status=status, notes=notes)
+                inferred.append(f"{p.source}: {status}: {why}")
+            out.append(p)
     return out
+
+
+def _status_inferrer(store: Store, zones: dict[str, _zones.Zone], o: PatrolImportOptions) -> _Infer:
+    """Infer a status against the route, and the end point of a stored plan for the same route
+    and day (with the same parties, when there is one) when there is a plan."""
+    lines: dict[str, _patrols.RouteLine] = {}
+
+    def infer(
+        route: str, track: _patrols.Track, day: dt.date, parties: tuple[str, ...]
+    ) -> tuple[str, str]:
+        if route not in zones:
+            return "completed", "unknown route"  # refused by the caller
+        line = lines.setdefault(route, _patrols.RouteLine.from_zone(zones[route]))
+        plans = [
+            p
+            for p in store.patrols(
+                route=route, since=day.isoformat(), until=day.isoformat(), tracks=False
+            )
+            if p.planned and p.end_point is not None
+        ]
+        plans.sort(key=lambda p: p.parties != parties)  # the same parties' plan first
+        end = plans[0].end_point if plans else None
+        return _patrols.infer_status(line, track, end, o.status_options)
+
+    return infer
 
 
 def import_patrols(
@@ -295,27 +340,43 @@ def import_patrols(
     """Read GPX/GeoJSON tracks (or plans) and store them, one transaction per file; a file
     already imported (same bytes) is skipped. A bad file raises before anything of it is
     stored (files before it stay stored)."""
-    from .store import file_sha256
 
+    def read(path: Path) -> tuple[str, bytes]:
+        if not path.is_file():
+            raise TrackError("no such file", file=str(path))
+        return str(path), path.read_bytes()
+
+    return import_patrol_files(store, (read(p) for p in map(Path, paths)), options, progress)
+
+
+def import_patrol_files(
+    store: Store,
+    files: Iterable[tuple[str, bytes]],
+    options: PatrolImportOptions | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PatrolImport:
+    """:func:`import_patrols` for files given as (name, bytes), e.g. uploads: the name's suffix
+    says GPX or GeoJSON, and errors and the stored sources name it."""
     o = options or PatrolImportOptions()
     zones = zones_of(store)
     done: list[tuple[str, int, int, int]] = []
     repairs: list[str] = []
-    for path in map(Path, paths):
-        found = _patrols_of_file(path, o)
+    infer = _status_inferrer(store, zones, o)
+    inferred: list[str] = []
+    for name, data in files:
+        found = _patrols_of_file(name, data, o, infer, inferred)
         for p in found:
             if p.route not in zones:
-                raise UnknownIdError(f"{path}: unknown route {p.route!r} (see `ceasefire zones`)")
+                raise UnknownIdError(f"{name}: unknown route {p.route!r} (see `ceasefire zones`)")
             if p.track is not None:
                 _patrols.RouteLine.from_zone(zones[p.route]).check_near(p.track)
-        ins, skip = store.put_patrols(
-            found, file=str(path), file_sha256=file_sha256(path), replace=o.replace
-        )
-        done.append((str(path), len(found), ins, skip))
+        sha = hashlib.sha256(data).hexdigest()
+        ins, skip = store.put_patrols(found, file=name, file_sha256=sha, replace=o.replace)
+        done.append((name, len(found), ins, skip))
         repairs += [f"{p.source}: {r}" for p in found if p.track for r in p.track.repairs]
         if progress:
-            progress(str(path))
-    return PatrolImport(done, repairs)
+            progress(name)
+    return PatrolImport(done, repairs, inferred)
 
 
 def patrol_route(

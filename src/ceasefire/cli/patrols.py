@@ -13,7 +13,14 @@ from rich.table import Table
 
 from .. import monitoring
 from ..errors import CeasefireError
-from ..patrols import PATROL_STATUSES, CoverageOptions, ReadOptions, strip, strip_svg
+from ..patrols import (
+    PATROL_STATUSES,
+    CoverageOptions,
+    ReadOptions,
+    StatusOptions,
+    strip,
+    strip_svg,
+)
 from . import _store, cli, console, db_option, err, handle_errors, say
 
 _SUFFIXES = (".gpx", ".geojson", ".json")
@@ -50,7 +57,8 @@ def patrols() -> None:
     "--status",
     type=click.Choice(PATROL_STATUSES),
     default=None,
-    help="Status of every patrol read (default: the file's, else completed/planned).",
+    help="Status of every patrol read (default: the file's; else inferred from the track: "
+    "cut_short when it stopped short of its plan's end or the route's end; plans: planned).",
 )
 @click.option("--parties", default=None, help="Comma-separated party ids, e.g. russia,turkey.")
 @click.option("--route", default=None, help="Route zone id [default: m4-trumba-ain-al-havr].")
@@ -61,6 +69,12 @@ def patrols() -> None:
     help="Sort points out of time order and drop jumps, listing each repair.",
 )
 @click.option("--max-speed", default=150.0, show_default=True, help="Jump limit, km/h.")
+@click.option(
+    "--tolerance-km",
+    default=0.5,
+    show_default=True,
+    help="Without a status: a patrol ending farther than this short of its end is cut_short.",
+)
 @click.option(
     "--replace",
     is_flag=True,
@@ -77,6 +91,7 @@ def patrols_import(
     day: str | None,
     repair: bool,
     max_speed: float,
+    tolerance_km: float,
     replace: bool,
     db: str,
 ) -> None:
@@ -91,6 +106,7 @@ def patrols_import(
         date=_day(day, "--date"),
         replace=replace,
         read=ReadOptions(max_speed_kmh=max_speed, repair=repair),
+        status_options=StatusOptions(tolerance_km=tolerance_km),
     )
     files = _files(paths)
     inserted = skipped = failed = 0
@@ -113,6 +129,8 @@ def patrols_import(
                 skipped += done.skipped
                 for r in done.repairs:
                     err.print(f"[yellow]repaired[/] {r}", highlight=False)
+                for r in done.inferred:
+                    err.print(f"[cyan]status inferred[/] {r}", highlight=False)
             except CeasefireError as e:
                 failed += 1
                 err.print(f"[red]not imported[/] {e}", highlight=False)

@@ -6,6 +6,7 @@
 - :mod:`.coverage`: covered stretches per track and per period, gaps, the longest unwatched one.
 - :mod:`.incidents`: events near a patrol while it was out (an IED near it is a violation).
 - :mod:`.obligation`: joint patrols per week against the provision's expected frequency.
+- :mod:`.status`: a status from the track when none was reported (:func:`infer_status`).
 - :mod:`.simulate`: simulated patrols with known truth (tests, benchmarks).
 - :mod:`.chart`: coverage strips, as text and SVG.
 
@@ -36,7 +37,8 @@ from .model import PATROL_STATUSES, Patrol, Track, patrols_frame
 from .obligation import patrol_periods
 from .periods import coverage_by_period, patrol_summary
 from .simulate import SimOptions, simulate, simulate_set
-from .tracks import ReadOptions, read_tracks, speeds_kmh
+from .status import StatusOptions, infer_status
+from .tracks import ReadOptions, read_track_bytes, read_tracks, speeds_kmh
 
 __all__ = [
     "INCIDENT_COLUMNS",
@@ -48,16 +50,19 @@ __all__ = [
     "ReadOptions",
     "RouteLine",
     "SimOptions",
+    "StatusOptions",
     "Track",
     "TrackSet",
     "coverage_by_period",
     "incidents",
+    "infer_status",
     "locate_events",
     "merge_intervals",
     "patrol_periods",
     "patrol_summary",
     "patrols_frame",
     "period_coverage",
+    "read_track_bytes",
     "read_tracks",
     "simulate",
     "simulate_set",

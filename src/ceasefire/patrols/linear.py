@@ -150,6 +150,19 @@ class RouteLine:
         k = np.clip(km, 0.0, self.length_km)
         return np.interp(k, self.km, self.x), np.interp(k, self.km, self.y)
 
+    def lonlat_at(self, km: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """WGS84 (lon, lat) of the route's points at km marks (clipped to the line).
+
+        >>> from ceasefire.zones import load_zones
+        >>> m4 = RouteLine.from_zone(load_zones()["m4-trumba-ain-al-havr"])
+        >>> lon, lat = m4.lonlat_at([0.0])
+        >>> round(float(lon[0]), 4), round(float(lat[0]), 4)
+        (36.7667, 35.8589)
+        """
+        x, y = self.xy_at(np.asarray(km, dtype="float64"))
+        lon, lat = _transformer(self.crs, "EPSG:4326").transform(x, y)
+        return np.asarray(lon), np.asarray(lat)
+
     def place_near(self, km: float) -> str:
         """The named place nearest the point at a km mark ("" when the line has none): nearest
         in a straight line, so Trumba (on the line) wins over Saraqib (3.6 km off it) at km 0."""

@@ -69,7 +69,8 @@ def patrol_summary(
     route: RouteLine, patrols: Sequence[Patrol], options: CoverageOptions | None = None
 ) -> pd.DataFrame:
     """One row per patrol: date, parties, status, planned, km covered, where it started, its
-    furthest point and the named place there, its largest offset from the route, the repairs."""
+    furthest point (the turning point: in words, its place, and where it is on the route, WGS84),
+    its largest offset from the route, the repairs, the notes (an inferred status's reason)."""
     tracked = [p for p in patrols if p.track is not None and len(p.track)]
     cov = track_coverage(route, [p.track for p in tracked if p.track is not None], options)
     by_id = {p.patrol_id: i for i, p in enumerate(tracked)}
@@ -92,6 +93,7 @@ def patrol_summary(
                 "first_km": round(float(c["first_km"]), 2),
                 "furthest_km": round(far, 2),
                 "turning_point": route.describe(far) if far == far else "",
+                "turning_place": route.place_near(far) if far == far else "",
                 "max_offset_km": round(float(c["max_offset_km"]), 3),
             }
         elif p.start_point and p.end_point:
@@ -102,8 +104,10 @@ def patrol_summary(
                 "first_km": round(float(km[0]), 2),
                 "furthest_km": round(float(km[1]), 2),
                 "turning_point": route.describe(float(km[1])),
+                "turning_place": route.place_near(float(km[1])),
             }
         row["repairs"] = "; ".join(p.track.repairs) if p.track is not None else ""
+        row["notes"] = p.notes
         rows.append(row)
     cols = [
         "patrol_id",
@@ -116,7 +120,17 @@ def patrol_summary(
         "first_km",
         "furthest_km",
         "turning_point",
+        "turning_place",
+        "turning_lon",
+        "turning_lat",
         "max_offset_km",
         "repairs",
+        "notes",
     ]
-    return pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=cols)
+    marks = out["furthest_km"].to_numpy(float)
+    known = np.isfinite(marks)
+    lon, lat = route.lonlat_at(np.where(known, marks, 0.0))  # one transform for every patrol
+    out["turning_lon"] = np.where(known, lon.round(6), np.nan)
+    out["turning_lat"] = np.where(known, lat.round(6), np.nan)
+    return out

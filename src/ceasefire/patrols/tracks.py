@@ -37,7 +37,7 @@ import pandas as pd
 from ..errors import TrackError
 from .model import Track
 
-__all__ = ["ReadOptions", "read_tracks", "speeds_kmh"]
+__all__ = ["ReadOptions", "read_track_bytes", "read_tracks", "speeds_kmh"]
 
 _EARTH_KM = 6371.0088
 _EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")  # before GPS was in common use
@@ -74,22 +74,33 @@ def read_tracks(path: str | Path, options: ReadOptions | None = None) -> list[Tr
     >>> [(t.name, len(t)) for t in read_tracks(f)]
     [('p1', 2)]
     """
-    options = options or ReadOptions()
     p = Path(path)
     if not p.exists():
         raise TrackError("no such file", file=str(p))
-    data = p.read_bytes()
+    return read_track_bytes(p.read_bytes(), str(p), options)
+
+
+def read_track_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> list[Track]:
+    """The tracks in the bytes of a file called ``name`` (an upload): its suffix says GPX or
+    GeoJSON, and errors and sources name it as :func:`read_tracks` names a path.
+
+    >>> read_track_bytes(b"  ", "upload.gpx")
+    Traceback (most recent call last):
+    ...
+    ceasefire.errors.TrackError: upload.gpx: empty file: no points
+    """
+    options = options or ReadOptions()
     if not data.strip():
-        raise TrackError("empty file: no points", file=str(p))
-    suffix = p.suffix.lower()
+        raise TrackError("empty file: no points", file=name)
+    suffix = Path(name).suffix.lower()
     if suffix == ".gpx":
-        raw = _gpx(data, str(p))
+        raw = _gpx(data, name)
     elif suffix in (".geojson", ".json"):
-        raw = _geojson(data, str(p))
+        raw = _geojson(data, name)
     else:
-        raise TrackError("not a track file: use .gpx or .geojson", file=str(p), value=suffix)
+        raise TrackError("not a track file: use .gpx or .geojson", file=name, value=suffix)
     if not raw:
-        raise TrackError("no tracks in the file", file=str(p))
+        raise TrackError("no tracks in the file", file=name)
     return [_checked(r, options) for r in raw]
 
 

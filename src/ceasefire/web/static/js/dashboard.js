@@ -46,13 +46,39 @@
     document.body.dataset.ready = "1";
   }
 
+  // Patrols on the map (toggled in the legend) and the joint-patrol weeks that fell short.
+  const patrolLayer = window.CFMap.patrols(map, filterParams);
+  async function loadPatrols() {
+    try {
+      const n = await patrolLayer.load();
+      document.getElementById("count-patrols").textContent = fmt(n);
+      mapEl.dataset.patrols = String(n);
+    } catch (err) { mapEl.dataset.patrols = "error"; }
+  }
+  document.getElementById("show-patrols").addEventListener("change", (e) => {
+    if (e.target.checked) map.addLayer(patrolLayer.group); else map.removeLayer(patrolLayer.group);
+  });
+  window.CF.api("patrols/findings").then((d) => {
+    const unmet = d.rows.filter((r) => r.status === "unmet" && r.due !== null);
+    const weeks = unmet.filter((r) => /^(week|day|month) /.test(r.reason || ""));
+    if (!unmet.length) return;
+    const box = document.getElementById("patrol-alert");
+    const parts = [el("b", {}, "Joint patrols: " + weeks.length + " period(s) with too few joint patrols. "),
+      ...weeks.slice(0, 4).map((r) => el("span", {}, r.agreement_id + ": " + r.reason + ". "))];
+    if (weeks.length > 4) parts.push(el("span", {}, "and " + (weeks.length - 4) + " more. "));
+    parts.push(el("a", { href: "/patrols" }, "coverage and findings →"));
+    box.replaceChildren(...parts);
+    box.hidden = false;
+  }).catch(() => {});
+
   document.getElementById("clear-dates").addEventListener("click", () => setParams({ date_from: null, date_to: null }));
-  window.addEventListener("cf:filters", () => { document.body.dataset.ready = "0"; refresh(); });
+  window.addEventListener("cf:filters", () => { document.body.dataset.ready = "0"; refresh(); loadPatrols(); });
 
   window.CFMap.zones(map).then(({ layer }) => {
     const b = layer.getBounds();
     if (b.isValid()) map.fitBounds(b, { padding: [10, 10] });
     mapEl.dataset.zones = String(layer.getLayers().length);
+    loadPatrols();
     refresh();
-  }).catch((err) => { mapEl.append(el("p", { class: "error" }, err.message)); refresh(); });
+  }).catch((err) => { mapEl.append(el("p", { class: "error" }, err.message)); loadPatrols(); refresh(); });
 })();

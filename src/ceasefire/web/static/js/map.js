@@ -213,6 +213,64 @@ const CFMap = (() => {
     return { load, group };
   }
 
-  return { create, zones, events, eventPopup, styleFor, label, radiusFor };
+  // Patrols: colours by status; a plan dashed. Shared with the legend (dashboard.html).
+  const PATROL_COLORS = {
+    completed: "#2e7d32", cut_short: "#ef6c00", blocked: "#6d4c41", attacked: "#c62828",
+    cancelled: "#757575", planned: "#1565c0",
+  };
+
+  function patrolPopup(p) {
+    return el("div", { class: "popup patrol-popup" },
+      el("b", {}, p.date + " · " + (p.parties.length ? p.parties.join(", ") : "parties not stated")), el("br"),
+      el("span", {}, (p.planned ? "plan · " : "") + p.status.replace("_", " ")
+        + (p.covered_km !== null && p.covered_km !== undefined ? " · " + p.covered_km.toFixed(1) + " km covered" : "")), el("br"),
+      p.turning_point ? el("span", {}, "Turning point: " + p.turning_point) : null,
+      p.notes ? el("div", { class: "quote" }, p.notes) : null,
+      p.incidents ? el("div", {}, p.incidents + " incident(s) near it") : null,
+      el("a", { href: "/patrols" }, "Coverage and the obligation →"));
+  }
+
+  // The patrols layer: tracks (SVG paths of class patrol-track and status-<status>) and each turning point with its
+  // km and place; queryFn gives date_from/date_to. Resolves to {group, load}.
+  function patrols(map, queryFn) {
+    if (!map.getPane("patrols")) map.createPane("patrols").style.zIndex = 390;
+    const group = L.layerGroup().addTo(map);
+    const renderer = L.svg({ pane: "patrols" });
+    async function load() {
+      const q = new URLSearchParams();
+      const f = queryFn ? queryFn() : new URLSearchParams();
+      for (const k of ["date_from", "date_to"]) if (f.get(k)) q.set(k, f.get(k));
+      const fc = await api("patrols.geojson", q);
+      group.clearLayers();
+      const turns = [];
+      // plans under completed tracks under the ones that went wrong (cut short, attacked, ...)
+      const order = (p) => (p.planned ? 0 : p.status === "completed" ? 1 : 2);
+      const features = fc.features.slice().sort((a, b) => order(a.properties) - order(b.properties));
+      for (const f of features) {
+        const p = f.properties;
+        const color = PATROL_COLORS[p.planned ? "planned" : p.status] || "#37474f";
+        // classes (not attributes) mark the paths: Leaflet makes a new element on each re-add
+        const cls = "patrol-track status-" + (p.planned ? "planned" : p.status) + " patrol-" + p.patrol_id;
+        const line = L.geoJSON(f, { pane: "patrols", renderer,
+          style: { color, weight: p.planned ? 3 : 4, opacity: 0.85, dashArray: p.planned ? "8 6" : null, className: cls } });
+        line.bindPopup(patrolPopup(p), { maxWidth: 380 });
+        line.bindTooltip(el("span", {}, p.date + " · " + (p.planned ? "plan" : p.status.replace("_", " "))), { sticky: true });
+        group.addLayer(line);
+        if (p.turning_lonlat && !p.planned && p.status !== "completed") {
+          const at = [p.turning_lonlat[1], p.turning_lonlat[0]];
+          const place = p.turning_place ? " · " + p.turning_place : "";
+          turns.push(L.circleMarker(at, { pane: "patrols", renderer, radius: 6, color: "#fff", weight: 2,
+            fillColor: color, fillOpacity: 1, className: "patrol-turn" }).bindPopup(patrolPopup(p)));
+          turns.push(L.marker(at, { pane: "patrols", interactive: false,
+            icon: label("turned back km " + (p.furthest_km ?? 0).toFixed(1) + place, "turn") }));
+        }
+      }
+      turns.forEach((m) => group.addLayer(m));  // over every track, so they can be clicked
+      return fc.features.length;
+    }
+    return { group, load };
+  }
+
+  return { create, zones, events, eventPopup, styleFor, label, radiusFor, patrols, PATROL_COLORS };
 })();
 window.CFMap = CFMap;
