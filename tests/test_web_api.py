@@ -200,9 +200,44 @@ def test_held_counts_weeks_before_and_after(client: TestClient) -> None:
     assert sum(p["share"] for p in d["by_party"]) == pytest.approx(1.0, abs=1e-3)
 
 
-def test_rejects_page(client: TestClient) -> None:
-    page = client.get("/api/rejects").json()
-    assert set(page) == {"items", "total", "limit", "offset"}
+def test_held_party_shares_cover_the_weeks_shown(client: TestClient) -> None:
+    """The shares count violations in the same window as the weekly figures: moscow-2020 took
+    effect 2020-03-06 00:01 local (2020-03-05 21:01 UTC); 8 weeks either side are the local days
+    2020-01-09 .. 2020-05-01 (the window ends 00:01 on 1 May, local summer time)."""
+    url = "/api/agreements/moscow-2020/held?weeks={}"
+    eight = client.get(url.format(8)).json()["by_party"]
+    whole = client.get(url.format(26)).json()["by_party"]
+    assert eight == [{"party": "turkey", "count": 1, "share": 1.0}]  # 2020-04-12 only
+    assert {p["party"]: p["count"] for p in whole} == {"russia": 2, "turkey": 1}
+    same = client.get(
+        "/api/aggregates?by=party&agreement=moscow-2020&verdict=violation"
+        "&verdict=possible_violation&date_from=2020-01-09&date_to=2020-05-01"
+    ).json()["rows"]
+    assert {r["key"]: r["count"] for r in same} == {p["party"]: p["count"] for p in eight}
+
+
+def test_rejects_page(tmp_path: Path) -> None:
+    from web_api_store import events_frame
+
+    from ceasefire.sources.batch import Reject
+    from ceasefire.store import open_store
+
+    bad = Reject("acled.csv", 7, "latitude", "95.1", "latitude out of range [-90, 90]")
+    with open_store(tmp_path / "rejects.db") as store:
+        store.add_events(events_frame().head(1), rejects=[bad])
+    app = create_app(tmp_path / "rejects.db")
+    with TestClient(app) as c:
+        page = c.get("/api/rejects").json()
+    app.state.store.close()
+    assert page["total"] == 1 and (page["limit"], page["offset"]) == (100, 0)
+    row = page["items"][0]
+    assert (row["file"], row["line"], row["field"], row["value"], row["reason"]) == (
+        "acled.csv",
+        7,
+        "latitude",
+        "95.1",
+        "latitude out of range [-90, 90]",
+    )
 
 
 def test_me_anonymous(client: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -300,3 +301,77 @@ def test_every_write_is_audited(app: Any, anon: TestClient) -> None:
     update = next(x for x in log if x["action"] == "report.update")
     assert update["changes"]["fatalities"] == [None, 4]
     assert all(x["at"].endswith("Z") for x in log)
+
+
+def test_an_expired_session_is_anonymous(app: Any, db: Path) -> None:
+    c = login(app, "monitor")
+    assert c.get("/api/me").json()["user"]["name"] == "monitor"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
+    assert c.get("/api/me").json()["user"] is None  # read like anyone
+    r = c.post("/api/reports", json=REPORT, headers=CSRF)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
+    assert workspace.reports(app.state.store.engine)["total"] == 0
+
+
+def test_a_login_costs_one_scrypt_whether_or_not_the_name_exists(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = hashlib.scrypt
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    engine = app.state.store.engine
+    counts = {}
+    for name in ("monitor", "no-such-user"):
+        calls.clear()
+        assert workspace.check_password(engine, name, "a wrong password") is None
+        counts[name] = len(calls)
+    assert counts == {"monitor": 1, "no-such-user": 1}
+    c = TestClient(app, raise_server_exceptions=False)
+    for name in ("viewer", "nobody-here"):  # the same through the login form
+        calls.clear()
+        r = c.post("/login", data={"username": name, "password": "nope"}, follow_redirects=False)
+        assert r.status_code == 303 and len(calls) == 1, name
+
+
+def test_csrf_is_its_own_error_not_a_message_search() -> None:
+    from ceasefire.errors import CsrfError, ForbiddenError
+    from ceasefire.web.errors import _from_library
+
+    def code(exc: Exception) -> tuple[int, str]:
+        r = _from_library(exc)  # type: ignore[arg-type]
+        return r.status_code, json.loads(bytes(r.body))["error"]["code"]
+
+    assert code(CsrfError("send the header")) == (403, "csrf")
+    assert code(ForbiddenError("X-Requested-With is not what you need here")) == (403, "forbidden")
+    assert issubclass(CsrfError, ForbiddenError)
+
+
+def test_uploads_are_audited_with_the_old_and_new_sha256(app: Any, anon: TestClient) -> None:
+    admin = token_for(app, "admin")
+    first = _moscow_copy()
+    second = first + "\n# a comment changes the bytes\n"
+    assert anon.post("/api/agreements", content=first, headers=admin).status_code == 201
+    assert anon.post("/api/agreements", content=second, headers=admin).status_code == 201
+    zone2 = {**ZONE, "properties": {**ZONE["properties"], "name": "Renamed"}}
+    assert anon.post("/api/zones", json=ZONE, headers=admin).status_code == 201
+    assert anon.post("/api/zones", json=zone2, headers=admin).status_code == 201
+    log = anon.get("/api/audit?limit=100", headers=admin).json()["items"]
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    puts = [x["changes"] for x in reversed(log) if x["action"] == "agreement.put"]
+    assert [(p["old_sha256"], p["new_sha256"], p["replaced"]) for p in puts] == [
+        (None, sha(first), False),
+        (sha(first), sha(second), True),
+    ]
+    zones = [x["changes"] for x in reversed(log) if x["action"] == "zone.put"]
+    assert zones[0]["old_sha256"] is None and zones[0]["replaced"] is False
+    assert zones[1]["old_sha256"] == zones[0]["new_sha256"] != zones[1]["new_sha256"]
+    assert zones[1]["replaced"] is True and zones[1]["name"] == "Renamed"

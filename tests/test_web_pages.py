@@ -4,6 +4,7 @@ is escaped, filters round-trip through the URL, and every page carries its secur
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ PAGES = [
     "/agreements/moscow-2020",
     "/agreements/sochi-2018/held",
     "/rejects",
+    "/patrols",
     "/login",
     "/events/ucdp_ged:214797",
 ]
@@ -96,6 +98,7 @@ def test_filters_round_trip_through_the_url(client: TestClient) -> None:
         "/agreements/{h}/held",
         "/events/{h}",
         "/login?next={h}",
+        "/patrols?agreement={h}",
     ],
 )
 def test_hostile_text_in_urls_is_escaped(client: TestClient, path: str) -> None:
@@ -190,3 +193,110 @@ def test_a_monitor_gets_the_report_form_on_an_empty_store(tmp_path: Path) -> Non
         assert 'id="report"' in page.text and 'name="distance_band"' in page.text
         assert "mona (monitor)" in page.text
         assert 'href="/report"' in page.text  # the navigation offers the form to monitors
+
+
+# --------------------------------------------------------------------------------- patrols
+
+PATROL_DATA = Path(__file__).parent / "data" / "patrols"
+
+
+def test_patrols_page_on_the_demo_says_there_are_no_records_and_how_to_import(
+    client: TestClient,
+) -> None:
+    page = client.get("/patrols")
+    assert page.status_code == 200
+    assert 'href="/patrols" aria-current="page"' in page.text  # in the header navigation
+    assert "No patrol records in this store" in page.text
+    assert "ceasefire patrols import --parties russia,turkey FILE.gpx" in page.text
+    assert "POST /api/patrols" in page.text
+    assert 'id="coverage-strips"' not in page.text and 'id="patrol-list"' not in page.text
+    assert 'href="/patrols"' in client.get("/violations").text
+
+
+def test_patrols_page_draws_weekly_strips_the_list_and_findings(tmp_path: Path) -> None:
+    from ceasefire import monitoring
+
+    hostile = tmp_path / "hostile.geojson"
+    feature = json.loads((PATROL_DATA / "2020-03-26-joint-full.geojson").read_text())
+    feature["properties"] |= {"notes": HOSTILE, "parties": "russia," + HOSTILE}
+    hostile.write_text(json.dumps(feature))
+    app = create_app(tmp_path / "p.db")
+    store = app.state.store
+    monitoring.seed_bundled(store)
+    monitoring.import_patrols(
+        store,
+        [PATROL_DATA / "2020-03-15-joint-cut-short.gpx"],
+        monitoring.PatrolImportOptions(parties="russia,turkey"),
+    )
+    monitoring.import_patrols(store, [PATROL_DATA / "2020-03-23-turkey-alone.geojson", hostile])
+    monitoring.evaluate_store(store, ["moscow-2020"])
+    with TestClient(app) as c:
+        page = c.get("/patrols")
+    assert page.status_code == 200
+    text = page.text
+    assert "No patrol records" not in text
+    # the strips: a row per week from 15 March, km 0..60 as a bar, the gap named by its places
+    weeks = re.findall(r'<g class="week" data-period="([0-9-]+)" data-share="([0-9.]+)"', text)
+    assert weeks == [("2020-03-15", "0.087"), ("2020-03-22", "0.999")]
+    assert "km 5.2-60.0 Nayrab - Ain al-Havr" in text
+    assert re.search(r'<rect class="covered" x="170(\.0)?" y="2" width="55\.[0-9]"', text)
+    assert ">Jisr al-Shughur</text>" in text  # a place tick above the strips
+    # the patrols: the cut-short one with its inferred status and turning point
+    assert "turned back at km 5.2 (Nayrab), 54.8 km short of Ain al-Havr" in text
+    assert "<td>km 5.2 (Nayrab)</td>" in text
+    # the obligation's findings: the summary is met here (a joint patrol each week)
+    assert 'id="findings"' in text and "m4-joint-patrols" in text
+    # hostile notes and parties from a file are text, not markup
+    assert HOSTILE not in text and "<svg onload" not in text and "<script>window" not in text
+    assert "&lt;svg onload=alert(1)&gt;&lt;script&gt;window.__pwned=1" in text
+    assert "<script>" not in text
+    store.close()
+
+
+def test_patrols_page_lists_unmet_weeks_and_offers_monitors_the_upload(tmp_path: Path) -> None:
+    from ceasefire import monitoring
+    from ceasefire.store import workspace
+
+    app = create_app(tmp_path / "u.db")
+    store = app.state.store
+    monitoring.seed_bundled(store)
+    monitoring.import_patrols(store, [PATROL_DATA / "2020-03-23-turkey-alone.geojson"])
+    monitoring.evaluate_store(store, ["moscow-2020"])
+    workspace.add_user(store.engine, "mona", "monitor", "mona-password", actor=None)
+    with TestClient(app) as c:
+        anonymous = c.get("/patrols").text
+        assert 'id="unmet-weeks"' in anonymous
+        # the evidence ends with the Turkish patrol of 23 March: one whole week, unmet
+        assert "week 2020-03-15 to 2020-03-21: 0 joint patrol(s), expected 1" in anonymous
+        assert "<td>turkey</td><td>no</td>" in anonymous  # one party alone is not joint
+        assert 'id="patrol-upload"' not in anonymous
+        login = {"username": "mona", "password": "mona-password", "next": "/patrols"}
+        c.post("/login", data=login, follow_redirects=False)
+        assert 'id="patrol-upload"' in c.get("/patrols").text
+    store.close()
+
+
+def test_the_report_form_fills_in_the_devices_own_offset(tmp_path: Path) -> None:
+    """No fixed +02:00 (Syria is +03:00 since 2022): the form's script fills the offset from
+    the browser's own zone for the time entered; the field stays editable and the form says
+    the offset matters. Event types and distance bands come from the one list each."""
+    from ceasefire.events import ACLED_EVENT_TYPES
+    from ceasefire.field_reports import BANDS
+    from ceasefire.store import workspace
+
+    app = create_app(tmp_path / "form.db")
+    with TestClient(app) as c:
+        workspace.add_user(app.state.store.engine, "mona", "monitor", "mona-password", actor=None)
+        login = {"username": "mona", "password": "mona-password", "next": "/report"}
+        c.post("/login", data=login, follow_redirects=False)
+        page = c.get("/report").text
+    app.state.store.close()
+    offset = re.search(r"<input[^>]*id=\"r-offset\"[^>]*>", page)
+    assert offset is not None and "value=" not in offset.group(0)
+    assert "readonly" not in offset.group(0) and "disabled" not in offset.group(0)
+    assert "offset matters" in page
+    assert "<script>" not in page  # scripts only by src (CSP script-src 'self')
+    script = (STATIC / "js" / "report.js").read_text(encoding="utf-8")
+    assert "getTimezoneOffset()" in script and "toISOString().slice" not in script
+    options = re.findall(r"<option(?: selected)?>([^<]+)</option>", page)
+    assert options == [html.escape(t) for t in (*ACLED_EVENT_TYPES, *BANDS)]

@@ -15,7 +15,8 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     │   └── ConflictError       a write that clashes with what is stored (a taken user name)
     ├── AccessError             a request the caller may not make (web: 401 / 403)
     │   ├── NotAuthenticatedError   no valid login, session or token
-    │   └── ForbiddenError          the role does not allow it, or a write lacks its CSRF header
+    │   └── ForbiddenError          the role does not allow it
+    │       └── CsrfError           a browser write without its CSRF header
     └── MissingDependencyError  an optional extra is not installed
 
 Errors say what was wrong and where: ``file:line: field: problem (value)``.
@@ -30,6 +31,7 @@ __all__ = [
     "AgreementError",
     "CeasefireError",
     "ConflictError",
+    "CsrfError",
     "EventReadError",
     "ForbiddenError",
     "GeometryError",
@@ -146,3 +148,8 @@ class NotAuthenticatedError(AccessError):
 
 class ForbiddenError(AccessError):
     """A known user whose role does not allow the action, or a write without its CSRF header."""
+
+
+class CsrfError(ForbiddenError):
+    """A write authenticated by the session cookie without the header that proves it came from
+    this site's own pages (the web layer answers ``403 csrf``)."""

@@ -28,9 +28,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ACLED_EVENT_TYPES",
+    "ACLED_SUB_EVENT_TYPES",
     "ACLED_TIME_PRECISION_DAYS",
     "EVENT_COLUMNS",
     "LOCAL_TIMEZONE",
+    "canonical_event_type",
+    "canonical_sub_event_type",
     "content_hash",
     "day_window",
     "empty_events",
@@ -188,3 +192,89 @@ def to_geodataframe(events: pd.DataFrame):  # type: ignore[no-untyped-def]
         geometry=gpd.points_from_xy(events["longitude"], events["latitude"]),
         crs="EPSG:4326",
     )
+
+
+#: ACLED's event types -> their sub-event types, spelled as ACLED spells them (ACLED codebook,
+#: 2023). The one list for every place that takes an event type from a person (the API's field
+#: reports, the dashboard's filter and form); a misspelt type would silently change a verdict.
+ACLED_SUB_EVENT_TYPES: Final[dict[str, tuple[str, ...]]] = {
+    "Battles": (
+        "Armed clash",
+        "Government regains territory",
+        "Non-state actor overtakes territory",
+    ),
+    "Explosions/Remote violence": (
+        "Chemical weapon",
+        "Air/drone strike",
+        "Suicide bomb",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+        "Grenade",
+    ),
+    "Violence against civilians": (
+        "Sexual violence",
+        "Attack",
+        "Abduction/forced disappearance",
+    ),
+    "Protests": (
+        "Peaceful protest",
+        "Protest with intervention",
+        "Excessive force against protesters",
+    ),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": (
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    ),
+}
+
+#: ACLED's six event types, in the codebook's order.
+ACLED_EVENT_TYPES: Final[tuple[str, ...]] = tuple(ACLED_SUB_EVENT_TYPES)
+
+_EVENT_TYPE_KEYS: Final = {t.casefold(): t for t in ACLED_EVENT_TYPES}
+_SUB_EVENT_TYPE_KEYS: Final = {
+    s.casefold(): s for subs in ACLED_SUB_EVENT_TYPES.values() for s in subs
+}
+
+
+def canonical_event_type(value: str) -> str:
+    """ACLED's spelling of an event type given in any case (``ValueError`` when it is none).
+
+    >>> canonical_event_type(" explosions/remote violence")
+    'Explosions/Remote violence'
+    >>> canonical_event_type("Shelling")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: not an ACLED event type: 'Shelling' (one of Battles, ...)
+    """
+    found = _EVENT_TYPE_KEYS.get(value.strip().casefold())
+    if found is None:
+        raise ValueError(
+            f"not an ACLED event type: {value!r} (one of {', '.join(ACLED_EVENT_TYPES)})"
+        )
+    return found
+
+
+def canonical_sub_event_type(value: str, event_type: str | None = None) -> str:
+    """ACLED's spelling of a sub-event type given in any case; with ``event_type``, it must be
+    one of that type's (``ValueError`` otherwise).
+
+    >>> canonical_sub_event_type("air/drone strike", "Explosions/Remote violence")
+    'Air/drone strike'
+    >>> canonical_sub_event_type("Armed clash", "Protests")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'Armed clash' is not a sub-event type of 'Protests'
+    """
+    found = _SUB_EVENT_TYPE_KEYS.get(value.strip().casefold())
+    if found is None:
+        raise ValueError(f"not an ACLED sub-event type: {value!r}")
+    if event_type is not None and found not in ACLED_SUB_EVENT_TYPES[event_type]:
+        raise ValueError(f"{found!r} is not a sub-event type of {event_type!r}")
+    return found

@@ -4,7 +4,14 @@ reports and analysts' reviews of verdicts (schema version 3).
 Secrets never reach the database: a password is kept as a salted scrypt hash
 (``scrypt$n$r$p$salt$hash``, hex), an API token or a session id as its SHA-256. Every function
 that writes takes the acting user and adds an ``audit_log`` row **in the same transaction**, so
-a write and its record cannot part.
+a write and its record cannot part. The field-report writers (:func:`add_report`,
+:func:`update_report`, :func:`put_report_event`, :func:`replace_event_verdicts`) take the
+caller's :class:`~sqlalchemy.Connection` instead of an engine, so that a report, its event, its
+verdicts and the audit row are one transaction (``store.engine.write_transaction``): either all
+of them are stored or none. Agreement and zone uploads are the one exception: the store's
+``put_agreement`` and ``put_zone`` open their own transaction, so the API stores the upload and
+then audits it (:func:`record`) in a second transaction; a crash between the two leaves an
+upload without its audit row.
 
 >>> from ceasefire.store import open_store
 >>> store = open_store(":memory:")
@@ -35,9 +42,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ceasefire.errors import ConflictError, InputError, UnknownIdError
+from ceasefire.errors import ConflictError, InputError, StoreError, UnknownIdError
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
+from ceasefire.store.ingest import _write_batch
 from ceasefire.store.rows import chunks, db_values
 
 __all__ = [
@@ -55,6 +63,7 @@ __all__ = [
     "delete_session",
     "ensure_demo_users",
     "hash_password",
+    "put_report_event",
     "record",
     "replace_event_verdicts",
     "report",
@@ -123,6 +132,14 @@ def hash_password(password: str) -> str:
         password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
     )
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+#: What an unknown user's password is checked against, so that a login costs one scrypt whether
+#: or not the name exists: the current parameters, a random salt and a random "digest" that no
+#: password produces. Made once, at import, without running scrypt.
+_DUMMY_HASH: Final = (
+    f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${secrets.token_hex(16)}${secrets.token_hex(32)}"
+)
 
 
 def verify_password(password: str, stored: str | None) -> bool:
@@ -221,7 +238,9 @@ def check_password(engine: Engine, name: str, password: str) -> User | None:
             )
         ).first()
     if row is None:
-        verify_password(password, hash_password("x"))  # same work either way: no user oracle
+        # one scrypt, as for a known user (against a dummy hash made once, at import), so the
+        # answer's timing does not tell which names exist
+        verify_password(password, _DUMMY_HASH)
         return None
     return _user(row) if verify_password(password, row.password_hash) else None
 
@@ -314,37 +333,44 @@ def audit_rows(engine: Engine, *, limit: int = 100, offset: int = 0) -> dict[str
 # ---------------------------------------------------------------------------- field reports
 
 
-def add_report(engine: Engine, user: User, values: Mapping[str, Any]) -> int:
+def add_report(conn: Connection, user: User, values: Mapping[str, Any]) -> int:
     """Store a field report (``values``: :data:`REPORT_FIELDS` plus ``est_latitude``,
-    ``est_longitude``, ``radius_km``); returns its id. Audited as ``report.create``."""
+    ``est_longitude``, ``radius_km``) in the caller's write transaction; returns its id.
+    Audited as ``report.create`` in the same transaction."""
     now = _now()
-    with write_transaction(engine) as conn:
-        rid = conn.execute(
-            insert(schema.field_reports).values(
-                user_id=user.id, created_at=now, updated_at=now, **values
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-        uid = f"field_report:{rid}"
-        conn.execute(
-            update(schema.field_reports)
-            .where(schema.field_reports.c.id == rid)
-            .values(event_uid=uid)
+    rid = conn.execute(
+        insert(schema.field_reports).values(
+            user_id=user.id, created_at=now, updated_at=now, **values
         )
-        record(conn, user, "report.create", f"report:{rid}", dict(values))
+    ).inserted_primary_key[0]  # type: ignore[index]
+    uid = f"field_report:{rid}"
+    conn.execute(
+        update(schema.field_reports).where(schema.field_reports.c.id == rid).values(event_uid=uid)
+    )
+    record(conn, user, "report.create", f"report:{rid}", dict(values))
     return int(rid)
 
 
-def update_report(engine: Engine, user: User, report_id: int, values: Mapping[str, Any]) -> None:
-    """Change a report's fields; the audit row holds each change as ``[old, new]``."""
-    before = report(engine, report_id)
+def update_report(conn: Connection, user: User, report_id: int, values: Mapping[str, Any]) -> None:
+    """Change a report's fields in the caller's write transaction; the audit row (same
+    transaction) holds each change as ``[old, new]``."""
+    before = report(conn, report_id)
     changed = {k: [before.get(k), v] for k, v in values.items() if before.get(k) != v}
-    with write_transaction(engine) as conn:
-        conn.execute(
-            update(schema.field_reports)
-            .where(schema.field_reports.c.id == report_id)
-            .values(updated_at=_now(), **values)
-        )
-        record(conn, user, "report.update", f"report:{report_id}", changed)
+    conn.execute(
+        update(schema.field_reports)
+        .where(schema.field_reports.c.id == report_id)
+        .values(updated_at=_now(), **values)
+    )
+    record(conn, user, "report.update", f"report:{report_id}", changed)
+
+
+def put_report_event(conn: Connection, events: pd.DataFrame) -> None:
+    """Upsert a report's event (a one-row events frame) in the caller's write transaction, as
+    ingest does (a changed row keeps its old version). A row ingest would reject is an error
+    here, never a stored reject."""
+    done = _write_batch(conn, events, (), ingest_id=None, seen={}, sha_of=_sha256, default_file="")
+    if done.rejected or done.inserted + done.updated + done.unchanged != len(events):
+        raise StoreError(f"the report's event could not be stored: {done}")
 
 
 _REPORT_OUT: Final = (
@@ -367,14 +393,15 @@ def _report_select() -> Any:
     )
 
 
-def report(engine: Engine, report_id: int) -> dict[str, Any]:
-    """One report as a dict (``UnknownIdError`` when there is none)."""
-    with engine.connect() as conn:
-        row = (
-            conn.execute(_report_select().where(schema.field_reports.c.id == report_id))
-            .mappings()
-            .first()
-        )
+def report(bind: Engine | Connection, report_id: int) -> dict[str, Any]:
+    """One report as a dict (``UnknownIdError`` when there is none); ``bind`` an engine, or a
+    connection to read inside its transaction."""
+    query = _report_select().where(schema.field_reports.c.id == report_id)
+    if isinstance(bind, Connection):
+        row = bind.execute(query).mappings().first()
+    else:
+        with bind.connect() as conn:
+            row = conn.execute(query).mappings().first()
     if row is None:
         raise UnknownIdError(f"no field report {report_id}")
     return dict(row)
@@ -396,33 +423,32 @@ def reports(
 
 
 def replace_event_verdicts(
-    engine: Engine, event_uids: Sequence[str], verdicts: pd.DataFrame, *, note: str
+    conn: Connection, event_uids: Sequence[str], verdicts: pd.DataFrame, *, note: str
 ) -> None:
     """Replace the verdicts of just these events (every agreement), leaving the rest of each
-    agreement's evaluation alone: what a field report's evaluation stores. Each agreement with
-    verdicts gets a small ``evaluations`` row (``settings.partial`` true) that they point to."""
+    agreement's evaluation alone: what a field report's evaluation stores (in the caller's write
+    transaction). Each agreement with verdicts gets a small ``evaluations`` row
+    (``settings.partial`` true) that they point to."""
     v = schema.verdicts
     cols = [c.name for c in v.columns if c.name != "evaluation_id"]
-    with write_transaction(engine) as conn:
-        for part in chunks(list(event_uids)):
-            conn.execute(delete(v).where(v.c.event_uid.in_(list(part))))
-        for agreement_id, rows in verdicts.groupby("agreement_id", sort=True):
-            eid = conn.execute(
-                insert(schema.evaluations).values(
-                    agreement_id=str(agreement_id),
-                    created_at=_now(),
-                    n_events=len(event_uids),
-                    n_verdicts=len(rows),
-                    settings=json.dumps({"partial": True, "note": note}),
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-            present = [c for c in cols if c in rows.columns]
-            values = {c: db_values(rows[c]) for c in present}
-            records = [
-                {"evaluation_id": eid, **{c: values[c][i] for c in present}}
-                for i in range(len(rows))
-            ]
-            conn.execute(insert(v), records)
+    for part in chunks(list(event_uids)):
+        conn.execute(delete(v).where(v.c.event_uid.in_(list(part))))
+    for agreement_id, rows in verdicts.groupby("agreement_id", sort=True):
+        eid = conn.execute(
+            insert(schema.evaluations).values(
+                agreement_id=str(agreement_id),
+                created_at=_now(),
+                n_events=len(event_uids),
+                n_verdicts=len(rows),
+                settings=json.dumps({"partial": True, "note": note}),
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        present = [c for c in cols if c in rows.columns]
+        values = {c: db_values(rows[c]) for c in present}
+        records = [
+            {"evaluation_id": eid, **{c: values[c][i] for c in present}} for i in range(len(rows))
+        ]
+        conn.execute(insert(v), records)
 
 
 # ---------------------------------------------------------------------------------- reviews

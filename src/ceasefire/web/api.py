@@ -10,6 +10,7 @@ Reads go through :func:`ceasefire.web.auth.reader`; writes through
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -22,7 +23,8 @@ from fastapi.responses import StreamingResponse
 
 from ceasefire import agreements as _agreements
 from ceasefire import zones as _zones
-from ceasefire.errors import GeometryError, InputError, UnknownIdError
+from ceasefire.errors import ForbiddenError, GeometryError, InputError, UnknownIdError
+from ceasefire.events import LOCAL_TIMEZONE
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
@@ -33,13 +35,12 @@ from ceasefire.web.auth import reader, require
 from ceasefire.web.cache import ResultCache
 from ceasefire.web.errors import ApiError
 from ceasefire.web.filters import MAX_LIMIT, Filters, Page, parse_filters, parse_page
+from ceasefire.web.limits import MAX_BODY
 from ceasefire.web.schemas import ReportIn, ReportPatch, ReviewIn, UserIn
 
 __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(reader)])
-
-MAX_BODY: Final = 2_000_000
 
 Reader = Annotated[User | None, Depends(reader)]
 Admin = Annotated[User, Depends(require("admin"))]
@@ -150,16 +151,35 @@ def agreement_held(
     a = cat.registry().get(agreement_id)
 
     def compute() -> dict[str, Any]:
-        start = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0]).date()
+        effective = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0])
+        start = effective.date()
         span = timedelta(days=7 * weeks + 7)
         events = _store(request).events(
             since=(start - span).isoformat(), until=(start + span).isoformat()
         )
-        f = Filters(agreement=agreement_id, verdict=("violation", "possible_violation"))
+        # the party shares cover the weeks shown: the local days from the first week's start
+        # to the last week's end
+        first = (effective - timedelta(days=7 * weeks)).tz_convert(LOCAL_TIMEZONE)
+        last = (effective + timedelta(days=7 * weeks, microseconds=-1)).tz_convert(LOCAL_TIMEZONE)
+        f = Filters(
+            agreement=agreement_id,
+            verdict=("violation", "possible_violation"),
+            date_from=first.date().isoformat(),
+            date_to=last.date().isoformat(),
+        )
         party_rows = q.aggregate_rows(_store(request).engine, f, "party")
         return _catalog.held_json(a, cat, events, party_rows, weeks=weeks)
 
     return _cached_json(request, compute)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _geojson_sha256(feature: dict[str, Any]) -> str:
+    """The SHA-256 of a Feature's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    return _sha256(json.dumps(feature, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
 
 
 async def _body(request: Request) -> bytes:
@@ -185,11 +205,14 @@ async def agreement_put(request: Request, user: Admin) -> dict[str, Any]:
         )
     store = _store(request)
     existed = agreement.id in cat.registry().agreements
+    old = _sha256(_yaml_text(request, agreement.id)) if existed else None
+    # stored, then audited: two transactions (the store's put_agreement opens its own)
     store.put_agreement(agreement.id, text, source=f"api:{user.name}")
     with write_transaction(store.engine) as conn:
         workspace.record(
             conn, user, "agreement.put", f"agreement:{agreement.id}",
-            {"replaced": existed, "bytes": len(text)},
+            {"replaced": existed, "bytes": len(text.encode()), "old_sha256": old,
+             "new_sha256": _sha256(text)},
         )  # fmt: skip
     cat.invalidate()
     request.app.state.cache.clear()
@@ -218,11 +241,16 @@ async def zone_put(request: Request, user: Admin) -> dict[str, Any]:
     store = _store(request)
     stored = {f["properties"]["id"]: _zones.zone_from_feature(f) for f in store.zones()}
     _zones.load_zones(overrides={**stored, zone.id: zone})  # raises if it does not fit
-    store.put_zone(_zones.zone_to_feature(zone))
+    known = _cat(request).zones()
+    old = _geojson_sha256(_zones.zone_to_feature(known[zone.id])) if zone.id in known else None
+    new = _zones.zone_to_feature(zone)
+    # stored, then audited: two transactions (the store's put_zone opens its own)
+    store.put_zone(new)
     with write_transaction(store.engine) as conn:
         workspace.record(
             conn, user, "zone.put", f"zone:{zone.id}",
-            {"name": zone.name, "kind": zone.kind, "replaced": zone.id in _cat(request).zones()},
+            {"name": zone.name, "kind": zone.kind, "replaced": old is not None,
+             "old_sha256": old, "new_sha256": _geojson_sha256(new)},
         )  # fmt: skip
     _cat(request).invalidate()
     request.app.state.cache.clear()
@@ -467,22 +495,51 @@ def rejects_list(request: Request, limit: Limit = 100, offset: Offset = 0) -> di
 # ---------------------------------------------------------------------------- field reports
 
 
+#: What says who observed a report and from where (the bearing and band with the estimated
+#: location give the observer's position back) and when they filed it: shown only to analysts,
+#: admins and the report's own monitor.
+OBSERVER_FIELDS: Final = (
+    "user",
+    "user_id",
+    "latitude",
+    "longitude",
+    "bearing_deg",
+    "distance_band",
+    "created_at",
+    "updated_at",
+)
+
+
 @router.get("/reports")
 def reports_list(
     request: Request,
+    who: Reader,
     limit: Limit = 100,
     offset: Offset = 0,
     user: Annotated[str | None, Query(description="only this user's reports")] = None,
 ) -> dict[str, Any]:
-    """A page of field reports, newest first."""
+    """A page of field reports, newest first. Analysts and admins see every field; a monitor
+    sees its own reports whole and others' without :data:`OBSERVER_FIELDS`; viewers and
+    anonymous readers see none of them, and only analysts and admins (or a monitor naming
+    itself) may ask for one ``user``'s reports."""
     engine = _store(request).engine
+    full = who is not None and who.role in ("analyst", "admin")
     uid = None
     if user:
+        if not full and (who is None or who.name != user):
+            raise ForbiddenError("only analysts and admins may list another user's reports")
         found = workspace.user_by_name(engine, user)
         if found is None:
             return {"items": [], "total": 0, "limit": limit, "offset": offset}
         uid = found.id
-    return workspace.reports(engine, user_id=uid, limit=limit, offset=offset)
+    page = workspace.reports(engine, user_id=uid, limit=limit, offset=offset)
+    if not full:
+        own = who.id if who is not None else None
+        page["items"] = [
+            r if r["user_id"] == own else {k: v for k, v in r.items() if k not in OBSERVER_FIELDS}
+            for r in page["items"]
+        ]
+    return page
 
 
 @router.post("/reports", status_code=201)

@@ -17,9 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ceasefire.store import open_store
-from ceasefire.web import api, auth, errors, pages
+from ceasefire.web import api, auth, errors, pages, patrols
 from ceasefire.web.cache import ResultCache
 from ceasefire.web.catalog import Catalog
+from ceasefire.web.limits import FORM_OVERHEAD, BodyLimit
 
 STATIC = Path(__file__).parent / "static"
 
@@ -75,10 +76,13 @@ def create_app(db: str | Path, *, anonymous_read: bool = True) -> FastAPI:
     app.state.catalog = Catalog(store)
     app.state.cache = ResultCache(store.engine)
     app.state.anonymous_read = anonymous_read
+    # bodies over ceasefire.web.limits.MAX_BODY: 413 before anything reads them
+    app.add_middleware(BodyLimit, larger={"/api/patrols": patrols.MAX_TRACK_BYTES + FORM_OVERHEAD})
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(_SecurityHeaders)
     errors.install(app)
     app.include_router(api.router, prefix="/api")
+    app.include_router(patrols.router, prefix="/api")
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -4,8 +4,9 @@
   cookie and returns the :class:`~ceasefire.store.workspace.User`, or ``None``.
 - :func:`require` builds a FastAPI dependency that lets only some roles through: no user ->
   :class:`NotAuthenticatedError` (401), another role -> :class:`ForbiddenError` (403). A write
-  authenticated by the cookie must also carry ``X-Requested-With: ceasefire`` (CSRF; a browser
-  cannot add that header to a cross-site request without a preflight this server never grants).
+  authenticated by the cookie must also carry ``X-Requested-With: ceasefire``, else
+  :class:`CsrfError` (403 ``csrf``; a browser cannot add that header to a cross-site request
+  without a preflight this server never grants).
 - :data:`router` has ``POST /login`` and ``POST /logout`` for the pages' login form.
 
 >>> safe_next("/events?verdict=violation"), safe_next("//evil.example/x"), safe_next("http://x")
@@ -19,11 +20,11 @@ from datetime import timedelta
 from typing import Annotated, Final
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
-from ceasefire.errors import ForbiddenError, NotAuthenticatedError
+from ceasefire.errors import CsrfError, ForbiddenError, NotAuthenticatedError
 from ceasefire.store import workspace
 from ceasefire.store.workspace import User
 
@@ -111,7 +112,7 @@ def reader(request: Request) -> User | None:
 def _check_csrf(request: Request) -> None:
     cookie_write = request.method in _WRITES and request.state.auth_via == "cookie"
     if cookie_write and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
-        raise ForbiddenError(
+        raise CsrfError(
             f"a write from the browser must send the header '{CSRF_HEADER}: {CSRF_VALUE}'"
         )
 
@@ -160,6 +161,3 @@ def logout(request: Request) -> RedirectResponse:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-CurrentReader = Annotated[User | None, Depends(reader)]

@@ -25,6 +25,7 @@ from ceasefire.errors import (
     AgreementError,
     CeasefireError,
     ConflictError,
+    CsrfError,
     ForbiddenError,
     InputError,
     NotAuthenticatedError,
@@ -85,9 +86,10 @@ def _from_library(exc: CeasefireError) -> JSONResponse:
         return _json(exc.status, exc.code, exc.message, field=exc.field)
     if isinstance(exc, NotAuthenticatedError):
         return _json(401, "not_authenticated", str(exc))
+    if isinstance(exc, CsrfError):
+        return _json(403, "csrf", str(exc))
     if isinstance(exc, ForbiddenError):
-        code = "csrf" if "X-Requested-With" in str(exc) else "forbidden"
-        return _json(403, code, str(exc))
+        return _json(403, "forbidden", str(exc))
     if isinstance(exc, UnknownIdError):
         return _json(404, "not_found", str(exc))
     if isinstance(exc, ConflictError):

@@ -18,6 +18,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ceasefire.errors import UnknownIdError
+from ceasefire.events import ACLED_EVENT_TYPES
+from ceasefire.field_reports import BANDS
+from ceasefire.web import patrols as _patrols
 from ceasefire.web.auth import current_user, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -49,15 +53,8 @@ TABLE_STATE: Final = ("limit", "offset", "sort", "order")
 VERDICTS: Final = ("violation", "possible_violation", "exempt", "compliant", "outside")
 #: What the dashboard shows when its URL has no filters: every verdict but ``outside``.
 DEFAULT_VERDICTS: Final = VERDICTS[:4]
-EVENT_TYPES: Final = (
-    "Battles",
-    "Explosions/Remote violence",
-    "Violence against civilians",
-    "Strategic developments",
-    "Protests",
-    "Riots",
-)
-DISTANCE_BANDS: Final = ("0-1km", "1-3km", "3-10km", "10-25km")
+#: The event types the filter bar and the report form offer: ACLED's, from the one list.
+EVENT_TYPES: Final = ACLED_EVENT_TYPES
 
 #: The Content-Security-Policy of every page: scripts and data from this server only. Styles
 #: allow inline attributes because Leaflet positions its layers with them.
@@ -176,6 +173,20 @@ def rejects(request: Request) -> Response:
     return _render(request, "rejects.html", page="rejects")
 
 
+@router.get("/patrols")
+def patrols(request: Request) -> Response:
+    """Joint patrols: weekly coverage strips of the route, the patrols, the obligation's
+    findings (server-rendered SVG; ``ceasefire.web.patrols.overview`` gathers the data)."""
+    agreement = request.query_params.get("agreement") or None
+    if current_user(request) is None and not _anonymous_read(request):
+        return _render(request, "patrols.html", page="patrols")  # redirects to sign in
+    try:
+        data = _patrols.overview(request.app.state.store, request.app.state.catalog, agreement)
+    except UnknownIdError as e:  # an unknown agreement, or one without patrols
+        return _render(request, "patrols.html", page="patrols", error=str(e), agreement=agreement)
+    return _render(request, "patrols.html", page="patrols", **data)
+
+
 @router.get("/login")
 def login(request: Request) -> Response:
     """The sign-in form; it posts to the API's ``POST /login``."""
@@ -190,4 +201,4 @@ def report(request: Request) -> Response:
     user = current_user(request)
     if user is None:
         return RedirectResponse("/login?next=/report", status_code=303)
-    return _render(request, "report.html", page="report", distance_bands=DISTANCE_BANDS)
+    return _render(request, "report.html", page="report", distance_bands=BANDS)

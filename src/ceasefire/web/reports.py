@@ -1,24 +1,29 @@
 """Field reports as evidence: store the report, turn it into an event, evaluate it at once.
 
 :func:`submit_report` and :func:`edit_report` are the workflow behind ``POST`` and ``PATCH
-/api/reports``: locate the source (:func:`ceasefire.field_reports.estimate_location`), keep the
-report (audited), upsert its event (``source_dataset`` ``field_report``, ``event_uid``
-``field_report:<id>``, the radius as ``location_uncertainty_km``), evaluate that one event
-against every known agreement and replace just its verdicts.
+/api/reports``: locate the source (:func:`ceasefire.field_reports.estimate_location`), build the
+report's event (``source_dataset`` ``field_report``, ``event_uid`` ``field_report:<id>``, the
+radius as ``location_uncertainty_km``, ``event_date`` the local day in
+:data:`ceasefire.events.LOCAL_TIMEZONE`) and evaluate it against every known agreement **before
+writing anything**; then store the report, its event, its verdicts (replacing just that
+event's) and the audit row in **one** write transaction. A failure at any step leaves the store
+as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
+from sqlalchemy import Connection
 
 from ceasefire.compliance import evaluate
 from ceasefire.errors import ForbiddenError, InputError
-from ceasefire.events import normalise_events
+from ceasefire.events import LOCAL_TIMEZONE, canonical_sub_event_type, normalise_events
 from ceasefire.field_reports import estimate_location
 from ceasefire.store import SQLStore, workspace
+from ceasefire.store.engine import write_transaction
 from ceasefire.store.schema import iso_utc
 from ceasefire.store.workspace import User
 from ceasefire.web.catalog import Catalog
@@ -48,27 +53,43 @@ def _derived(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _location(report: dict[str, Any]) -> str:
+    return f"field report {report['id']} ({report['observation']})"
+
+
 def event_frame(report: dict[str, Any]) -> pd.DataFrame:
-    """The event a stored report stands for (one row, the event model's columns)."""
+    """The event a stored report stands for (one row, the event model's columns).
+
+    >>> ev = event_frame({"id": 1, "event_uid": "field_report:1", "user": "mona",
+    ...     "observed_at": "2020-03-05T22:30:00.000000Z", "observation": "heard",
+    ...     "event_type": "Battles", "est_latitude": 35.8, "est_longitude": 36.6,
+    ...     "radius_km": 1.0})
+    >>> ev.loc[0, "event_date"], str(ev.loc[0, "time_start"])  # the local (Damascus) day
+    ('2020-03-06', '2020-03-05 22:30:00+00:00')
+    """
     at = pd.Timestamp(report["observed_at"])
+    if at.tzinfo is None:  # stored times are UTC
+        at = at.tz_localize("UTC")
+    day = at.tz_convert(LOCAL_TIMEZONE).date()
     return normalise_events(
         pd.DataFrame(
             {
                 "event_uid": [report["event_uid"]],
-                "event_date": [at.date().isoformat()],
-                "year": [at.year],
+                "event_date": [day.isoformat()],
+                "year": [day.year],
                 "time_precision": [1],
                 "event_type": [report["event_type"]],
                 "sub_event_type": [report.get("sub_event_type")],
                 "actor1": [report.get("actor1")],
                 "actor2": [report.get("actor2")],
-                "location": [f"field report {report['id']} ({report['observation']})"],
+                "location": [_location(report)],
                 "latitude": [report["est_latitude"]],
                 "longitude": [report["est_longitude"]],
                 "location_uncertainty_km": [report["radius_km"]],
                 "fatalities": [report.get("fatalities")],
                 "notes": [report.get("text")],
-                "source": [f"field report {report['id']} by {report['user']}"],
+                # not the observer's name: anyone may read events (see GET /api/reports)
+                "source": [f"field report {report['id']}"],
                 "source_dataset": [SOURCE_DATASET],
                 "source_row_id": [str(report["id"])],
                 "source_file": [f"field_reports/{report['id']}"],
@@ -82,45 +103,94 @@ def event_frame(report: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def _evaluate(store: SQLStore, catalog: Catalog, report: dict[str, Any]) -> list[dict[str, Any]]:
-    events = event_frame(report)
-    store.add_events(events)
+def _judge(catalog: Catalog, report: dict[str, Any]) -> pd.DataFrame:
+    """The verdicts of the report's event against every known agreement (nothing is written)."""
     registry = catalog.registry()
     result = evaluate(
-        list(registry.agreements.values()), events, zones=catalog.zones(), registry=registry
+        list(registry.agreements.values()),
+        event_frame(report),
+        zones=catalog.zones(),
+        registry=registry,
     )
+    return result.verdicts
+
+
+def _store_evaluated(
+    conn: Connection, report: dict[str, Any], verdicts: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Write the report's event and its verdicts in the caller's transaction."""
+    workspace.put_report_event(conn, event_frame(report))
     workspace.replace_event_verdicts(
-        store.engine, [report["event_uid"]], result.verdicts, note=f"field report {report['id']}"
+        conn, [report["event_uid"]], verdicts, note=f"field report {report['id']}"
     )
     cols = ["agreement_id", "provision_id", "verdict", "probability", "party", "reason"]
     return [
         {c: (None if pd.isna(r[c]) else r[c]) for c in cols}
-        for r in result.verdicts[cols].astype(object).to_dict("records")
+        for r in verdicts[cols].astype(object).to_dict("records")
     ]
+
+
+def _check_sub_event_type(values: dict[str, Any]) -> None:
+    if values.get("sub_event_type") is None:
+        return
+    try:
+        canonical_sub_event_type(values["sub_event_type"], values["event_type"])
+    except ValueError as e:
+        raise InputError(str(e), field="sub_event_type") from None
+
+
+#: The id a new report's event is judged under before the report has its real id.
+_PENDING: Final = "pending"
 
 
 def submit_report(
     store: SQLStore, catalog: Catalog, user: User, values: dict[str, Any]
 ) -> dict[str, Any]:
-    """Store a new report, its event and that event's verdicts; the report with ``verdicts``."""
+    """Store a new report, its event and that event's verdicts; the report with ``verdicts``.
+
+    The event is built and judged first (under a pending id); only then are the report, its
+    event, its verdicts and the audit row written, in one transaction.
+    """
+    _check_sub_event_type(values)
     stored = {**values, "observed_at": _utc_text(values["observed_at"]), **_derived(values)}
-    rid = workspace.add_report(store.engine, user, stored)
-    report = workspace.report(store.engine, rid)
-    return {**report, "verdicts": _evaluate(store, catalog, report)}
+    pending = {
+        **stored,
+        "id": _PENDING,
+        "event_uid": f"{SOURCE_DATASET}:{_PENDING}",
+        "user": user.name,
+    }
+    verdicts = _judge(catalog, pending)
+    with write_transaction(store.engine) as conn:
+        rid = workspace.add_report(conn, user, stored)
+        report = workspace.report(conn, rid)
+        # the verdicts name the event and its location label: give them the real id
+        verdicts = verdicts.assign(
+            event_uid=report["event_uid"],
+            reason=verdicts["reason"].str.replace(
+                _location(pending), _location(report), regex=False
+            ),
+        )
+        out = _store_evaluated(conn, report, verdicts)
+    return {**report, "verdicts": out}
 
 
 def edit_report(
     store: SQLStore, catalog: Catalog, user: User, report_id: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Change a report (its owner, or an admin), re-locate and re-evaluate it."""
+    """Change a report (its owner, or an admin), re-locate and re-evaluate it: judged first,
+    then the report, its event, its verdicts and the audit row written in one transaction."""
     before = workspace.report(store.engine, report_id)
     if user.role != "admin" and before["user_id"] != user.id:
         raise ForbiddenError(f"report {report_id} belongs to another monitor")
     merged = {k: before[k] for k in workspace.REPORT_FIELDS}
     merged.update(changes)
+    _check_sub_event_type(merged)
     if "observed_at" in changes:
         merged["observed_at"] = _utc_text(changes["observed_at"])
     values = {**merged, **_derived(merged)}
-    workspace.update_report(store.engine, user, report_id, values)
-    report = workspace.report(store.engine, report_id)
-    return {**report, "verdicts": _evaluate(store, catalog, report)}
+    verdicts = _judge(catalog, {**before, **values})
+    with write_transaction(store.engine) as conn:
+        workspace.update_report(conn, user, report_id, values)
+        report = workspace.report(conn, report_id)
+        out = _store_evaluated(conn, report, verdicts)
+    return {**report, "verdicts": out}

@@ -5,19 +5,33 @@ document describes them).
 ...     "longitude": 36.6, "observation": "heard", "event_type": "Explosions/Remote violence",
 ...     "bearing_deg": 90, "distance_band": "3-10km"}).distance_band
 '3-10km'
+
+Event types are ACLED's (:data:`ceasefire.events.ACLED_EVENT_TYPES`), in any case, stored in
+ACLED's spelling; a report's time must lie between :data:`EARLIEST_OBSERVED` and a day from now.
+
+>>> ReportIn.model_validate({"observed_at": "2020-03-07T10:30:00+02:00", "latitude": 35.8,
+...     "longitude": 36.6, "observation": "heard", "event_type": "BATTLES",
+...     "sub_event_type": "armed clash"}).sub_event_type
+'Armed clash'
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ceasefire.errors import InputError
+from ceasefire.events import canonical_event_type, canonical_sub_event_type
 from ceasefire.field_reports import parse_band
 
-__all__ = ["ReportIn", "ReportPatch", "ReviewIn", "UserIn"]
+__all__ = ["EARLIEST_OBSERVED", "FUTURE_SLACK", "ReportIn", "ReportPatch", "ReviewIn", "UserIn"]
+
+#: The earliest time a field report may be about (the system's evidence starts in the 1990s).
+EARLIEST_OBSERVED: Final = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+#: How far past the server's clock a report's time may be (clocks and time zones are off).
+FUTURE_SLACK: Final = dt.timedelta(days=1)
 
 _Text = Field(default=None, max_length=10_000)
 
@@ -39,10 +53,28 @@ class _ReportFields(_Strict):
 
     @field_validator("observed_at", check_fields=False)
     @classmethod
-    def _tz(cls, v: dt.datetime | None) -> dt.datetime | None:
-        if v is not None and v.tzinfo is None:
+    def _when(cls, v: dt.datetime | None) -> dt.datetime | None:
+        if v is None:
+            return v
+        if v.tzinfo is None:
             raise ValueError("needs a time zone offset, e.g. +03:00 or Z")
+        if v < EARLIEST_OBSERVED:
+            raise ValueError(f"may not be before {EARLIEST_OBSERVED:%Y-%m-%d} ({v.isoformat()})")
+        if v > dt.datetime.now(dt.UTC) + FUTURE_SLACK:
+            raise ValueError(f"may not be more than a day in the future ({v.isoformat()})")
         return v
+
+    @field_validator("event_type", check_fields=False)
+    @classmethod
+    def _event_type(cls, v: str | None) -> str | None:
+        return None if v is None else canonical_event_type(v)
+
+    @field_validator("sub_event_type", check_fields=False)
+    @classmethod
+    def _sub_event_type(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # event_type is declared (so validated) first; a patch without it is checked against
+        # the stored type when merged (ceasefire.web.reports)
+        return None if v is None else canonical_sub_event_type(v, info.data.get("event_type"))
 
 
 class ReportIn(_ReportFields):

@@ -7,8 +7,29 @@
   const lat = document.getElementById("r-lat"), lon = document.getElementById("r-lon");
   const map = window.CFMap.create("map");
   window.CFMap.zones(map).catch(() => {});
+  // The time is this device's local time with its real UTC offset (Date.getTimezoneOffset, so
+  // daylight saving follows the date entered); both fields stay editable, and an offset the user
+  // typed is left alone.
   const observed = document.getElementById("r-observed_at");
-  if (!observed.value) observed.value = new Date().toISOString().slice(0, 16);
+  const offset = document.getElementById("r-offset");
+  const pad = (n) => String(n).padStart(2, "0");
+  const localText = (d) => d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
+    "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  const offsetText = (d) => {
+    const east = -d.getTimezoneOffset();
+    const abs = Math.abs(east);
+    return (east < 0 ? "-" : "+") + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+  };
+  if (!observed.value) observed.value = localText(new Date());
+  let offsetTyped = offset.value !== "";
+  function autoOffset() {
+    if (offsetTyped) return;
+    const at = new Date(observed.value); // "YYYY-MM-DDTHH:MM" is read as local time
+    offset.value = offsetText(Number.isNaN(at.getTime()) ? new Date() : at);
+  }
+  autoOffset();
+  for (const kind of ["input", "change"]) observed.addEventListener(kind, autoOffset);
+  offset.addEventListener("input", () => { offsetTyped = offset.value !== ""; });
   let me = null, est = null;
   function place() {
     const la = parseFloat(lat.value), lo = parseFloat(lon.value);
