@@ -178,3 +178,23 @@ def test_the_checked_weeks_end_with_the_evidence_not_today():
     ]  # no whole week of evidence yet
     rows = _patrol_rows(only, evidence_until="2020-04-04")
     assert len(rows) == 1 + 2  # weeks 2 and 3 unmet
+
+
+def test_a_plan_does_not_stretch_the_weeks_judged():
+    held = _patrols(
+        ("2020-03-15", "russia,turkey", "completed"),
+        ("2020-03-22", "russia,turkey", "completed"),
+    )
+    before = _patrol_rows(held).iloc[0]
+    plan = _patrols(("2020-05-01", "russia,turkey", "completed")).assign(planned=True)
+    after = _patrol_rows(pd.concat([held, plan], ignore_index=True))
+    assert after.iloc[0]["status"] == before["status"]
+    assert after.iloc[0]["reason"] == before["reason"]
+    assert len(after) == 1 + (before["status"] == "unmet")
+
+
+def test_plans_alone_are_no_evidence():
+    plan = _patrols(("2020-03-15", "russia,turkey", "completed")).assign(planned=True)
+    rows = _patrol_rows(plan, evidence_until="2020-04-20")
+    assert rows["status"].tolist() == ["no_evidence"]
+    assert "only plans" in rows.iloc[0]["reason"]

@@ -119,6 +119,19 @@ def test_coverage_table_is_plain_json(tmp_path):
     assert rows[0]["gaps"][0]["from_place"] == "Nayrab"
 
 
+def test_a_from_date_inside_a_week_still_counts_the_whole_week(tmp_path):
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(store, [ALONE, FULL])  # 2020-03-23 and 2020-03-26
+        whole = monitoring.patrol_coverage(store, agreement_id="moscow-2020")
+        late = monitoring.patrol_coverage(
+            store, agreement_id="moscow-2020", since=pd.Timestamp("2020-03-25").date()
+        )
+    weeks = {r["period"]: r for r in monitoring.coverage_table(whole)}
+    (row,) = monitoring.coverage_table(late)
+    assert row["period"] == "2020-03-22"
+    assert row["n_patrols"] == weeks["2020-03-22"]["n_patrols"] == 2
+
+
 def test_cli_import_list_coverage_and_evaluate(tmp_path):
     db = str(tmp_path / "c.db")
     out = run("patrols", "import", "--db", db, "--parties", "russia,turkey", str(FIRST), str(FULL))
@@ -168,16 +181,25 @@ def test_cli_import_list_coverage_and_evaluate(tmp_path):
     (day,) = data["periods"]
     assert day["covered_share"] > 0.99 and day["n_patrols"] == 1
 
-    out = run("evaluate", "--db", db)  # weeks 1 and 2 each had a joint patrol
-    assert "m4-joint-patrols" in out and "0 of 2 weeks" in out
+    # the records end 2020-03-26: week 1 is whole and had a joint patrol; week 2 is not whole
+    out = run("evaluate", "--db", db)
+    assert "m4-joint-patrols" in out and "0 of 1 weeks" in out and "met" in out
 
 
 def test_cli_evaluate_shows_unmet_weeks_and_one_party_patrols(tmp_path):
     db = str(tmp_path / "e.db")
     run("patrols", "import", "--db", db, "--parties", "russia,turkey", str(FIRST))
     run("patrols", "import", "--db", db, str(ALONE))  # Turkey alone, week 2
-    # the evidence must cover the whole week: a plan of 2 April extends it
+    # a plan is no evidence that a week passed, so the weeks judged end with the records
     run("patrols", "import", "--db", db, "--planned", str(PLAN))
+    assert "unmet" not in run("evaluate", "--db", db)
+    # a patrol cancelled on 2 April is a record: weeks 1 and 2 are whole now
+    cancelled = json.loads(FULL.read_text())
+    for c in cancelled["geometry"]["coordinates"]:
+        c[3] += 7 * 86400
+    (tmp_path / "cancelled.geojson").write_text(json.dumps(cancelled))
+    run("patrols", "import", "--db", db, "--parties", "russia,turkey", "--status", "cancelled",
+        str(tmp_path / "cancelled.geojson"))  # fmt: skip
     out = run("evaluate", "--db", db)
     assert "m4-joint-patrols" in out and "unmet" in out
     with open_store(db) as store:
@@ -206,6 +228,29 @@ def test_replace_corrects_the_parties_of_a_file(tmp_path):
         assert fixed.inserted == 1 and fixed.inferred == []  # an explicit status wins
         rows = store.patrol_rows()
         assert rows[["parties", "status"]].values.tolist() == [["russia,turkey", "attacked"]]
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM patrol_points").scalar() == 80
+
+
+def test_a_corrected_copy_of_a_track_warns_and_replace_takes_it(tmp_path):
+    corrected = tmp_path / "corrected.gpx"  # same track, another file: the parties written in
+    corrected.write_text(FIRST.read_text().replace("<trk>", "<trk><desc>fixed</desc>", 1))
+    with open_store(tmp_path / "s.db") as store:
+        first = monitoring.import_patrols(store, [FIRST])
+        assert any("no parties given" in w for w in first.warnings)
+        opts = monitoring.PatrolImportOptions(parties="russia,turkey")
+        again = monitoring.import_patrols(store, [corrected], opts)
+        assert again.inserted == 0 and again.skipped == 1
+        (warning,) = again.warnings
+        assert "stored already (parties -" in warning and "--replace" in warning
+        assert store.patrol_rows()["parties"].tolist() == [""]
+        replaced = monitoring.import_patrols(
+            store,
+            [corrected],
+            monitoring.PatrolImportOptions(parties="russia,turkey", replace=True),
+        )
+        assert replaced.inserted == 1 and replaced.warnings == []
+        assert store.patrol_rows()["parties"].tolist() == ["russia,turkey"]
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM patrol_points").scalar() == 80
 

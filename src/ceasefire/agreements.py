@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import AgreementError, InputError, UnknownIdError
+from .events import VIOLENT_EVENT_TYPES
 
 __all__ = [
     "EVENT_CHECKED_TYPES",
@@ -201,7 +202,7 @@ class _ProvisionBase(_Strict):
     notes: str | None = None
 
 
-_DEFAULT_PROHIBITED = ["Battles", "Explosions/Remote violence", "Violence against civilians"]
+_DEFAULT_PROHIBITED = list(VIOLENT_EVENT_TYPES)
 
 
 class _Prohibiting(_ProvisionBase):

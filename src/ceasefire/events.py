@@ -33,6 +33,7 @@ __all__ = [
     "ACLED_TIME_PRECISION_DAYS",
     "EVENT_COLUMNS",
     "LOCAL_TIMEZONE",
+    "VIOLENT_EVENT_TYPES",
     "canonical_event_type",
     "canonical_sub_event_type",
     "content_hash",
@@ -236,6 +237,14 @@ ACLED_SUB_EVENT_TYPES: Final[dict[str, tuple[str, ...]]] = {
 
 #: ACLED's six event types, in the codebook's order.
 ACLED_EVENT_TYPES: Final[tuple[str, ...]] = tuple(ACLED_SUB_EVENT_TYPES)
+
+#: The ACLED event types that are acts of armed violence: what a cease-fire prohibits unless an
+#: agreement says otherwise, and what counts as an incident against a patrol.
+VIOLENT_EVENT_TYPES: Final[tuple[str, ...]] = (
+    "Battles",
+    "Explosions/Remote violence",
+    "Violence against civilians",
+)
 
 _EVENT_TYPE_KEYS: Final = {t.casefold(): t for t in ACLED_EVENT_TYPES}
 _SUB_EVENT_TYPE_KEYS: Final = {

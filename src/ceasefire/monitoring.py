@@ -245,6 +245,9 @@ class PatrolImport:
     repairs: list[str]
     #: each status inferred from a track, with why: ``file: cut_short: turned back at ...``
     inferred: list[str] = dataclasses.field(default_factory=list)
+    #: what the user should know: patrols stored without parties (never joint), patrols
+    #: skipped because the same track is stored with other parties or status
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def inserted(self) -> int:
@@ -363,6 +366,7 @@ def import_patrol_files(
     repairs: list[str] = []
     infer = _status_inferrer(store, zones, o)
     inferred: list[str] = []
+    warnings: list[str] = []
     for name, data in files:
         found = _patrols_of_file(name, data, o, infer, inferred)
         for p in found:
@@ -371,12 +375,37 @@ def import_patrol_files(
             if p.track is not None:
                 _patrols.RouteLine.from_zone(zones[p.route]).check_near(p.track)
         sha = hashlib.sha256(data).hexdigest()
+        if not o.replace:
+            warnings += _differs_from_stored(store, found)
         ins, skip = store.put_patrols(found, file=name, file_sha256=sha, replace=o.replace)
         done.append((name, len(found), ins, skip))
         repairs += [f"{p.source}: {r}" for p in found if p.track for r in p.track.repairs]
+        warnings += [
+            f"{p.source}: no parties given: the patrol counts as not joint (pass --parties)"
+            for p in found
+            if not p.parties
+        ]
         if progress:
             progress(name)
-    return PatrolImport(done, repairs, inferred)
+    return PatrolImport(done, repairs, inferred, warnings)
+
+
+def _differs_from_stored(store: Store, found: Sequence[_patrols.Patrol]) -> list[str]:
+    """Warnings for patrols whose track is stored already with other parties or status: they
+    are skipped (the stored record stands) unless the import replaces them."""
+    stored = {p.patrol_id: p for p in store.patrols()} if found else {}
+    out = []
+    for p in found:
+        old = stored.get(p.patrol_id)
+        if old is None:
+            continue
+        if (old.parties, old.status) != (p.parties, p.status):
+            out.append(
+                f"{p.source}: this track is stored already (parties {','.join(old.parties) or '-'}"
+                f", {old.status}); this file says {','.join(p.parties) or '-'}, {p.status}: "
+                "kept the stored record; import with --replace to correct it"
+            )
+    return out
 
 
 def patrol_route(
@@ -427,15 +456,15 @@ def patrol_coverage(
     """Coverage of the route by stored patrols per week (from the agreement's patrol start
     when an agreement is given) or per day, and a summary row per patrol."""
     route, start, _ = patrol_route(store, agreement_id)
-    found = store.patrols(
-        route=route.route_id,
-        since=since.isoformat() if since else None,
-        until=until.isoformat() if until else None,
-    )
     anchor = since or start
     if start is not None and since is not None and period == "week":
         # weeks still count from the provision's start: begin at the week holding ``since``
         anchor = start + dt.timedelta(days=7 * ((since - start).days // 7))
+    found = store.patrols(  # from the first period's first day, so that period is whole
+        route=route.route_id,
+        since=anchor.isoformat() if anchor else None,
+        until=until.isoformat() if until else None,
+    )
     periods = _patrols.coverage_by_period(
         route, found, period=period, start=anchor, end=until, options=options
     )

@@ -131,6 +131,8 @@ def patrols_import(
                     err.print(f"[yellow]repaired[/] {r}", highlight=False)
                 for r in done.inferred:
                     err.print(f"[cyan]status inferred[/] {r}", highlight=False)
+                for r in done.warnings:
+                    err.print(f"[yellow]warning[/] {r}", highlight=False)
             except CeasefireError as e:
                 failed += 1
                 err.print(f"[red]not imported[/] {e}", highlight=False)

@@ -154,9 +154,14 @@ def _patrol_rows(
     freq = p.expected_frequency
     count, per = (freq.count, freq.per) if freq else (1, "week")
     basis = f"{count} per {per}" if freq else "at least 1 a week; the text sets no frequency"
-    # the evidence ends at the last patrol record or event, whichever is later (not at "now")
-    last = pd.to_datetime(patrols["date"]).max()
+    # the evidence ends at the last record of a patrol on this route (held or cancelled) or the
+    # last event, whichever is later; not at "now", and a plan is no evidence of anything
+    records = patrols[(patrols["route"] == p.route) & ~patrols["planned"].astype(bool)]
+    last = pd.to_datetime(records["date"]).max() if len(records) else pd.NaT
     _, last_event = _evidence_span(events)
+    if pd.isna(last):
+        why = f"only plans of patrols on route {p.route} in the evidence, no records of patrols"
+        return [{"due": label, "status": "no_evidence", "reason": why}]
     if last_event is not None and pd.notna(last_event):
         last = max(last, pd.Timestamp(last_event).tz_localize(None))
     end = min(now.date(), last.date())

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..events import VIOLENT_EVENT_TYPES
 from .linear import RouteLine
 from .model import Patrol
 
@@ -38,7 +39,7 @@ INCIDENT_COLUMNS = (
     "reason",
 )
 
-_PROHIBITED = ("Battles", "Explosions/Remote violence", "Violence against civilians")
+_PROHIBITED = VIOLENT_EVENT_TYPES
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import TrackError
 from ..events import LOCAL_TIMEZONE
 
-__all__ = ["PATROL_STATUSES", "Patrol", "Track", "patrols_frame"]
+__all__ = ["PATROL_STATUSES", "Patrol", "Track", "is_joint", "patrols_frame"]
 
 #: What became of a patrol. ``planned``: not (yet) reported on; the others as monitors report.
 PATROL_STATUSES = ("planned", "completed", "cut_short", "blocked", "attacked", "cancelled")
@@ -57,6 +57,17 @@ class Track:
         h.update(self.time.astype("datetime64[ns]").astype("int64").tobytes())
         h.update(np.round(np.column_stack([self.lon, self.lat]) * 1e7).astype("int64").tobytes())
         return h.hexdigest()
+
+
+def is_joint(parties: Iterable[str] | str | None, required: Iterable[str] | str) -> bool:
+    """A patrol by ``parties`` is joint for ``required``: every required party took part, and
+    at least two did (a patrol by one party alone is never joint).
+
+    >>> is_joint("russia,turkey", ["Turkey", "Russia"]), is_joint("turkey", ["turkey"])
+    (True, False)
+    """
+    took = set(_parties(parties))
+    return len(took) >= 2 and set(_parties(required)) <= took
 
 
 def _parties(parties: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -95,8 +106,7 @@ class Patrol:
 
     def is_joint(self, required: Sequence[str]) -> bool:
         """True when every party in ``required`` took part (and there are at least two)."""
-        need = set(_parties(required))
-        return len(set(self.parties)) >= 2 and need <= set(self.parties)
+        return is_joint(self.parties, required)
 
     @classmethod
     def actual(

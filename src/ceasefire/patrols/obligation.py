@@ -25,7 +25,25 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["patrol_periods"]
+from .model import is_joint
+
+__all__ = ["held_patrols", "patrol_periods"]
+
+
+def held_patrols(patrols: pd.DataFrame, route: str) -> pd.DataFrame:
+    """The patrols on ``route`` that took place: not plans, not ``cancelled``.
+
+    >>> frame = pd.DataFrame({"route": ["m4", "m4", "m4", "m5"],
+    ...     "status": ["completed", "cancelled", "completed", "completed"],
+    ...     "planned": [False, False, True, False]})
+    >>> held_patrols(frame, "m4").index.tolist()
+    [0]
+    """
+    return patrols[
+        (patrols["route"] == route)
+        & (patrols["status"] != "cancelled")
+        & ~patrols["planned"].astype(bool)
+    ]
 
 
 def _period_starts(start: dt.date, end: dt.date, per: str) -> list[dt.date]:
@@ -56,14 +74,8 @@ def patrol_periods(
     if not starts:
         return pd.DataFrame(columns=cols)
     edges = np.array([*starts, _next(starts[-1], per)], dtype="datetime64[D]")
-    held = patrols[
-        (patrols["route"] == route)
-        & (patrols["status"] != "cancelled")
-        & ~patrols["planned"].astype(bool)
-    ]
-    need = {p.strip().lower() for p in parties}
-    sets = held["parties"].fillna("").map(lambda s: {x for x in str(s).split(",") if x})
-    joint = sets.map(lambda s: len(s) >= 2 and need <= s).to_numpy(bool)
+    held = held_patrols(patrols, route)
+    joint = held["parties"].fillna("").map(lambda s: is_joint(str(s), parties)).to_numpy(bool)
     days = pd.to_datetime(held["date"]).to_numpy("datetime64[D]")
     k = np.searchsorted(edges, days, side="right") - 1
     inside = (k >= 0) & (k < len(starts))

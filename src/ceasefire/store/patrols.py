@@ -85,6 +85,8 @@ def put_patrols(
         if seen is not None:
             _delete_file(conn, file_sha256)
         ids = [p.patrol_id for p in items]
+        if replace:  # the same track stored from another file: this file's record wins
+            _delete_patrols(conn, ids)
         have = set(conn.execute(select(t.c.patrol_id).where(t.c.patrol_id.in_(ids))).scalars())
         now = schema.now_utc()
         conn.execute(
@@ -105,6 +107,16 @@ def put_patrols(
             if points:
                 conn.execute(insert(schema.patrol_points), points)
     return len(new), len(items) - len(new)
+
+
+def _delete_patrols(conn: Connection, ids: Sequence[str]) -> None:
+    """Delete these patrols with their points and incidents."""
+    t = schema.patrols
+    conn.execute(
+        delete(schema.patrol_incidents).where(schema.patrol_incidents.c.patrol_id.in_(ids))
+    )
+    conn.execute(delete(schema.patrol_points).where(schema.patrol_points.c.patrol_id.in_(ids)))
+    conn.execute(delete(t).where(t.c.patrol_id.in_(ids)))
 
 
 def _delete_file(conn: Connection, file_sha256: str) -> None:

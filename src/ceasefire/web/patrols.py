@@ -297,6 +297,7 @@ async def patrols_upload(
         "skipped": skipped,
         "repairs": done.repairs,
         "inferred": done.inferred,
+        "warnings": done.warnings,
         "incidents": n_inc,
     }
 
