@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from ceasefire.patrols.model import Patrol, Track
+from ceasefire.patrols.model import PATROL_COLUMNS, Patrol, Track
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.rows import as_day
@@ -47,19 +47,7 @@ __all__ = [
 ]
 
 #: Columns of :func:`patrol_rows`.
-PATROL_ROW_COLUMNS: Final = (
-    "patrol_id",
-    "route",
-    "date",
-    "parties",
-    "status",
-    "planned",
-    "n_points",
-    "start_time",
-    "end_time",
-    "source",
-    "repairs",
-)
+PATROL_ROW_COLUMNS: Final = (*PATROL_COLUMNS, "repairs")
 
 
 def put_patrols(

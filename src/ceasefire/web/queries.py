@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from ceasefire.compliance import VERDICTS
-from ceasefire.store import schema
+from ceasefire.store import DISPLAY_COLUMNS, schema
 from ceasefire.web.filters import Filters, Page
 
 __all__ = [
@@ -378,17 +378,7 @@ _VERDICT_OUT: Final = (
     "party",
     "reason",
 )
-_JOINED: Final = (
-    "event_date",
-    "location",
-    "latitude",
-    "longitude",
-    "actor1",
-    "actor2",
-    "fatalities",
-    "event_type",
-    "source_dataset",
-)
+_JOINED: Final = tuple(c for c in DISPLAY_COLUMNS if c != "sub_event_type")
 
 
 #: Columns of a verdict row of ``/api/verdicts`` and its exports.
