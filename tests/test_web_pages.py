@@ -300,3 +300,19 @@ def test_the_report_form_fills_in_the_devices_own_offset(tmp_path: Path) -> None
     assert "getTimezoneOffset()" in script and "toISOString().slice" not in script
     options = re.findall(r"<option(?: selected)?>([^<]+)</option>", page)
     assert options == [html.escape(t) for t in (*ACLED_EVENT_TYPES, *BANDS)]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_loads_anything_from_another_host(client: TestClient, path: str) -> None:
+    html = client.get(path).text
+    loaded = re.findall(r'<(?:script|img|iframe)[^>]*\ssrc="([^"]*)"', html)
+    loaded += re.findall(r'<link[^>]*\shref="([^"]*)"', html)
+    assert loaded, "the checker sees nothing"
+    assert [u for u in loaded if not u.startswith(("/", "data:"))] == []
+
+
+def test_there_is_no_cdn_backed_api_docs_page(client: TestClient) -> None:
+    # FastAPI's /docs pulls Swagger UI from a CDN: the workspace serves the JSON only
+    assert client.get("/api/docs").status_code == 404
+    assert client.get("/docs").status_code == 404
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "ceasefire"

@@ -68,7 +68,7 @@ def create_app(db: str | Path, *, anonymous_read: bool = True) -> FastAPI:
         version="0.1.0",
         description="Ceasefire agreements as machine-checkable rules, monitored from evidence.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's interactive docs load Swagger UI from a CDN: not offline
         redoc_url=None,
     )
     app.state.db = str(db)
