@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -375,3 +376,28 @@ def test_uploads_are_audited_with_the_old_and_new_sha256(app: Any, anon: TestCli
     assert zones[0]["old_sha256"] is None and zones[0]["replaced"] is False
     assert zones[1]["old_sha256"] == zones[0]["new_sha256"] != zones[1]["new_sha256"]
     assert zones[1]["replaced"] is True and zones[1]["name"] == "Renamed"
+
+
+def test_a_revoked_or_expired_token_stops_working(app: Any, anon: TestClient) -> None:
+    engine = app.state.store.engine
+    monitor = workspace.user_by_name(engine, "monitor")
+    assert monitor is not None
+    headers = token_for(app, "monitor")
+    assert anon.get("/api/me", headers=headers).json()["user"]["name"] == "monitor"
+    (row,) = [t for t in workspace.tokens(engine, monitor) if t["revoked_at"] is None]
+    assert row["last_used_at"] is not None  # a use is recorded
+    workspace.revoke_token(engine, row["id"], actor=None)
+    r = anon.post("/api/reports", json=REPORT, headers=headers)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"
+    assert anon.get("/api/events", headers=headers).status_code == 401
+    assert "token.revoke" in [a["action"] for a in workspace.audit_rows(engine)["items"]]
+    # a token past its expiry is refused the same way
+    token = workspace.create_token(engine, monitor, ttl=timedelta(days=1))
+    bearer = {"Authorization": "Bearer " + token}
+    assert anon.get("/api/me", headers=bearer).status_code == 200
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE api_tokens SET expires_at = '2020-01-01T00:00:00.000000Z' "
+            "WHERE expires_at IS NOT NULL"
+        )
+    assert anon.get("/api/me", headers=bearer).status_code == 401

@@ -43,6 +43,19 @@ def test_users_add_list_token(tmp_path: Path) -> None:
         assert workspace.check_password(store.engine, "ann", "correct horse battery") == user
     missing = runner.invoke(cli, ["users", "token", "bob", "--db", db])
     assert missing.exit_code == 2 and "no user named 'bob'" in missing.output
+    listed = runner.invoke(cli, ["users", "tokens", "ann", "--format", "csv", "--db", db])
+    header, row = listed.output.splitlines()[:2]
+    assert header == "id,user,label,created_at,last_used_at,expires_at,revoked_at"
+    assert row.startswith("1,ann,nb,") and token not in listed.output
+    revoked = runner.invoke(cli, ["users", "revoke", "1", "--db", db])
+    assert revoked.exit_code == 0 and "revoked API token 1" in revoked.output
+    with open_store(db) as store:
+        assert workspace.user_for_token(store.engine, token) is None
+    short = runner.invoke(cli, ["users", "token", "ann", "--days", "7", "--db", db])
+    assert short.exit_code == 0
+    listed = runner.invoke(cli, ["users", "tokens", "--format", "json", "--db", db])
+    assert '"expires_at":"20' in listed.output.replace(" ", "")
+    assert runner.invoke(cli, ["users", "revoke", "99", "--db", db]).exit_code == 2
 
 
 def test_users_add_refuses_a_short_password(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 import click
 import pandas as pd
@@ -49,7 +50,7 @@ def serve(db: str, host: str, port: int, demo_users: bool, no_anonymous: bool) -
 
 @cli.group()
 def users() -> None:
-    """Workspace users: add, list, issue API tokens."""
+    """Workspace users: add, list; API tokens: issue, list, revoke."""
 
 
 @users.command("add")
@@ -85,14 +86,49 @@ def users_list(fmt: str, db: str) -> None:
 @users.command("token")
 @click.argument("name")
 @click.option("--label", default=None, help="What the token is for (shown in the audit log).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Valid for N days (default: until revoked).",
+)
 @db_option
 @handle_errors
-def users_token(name: str, label: str | None, db: str) -> None:
+def users_token(name: str, label: str | None, days: int | None, db: str) -> None:
     """Issue an API token for NAME and print it once (only its SHA-256 is stored)."""
     with _store(db, need="data") as store:
         user = workspace.user_by_name(_sql(store).engine, name)
         if user is None:
             raise UnknownIdError(f"no user named {name!r}")
-        token = workspace.create_token(_sql(store).engine, user, label=label)
+        ttl = timedelta(days=days) if days else None
+        token = workspace.create_token(_sql(store).engine, user, label=label, ttl=ttl)
     say(token)
     click.echo("Send it as 'Authorization: Bearer <token>'. It is not shown again.", err=True)
+
+
+@users.command("tokens")
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+@handle_errors
+def users_tokens(name: str | None, fmt: str, db: str) -> None:
+    """List API tokens (all, or NAME's): id, label, when made, last used, expiry, revocation."""
+    with _store(db, need="data") as store:
+        engine = _sql(store).engine
+        user = workspace.user_by_name(engine, name) if name else None
+        if name and user is None:
+            raise UnknownIdError(f"no user named {name!r}")
+        rows = workspace.tokens(engine, user)
+    columns = ["id", "user", "label", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    _emit(pd.DataFrame(rows, columns=columns), fmt, "API tokens")
+
+
+@users.command("revoke")
+@click.argument("token_id", type=int)
+@db_option
+@handle_errors
+def users_revoke(token_id: int, db: str) -> None:
+    """Revoke the API token with id TOKEN_ID (see `users tokens`); it stops working at once."""
+    with _store(db, need="data") as store:
+        workspace.revoke_token(_sql(store).engine, token_id, actor=None)
+    say(f"revoked API token {token_id}")

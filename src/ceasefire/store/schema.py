@@ -349,6 +349,8 @@ def add_v3_tables(md: MetaData) -> MetaData:
         Column("label", Text, nullable=True),
         Column("created_at", _time(), nullable=False),
         Column("last_used_at", _time(), nullable=True),
+        Column("expires_at", _time(), nullable=True),  # NULL: until revoked
+        Column("revoked_at", _time(), nullable=True),
     )
     Table(
         "sessions",

@@ -69,6 +69,8 @@ __all__ = [
     "report",
     "reports",
     "reviews",
+    "revoke_token",
+    "tokens",
     "update_report",
     "user_by_name",
     "user_for_session",
@@ -245,29 +247,82 @@ def check_password(engine: Engine, name: str, password: str) -> User | None:
     return _user(row) if verify_password(password, row.password_hash) else None
 
 
-def create_token(engine: Engine, user: User, *, label: str | None = None) -> str:
-    """A new API token for ``user``; returned once, stored as its SHA-256."""
+def create_token(
+    engine: Engine, user: User, *, label: str | None = None, ttl: timedelta | None = None
+) -> str:
+    """A new API token for ``user``; returned once, stored as its SHA-256. ``ttl``: how long
+    it is valid (``None``: until revoked)."""
     token = "cf_" + secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + ttl).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if ttl else None
     with write_transaction(engine) as conn:
         conn.execute(
             insert(schema.api_tokens).values(
-                user_id=user.id, token_sha256=_sha256(token), label=label, created_at=_now()
+                user_id=user.id,
+                token_sha256=_sha256(token),
+                label=label,
+                created_at=_now(),
+                expires_at=expires,
             )
         )
-        record(conn, user, "token.create", f"user:{user.name}", {"label": label})
+        record(
+            conn, user, "token.create", f"user:{user.name}", {"label": label, "expires": expires}
+        )
     return token
 
 
 def user_for_token(engine: Engine, token: str) -> User | None:
-    """The user a token belongs to, if it is valid."""
+    """The user a token belongs to, if the token is valid: known, not revoked, not expired,
+    and its user not disabled. A valid token's ``last_used_at`` is brought up to date."""
     u, t = schema.users, schema.api_tokens
+    now = _now()
     with engine.connect() as conn:
         row = conn.execute(
-            select(u.c.id, u.c.name, u.c.role)
+            select(u.c.id, u.c.name, u.c.role, t.c.id.label("token_id"), t.c.last_used_at)
             .join(t, t.c.user_id == u.c.id)
-            .where(t.c.token_sha256 == _sha256(token), u.c.disabled.is_(False))
+            .where(
+                t.c.token_sha256 == _sha256(token),
+                u.c.disabled.is_(False),
+                t.c.revoked_at.is_(None),
+                (t.c.expires_at.is_(None)) | (t.c.expires_at > now),
+            )
         ).first()
-    return _user(row) if row else None
+    if row is None:
+        return None
+    if row.last_used_at is None or row.last_used_at[:13] != now[:13]:  # at most once an hour
+        with write_transaction(engine) as conn:
+            conn.execute(update(t).where(t.c.id == row.token_id).values(last_used_at=now))
+    return _user(row)
+
+
+def tokens(engine: Engine, user: User | None = None) -> list[dict[str, Any]]:
+    """API tokens (never the secret): ``id, user, label, created_at, last_used_at, expires_at,
+    revoked_at``; all users' or one user's."""
+    u, t = schema.users, schema.api_tokens
+    q = (
+        select(
+            t.c.id, u.c.name.label("user"), t.c.label, t.c.created_at, t.c.last_used_at,
+            t.c.expires_at, t.c.revoked_at,
+        )
+        .join(u, u.c.id == t.c.user_id)
+        .order_by(t.c.id)
+    )  # fmt: skip
+    if user is not None:
+        q = q.where(t.c.user_id == user.id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def revoke_token(engine: Engine, token_id: int, actor: User | None) -> None:
+    """Revoke the token with this id (it stops working at once); audited."""
+    t = schema.api_tokens
+    with write_transaction(engine) as conn:
+        found = conn.execute(select(t.c.revoked_at).where(t.c.id == token_id)).first()
+        if found is None:
+            raise UnknownIdError(f"no API token with id {token_id}")
+        if found.revoked_at is not None:
+            return
+        conn.execute(update(t).where(t.c.id == token_id).values(revoked_at=_now()))
+        record(conn, actor, "token.revoke", f"token:{token_id}", {"revoked": True})
 
 
 def create_session(engine: Engine, user: User, *, ttl: timedelta) -> str:
