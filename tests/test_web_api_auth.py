@@ -401,3 +401,24 @@ def test_a_revoked_or_expired_token_stops_working(app: Any, anon: TestClient) ->
             "WHERE expires_at IS NOT NULL"
         )
     assert anon.get("/api/me", headers=bearer).status_code == 401
+
+
+def test_password_guessing_is_locked_out_per_name(app: Any, anon: TestClient) -> None:
+    def attempt(name: str, password: str) -> str:
+        r = anon.post(
+            "/login",
+            data={"username": name, "password": password, "next": "/"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        return r.headers["location"]
+
+    for i in range(5):
+        assert attempt("monitor", f"guess {i}").startswith("/login?error=1")
+    # the right password no longer helps for a while, and the page says why
+    assert attempt("Monitor", PASSWORDS["monitor"]).startswith("/login?error=locked")
+    assert "Too many failed sign-ins" in anon.get("/login?error=locked").text
+    # other names are unaffected, and a success clears a name's failures
+    assert attempt("analyst", PASSWORDS["analyst"]) == "/"
+    app.state.login_throttle.succeeded("monitor")
+    assert attempt("monitor", PASSWORDS["monitor"]) == "/"

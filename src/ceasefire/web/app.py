@@ -76,6 +76,7 @@ def create_app(db: str | Path, *, anonymous_read: bool = True) -> FastAPI:
     app.state.catalog = Catalog(store)
     app.state.cache = ResultCache(store.engine)
     app.state.anonymous_read = anonymous_read
+    app.state.login_throttle = auth.LoginThrottle()
     # bodies over ceasefire.web.limits.MAX_BODY: 413 before anything reads them
     app.add_middleware(BodyLimit, larger={"/api/patrols": patrols.MAX_TRACK_BYTES + FORM_OVERHEAD})
     app.add_middleware(GZipMiddleware, minimum_size=1000)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Final
@@ -32,7 +33,10 @@ __all__ = [
     "COOKIE",
     "CSRF_HEADER",
     "CSRF_VALUE",
+    "LOGIN_WINDOW",
+    "MAX_LOGIN_FAILURES",
     "SESSION_TTL",
+    "LoginThrottle",
     "User",
     "current_user",
     "reader",
@@ -45,6 +49,50 @@ __all__ = [
 COOKIE: Final = "ceasefire_session"
 #: How long a login lasts.
 SESSION_TTL: Final = timedelta(hours=12)
+
+#: Failed logins allowed per user name within :data:`LOGIN_WINDOW` before further attempts on
+#: that name are refused without checking the password (password guessing slowed to a crawl).
+MAX_LOGIN_FAILURES: Final = 5
+LOGIN_WINDOW: Final = timedelta(minutes=15)
+
+
+class LoginThrottle:
+    """Failed logins per user name (case-insensitive), kept in memory for one server process.
+
+    >>> t = LoginThrottle(limit=2, window=60.0)
+    >>> t.failed("Ann", now=0.0); t.failed("ann", now=1.0)
+    >>> t.locked("ANN", now=2.0), t.locked("ann", now=62.0), t.locked("bob", now=2.0)
+    (True, False, False)
+    """
+
+    def __init__(self, limit: int = MAX_LOGIN_FAILURES, window: float | None = None) -> None:
+        self.limit = limit
+        self.window = LOGIN_WINDOW.total_seconds() if window is None else window
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, name: str, now: float) -> list[float]:
+        key = name.casefold()
+        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if kept:
+            self._failures[key] = kept
+        else:
+            self._failures.pop(key, None)
+        return kept
+
+    def locked(self, name: str, now: float | None = None) -> bool:
+        """Too many recent failures for ``name``."""
+        return len(self._recent(name, time.monotonic() if now is None else now)) >= self.limit
+
+    def failed(self, name: str, now: float | None = None) -> None:
+        """Count one failed login for ``name``."""
+        at = time.monotonic() if now is None else now
+        self._failures[name.casefold()] = [*self._recent(name, at), at]
+
+    def succeeded(self, name: str) -> None:
+        """Forget ``name``'s failures."""
+        self._failures.pop(name.casefold(), None)
+
+
 #: The header (and its value) a cookie-authenticated write must carry.
 CSRF_HEADER: Final = "X-Requested-With"
 CSRF_VALUE: Final = "ceasefire"
@@ -134,9 +182,14 @@ def login(
 ) -> RedirectResponse:
     """Check the password, set the session cookie and go to ``next``."""
     target = safe_next(next)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    if throttle.locked(username):
+        return RedirectResponse(f"/login?error=locked&next={quote(target)}", status_code=303)
     user = workspace.check_password(_engine(request), username, password)
     if user is None:
+        throttle.failed(username)
         return RedirectResponse(f"/login?error=1&next={quote(target)}", status_code=303)
+    throttle.succeeded(username)
     sid = workspace.create_session(_engine(request), user, ttl=SESSION_TTL)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

@@ -191,7 +191,7 @@ def patrols(request: Request) -> Response:
 def login(request: Request) -> Response:
     """The sign-in form; it posts to the API's ``POST /login``."""
     next_url = safe_next(request.query_params.get("next"))
-    error = request.query_params.get("error") is not None
+    error = request.query_params.get("error")
     return _render(request, "login.html", page="login", next_url=next_url, error=error)
 
 
