@@ -91,3 +91,22 @@ def test_ingest_reports_each_bad_file_and_goes_on(tmp_path):
     assert "4 files: 1 stored" in out and "3 failed" in out
     with open_store(db) as store:
         assert len(store.articles()) == 1
+
+
+def test_an_ingested_articles_sentence_is_evidence_in_the_api(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from ceasefire.web import create_app
+
+    db = str(tmp_path / "w.db")
+    run("news", "ingest", str(ARTICLE), "--db", db)
+    app = create_app(db)
+    try:
+        client = TestClient(app)
+        uid = client.get("/api/events", params={"source": "news"}).json()["items"][0]["event_uid"]
+        evidence = client.get(f"/api/events/{uid}").json()["evidence"]
+    finally:
+        app.state.store.close()
+    (article,) = [e for e in evidence if e["kind"] == "article"]
+    assert article["headline"].startswith("Putin and Erdogan Agree on Idlib Truce")
+    assert article["text"] and article["text"] in ARTICLE.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from ceasefire.store.engine import write_transaction
 from ceasefire.store.ingest import _records, _upsert
 from ceasefire.store.rows import chunks
 
-__all__ = ["add_article", "article_claims", "has_article", "list_articles"]
+__all__ = ["add_article", "article_claims", "event_articles", "has_article", "list_articles"]
 
 
 def has_article(engine: Engine, article_id: str) -> bool:
@@ -114,3 +114,26 @@ def article_claims(engine: Engine, article_id: str | None = None) -> pd.DataFram
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(c.c.article_id, c.c.start)).all()
     return pd.DataFrame(rows, columns=[col.name for col in c.columns])
+
+
+def event_articles(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
+    """The articles that reported an event, with the sentence each reported it in."""
+    a, ae = schema.articles, schema.article_events
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                a.c.article_id,
+                a.c.file,
+                a.c.url,
+                a.c.headline,
+                a.c.publisher,
+                a.c.published,
+                ae.c.sentence,
+                ae.c.sentence_start,
+                ae.c.sentence_end,
+            )
+            .join(ae, ae.c.article_id == a.c.article_id)
+            .where(ae.c.event_uid == event_uid)
+            .order_by(a.c.published, a.c.article_id)
+        ).mappings()
+        return [dict(r) for r in rows]

@@ -26,6 +26,7 @@ from ceasefire import zones as _zones
 from ceasefire.errors import ForbiddenError, GeometryError, InputError, UnknownIdError
 from ceasefire.events import LOCAL_TIMEZONE
 from ceasefire.store import SQLStore, workspace
+from ceasefire.store.articles import event_articles
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
 from ceasefire.web import catalog as _catalog
@@ -312,7 +313,7 @@ def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) ->
             ),
         }
     ]
-    for art in q.event_articles(store.engine, uid):
+    for art in event_articles(store.engine, uid):
         evidence.append(
             {
                 "kind": "article",

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from ceasefire.compliance import VERDICTS
-from ceasefire.store import DISPLAY_COLUMNS, schema
+from ceasefire.store import DISPLAY_COLUMNS, VERDICT_COLUMNS, schema
 from ceasefire.web.filters import Filters, Page
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "VERDICT_COLUMNS_OUT",
     "VERDICT_SORTS",
     "aggregate_rows",
-    "event_articles",
     "event_detail_verdicts",
     "events_geojson",
     "events_page",
@@ -368,16 +367,8 @@ def event_detail_verdicts(engine: Engine, event_uid: str) -> list[dict[str, Any]
 
 # -------------------------------------------------------------------------------- verdicts
 
-_VERDICT_OUT: Final = (
-    "event_uid",
-    "agreement_id",
-    "provision_id",
-    "provision_type",
-    "verdict",
-    "probability",
-    "party",
-    "reason",
-)
+#: The stored verdict columns a listing shows (the space and time shares stay in the store).
+_VERDICT_OUT: Final = tuple(c for c in VERDICT_COLUMNS if c not in ("p_space", "p_time"))
 _JOINED: Final = tuple(c for c in DISPLAY_COLUMNS if c != "sub_event_type")
 
 
@@ -499,26 +490,3 @@ def rejects_page(engine: Engine, page: Page) -> dict[str, Any]:
         ).mappings()
         items = [dict(x) for x in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
-
-
-def event_articles(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
-    """The articles that reported an event, with the sentence each reported it in."""
-    a, ae = schema.articles, schema.article_events
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                a.c.article_id,
-                a.c.file,
-                a.c.url,
-                a.c.headline,
-                a.c.publisher,
-                a.c.published,
-                ae.c.sentence,
-                ae.c.sentence_start,
-                ae.c.sentence_end,
-            )
-            .join(ae, ae.c.article_id == a.c.article_id)
-            .where(ae.c.event_uid == event_uid)
-            .order_by(a.c.published, a.c.article_id)
-        ).mappings()
-        return [dict(r) for r in rows]
