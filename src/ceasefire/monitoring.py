@@ -393,17 +393,19 @@ def import_patrol_files(
 def _differs_from_stored(store: Store, found: Sequence[_patrols.Patrol]) -> list[str]:
     """Warnings for patrols whose track is stored already with other parties or status: they
     are skipped (the stored record stands) unless the import replaces them."""
-    stored = {p.patrol_id: p for p in store.patrols()} if found else {}
+    if not found:
+        return []
+    rows = store.patrol_rows()  # without the tracks' points
+    pairs = zip(rows["parties"].fillna(""), rows["status"], strict=True)
+    stored = dict(zip(rows["patrol_id"], pairs, strict=True))
     out = []
     for p in found:
         old = stored.get(p.patrol_id)
-        if old is None:
-            continue
-        if (old.parties, old.status) != (p.parties, p.status):
+        if old is not None and old != (",".join(p.parties), p.status):
             out.append(
-                f"{p.source}: this track is stored already (parties {','.join(old.parties) or '-'}"
-                f", {old.status}); this file says {','.join(p.parties) or '-'}, {p.status}: "
-                "kept the stored record; import with --replace to correct it"
+                f"{p.source}: this track is stored already (parties {old[0] or '-'}, {old[1]}); "
+                f"this file says {','.join(p.parties) or '-'}, {p.status}: kept the stored "
+                "record; import with --replace to correct it"
             )
     return out
 
