@@ -33,7 +33,7 @@ from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.rows import EVENT_COLS, chunks, conformed, db_values, text
 
-__all__ = ["add_events", "fail_dead_ingests", "file_sha256", "ingest_file"]
+__all__ = ["add_events", "fail_dead_ingests", "file_sha256", "ingest_file", "upsert_events"]
 
 #: Columns that say where and when a row was read, not what it says: not part of its hash.
 _PROVENANCE: Final = frozenset({"source_file", "source_line", "ingest_time", "content_hash"})
@@ -264,6 +264,15 @@ def add_events(
             sha_of=sha_of,
             default_file=default_file,
         )
+
+
+def upsert_events(conn: Connection, events: pd.DataFrame) -> IngestReport:
+    """Upsert an events frame inside the caller's write transaction, with the same versioning as
+    an ingest (a changed row keeps its old version); rows an ingest would reject are counted in
+    ``rejected`` and not stored. For writes that must commit together with other rows."""
+    return _write_batch(
+        conn, events, (), ingest_id=None, seen={}, sha_of=_name_sha256, default_file=""
+    )
 
 
 def _write_batch(

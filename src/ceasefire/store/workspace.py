@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from ceasefire.errors import ConflictError, InputError, StoreError, UnknownIdError
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
-from ceasefire.store.ingest import _write_batch
+from ceasefire.store.ingest import upsert_events
 from ceasefire.store.rows import chunks, db_values
 
 __all__ = [
@@ -423,7 +423,7 @@ def put_report_event(conn: Connection, events: pd.DataFrame) -> None:
     """Upsert a report's event (a one-row events frame) in the caller's write transaction, as
     ingest does (a changed row keeps its old version). A row ingest would reject is an error
     here, never a stored reject."""
-    done = _write_batch(conn, events, (), ingest_id=None, seen={}, sha_of=_sha256, default_file="")
+    done = upsert_events(conn, events)
     if done.rejected or done.inserted + done.updated + done.unchanged != len(events):
         raise StoreError(f"the report's event could not be stored: {done}")
 
