@@ -70,6 +70,44 @@ def _is_missing_file(db: str) -> bool:
     return "://" not in db and db != ":memory:" and not Path(db).exists()
 
 
+def expand_paths(paths: tuple[Path, ...], suffixes: tuple[str, ...]) -> list[Path]:
+    """Files as given, and in each folder every file below it with one of ``suffixes``
+    (lowercase, with the dot), sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
+        else:
+            out.append(p)
+    return out
+
+
+def each_file(
+    files: list[Path], label: str, work: Callable[[Path], None], *, failed: str = "skipped"
+) -> int:
+    """Run ``work(file)`` for each file under a progress bar on stderr; a
+    :class:`CeasefireError` is printed (``failed`` and the message naming the file) and the
+    batch goes on. The number of files that failed."""
+    n_failed = 0
+    with Progress(
+        TextColumn(f"[bold]{label}[/] {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task("files", total=len(files))
+        for f in files:
+            bar.update(task, description=f.name)
+            try:
+                work(f)
+            except CeasefireError as e:
+                n_failed += 1
+                err.print(f"[red]{failed}[/] {e}", highlight=False)
+            bar.advance(task)
+    return n_failed
+
+
 @contextmanager
 def _store(db: str, *, need: str = "write") -> Iterator[Store]:
     """Open the store. ``need``: "write" creates it; "catalog" reads bundled agreements and

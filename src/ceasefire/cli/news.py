@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import yaml
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..errors import CeasefireError
 from ..news import extraction as _extraction
-from . import _store, cli, console, db_option, err, handle_errors, say
+from . import _store, cli, console, db_option, each_file, expand_paths, handle_errors, say
 
 _SUFFIXES = (".html", ".htm", ".txt", ".text", ".md")
 
@@ -57,16 +54,6 @@ def news_extract(
         click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
-def _files(paths: tuple[Path, ...]) -> Iterator[Path]:
-    for p in paths:
-        if p.is_dir():
-            yield from sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _SUFFIXES
-            )
-        else:
-            yield p
-
-
 @news.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--published", default=None, help="Publication date for files that lack one.")
@@ -80,34 +67,22 @@ def news_ingest(
 
     A bad file gets a clear message and stores nothing; the batch goes on.
     """
-    files = list(_files(paths))
-    stored = skipped = failed = events = 0
-    with (
-        _store(db) as store,
-        Progress(
-            TextColumn("[bold]news[/] {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as bar,
-    ):
-        task = bar.add_task("articles", total=len(files))
-        for f in files:
-            bar.update(task, description=f.name)
-            try:
-                x = _extraction.extract(f, published=_date(published), publisher=publisher)
-                if store.has_article(x.article_id):
-                    skipped += 1
-                else:
-                    row, frame, links, claims = _extraction.store_rows(x)
-                    if store.add_article(row, frame, links, claims):
-                        stored += 1
-                        events += len(frame)
-            except CeasefireError as e:
-                failed += 1
-                err.print(f"[red]skipped[/] {e}", highlight=False)
-            bar.advance(task)
+    files = expand_paths(paths, _SUFFIXES)
+    counts = {"stored": 0, "skipped": 0, "events": 0}
+
+    def one(f: Path) -> None:
+        x = _extraction.extract(f, published=_date(published), publisher=publisher)
+        if store.has_article(x.article_id):
+            counts["skipped"] += 1
+            return
+        row, frame, links, claims = _extraction.store_rows(x)
+        if store.add_article(row, frame, links, claims):
+            counts["stored"] += 1
+            counts["events"] += len(frame)
+
+    with _store(db) as store:
+        failed = each_file(files, "news", one)
+    stored, skipped, events = counts["stored"], counts["skipped"], counts["events"]
     say(
         f"{len(files)} files: {stored} stored ({events} events), {skipped} already stored, "
         f"{failed} failed"

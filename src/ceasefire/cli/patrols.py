@@ -8,11 +8,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .. import monitoring
-from ..errors import CeasefireError
 from ..patrols import (
     PATROL_STATUSES,
     CoverageOptions,
@@ -21,7 +19,7 @@ from ..patrols import (
     strip,
     strip_svg,
 )
-from . import _store, cli, console, db_option, err, handle_errors, say
+from . import _store, cli, console, db_option, each_file, err, expand_paths, handle_errors, say
 
 _SUFFIXES = (".gpx", ".geojson", ".json")
 
@@ -33,16 +31,6 @@ def _day(value: str | None, name: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=name) from None
-
-
-def _files(paths: tuple[Path, ...]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.suffix.lower() in _SUFFIXES)
-        else:
-            out.append(p)
-    return out
 
 
 @cli.group()
@@ -108,35 +96,23 @@ def patrols_import(
         read=ReadOptions(max_speed_kmh=max_speed, repair=repair),
         status_options=StatusOptions(tolerance_km=tolerance_km),
     )
-    files = _files(paths)
-    inserted = skipped = failed = 0
-    with (
-        _store(db) as store,
-        Progress(
-            TextColumn("[bold]patrols[/] {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as bar,
-    ):
-        task = bar.add_task("files", total=len(files))
-        for f in files:
-            bar.update(task, description=f.name)
-            try:
-                done = monitoring.import_patrols(store, [f], options)
-                inserted += done.inserted
-                skipped += done.skipped
-                for r in done.repairs:
-                    err.print(f"[yellow]repaired[/] {r}", highlight=False)
-                for r in done.inferred:
-                    err.print(f"[cyan]status inferred[/] {r}", highlight=False)
-                for r in done.warnings:
-                    err.print(f"[yellow]warning[/] {r}", highlight=False)
-            except CeasefireError as e:
-                failed += 1
-                err.print(f"[red]not imported[/] {e}", highlight=False)
-            bar.advance(task)
+    files = expand_paths(paths, _SUFFIXES)
+    counts = {"inserted": 0, "skipped": 0}
+
+    def one(f: Path) -> None:
+        done = monitoring.import_patrols(store, [f], options)
+        counts["inserted"] += done.inserted
+        counts["skipped"] += done.skipped
+        for r in done.repairs:
+            err.print(f"[yellow]repaired[/] {r}", highlight=False)
+        for r in done.inferred:
+            err.print(f"[cyan]status inferred[/] {r}", highlight=False)
+        for r in done.warnings:
+            err.print(f"[yellow]warning[/] {r}", highlight=False)
+
+    with _store(db) as store:
+        failed = each_file(files, "patrols", one, failed="not imported")
+        inserted, skipped = counts["inserted"], counts["skipped"]
         n_inc = len(monitoring.link_patrol_incidents(store)) if inserted else None
     say(f"{len(files)} files: {inserted} patrols stored, {skipped} already stored, {failed} failed")
     if n_inc is not None:
