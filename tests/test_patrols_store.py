@@ -336,3 +336,13 @@ def test_cli_import_says_which_statuses_it_inferred(tmp_path):
     out = run("patrols", "import", "--db", db, "--status", "blocked", "--replace", str(FIRST))
     assert "status inferred" not in out
     assert "blocked" in run("patrols", "list", "--db", db)
+
+
+def test_messages_stay_whole_for_long_paths_and_bracketed_names(tmp_path):
+    # messages name the file: a long path must not wrap them, brackets must not read as markup
+    deep = tmp_path / ("d" * 70) / "2020-03-15 [joint] cut short.gpx"
+    deep.parent.mkdir()
+    shutil.copy(FIRST, deep)
+    out = run("patrols", "import", "--db", str(tmp_path / "c.db"), str(deep))
+    (line,) = [x for x in out.splitlines() if x.startswith("status inferred")]
+    assert str(deep) in line and line.endswith("54.8 km short of Ain al-Havr")

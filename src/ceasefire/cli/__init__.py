@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 import click
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -54,13 +55,20 @@ def db_option(f: F) -> F:
     )(f)
 
 
+def tell(tag: str, message: object, style: str = "yellow") -> None:
+    """One line on stderr: a coloured ``tag``, then ``message`` as plain text: never wrapped
+    (scripts and tests read it, file paths stay whole) and never read as markup (a file name
+    with brackets prints as it is)."""
+    err.print(f"[{style}]{tag}[/] {escape(str(message))}", soft_wrap=True, highlight=False)
+
+
 def handle_errors(f: F) -> F:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
         except CeasefireError as e:
-            err.print(f"[bold red]error:[/] {e}", markup=True, highlight=False)
+            tell("error:", e, "bold red")
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -103,7 +111,7 @@ def each_file(
                 work(f)
             except CeasefireError as e:
                 n_failed += 1
-                err.print(f"[red]{failed}[/] {e}", highlight=False)
+                tell(failed, e, "red")
             bar.advance(task)
     return n_failed
 

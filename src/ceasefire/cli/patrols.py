@@ -19,7 +19,7 @@ from ..patrols import (
     strip,
     strip_svg,
 )
-from . import _store, cli, console, db_option, each_file, err, expand_paths, handle_errors, say
+from . import _store, cli, console, db_option, each_file, expand_paths, handle_errors, say, tell
 
 _SUFFIXES = (".gpx", ".geojson", ".json")
 
@@ -104,11 +104,11 @@ def patrols_import(
         counts["inserted"] += done.inserted
         counts["skipped"] += done.skipped
         for r in done.repairs:
-            err.print(f"[yellow]repaired[/] {r}", highlight=False)
+            tell("repaired", r)
         for r in done.inferred:
-            err.print(f"[cyan]status inferred[/] {r}", highlight=False)
+            tell("status inferred", r, "cyan")
         for r in done.warnings:
-            err.print(f"[yellow]warning[/] {r}", highlight=False)
+            tell("warning", r)
 
     with _store(db) as store:
         failed = each_file(files, "patrols", one, failed="not imported")
