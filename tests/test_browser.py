@@ -261,10 +261,13 @@ def test_a_monitor_reports_and_sees_it_on_the_map(page: Page, server: str) -> No
     est = detail["event"]
     page.evaluate(
         "([lat, lon]) => { document.getElementById('map').dataset.loaded = '0';"
-        " window.CFDashboard.map.setView([lat, lon], 12); }",
+        " window.CFDashboard.map.setView([lat, lon], 12, { animate: false }); }",
         [est["latitude"], est["longitude"]],
     )
     page.wait_for_selector("#map[data-loaded='1']")
+    # the view the test clicks in is the one the markers were drawn for: single events, zoom 12
+    assert page.evaluate("window.CFDashboard.map.getZoom()") == 12
+    assert page.get_attribute("#map", "data-clustered") == "0"
     assert _counts(page)["map"] == 1
     point = page.evaluate(
         "([lat, lon]) => window.CFDashboard.map.latLngToContainerPoint([lat, lon])",

@@ -74,8 +74,9 @@ def test_the_map_shows_patrol_tracks_and_the_page_the_coverage_strips(
     assert "week 2020-03-15 to 2020-03-21: 0 joint patrol(s), expected 1; 1 patrol(s)" in (
         alert.text_content() or ""
     )
-    page.evaluate("window.CFDashboard.map.setView([35.865, 36.62], 11)")  # Trumba to Ariha
-    page.wait_for_timeout(300)  # let Leaflet finish its move before the picture
+    page.evaluate(  # Trumba to Ariha, not animated, so the picture shows the final view
+        "window.CFDashboard.map.setView([35.865, 36.62], 11, { animate: false })"
+    )
     _shot(page, "patrols-dashboard")
     # the legend's toggle hides and shows the layer
     page.uncheck("#show-patrols")

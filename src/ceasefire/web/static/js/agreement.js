@@ -29,7 +29,7 @@
   document.getElementById("yaml").textContent = a.yaml || "";
   const map = window.CFMap.create("map");
   const { layer, features } = await window.CFMap.zones(map, a.zones || []);
-  if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+  if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [8, 8], animate: false });
   document.getElementById("map").dataset.zones = String(features.length);
   document.getElementById("zone-notes").replaceChildren(...features.map((f) => el("li", {},
     el("b", {}, f.properties.name || f.properties.id), " (" + (f.properties.kind || "") + "): ",

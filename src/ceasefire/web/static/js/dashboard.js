@@ -76,7 +76,9 @@
 
   window.CFMap.zones(map).then(({ layer }) => {
     const b = layer.getBounds();
-    if (b.isValid()) map.fitBounds(b, { padding: [10, 10] });
+    // not animated: the view is final before the first load, and a later setView is not
+    // dropped by Leaflet while a zoom animation still runs
+    if (b.isValid()) map.fitBounds(b, { padding: [10, 10], animate: false });
     mapEl.dataset.zones = String(layer.getLayers().length);
     loadPatrols();
     refresh();
