@@ -18,9 +18,8 @@
     const q = filterParams();
     q.delete("bbox");
     return q;
-  }, (total, clustered, features) => {
-    const b = map.getBounds();
-    mapEl.dataset.bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(4)).join(",");
+  }, (total, clustered, features, bbox) => {
+    mapEl.dataset.bbox = bbox;  // what the count is for, even if the map has moved on since
     show("map", total);
     document.getElementById("map-mode").textContent = clustered ? "(map shows grid cells: zoom in for single events)" : "";
     mapEl.dataset.features = String(features.length);

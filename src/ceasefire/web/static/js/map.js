@@ -160,7 +160,8 @@ const CFMap = (() => {
       window.CF.eventLink(uid, "Open the event page →"));
   }
 
-  // The events layer: reloads on pan/zoom and filter changes; calls onTotal(total, clustered).
+  // The events layer: reloads on pan/zoom and filter changes; calls
+  // onTotal(total, clustered, features, bbox) with the bbox that was asked for.
   function events(map, queryFn, onTotal) {
     const group = L.layerGroup().addTo(map);
     let seq = 0, reading = false, stale = false;
@@ -171,7 +172,8 @@ const CFMap = (() => {
       const mine = ++seq;
       const b = map.getBounds();
       const q = queryFn();
-      q.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(4)).join(","));
+      const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(4)).join(",");
+      q.set("bbox", bbox);
       q.set("zoom", String(map.getZoom()));
       let fc;
       try { fc = await api("events.geojson", q); } catch (err) { return; }
@@ -207,7 +209,7 @@ const CFMap = (() => {
           group.addLayer(m);
         }
       }
-      onTotal(fc.total, fc.clustered, fc.features);
+      onTotal(fc.total, fc.clustered, fc.features, bbox);
     }
     map.on("moveend", load);
     return { load, group };
