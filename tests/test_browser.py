@@ -76,16 +76,16 @@ def serve(db: Path) -> Iterator[str]:
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=db.parent)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):  # up to a minute for the demo users' password hashing and startup
-            if proc.poll() is not None:
-                break
+        deadline = time.monotonic() + 60  # the demo users' password hashing and startup
+        while proc.poll() is None:
             try:
                 if httpx.get(base + "/api/me", timeout=1.0).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("ceasefire serve did not answer within a minute")
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("ceasefire serve did not answer within a minute")
+            time.sleep(0.1)
         if proc.poll() is not None:
             raise AssertionError(f"ceasefire serve exited: {(db.parent / 'serve.log').read_text()}")
         yield base
