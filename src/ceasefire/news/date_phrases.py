@@ -108,20 +108,7 @@ def _number(text: str) -> int:
 
 def _cores(text: str) -> list[_Candidate]:
     out: list[_Candidate] = []
-    for m in _MDY_RE.finditer(text):
-        d2 = m.group("d2")
-        y = m.group("y")
-        r = _date_resolver(
-            _month_number(m.group("mon")),
-            _day_number(m.group("d1")),
-            _day_number(d2) if d2 else None,
-            int(y) if y else None,
-        )
-        if r:
-            out.append(_Candidate(m.start(), m.end(), r, "day"))
-            if y:  # also without the year, should the weekday extension need it
-                pass
-    for m in _DMY_RE.finditer(text):
+    for m in (*_MDY_RE.finditer(text), *_DMY_RE.finditer(text)):
         d2 = m.group("d2")
         y = m.group("y")
         r = _date_resolver(

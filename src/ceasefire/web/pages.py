@@ -9,6 +9,7 @@ and no geometry here: the pages are a thin adapter, like the API. See ``docs/web
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -18,11 +19,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from ceasefire.compliance import VERDICTS
 from ceasefire.errors import UnknownIdError
 from ceasefire.events import ACLED_EVENT_TYPES
 from ceasefire.field_reports import BANDS
 from ceasefire.web import patrols as _patrols
 from ceasefire.web.auth import current_user, safe_next
+from ceasefire.web.filters import Filters, Page
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,22 +38,12 @@ _env = Environment(
 )
 templates = Jinja2Templates(env=_env)
 
-#: The shared filters, in the order the filter bar shows them (``docs/api.md``).
-FILTERS: Final = (
-    "agreement",
-    "provision",
-    "verdict",
-    "party",
-    "actor",
-    "event_type",
-    "source",
-    "date_from",
-    "date_to",
-    "bbox",
-)
-#: Table state kept in the URL beside the filters.
-TABLE_STATE: Final = ("limit", "offset", "sort", "order")
-VERDICTS: Final = ("violation", "possible_violation", "exempt", "compliant", "outside")
+#: The shared filters, in the order the filter bar shows them (``docs/api.md``): the fields of
+#: :class:`~ceasefire.web.filters.Filters`.
+FILTERS: Final = tuple(f.name for f in fields(Filters))
+#: Table state kept in the URL beside the filters: the fields of
+#: :class:`~ceasefire.web.filters.Page`.
+TABLE_STATE: Final = tuple(f.name for f in fields(Page))
 #: What the dashboard shows when its URL has no filters: every verdict but ``outside``.
 DEFAULT_VERDICTS: Final = VERDICTS[:4]
 #: The event types the filter bar and the report form offer: ACLED's, from the one list.
