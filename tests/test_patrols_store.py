@@ -346,3 +346,34 @@ def test_messages_stay_whole_for_long_paths_and_bracketed_names(tmp_path):
     out = run("patrols", "import", "--db", str(tmp_path / "c.db"), str(deep))
     (line,) = [x for x in out.splitlines() if x.startswith("status inferred")]
     assert str(deep) in line and line.endswith("54.8 km short of Ain al-Havr")
+
+
+def test_a_plan_with_times_is_filed_under_its_local_day(tmp_path):
+    # 22:30 UTC on 14 March is 00:30 on 15 March in Damascus: the plan is for the 15th, the
+    # day a patrol starting that morning is filed under, so it is the end that patrol is judged by
+    plan = tmp_path / "plan-timed.geojson"
+    plan.write_text(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {
+                    "parties": "russia,turkey",
+                    "coordTimes": ["2020-03-14T22:30:00Z", "2020-03-14T23:30:00Z"],
+                },
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[36.7667, 35.8589], [36.7148, 35.8705]],
+                },
+            }
+        )
+    )
+    with open_store(tmp_path / "s.db") as store:
+        monitoring.import_patrols(store, [plan], monitoring.PatrolImportOptions(planned=True))
+        (stored,) = store.patrols(tracks=False)
+        assert stored.planned and stored.date.isoformat() == "2020-03-15"
+        done = monitoring.import_patrols(
+            store, [FIRST], monitoring.PatrolImportOptions(parties="russia,turkey")
+        )
+        assert [s.split(": ", 1)[1] for s in done.inferred] == [
+            "completed: reached km 5.2 (Nayrab)"
+        ]

@@ -273,8 +273,7 @@ def _patrols_of_file(
         parties = o.parties or props.get("parties")
         day = o.date or (dt.date.fromisoformat(props["date"][:10]) if props.get("date") else None)
         if o.planned:
-            if day is None and len(t) and not np.isnat(t.time[0]):
-                day = pd.Timestamp(t.time[0]).date()
+            day = day or t.local_day()
             if day is None:
                 raise TrackError("a plan needs a date: give --date", file=t.source, field="date")
             out.append(

@@ -51,6 +51,13 @@ class Track:
     def __len__(self) -> int:
         return len(self.lon)
 
+    def local_day(self) -> dt.date | None:
+        """The local day (Asia/Damascus, the agreements' timezone) of the first fix; None when
+        the track has no times (a plan)."""
+        if len(self) == 0 or np.isnat(self.time[0]):
+            return None
+        return pd.Timestamp(self.time[0], tz="UTC").tz_convert(LOCAL_TIMEZONE).date()
+
     def digest(self) -> str:
         """A sha256 of the points (times and coordinates to 1e-7 degrees)."""
         h = hashlib.sha256()
@@ -123,15 +130,13 @@ class Patrol:
         the agreements' timezone) of the first fix."""
         if len(track) == 0:
             raise TrackError("no points", file=track.source or None, field="track")
+        date = date or track.local_day()
         if date is None:
-            t0 = track.time[0]
-            if np.isnat(t0):
-                raise TrackError(
-                    "no date: the track has no times; give the date",
-                    file=track.source or None,
-                    field="date",
-                )
-            date = pd.Timestamp(t0, tz="UTC").tz_convert(LOCAL_TIMEZONE).date()
+            raise TrackError(
+                "no date: the track has no times; give the date",
+                file=track.source or None,
+                field="date",
+            )
         ps = _parties(parties)
         ends = (
             (float(track.lon[0]), float(track.lat[0])),
