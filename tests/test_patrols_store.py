@@ -17,6 +17,7 @@ from ceasefire import patrols as _patrols
 from ceasefire.cli import cli
 from ceasefire.errors import TrackError
 from ceasefire.store import open_store
+from ceasefire.zones import Zone, length_km, load_zones, zone_to_feature
 
 DATA = Path(__file__).parent / "data" / "patrols"
 FIRST = DATA / "2020-03-15-joint-cut-short.gpx"
@@ -107,6 +108,32 @@ def test_incidents_are_linked_and_stored(tmp_path, make_events):
             [p.patrol_id, "test:0", "possible_violation"]
         ]
         assert monitoring.patrols_geojson(store)["features"][0]["properties"]["incidents"] == 1
+
+
+def test_incidents_are_measured_along_each_patrols_own_route(tmp_path, make_events):
+    # the same track filed under the M4 and under a copy of the M4 drawn from its other end:
+    # km marks count from each route's own start, so they add up to the route's length
+    m4 = load_zones()["m4-trumba-ain-al-havr"]
+    back = Zone(
+        "m4-back", "M4 from Ain al-Havr to Trumba", "route", m4.geometry.reverse(), None, "test"
+    )
+    results = {}
+    for route in ("m4-trumba-ain-al-havr", "m4-back"):
+        with open_store(tmp_path / f"{route}.db") as store:
+            store.put_zone(zone_to_feature(back))
+            monitoring.import_patrols(
+                store, [FIRST], monitoring.PatrolImportOptions(parties="russia,turkey", route=route)
+            )
+            (p,) = store.patrols()
+            lon, lat = float(p.track.lon[30]), float(p.track.lat[30])
+            store.add_events(
+                make_events(dict(event_date="2020-03-15", longitude=lon, latitude=lat))
+            )
+            (row,) = monitoring.link_patrol_incidents(store).to_dict("records")
+            results[route] = row["km"]
+    length = length_km(m4)
+    assert results["m4-trumba-ain-al-havr"] < 6  # near Nayrab, the start of the M4 leg
+    assert results["m4-trumba-ain-al-havr"] + results["m4-back"] == pytest.approx(length, abs=0.1)
 
 
 def test_coverage_table_is_plain_json(tmp_path):

@@ -526,16 +526,27 @@ def link_patrol_incidents(
 ) -> pd.DataFrame:
     """Find the stored events near stored patrols while they were out, store them as the
     patrols' incidents (replacing earlier ones) and return them."""
-    route = _patrols.RouteLine.from_zone(zones_of(store)[DEFAULT_PATROL_ROUTE])
     found = [p for p in store.patrols() if not p.planned]
-    if not found:
-        frame = pd.DataFrame(columns=list(_patrols.INCIDENT_COLUMNS))
-    else:
+    frames = []
+    if found:
         days = [p.date for p in found]
-        lo = (min(days) - dt.timedelta(days=1)).isoformat()
-        hi = (max(days) + dt.timedelta(days=1)).isoformat()
-        events = store.events()
-        events = events[(events["event_date"] >= lo) & (events["event_date"] <= hi)]
-        frame = _patrols.incidents(route, found, events, options)
+        events = store.events(
+            since=(min(days) - dt.timedelta(days=1)).isoformat(),
+            until=(max(days) + dt.timedelta(days=1)).isoformat(),
+        )
+        zones = zones_of(store)
+        by_route: dict[str, list[_patrols.Patrol]] = {}
+        for p in found:
+            by_route.setdefault(p.route, []).append(p)
+        # each patrol measured along its own route (km marks, offsets and place names)
+        for route, group in by_route.items():
+            line = _patrols.RouteLine.from_zone(zones[route])
+            frames.append(_patrols.incidents(line, group, events, options))
+    found_any = [f for f in frames if len(f)]
+    frame = (
+        pd.concat(found_any, ignore_index=True)
+        if found_any
+        else pd.DataFrame(columns=list(_patrols.INCIDENT_COLUMNS))
+    )
     store.put_patrol_incidents(frame)
     return frame
