@@ -24,7 +24,7 @@ from . import patrols as _patrols
 from . import reports
 from . import zones as _zones
 from .agreements import Registry, chains
-from .compliance import Evaluation, Rules, evaluate, provision_zones
+from .compliance import Evaluation, Rules, evaluate, provision_route, provision_zones
 from .errors import TrackError, UnknownIdError
 from .sources import read_events
 from .store import IngestReport, Store
@@ -418,21 +418,18 @@ def patrol_route(
     zones = zones_of(store)
     if agreement_id is None:
         return _patrols.RouteLine.from_zone(zones[DEFAULT_PATROL_ROUTE]), None, None
-    chain = chains([registry_of(store).get(agreement_id)], registry_of(store))
+    registry = registry_of(store)
+    chain = chains([registry.get(agreement_id)], registry)
     # the agreement's own provision first, else one of the agreements it supplements
-    patrol_provisions = [
-        (a.id != agreement_id, p) for a in chain for p in a.provisions if p.type == "joint_patrol"
-    ]
-    found = sorted(patrol_provisions, key=lambda x: x[0])
+    found = sorted(
+        ((a.id != agreement_id, a, p) for a in chain for p in a.provisions
+         if p.type == "joint_patrol"),
+        key=lambda x: x[0],
+    )  # fmt: skip
     if not found:
         raise UnknownIdError(f"agreement {agreement_id!r} has no joint_patrol provision")
-    prov = found[0][1]
-    route = zones[prov.route]
-    a, b = _zones.place_point(prov.from_place), _zones.place_point(prov.to_place)
-    if a is not None and b is not None and route.kind == "route":
-        route = _zones.clip_route(
-            route, a, b, strict=False, from_name=prov.from_place, to_name=prov.to_place
-        )
+    _, agreement, prov = found[0]
+    route = provision_route(prov, agreement, zones)
     return _patrols.RouteLine.from_zone(route), prov.start.local().date(), prov
 
 

@@ -3,7 +3,7 @@
 See :mod:`ceasefire.compliance.engine` for the rules and the order of the vectorised steps.
 """
 
-from .engine import VERDICTS, Evaluation, Rules, evaluate, provision_zones
+from .engine import VERDICTS, Evaluation, Rules, evaluate, provision_route, provision_zones
 from .obligations import OBLIGATION_STATUSES
 
 __all__ = [
@@ -12,5 +12,6 @@ __all__ = [
     "Evaluation",
     "Rules",
     "evaluate",
+    "provision_route",
     "provision_zones",
 ]

@@ -214,9 +214,10 @@ def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[TimeSpec,
     return out
 
 
-def _provision_zone(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
-    if provision.type == "security_corridor":
-        route = _corridor_route(provision, agreement, zones)
+def _provision_zone(
+    provision: Any, agreement: Agreement, zones: Mapping[str, Zone], route: Zone | None
+) -> Zone:
+    if route is not None:  # a security corridor: the zone around its route
         return corridor(
             route,
             provision.width_each_side_km,
@@ -227,9 +228,10 @@ def _provision_zone(provision: Any, agreement: Agreement, zones: Mapping[str, Zo
     return _zone(zones, provision.zone, agreement, provision)
 
 
-def _corridor_route(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
-    """The route cut at the provision's named end points, where the gazetteer knows them
-    (flat ends "at the settlement of Trumba"); a route that misses them keeps its own ends."""
+def provision_route(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
+    """The route of a security-corridor or joint-patrol provision, cut at the provision's named
+    end points where the gazetteer knows them (flat ends "at the settlement of Trumba"); a route
+    that misses them keeps its own ends. An unknown route raises :class:`UnknownIdError`."""
     route = _zone(zones, provision.route, agreement, provision)
     start, stop = place_point(provision.from_place), place_point(provision.to_place)
     if start is None or stop is None:
@@ -266,8 +268,8 @@ def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) 
             if until is None and f"{a.id}/{p.id}" in ended:
                 until, by = ended[f"{a.id}/{p.id}"]
                 end_label = f"{until.label()}, when {by} took effect"
-            zone = _provision_zone(p, a, zones)
-            route = _corridor_route(p, a, zones) if p.type == "security_corridor" else None
+            route = provision_route(p, a, zones) if p.type == "security_corridor" else None
+            zone = _provision_zone(p, a, zones, route)
             end = _readings(until) if until is not None else None
             plan.append(
                 _Planned(a, p, zone, _readings(start_spec), end, start_spec, route, end_label)
