@@ -435,11 +435,13 @@ def patrol_route(
 
 @dataclass
 class PatrolCoverage:
-    """What :func:`patrol_coverage` returns: the route and one row per period."""
+    """What :func:`patrol_coverage` returns: the route, one row per period, one per patrol, and
+    the joint-patrol provision the route came from (None without an agreement)."""
 
     route: _patrols.RouteLine
     periods: pd.DataFrame
     patrols: pd.DataFrame
+    provision: Any = None
 
 
 def patrol_coverage(
@@ -453,7 +455,7 @@ def patrol_coverage(
 ) -> PatrolCoverage:
     """Coverage of the route by stored patrols per week (from the agreement's patrol start
     when an agreement is given) or per day, and a summary row per patrol."""
-    route, start, _ = patrol_route(store, agreement_id)
+    route, start, provision = patrol_route(store, agreement_id)
     anchor = since or start
     if start is not None and since is not None and period == "week":
         # weeks still count from the provision's start: begin at the week holding ``since``
@@ -466,7 +468,8 @@ def patrol_coverage(
     periods = _patrols.coverage_by_period(
         route, found, period=period, start=anchor, end=until, options=options
     )
-    return PatrolCoverage(route, periods, _patrols.patrol_summary(route, found, options))
+    summary = _patrols.patrol_summary(route, found, options)
+    return PatrolCoverage(route, periods, summary, provision)
 
 
 def coverage_table(coverage: PatrolCoverage) -> list[dict[str, Any]]:
@@ -482,15 +485,22 @@ def coverage_table(coverage: PatrolCoverage) -> list[dict[str, Any]]:
 
 
 def patrols_geojson(
-    store: Store, *, since: str | None = None, until: str | None = None
+    store: Store,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    patrols: Sequence[_patrols.Patrol] | None = None,
 ) -> dict[str, Any]:
-    """Stored patrols as a GeoJSON FeatureCollection (RFC 7946): an actual patrol's track as a
-    LineString with ``coordTimes``, a plan as the line from its start to its end point, with
-    properties patrol_id, date, parties, status, planned, n_points and incidents (a count)."""
+    """Stored patrols (or ``patrols``, read already) as a GeoJSON FeatureCollection (RFC 7946):
+    an actual patrol's track as a LineString with ``coordTimes``, a plan as the line from its
+    start to its end point, with properties patrol_id, date, parties, status, planned, n_points
+    and incidents (a count)."""
     inc = store.patrol_incidents()
     per = inc.groupby("patrol_id").size().to_dict() if len(inc) else {}
     features = []
-    for p in store.patrols(since=since, until=until):
+    if patrols is None:
+        patrols = store.patrols(since=since, until=until)
+    for p in patrols:
         props: dict[str, Any] = {
             "patrol_id": p.patrol_id,
             "route": p.route,

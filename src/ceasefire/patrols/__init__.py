@@ -33,7 +33,7 @@ from .coverage import (
 )
 from .incidents import INCIDENT_COLUMNS, IncidentOptions, incidents, locate_events
 from .linear import RouteLine
-from .model import PATROL_STATUSES, Patrol, Track, patrols_frame
+from .model import PATROL_STATUSES, Patrol, PatrolStatus, Track, is_joint, patrols_frame
 from .obligation import patrol_periods
 from .periods import coverage_by_period, patrol_summary
 from .simulate import SimOptions, simulate, simulate_set
@@ -47,6 +47,7 @@ __all__ = [
     "Gap",
     "IncidentOptions",
     "Patrol",
+    "PatrolStatus",
     "ReadOptions",
     "RouteLine",
     "SimOptions",
@@ -56,6 +57,7 @@ __all__ = [
     "coverage_by_period",
     "incidents",
     "infer_status",
+    "is_joint",
     "locate_events",
     "merge_intervals",
     "patrol_periods",

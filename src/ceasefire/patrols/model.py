@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -27,10 +28,11 @@ import pandas as pd
 from ..errors import TrackError
 from ..events import LOCAL_TIMEZONE
 
-__all__ = ["PATROL_STATUSES", "Patrol", "Track", "is_joint", "patrols_frame"]
+__all__ = ["PATROL_STATUSES", "Patrol", "PatrolStatus", "Track", "is_joint", "patrols_frame"]
 
 #: What became of a patrol. ``planned``: not (yet) reported on; the others as monitors report.
-PATROL_STATUSES = ("planned", "completed", "cut_short", "blocked", "attacked", "cancelled")
+PatrolStatus = Literal["planned", "completed", "cut_short", "blocked", "attacked", "cancelled"]
+PATROL_STATUSES: tuple[str, ...] = get_args(PatrolStatus)
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,6 +23,7 @@ from ceasefire.compliance import VERDICTS
 from ceasefire.errors import UnknownIdError
 from ceasefire.events import ACLED_EVENT_TYPES
 from ceasefire.field_reports import BANDS
+from ceasefire.patrols import PATROL_STATUSES
 from ceasefire.web import patrols as _patrols
 from ceasefire.web.auth import current_user, safe_next
 from ceasefire.web.filters import Filters, Page
@@ -176,8 +177,15 @@ def patrols(request: Request) -> Response:
     try:
         data = _patrols.overview(request.app.state.store, request.app.state.catalog, agreement)
     except UnknownIdError as e:  # an unknown agreement, or one without patrols
-        return _render(request, "patrols.html", page="patrols", error=str(e), agreement=agreement)
-    return _render(request, "patrols.html", page="patrols", **data)
+        return _render(
+            request,
+            "patrols.html",
+            page="patrols",
+            statuses=PATROL_STATUSES,
+            error=str(e),
+            agreement=agreement,
+        )
+    return _render(request, "patrols.html", page="patrols", statuses=PATROL_STATUSES, **data)
 
 
 @router.get("/login")

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 
 from ceasefire import monitoring
 from ceasefire.errors import TrackError, UnknownIdError
-from ceasefire.patrols import ReadOptions
+from ceasefire.patrols import PatrolStatus, ReadOptions, is_joint, patrol_summary
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
@@ -73,28 +73,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _patrol_items(cov: monitoring.PatrolCoverage, parties: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The summary rows of :func:`monitoring.patrol_coverage` for the API and the page."""
-    need = set(parties)
+def _patrol_items(summary: pd.DataFrame, provision: Any = None) -> list[dict[str, Any]]:
+    """Patrol summary rows (:func:`ceasefire.patrols.patrol_summary`) for the API and the page;
+    ``joint`` for the parties of the joint-patrol ``provision`` (any two without one)."""
+    need = tuple(provision.parties) if provision is not None else ()
     out = []
-    for r in cov.patrols.to_dict("records"):
+    for r in summary.to_dict("records"):
         row = {str(k): _plain(v) for k, v in r.items()}
         ps = [p for p in str(row.pop("parties") or "").split(",") if p]
         lon, lat = row.pop("turning_lon"), row.pop("turning_lat")
         row["parties"] = ps
-        row["joint"] = len(set(ps)) >= 2 and need <= set(ps)
+        row["joint"] = is_joint(ps, need)
         row["turning_lonlat"] = None if lon is None or lat is None else [lon, lat]
         out.append(row)
     return out
-
-
-def _coverage(
-    request: Request, agreement: str | None, since: dt.date | None, until: dt.date | None
-) -> tuple[monitoring.PatrolCoverage, tuple[str, ...]]:
-    store = _store(request)
-    cov = monitoring.patrol_coverage(store, agreement_id=agreement, since=since, until=until)
-    _, _, prov = monitoring.patrol_route(store, agreement) if agreement else (None, None, None)
-    return cov, tuple(prov.parties) if prov is not None else ()
 
 
 # ------------------------------------------------------------------------------------ reads
@@ -112,8 +104,10 @@ def patrols_list(
     """A page of stored patrols on the route, by date: parties, joint or not, status, km
     covered, the furthest km and the turning point with its place."""
     since, until = _days(date_from, date_to)
-    cov, parties = _coverage(request, agreement, since, until)
-    items = _patrol_items(cov, parties)
+    cov = monitoring.patrol_coverage(
+        _store(request), agreement_id=agreement, since=since, until=until
+    )
+    items = _patrol_items(cov.patrols, cov.provision)
     return {
         "items": items[offset : offset + limit],
         "total": len(items),
@@ -133,13 +127,13 @@ def patrols_geojson(
     with status, parties, date, km covered and the turning point (words, place, lon/lat)."""
     since, until = _days(date_from, date_to)
     store = _store(request)
-    fc = monitoring.patrols_geojson(
-        store,
-        since=since.isoformat() if since else None,
-        until=until.isoformat() if until else None,
+    found = store.patrols(
+        since=since.isoformat() if since else None, until=until.isoformat() if until else None
     )
-    cov, _ = _coverage(request, None, since, until)
-    summary = {r["patrol_id"]: r for r in _patrol_items(cov, ())}
+    fc = monitoring.patrols_geojson(store, patrols=found)
+    route, _, _ = monitoring.patrol_route(store)  # km and places along the default route
+    on_route = [p for p in found if p.route == route.route_id]
+    summary = {r["patrol_id"]: r for r in _patrol_items(patrol_summary(route, on_route))}
     for f in fc["features"]:
         p = f["properties"]
         p.pop("coordTimes", None)  # the map needs the line, not a time per fix
@@ -237,7 +231,7 @@ async def patrols_upload(
     file: Annotated[UploadFile, File(description="a .gpx or .geojson track (or plan) file")],
     parties: Annotated[str | None, Form(description="comma-separated, e.g. russia,turkey")] = None,
     status: Annotated[
-        Literal["planned", "completed", "cut_short", "blocked", "attacked", "cancelled"] | None,
+        PatrolStatus | None,
         Form(description="default: the file's, else inferred from the track"),
     ] = None,
     planned: Annotated[bool, Form(description="the file is a plan")] = False,
@@ -352,7 +346,6 @@ def overview(store: SQLStore, catalog: Catalog, agreement: str | None) -> dict[s
         agreement = DEFAULT_AGREEMENT
     has_any = len(store.patrol_rows()) > 0
     cov = monitoring.patrol_coverage(store, agreement_id=agreement)
-    _, _, prov = monitoring.patrol_route(store, agreement) if agreement else (None, None, None)
     route = _route_json(cov.route)
     weeks = []
     for r in monitoring.coverage_table(cov):
@@ -371,7 +364,7 @@ def overview(store: SQLStore, catalog: Catalog, agreement: str | None) -> dict[s
         "ticks": ticks,
         "width": STRIP_WIDTH,
         "weeks": weeks,
-        "patrols": _patrol_items(cov, tuple(prov.parties) if prov is not None else ()),
+        "patrols": _patrol_items(cov.patrols, cov.provision),
         "findings": rows,
         "unmet": [r for r in rows if r["status"] == "unmet"],
     }
