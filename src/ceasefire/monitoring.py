@@ -307,17 +307,19 @@ def _patrols_of_file(
     return out
 
 
-def _status_inferrer(store: Store, zones: dict[str, _zones.Zone], o: PatrolImportOptions) -> _Infer:
+def _status_inferrer(
+    store: Store, lines: Callable[[str], _patrols.RouteLine], o: PatrolImportOptions
+) -> _Infer:
     """Infer a status against the route, and the end point of a stored plan for the same route
     and day (with the same parties, when there is one) when there is a plan."""
-    lines: dict[str, _patrols.RouteLine] = {}
 
     def infer(
         route: str, track: _patrols.Track, day: dt.date, parties: tuple[str, ...]
     ) -> tuple[str, str]:
-        if route not in zones:
+        try:
+            line = lines(route)
+        except KeyError:
             return "completed", "unknown route"  # refused by the caller
-        line = lines.setdefault(route, _patrols.RouteLine.from_zone(zones[route]))
         plans = [
             p
             for p in store.patrols(
@@ -361,9 +363,16 @@ def import_patrol_files(
     says GPX or GeoJSON, and errors and the stored sources name it."""
     o = options or PatrolImportOptions()
     zones = zones_of(store)
+    lines: dict[str, _patrols.RouteLine] = {}
+
+    def line(route: str) -> _patrols.RouteLine:  # each route projected once (KeyError: unknown)
+        if route not in lines:
+            lines[route] = _patrols.RouteLine.from_zone(zones[route])
+        return lines[route]
+
     done: list[tuple[str, int, int, int]] = []
     repairs: list[str] = []
-    infer = _status_inferrer(store, zones, o)
+    infer = _status_inferrer(store, line, o)
     inferred: list[str] = []
     warnings: list[str] = []
     for name, data in files:
@@ -372,7 +381,7 @@ def import_patrol_files(
             if p.route not in zones:
                 raise UnknownIdError(f"{name}: unknown route {p.route!r} (see `ceasefire zones`)")
             if p.track is not None:
-                _patrols.RouteLine.from_zone(zones[p.route]).check_near(p.track)
+                line(p.route).check_near(p.track)
         sha = hashlib.sha256(data).hexdigest()
         if not o.replace:
             warnings += _differs_from_stored(store, found)

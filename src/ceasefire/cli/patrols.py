@@ -56,10 +56,12 @@ def patrols() -> None:
     is_flag=True,
     help="Sort points out of time order and drop jumps, listing each repair.",
 )
-@click.option("--max-speed", default=150.0, show_default=True, help="Jump limit, km/h.")
+@click.option(
+    "--max-speed", default=ReadOptions.max_speed_kmh, show_default=True, help="Jump limit, km/h."
+)
 @click.option(
     "--tolerance-km",
-    default=0.5,
+    default=StatusOptions.tolerance_km,
     show_default=True,
     help="Without a status: a patrol ending farther than this short of its end is cut_short.",
 )
@@ -124,7 +126,12 @@ def patrols_import(
 @patrols.command("list")
 @click.option("--from", "since", default=None, help="First day YYYY-MM-DD.")
 @click.option("--to", "until", default=None, help="Last day YYYY-MM-DD.")
-@click.option("--tolerance-km", default=0.5, show_default=True, help="Off-route limit.")
+@click.option(
+    "--tolerance-km",
+    default=CoverageOptions.tolerance_km,
+    show_default=True,
+    help="Off-route limit.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @db_option
 @handle_errors
@@ -164,13 +171,13 @@ def patrols_list(
 @click.option("--period", type=click.Choice(["week", "day"]), default="week", show_default=True)
 @click.option(
     "--tolerance-km",
-    default=0.5,
+    default=CoverageOptions.tolerance_km,
     show_default=True,
     help="Fixes farther from the route do not cover it.",
 )
 @click.option(
     "--max-gap-km",
-    default=2.0,
+    default=CoverageOptions.max_gap_km,
     show_default=True,
     help="GPS gaps longer than this along the route stay unwatched.",
 )
