@@ -24,7 +24,7 @@ Metrics, end to end from raw text (:func:`ceasefire.news.geoparse.geoparse`):
 - ``auc``: area under the curve of sorted ``log(1 + error) / log(20039)`` over recognised gold
   toponyms (0 perfect, 1 worst; Gritta et al. 2019).
 
->>> d = haversine_km(51.5, -0.13, 48.86, 2.35); 330 < d < 350
+>>> d = float(haversine_km(51.5, -0.13, 48.86, 2.35)); 330 < d < 350
 True
 """
 
@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ..zones import haversine_km
 
 __all__ = [
     "CORPORA",
@@ -153,13 +155,6 @@ def _auc(errors: Sequence[float]) -> float:
     if len(y) == 1:
         return float(y[0])
     return float(np.trapezoid(y, dx=1.0) / (len(y) - 1))
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, max(0.0, a))))
 
 
 def _fix(text: str, start: int, end: int, name: str) -> tuple[int, int] | None:
@@ -285,6 +280,6 @@ def evaluate(
             if lat is None or lon is None:
                 scores.errors.append(MAX_ERROR_KM)
             else:
-                scores.errors.append(haversine_km(float(lat), float(lon), g.lat, g.lon))
+                scores.errors.append(float(haversine_km(float(lat), float(lon), g.lat, g.lon)))
     scores.seconds = time.perf_counter() - t0
     return scores

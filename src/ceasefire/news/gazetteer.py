@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -40,6 +39,8 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+
+from ..zones import haversine_km
 
 __all__ = [
     "GAZETTEER_FILE",
@@ -325,13 +326,6 @@ _SUFFIX_KINDS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 ]
 
 
-def _haversine_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
-    p1, p2 = np.radians(lat), math.radians(lat0)
-    dlat, dlon = p2 - p1, np.radians(lon0 - lon)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def _near_points(near: Sequence[tuple[float, float] | Place]) -> list[tuple[float, float]]:
     points = []
     for p in near:
@@ -417,7 +411,7 @@ def lookup(
     points = _near_points(near)
     if points:
         dist = np.min(
-            [_haversine_km(index.lat[rows], index.lon[rows], la, lo) for la, lo in points], axis=0
+            [haversine_km(index.lat[rows], index.lon[rows], la, lo) for la, lo in points], axis=0
         )
         context = 1.0 / (1.0 + dist / NEAR_KM)
     else:

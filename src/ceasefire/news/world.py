@@ -14,7 +14,6 @@ layer is too big for fuzzy matching to help), on names and aliases.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..zones import haversine_km
 from .gazetteer import Place, normalise_name
 
 __all__ = [
@@ -134,13 +134,6 @@ def _world() -> _World:
     return _World(load_world())
 
 
-def _haversine(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
-    p1, p2 = np.radians(lat), math.radians(lat0)
-    dlat, dlon = p2 - p1, np.radians(lon0 - lon)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def world_lookup(
     name: str,
     *,
@@ -163,7 +156,7 @@ def world_lookup(
         return []
     idx = np.array(rows, dtype=int)
     if near:
-        dist = np.min([_haversine(world.lat[idx], world.lon[idx], a, b) for a, b in near], axis=0)
+        dist = np.min([haversine_km(world.lat[idx], world.lon[idx], a, b) for a, b in near], axis=0)
         context = 1.0 / (1.0 + dist / NEAR_KM)
     else:
         context = np.full(len(idx), 0.3)

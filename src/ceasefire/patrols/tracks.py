@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TrackError
+from ..zones import haversine_km
 from .model import Track
 
 __all__ = ["ReadOptions", "read_track_bytes", "read_tracks", "speeds_kmh"]
 
-_EARTH_KM = 6371.0088
 _EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")  # before GPS was in common use
 _LATEST = pd.Timestamp("2100-01-01", tz="UTC")
 _WGS84_NAMES = ("CRS84", "4326", "WGS84", "WGS 84")
@@ -256,20 +256,11 @@ def speeds_kmh(time: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray
     >>> speeds_kmh(t, np.array([36.0, 36.0]), np.array([35.0, 35.5])).round(1).tolist()
     [55.6]
     """
-    km = _haversine_km(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    km = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     hours = np.diff(time).astype("timedelta64[ns]").astype("int64") / 3.6e12
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(km > 0.0, km / hours, 0.0)
     return np.where((hours <= 0) & (km > 0), np.inf, v)
-
-
-def _haversine_km(
-    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
-) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def _parse_times(raw: Sequence[Any], src: str) -> np.ndarray:
