@@ -31,6 +31,7 @@ __all__ = [
     "ACLED_EVENT_TYPES",
     "ACLED_SUB_EVENT_TYPES",
     "ACLED_TIME_PRECISION_DAYS",
+    "DISORDER_TYPES",
     "EVENT_COLUMNS",
     "LOCAL_TIMEZONE",
     "VIOLENT_EVENT_TYPES",
@@ -245,6 +246,14 @@ VIOLENT_EVENT_TYPES: Final[tuple[str, ...]] = (
     "Explosions/Remote violence",
     "Violence against civilians",
 )
+
+#: ACLED event type -> its disorder type (the codebook's ``disorder_type``).
+DISORDER_TYPES: Final[dict[str, str]] = {
+    **dict.fromkeys(VIOLENT_EVENT_TYPES, "Political violence"),
+    "Protests": "Demonstrations",
+    "Riots": "Demonstrations",
+    "Strategic developments": "Strategic developments",
+}
 
 _EVENT_TYPE_KEYS: Final = {t.casefold(): t for t in ACLED_EVENT_TYPES}
 _SUB_EVENT_TYPE_KEYS: Final = {

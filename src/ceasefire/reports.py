@@ -14,6 +14,7 @@ import pandas as pd
 from .agreements import EVENT_CHECKED_TYPES, Agreement, provision_start, takes_effect
 from .compliance import VERDICTS
 from .compliance.spatial import build_zone_index, disc_shares
+from .events import LOCAL_TIMEZONE
 from .zones import Zone
 
 __all__ = [
@@ -70,7 +71,7 @@ def by_month(
     events: pd.DataFrame,
     agreements: Sequence[Agreement] = (),
     *,
-    timezone: str = "Asia/Damascus",
+    timezone: str = LOCAL_TIMEZONE,
 ) -> pd.DataFrame:
     """Violations and possible violations per month per provision.
 
@@ -177,7 +178,7 @@ def before_after(
         if not zs:
             continue
         effective = pd.Timestamp(takes_effect(a).utc_window()[0])
-        start = effective.tz_convert("Asia/Damascus").tz_localize(None).to_period("M")
+        start = effective.tz_convert(LOCAL_TIMEZONE).tz_localize(None).to_period("M")
         periods = pd.period_range(start - months, start + months - 1, freq="M")
         grid = pd.DataFrame(
             {

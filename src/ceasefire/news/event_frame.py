@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ..events import LOCAL_TIMEZONE, content_hash, normalise_events
+from ..events import DISORDER_TYPES, LOCAL_TIMEZONE, content_hash, normalise_events
 from . import actors as _actors
 
 if TYPE_CHECKING:
@@ -23,15 +23,6 @@ def _tz(name: str) -> ZoneInfo:
 
 
 # ------------------------------------------------------------------------------------ frame
-
-_DISORDER = {
-    "Battles": "Political violence",
-    "Explosions/Remote violence": "Political violence",
-    "Violence against civilians": "Political violence",
-    "Protests": "Demonstrations",
-    "Riots": "Demonstrations",
-    "Strategic developments": "Strategic developments",
-}
 
 
 def _time_precision(start: dt.datetime | None, end: dt.datetime | None) -> int:
@@ -115,7 +106,7 @@ def events_frame(
             "event_date": event_date,
             "year": int(event_date[:4]),
             "time_precision": _time_precision(e.time_start, e.time_end),
-            "disorder_type": _DISORDER.get(e.event_type),
+            "disorder_type": DISORDER_TYPES.get(e.event_type),
             "event_type": e.event_type,
             "sub_event_type": e.sub_event_type,
             "actor1": e.actor1,

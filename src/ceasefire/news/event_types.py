@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..events import VIOLENT_EVENT_TYPES
+
 # ------------------------------------------------------------------------------------ types
 
 _A = "Explosions/Remote violence"
@@ -98,7 +100,7 @@ _GOVERNMENT_SIDE = frozenset(
         "Hezbollah",
     }
 )
-_VIOLENT = frozenset({"Battles", "Explosions/Remote violence", "Violence against civilians"})
+_VIOLENT = frozenset(VIOLENT_EVENT_TYPES)
 
 
 def _find_trigger(sentence: str) -> tuple[str, re.Match[str], str, str] | None:

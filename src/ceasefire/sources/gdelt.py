@@ -15,7 +15,7 @@ from typing import ClassVar, Final
 import numpy as np
 import pandas as pd
 
-from ceasefire.events import day_window
+from ceasefire.events import DISORDER_TYPES, day_window
 from ceasefire.sources.countries import from_fips
 from ceasefire.sources.fields import RowChecks
 from ceasefire.sources.reader import EventReader
@@ -112,16 +112,6 @@ CAMEO_TO_ACLED: Final[dict[str, tuple[str, str]]] = {
     "204": (_ER, "Chemical weapon"),  # weapons of mass destruction (2041 CBR, 2042 nuclear)
 }
 
-#: ACLED event_type -> disorder_type.
-_DISORDER: Final[dict[str, str]] = {
-    "Battles": "Political violence",
-    _ER: "Political violence",
-    _VAC: "Political violence",
-    "Protests": "Demonstrations",
-    "Riots": "Demonstrations",
-    _SD: "Strategic developments",
-}
-
 #: ActionGeo_Type (1 country, 2 US state, 3 US city, 4 world city, 5 world ADM1) -> ACLED
 #: geo_precision and radius in km.
 ACTION_GEO_PRECISION: Final[dict[int, int]] = {1: 3, 2: 3, 3: 1, 4: 1, 5: 3}
@@ -159,7 +149,7 @@ def cameo_to_acled(codes: pd.Series) -> pd.DataFrame:
         {
             "event_type": event_type,
             "sub_event_type": sub,
-            "disorder_type": event_type.map(_DISORDER).astype("string"),
+            "disorder_type": event_type.map(DISORDER_TYPES).astype("string"),
             "event_type_rule": rule,
         },
         index=code.index,
