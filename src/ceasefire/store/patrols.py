@@ -30,7 +30,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, ScalarSelect, delete, insert, select
 
 from ceasefire.patrols.model import PATROL_COLUMNS, Patrol, Track
 from ceasefire.store import schema
@@ -97,8 +97,8 @@ def put_patrols(
     return len(new), len(items) - len(new)
 
 
-def _delete_patrols(conn: Connection, ids: Sequence[str]) -> None:
-    """Delete these patrols with their points and incidents."""
+def _delete_patrols(conn: Connection, ids: Sequence[str] | ScalarSelect[Any]) -> None:
+    """Delete these patrols (ids, or a subquery of them) with their points and incidents."""
     t = schema.patrols
     conn.execute(
         delete(schema.patrol_incidents).where(schema.patrol_incidents.c.patrol_id.in_(ids))
@@ -110,12 +110,9 @@ def _delete_patrols(conn: Connection, ids: Sequence[str]) -> None:
 def _delete_file(conn: Connection, file_sha256: str) -> None:
     """Delete a file's record and the patrols stored from it, with their points and incidents."""
     t = schema.patrols
-    ids = select(t.c.patrol_id).where(t.c.file_sha256 == file_sha256).scalar_subquery()
-    conn.execute(
-        delete(schema.patrol_incidents).where(schema.patrol_incidents.c.patrol_id.in_(ids))
+    _delete_patrols(
+        conn, select(t.c.patrol_id).where(t.c.file_sha256 == file_sha256).scalar_subquery()
     )
-    conn.execute(delete(schema.patrol_points).where(schema.patrol_points.c.patrol_id.in_(ids)))
-    conn.execute(delete(t).where(t.c.file_sha256 == file_sha256))
     conn.execute(
         delete(schema.patrol_files).where(schema.patrol_files.c.file_sha256 == file_sha256)
     )
@@ -199,12 +196,12 @@ def patrols(
         rows = conn.execute(_where(select(t), route, since, until)).mappings().all()
         points: dict[str, Track] = {}
         if tracks and rows:
-            ids = [r["patrol_id"] for r in rows]
-            stmt = (
-                select(pt.c.patrol_id, pt.c.time, pt.c.lon, pt.c.lat)
-                .where(pt.c.patrol_id.in_(ids))
-                .order_by(pt.c.patrol_id, pt.c.seq)
+            # the same filters joined, not a list of ids (no bound-parameter limit); each
+            # patrol's points together, in order
+            joined = select(pt.c.patrol_id, pt.c.time, pt.c.lon, pt.c.lat).join(
+                t, t.c.patrol_id == pt.c.patrol_id
             )
+            stmt = _where(joined, route, since, until).order_by(pt.c.seq)
             frame = pd.DataFrame(
                 conn.execute(stmt).all(), columns=["patrol_id", "time", "lon", "lat"]
             )
