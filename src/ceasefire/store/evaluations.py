@@ -29,6 +29,7 @@ __all__ = [
     "count_unevaluated",
     "obligations",
     "put_evaluation",
+    "verdict_rows",
     "verdicts",
 ]
 
@@ -83,7 +84,7 @@ def put_evaluation(
 ) -> int:
     """Record an evaluation of ``agreement_id`` and replace its verdicts and obligations in one
     transaction (see ``SQLStore.put_evaluation``); the new evaluation's id."""
-    v_rows = _frame_rows(verdicts, VERDICT_COLUMNS, _VERDICT_REQUIRED, agreement_id, "verdicts")
+    v_rows = verdict_rows(verdicts, agreement_id)
     o_rows = _frame_rows(
         obligations, OBLIGATION_COLUMNS, _OBLIGATION_REQUIRED, agreement_id, "obligations"
     )
@@ -127,6 +128,12 @@ def put_evaluation(
             "(one verdict per agreement, provision and event)"
         ) from exc
     return evaluation_id
+
+
+def verdict_rows(verdicts: pd.DataFrame, agreement_id: str) -> list[dict[str, Any]]:
+    """One agreement's verdicts frame as rows to store (without ``evaluation_id``), checked:
+    required columns present and filled, numbers numeric, no other agreement's rows."""
+    return _frame_rows(verdicts, VERDICT_COLUMNS, _VERDICT_REQUIRED, agreement_id, "verdicts")
 
 
 def _frame_rows(

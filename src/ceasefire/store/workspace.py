@@ -45,8 +45,9 @@ from sqlalchemy.exc import IntegrityError
 from ceasefire.errors import ConflictError, InputError, StoreError, UnknownIdError
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
+from ceasefire.store.evaluations import verdict_rows
 from ceasefire.store.ingest import upsert_events
-from ceasefire.store.rows import chunks, db_values
+from ceasefire.store.rows import chunks
 
 __all__ = [
     "DEMO_USERS",
@@ -485,7 +486,6 @@ def replace_event_verdicts(
     transaction). Each agreement with verdicts gets a small ``evaluations`` row
     (``settings.partial`` true) that they point to."""
     v = schema.verdicts
-    cols = [c.name for c in v.columns if c.name != "evaluation_id"]
     for part in chunks(list(event_uids)):
         conn.execute(delete(v).where(v.c.event_uid.in_(list(part))))
     for agreement_id, rows in verdicts.groupby("agreement_id", sort=True):
@@ -498,11 +498,7 @@ def replace_event_verdicts(
                 settings=json.dumps({"partial": True, "note": note}),
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        present = [c for c in cols if c in rows.columns]
-        values = {c: db_values(rows[c]) for c in present}
-        records = [
-            {"evaluation_id": eid, **{c: values[c][i] for c in present}} for i in range(len(rows))
-        ]
+        records = [{**r, "evaluation_id": eid} for r in verdict_rows(rows, str(agreement_id))]
         conn.execute(insert(v), records)
 
 
