@@ -13,7 +13,7 @@ as it was.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -139,38 +139,21 @@ def _check_sub_event_type(values: dict[str, Any]) -> None:
         raise InputError(str(e), field="sub_event_type") from None
 
 
-#: The id a new report's event is judged under before the report has its real id.
-_PENDING: Final = "pending"
-
-
 def submit_report(
     store: SQLStore, catalog: Catalog, user: User, values: dict[str, Any]
 ) -> dict[str, Any]:
     """Store a new report, its event and that event's verdicts; the report with ``verdicts``.
 
-    The event is built and judged first (under a pending id); only then are the report, its
-    event, its verdicts and the audit row written, in one transaction.
+    The report, its event, its verdicts and the audit row are written in one transaction; the
+    event is judged inside it, once the report has its id (one event: milliseconds), so a
+    failure leaves nothing behind.
     """
     _check_sub_event_type(values)
     stored = {**values, "observed_at": _utc_text(values["observed_at"]), **_derived(values)}
-    pending = {
-        **stored,
-        "id": _PENDING,
-        "event_uid": f"{SOURCE_DATASET}:{_PENDING}",
-        "user": user.name,
-    }
-    verdicts = _judge(catalog, pending)
     with write_transaction(store.engine) as conn:
         rid = workspace.add_report(conn, user, stored)
         report = workspace.report(conn, rid)
-        # the verdicts name the event and its location label: give them the real id
-        verdicts = verdicts.assign(
-            event_uid=report["event_uid"],
-            reason=verdicts["reason"].str.replace(
-                _location(pending), _location(report), regex=False
-            ),
-        )
-        out = _store_evaluated(conn, report, verdicts)
+        out = _store_evaluated(conn, report, _judge(catalog, report))
     return {**report, "verdicts": out}
 
 
