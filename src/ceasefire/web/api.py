@@ -23,7 +23,7 @@ from fastapi.responses import StreamingResponse
 
 from ceasefire import agreements as _agreements
 from ceasefire import zones as _zones
-from ceasefire.errors import ForbiddenError, GeometryError, InputError, UnknownIdError
+from ceasefire.errors import ForbiddenError, GeometryError, UnknownIdError
 from ceasefire.events import LOCAL_TIMEZONE
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.articles import event_articles
@@ -558,9 +558,6 @@ def report_update(
 ) -> dict[str, Any]:
     """Change one's own report (an admin: any), re-locate and re-evaluate it."""
     changes = body.model_dump(exclude_unset=True)
-    for k in ("observed_at", "latitude", "longitude", "observation", "event_type"):
-        if k in changes and changes[k] is None:
-            raise InputError("may not be null", field=k)
     return _reports.edit_report(_store(request), _cat(request), user, report_id, changes)
 
 

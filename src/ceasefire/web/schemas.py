@@ -96,7 +96,8 @@ class ReportIn(_ReportFields):
 
 
 class ReportPatch(_ReportFields):
-    """Fields of a report to change (all optional)."""
+    """Fields of a report to change (all optional; those a report must have may be left out,
+    not set to null)."""
 
     observed_at: dt.datetime | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -111,6 +112,16 @@ class ReportPatch(_ReportFields):
     actor2: str | None = Field(default=None, max_length=200)
     text: str | None = _Text
     photo_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator(
+        "observed_at", "latitude", "longitude", "observation", "event_type", mode="before"
+    )
+    @classmethod
+    def _kept(cls, v: object) -> object:
+        # runs only for fields the patch names: left out, a field keeps its value
+        if v is None:
+            raise ValueError("may not be null: a report must have it (leave it out to keep it)")
+        return v
 
 
 class ReviewIn(_Strict):
