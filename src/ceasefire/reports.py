@@ -25,6 +25,7 @@ __all__ = [
     "evidence_span",
     "top_violations",
     "verdict_counts",
+    "zone_members",
 ]
 
 _BREACH = ["violation", "possible_violation"]
@@ -148,6 +149,23 @@ _BEFORE_AFTER_COLUMNS = [
 ]
 
 
+def zone_members(zones: Sequence[Zone], lon: np.ndarray, lat: np.ndarray) -> list[np.ndarray]:
+    """For each zone, the indices of the points (WGS84 arrays) whose reported position lies
+    inside it; a point without a position (NaN) is in none.
+
+    >>> from shapely.geometry import box
+    >>> z = Zone("z", "Z", "area", box(36.0, 35.0, 37.0, 36.0), None, "test")
+    >>> lon, lat = np.array([36.5, 38.0, np.nan]), np.array([35.5, 35.5, 35.5])
+    >>> [m.tolist() for m in zone_members([z], lon, lat)]
+    [[0]]
+    """
+    idx = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
+    ei, zi, _ = disc_shares(
+        build_zone_index([z.geometry for z in zones]), lon[idx], lat[idx], np.zeros(len(idx))
+    )
+    return [idx[ei[zi == k]] for k in range(len(zones))]
+
+
 def before_after(
     agreements: Sequence[Agreement],
     zones: Mapping[str, Zone],
@@ -172,7 +190,6 @@ def before_after(
     month = pd.PeriodIndex(pd.to_datetime(events["event_date"], errors="coerce"), freq="M")
     fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
     middle = events["time_start"] + (events["time_end"] - events["time_start"]) / 2
-    idx = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
     for a in agreements:
         zs = _zones_of(a, zones)
         if not zs:
@@ -187,11 +204,7 @@ def before_after(
             }
         ).sort_values(["month", "side"], ascending=[True, False], ignore_index=True)
         after = (middle >= effective).to_numpy(dtype=bool)
-        ei, zi, _ = disc_shares(
-            build_zone_index([z.geometry for z in zs]), lon[idx], lat[idx], np.zeros(len(idx))
-        )
-        for k, z in enumerate(zs):
-            sel = idx[ei[zi == k]]
+        for z, sel in zip(zs, zone_members(zs, lon, lat), strict=True):
             frame = pd.DataFrame(
                 {
                     "month": month[sel],

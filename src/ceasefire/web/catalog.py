@@ -21,7 +21,7 @@ from ceasefire import monitoring
 from ceasefire import zones as _zones
 from ceasefire.agreements import Agreement, Registry, TimeSpec
 from ceasefire.compliance import provision_zones
-from ceasefire.compliance.spatial import build_zone_index, disc_shares
+from ceasefire.reports import zone_members
 from ceasefire.store import Store
 
 __all__ = ["Catalog", "agreement_json", "agreement_summary", "held_json", "zones_geojson"]
@@ -224,40 +224,35 @@ def held_json(
     rows: list[dict[str, Any]] = []
     totals: list[dict[str, Any]] = []
     if zs and len(events):
-        lon = events["longitude"].to_numpy(dtype=float, na_value=np.nan)
-        lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
         middle = events["time_start"] + (events["time_end"] - events["time_start"]) / 2
         offset = ((middle - effective) / pd.Timedelta(days=7)).to_numpy(
             dtype=float, na_value=np.nan
         )
         week = np.floor(offset)
+        inside = np.abs(week) <= weeks  # NaN (no time) is outside too
+        lon = np.where(inside, events["longitude"].to_numpy(dtype=float, na_value=np.nan), np.nan)
+        lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
         fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
-        keep = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat) & (np.abs(week) <= weeks))
-        ei, zi, _ = disc_shares(
-            build_zone_index([z.geometry for z in zs]), lon[keep], lat[keep], np.zeros(len(keep))
-        )
-        for k, z in enumerate(zs):
-            sel = keep[ei[zi == k]]
+        grid = pd.RangeIndex(-weeks, weeks, name="week")
+        starts = [(effective + pd.Timedelta(days=7 * w)).date().isoformat() for w in grid]
+        for z, sel in zip(zs, zone_members(zs, lon, lat), strict=True):
             frame = pd.DataFrame({"week": week[sel].astype(int), "fatalities": fat[sel]})
-            g = frame.groupby("week")["fatalities"].agg(["size", "sum"])
-            for w in range(-weeks, weeks):
-                n = int(g["size"].get(w, 0))
-                deaths = int(g["sum"].get(w, 0))
-                start = (effective + pd.Timedelta(days=7 * w)).date().isoformat()
-                period = "after" if w >= 0 else "before"
-                rows.append(
-                    {
-                        "zone": z.id,
-                        "zone_name": z.name,
-                        "week": w,
-                        "week_start": start,
-                        "period": period,
-                        "events": n,
-                        "fatalities": deaths,
-                    }
-                )
+            g = frame.groupby("week")["fatalities"].agg(["size", "sum"]).reindex(grid, fill_value=0)
+            zone_rows: list[dict[str, Any]] = [
+                {
+                    "zone": z.id,
+                    "zone_name": z.name,
+                    "week": int(w),
+                    "week_start": start,
+                    "period": "after" if w >= 0 else "before",
+                    "events": int(n),
+                    "fatalities": int(deaths),
+                }
+                for w, start, n, deaths in zip(grid, starts, g["size"], g["sum"], strict=True)
+            ]
+            rows += zone_rows
             for period in ("before", "after"):
-                part = [r for r in rows if r["zone"] == z.id and r["period"] == period]
+                part = [r for r in zone_rows if r["period"] == period]
                 n = sum(r["events"] for r in part)
                 deaths = sum(r["fatalities"] for r in part)
                 totals.append(
