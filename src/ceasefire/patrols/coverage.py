@@ -215,7 +215,7 @@ def track_coverage(
             "max_offset_km": max_off,
         }
     )
-    frame["turning_place"] = _places_at(route, furthest)
+    frame["turning_place"] = route.places_near(furthest)
     return frame
 
 
@@ -226,18 +226,6 @@ def _first_per_group(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return group[:0], group[:0]
     start = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
     return group[start], start
-
-
-def _places_at(route: RouteLine, km: np.ndarray) -> list[str]:
-    """The named place nearest each km mark, all at once ("" for NaN)."""
-    if not route.places:
-        return [""] * len(km)
-    marks = np.array([k for _, k, _ in route.places])
-    offs = np.array([o for _, _, o in route.places])
-    names = np.array([n for n, _, _ in route.places] + [""], dtype=object)
-    d = np.hypot(np.nan_to_num(km, nan=0.0)[:, None] - marks[None, :], offs[None, :])
-    pick = np.where(np.isnan(km), len(route.places), np.argmin(d, axis=1))
-    return [str(x) for x in names[pick]]
 
 
 def period_coverage(

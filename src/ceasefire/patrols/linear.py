@@ -166,24 +166,35 @@ class RouteLine:
     def place_near(self, km: float) -> str:
         """The named place nearest the point at a km mark ("" when the line has none): nearest
         in a straight line, so Trumba (on the line) wins over Saraqib (3.6 km off it) at km 0."""
+        return self.places_near(np.array([km], dtype=float))[0]
+
+    def places_near(self, km: np.ndarray) -> list[str]:
+        """:meth:`place_near` for many km marks at once ("" for NaN)."""
         if not self.places:
-            return ""
+            return [""] * len(km)
         marks = np.array([k for _, k, _ in self.places])
         offs = np.array([o for _, _, o in self.places])
-        return self.places[int(np.argmin(np.hypot(marks - km, offs)))][0]
+        names = np.array([n for n, _, _ in self.places] + [""], dtype=object)
+        d = np.hypot(np.nan_to_num(km, nan=0.0)[:, None] - marks[None, :], offs[None, :])
+        pick = np.where(np.isnan(km), len(self.places), np.argmin(d, axis=1))
+        return [str(x) for x in names[pick]]
 
-    def describe(self, km: float) -> str:
-        """A km mark in words: ``km 4.7 (Nayrab)`` or ``km 9.1 (4.4 km from Nayrab)``.
+    def describe(self, km: float, *, short: bool = False) -> str:
+        """A km mark in words: ``km 4.7 (Nayrab)`` or ``km 9.1 (4.4 km from Nayrab)``; with
+        ``short``, a mark within 1 km of a place is just the place (``Nayrab``).
 
         >>> from ceasefire.zones import load_zones
-        >>> RouteLine.from_zone(load_zones()["m4-trumba-ain-al-havr"]).describe(4.8)
-        'km 4.8 (Nayrab)'
+        >>> m4 = RouteLine.from_zone(load_zones()["m4-trumba-ain-al-havr"])
+        >>> m4.describe(4.8), m4.describe(4.8, short=True)
+        ('km 4.8 (Nayrab)', 'Nayrab')
         """
         name = self.place_near(km)
         if not name:
             return f"km {km:.1f}"
         d = abs({n: k for n, k, _ in self.places}[name] - km)
-        return f"km {km:.1f} ({name})" if d < 1.0 else f"km {km:.1f} ({d:.1f} km from {name})"
+        if d < 1.0:
+            return name if short else f"km {km:.1f} ({name})"
+        return f"km {km:.1f} ({d:.1f} km from {name})"
 
     def check_near(self, track: Track, max_km: float = 25.0) -> None:
         """Refuse a track none of whose points lies within ``max_km`` of the route: the wrong

@@ -93,7 +93,7 @@ def patrol_summary(
                 "first_km": round(float(c["first_km"]), 2),
                 "furthest_km": round(far, 2),
                 "turning_point": route.describe(far) if far == far else "",
-                "turning_place": route.place_near(far) if far == far else "",
+                "turning_place": c["turning_place"],
                 "max_offset_km": round(float(c["max_offset_km"]), 3),
             }
         elif p.start_point and p.end_point:

@@ -139,7 +139,7 @@ def simulate_set(
             "covered_km": covered,
         }
     )
-    truth["turning_place"] = [route.place_near(k) for k in turn]
+    truth["turning_place"] = route.places_near(turn)
     starts = np.arange(n + 1, dtype="int64") * P
     return TrackSet(x.ravel(), y.ravel(), time.ravel(), starts), truth
 

@@ -43,14 +43,6 @@ class StatusOptions:
     coverage: CoverageOptions = field(default_factory=CoverageOptions)
 
 
-def _end_name(route: RouteLine, km: float) -> str:
-    name = route.place_near(km)
-    if not name:
-        return f"km {km:.1f}"
-    d = abs({n: k for n, k, _ in route.places}[name] - km)
-    return name if d < 1.0 else f"km {km:.1f} ({d:.1f} km from {name})"
-
-
 def infer_status(
     route: RouteLine,
     track: Track,
@@ -79,5 +71,5 @@ def infer_status(
     return (
         "cut_short",
         f"turned back at {route.describe(far)}, {short:.1f} km short of {where}"
-        f"{_end_name(route, target)}",
+        f"{route.describe(target, short=True)}",
     )
