@@ -56,7 +56,7 @@ def check(
     rows = []
     for a in agreements:
         for p in a.provisions:
-            if p.type == "joint_patrol" and patrols is not None and _has_route(patrols, p.route):
+            if p.type == "joint_patrol":
                 found = _patrol_rows(p, patrols, events, now)
             else:
                 one = _check_one(a, p, events, verdicts, now)
@@ -95,21 +95,6 @@ def _check_one(
             "status": "no_evidence",
             "reason": f"due {due}; no fulfilment recorded (add `fulfilled:` with evidence if met)",
         }
-    if p.type == "joint_patrol":
-        start = p.start.label()
-        if p.start.utc_window()[1] > now:
-            return {"due": start, "status": "pending", "reason": f"patrols start {start}"}
-        freq = (
-            f"{p.expected_frequency.count} per {p.expected_frequency.per}"
-            if p.expected_frequency
-            else "no frequency set by the text"
-        )
-        return {
-            "due": start,
-            "status": "no_evidence",
-            "reason": f"joint patrols due from {start} ({freq}); no patrol records on route "
-            f"{p.route} in the evidence (import them with `ceasefire patrols import`)",
-        }
     if p.type in ("weapons_withdrawal", "demilitarised_zone"):
         spec = p.deadline if p.type == "weapons_withdrawal" else p.effective_from
         due = spec.label()
@@ -138,21 +123,25 @@ def _check_one(
     return None
 
 
-def _has_route(patrols: pd.DataFrame, route: str) -> bool:
-    """Patrol records on this route are loaded (else the provision stays ``no_evidence``)."""
-    return bool((patrols["route"] == route).any())
-
-
 def _patrol_rows(
-    p: Any, patrols: pd.DataFrame, events: pd.DataFrame, now: dt.datetime
+    p: Any, patrols: pd.DataFrame | None, events: pd.DataFrame, now: dt.datetime
 ) -> list[dict[str, str]]:
-    """A summary row and one ``unmet`` row per period with too few joint patrols."""
+    """A joint-patrol provision: pending before its start; ``no_evidence`` without patrol
+    records on its route; else a summary row and one ``unmet`` row per period with too few
+    joint patrols."""
     start = p.start.local().date()
     label = p.start.label()
     if p.start.utc_window()[1] > now:
         return [{"due": label, "status": "pending", "reason": f"patrols start {label}"}]
     freq = p.expected_frequency
     count, per = (freq.count, freq.per) if freq else (1, "week")
+    if patrols is None or not (patrols["route"] == p.route).any():
+        asked = f"{count} per {per}" if freq else "no frequency set by the text"
+        why = (
+            f"joint patrols due from {label} ({asked}); no patrol records on route {p.route} "
+            "in the evidence (import them with `ceasefire patrols import`)"
+        )
+        return [{"due": label, "status": "no_evidence", "reason": why}]
     basis = f"{count} per {per}" if freq else "at least 1 a week; the text sets no frequency"
     # the evidence ends at the last record of a patrol on this route (held or cancelled) or the
     # last event, whichever is later; not at "now", and a plan is no evidence of anything
