@@ -1,8 +1,8 @@
 """Benchmark of the compliance engine's hot path against a geopandas baseline.
 
 Our path: :func:`ceasefire.compliance.spatial.disc_shares` (which zone discs fall in, by how
-much) + :func:`ceasefire.compliance.timing.time_shares` (an uncertain start: "00:01" in Damascus
-or Moscow time) + an event-type mask, combined into a probability per (event, zone) pair.
+much) + :func:`ceasefire.compliance.timing.reading_shares` (an uncertain start: "00:01" in Damascus
+or Moscow time, two equally likely readings, as the engine reads it) + an event-type mask, combined into a probability per (event, zone) pair.
 
 Baseline, in the same run: ``geopandas.sjoin(points, zones, predicate="within")`` plus a pandas
 time filter and the same type mask. The baseline knows no uncertainty: it takes every event as a
@@ -148,10 +148,10 @@ def make_events(n: int, bbox: Sequence[float], points: bool, seed: int) -> dict[
 def ours(index: Any, ev: dict[str, np.ndarray]) -> int:
     """Our engine path; returns the number of (event, zone) pairs with a probability > 0."""
     from ceasefire.compliance.spatial import disc_shares
-    from ceasefire.compliance.timing import time_shares
+    from ceasefire.compliance.timing import reading_shares
 
     ei, _, share = disc_shares(index, ev["lon"], ev["lat"], ev["radius"])
-    p_time = time_shares(ev["a"], ev["b"], START, None)
+    p_time = reading_shares(ev["a"], ev["b"], list(START))
     prohibited = np.zeros(256, dtype=bool)
     prohibited[PROHIBITED] = True
     p = share * p_time[ei]

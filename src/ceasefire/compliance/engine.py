@@ -8,7 +8,7 @@
    (:func:`ceasefire.compliance.spatial.disc_shares`): the share of each event's uncertainty disc
    inside each zone.
 3. ``_time``             closed-form time shares per provision
-   (:func:`ceasefire.compliance.timing.time_shares`).
+   (:func:`ceasefire.compliance.timing.reading_shares`: each reading of a start equally likely).
 4. ``_judge``            rule predicates as boolean masks: prohibited act, exempt actor, excluded
    actor, responsible party; then verdict codes.
 5. ``ceasefire.compliance.reasons`` builds the one-line reason for every row that is not outside.
