@@ -1,8 +1,9 @@
 """Benchmark of the compliance engine's hot path against a geopandas baseline.
 
 Our path: :func:`ceasefire.compliance.spatial.disc_shares` (which zone discs fall in, by how
-much) + :func:`ceasefire.compliance.timing.reading_shares` (an uncertain start: "00:01" in Damascus
-or Moscow time, two equally likely readings, as the engine reads it) + an event-type mask, combined into a probability per (event, zone) pair.
+much) + :func:`ceasefire.compliance.timing.reading_shares` (an uncertain start: "00:01" in
+Damascus or Moscow time, two equally likely readings, as the engine reads it) + an event-type
+mask, combined into a probability per (event, zone) pair.
 
 Baseline, in the same run: ``geopandas.sjoin(points, zones, predicate="within")`` plus a pandas
 time filter and the same type mask. The baseline knows no uncertainty: it takes every event as a
