@@ -65,6 +65,7 @@ __all__ = [
     "patrols",
     "rejects",
     "schema_migrations",
+    "time_text",
     "verdicts",
     "zones",
 ]
@@ -529,10 +530,19 @@ def iso_utc(values: pd.Series) -> list[str | None]:
     return [None if m else t for t, m in zip(text, mask.tolist(), strict=True)]
 
 
+def time_text(moment: datetime) -> str:
+    """An aware datetime as stored text (UTC, microseconds).
+
+    >>> time_text(datetime(2020, 3, 5, 22, 1, tzinfo=UTC))
+    '2020-03-05T22:01:00.000000Z'
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def now_utc() -> str:
     """The current time as stored text.
 
     >>> len(now_utc()) == TIME_TEXT_LENGTH and now_utc().endswith("Z")
     True
     """
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return time_text(datetime.now(UTC))

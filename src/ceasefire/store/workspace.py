@@ -254,7 +254,7 @@ def create_token(
     """A new API token for ``user``; returned once, stored as its SHA-256. ``ttl``: how long
     it is valid (``None``: until revoked)."""
     token = "cf_" + secrets.token_urlsafe(32)
-    expires = (datetime.now(UTC) + ttl).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if ttl else None
+    expires = schema.time_text(datetime.now(UTC) + ttl) if ttl else None
     with write_transaction(engine) as conn:
         conn.execute(
             insert(schema.api_tokens).values(
@@ -337,7 +337,7 @@ def create_session(engine: Engine, user: User, *, ttl: timedelta) -> str:
                 id_sha256=_sha256(sid),
                 user_id=user.id,
                 created_at=_now(),
-                expires_at=(now + ttl).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                expires_at=schema.time_text(now + ttl),
             )
         )
         record(conn, user, "login", f"user:{user.name}", {})
