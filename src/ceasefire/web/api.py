@@ -35,7 +35,7 @@ from ceasefire.web import reports as _reports
 from ceasefire.web.auth import reader, require
 from ceasefire.web.cache import ResultCache
 from ceasefire.web.errors import ApiError
-from ceasefire.web.filters import MAX_LIMIT, Filters, Page, parse_filters, parse_page
+from ceasefire.web.filters import MAX_LIMIT, Filters, parse_filters, parse_page
 from ceasefire.web.limits import MAX_BODY
 from ceasefire.web.schemas import ReportIn, ReportPatch, ReviewIn, UserIn
 
@@ -101,10 +101,6 @@ Filt = Annotated[Filters, Depends(filters)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 Order = Annotated[Literal["asc", "desc"], Query()]
-
-
-def _page(limit: int, offset: int, sort: str | None, order: str, sorts: tuple[str, ...]) -> Page:
-    return parse_page(limit, offset, sort, order, sorts)
 
 
 # --------------------------------------------------------------------------------- who am I
@@ -271,7 +267,7 @@ def events_list(
     order: Order = "asc",
 ) -> dict[str, Any]:
     """A page of events matching the filters, each with its most severe matching verdict."""
-    page = _page(limit, offset, sort, order, q.EVENT_SORTS)
+    page = parse_page(limit, offset, sort, order, q.EVENT_SORTS)
     return q.events_page(_store(request).engine, f, page)
 
 
@@ -349,7 +345,7 @@ def verdicts_list(
     order: Order = "asc",
 ) -> dict[str, Any]:
     """A page of verdicts with their events and latest review."""
-    page = _page(limit, offset, sort, order, q.VERDICT_SORTS)
+    page = parse_page(limit, offset, sort, order, q.VERDICT_SORTS)
     return q.verdicts_page(_store(request).engine, f, page)
 
 
@@ -365,7 +361,7 @@ def verdicts_csv(
     request: Request, f: Filt, sort: str | None = None, order: Order = "asc"
 ) -> StreamingResponse:
     """Every verdict row matching the filters, as CSV (streamed)."""
-    page = _page(1, 0, sort, order, q.VERDICT_SORTS)
+    page = parse_page(1, 0, sort, order, q.VERDICT_SORTS)
     cols = list(q.VERDICT_COLUMNS_OUT)
 
     def chunks() -> Iterator[bytes]:
@@ -403,7 +399,7 @@ def verdicts_geojson(
     request: Request, f: Filt, sort: str | None = None, order: Order = "asc"
 ) -> StreamingResponse:
     """Every verdict row matching the filters, as GeoJSON points (streamed)."""
-    page = _page(1, 0, sort, order, q.VERDICT_SORTS)
+    page = parse_page(1, 0, sort, order, q.VERDICT_SORTS)
 
     def chunks() -> Iterator[bytes]:
         yield b'{"type":"FeatureCollection","features":['
@@ -490,7 +486,7 @@ def _aggregates(request: Request, f: Filters, by: str) -> dict[str, Any]:
 @router.get("/rejects")
 def rejects_list(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """A page of rows that could not be read, by file and line."""
-    return q.rejects_page(_store(request).engine, _page(limit, offset, None, "asc", ()))
+    return q.rejects_page(_store(request).engine, parse_page(limit, offset, None, "asc", ()))
 
 
 # ---------------------------------------------------------------------------- field reports
