@@ -54,18 +54,16 @@ def _v1_create_all(conn: Connection) -> None:
     build_v1_metadata().create_all(conn, checkfirst=True)
 
 
-def _v2_articles(conn: Connection) -> None:
-    """Version 2: the news tables of :func:`add_v2_tables` (articles, article_events, claims)."""
-    md = add_v2_tables(build_v1_metadata())
-    for name in ("articles", "article_events", "claims"):
-        md.tables[name].create(conn, checkfirst=True)
-
-
 def _create_new_tables(conn: Connection, before: MetaData, after: MetaData) -> None:
     """Create the tables of ``after`` that ``before`` lacks (a step that only adds tables)."""
     for name, table in after.tables.items():
         if name not in before.tables:
             table.create(conn, checkfirst=True)
+
+
+def _v2_articles(conn: Connection) -> None:
+    """Version 2: the news tables of :func:`add_v2_tables` (articles, article_events, claims)."""
+    _create_new_tables(conn, build_v1_metadata(), add_v2_tables(build_v1_metadata()))
 
 
 def _v3_workspace(conn: Connection) -> None:
