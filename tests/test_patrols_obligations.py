@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from ceasefire.agreements import load_bundled, parse_agreement
 from ceasefire.compliance import OBLIGATION_STATUSES, Rules, evaluate
 from ceasefire.compliance.obligations import check
-from ceasefire.patrols import patrol_periods
+from ceasefire.patrols import Patrol, patrol_periods, patrols_frame, read_tracks
 
 ROUTE = "m4-trumba-ain-al-havr"
 AS_OF = dt.datetime(2020, 4, 30, tzinfo=dt.UTC)
@@ -135,6 +136,30 @@ def test_evaluate_passes_patrols_through(make_events):
     mine = o[o["provision_id"] == "m4-joint-patrols"]
     assert mine.iloc[0]["status"] == "unmet"
     assert (mine["status"] == "unmet").sum() == 2  # the summary and week 1 (03-15..03-21)
+
+
+def test_patrol_objects_read_from_files_feed_an_evaluation_without_a_store(make_events):
+    # the library path: tracks read, patrols made, their frame (patrols_frame) to evaluate
+    data = Path(__file__).parent / "data" / "patrols"
+    (alone,) = read_tracks(data / "2020-03-23-turkey-alone.geojson")
+    (full,) = read_tracks(data / "2020-03-26-joint-full.geojson")
+    patrols = [
+        Patrol.actual(alone, route=ROUTE, parties="turkey"),
+        Patrol.actual(full, route=ROUTE, parties="russia,turkey"),
+    ]
+    frame = patrols_frame(patrols)
+    assert frame["date"].tolist() == ["2020-03-23", "2020-03-26"]
+    result = evaluate(
+        load_bundled("moscow-2020"),
+        make_events(dict(event_date="2020-03-28")),
+        rules=Rules(as_of=AS_OF),
+        patrols=frame,
+    )
+    o = result.obligations
+    mine = o[o["provision_id"] == "m4-joint-patrols"]
+    # week 1 (03-15..03-21) has no patrol at all; week 2 has the joint one of the 26th
+    assert mine["status"].tolist() == ["unmet", "unmet"]
+    assert "week 2020-03-15 to 2020-03-21: 0 joint patrol(s)" in mine.iloc[1]["reason"]
 
 
 def test_periods_per_day_and_month():
