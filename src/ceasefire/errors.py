@@ -8,8 +8,10 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     │   ├── GeometryError       a zone or route file that cannot be used
     │   ├── EventReadError      an evidence file that cannot be read at all (bad rows are
     │   │                       rejected, not raised)
-    │   └── TrackError          a patrol track or plan that cannot be used as it is (names the
-    │                           file, the point index, the field and the value)
+    │   ├── TrackError          a patrol track or plan that cannot be used as it is (names the
+    │   │                       file, the point index, the field and the value)
+    │   └── LimitError          an input over one of the limits of :mod:`ceasefire.limits`
+    │                           (names the limit and its value)
     ├── UnknownIdError          an agreement, provision or zone id that does not exist
     ├── StoreError              the store cannot do what was asked (schema too new, locked, ...)
     │   └── ConflictError       a write that clashes with what is stored (a taken user name)
@@ -36,6 +38,7 @@ __all__ = [
     "ForbiddenError",
     "GeometryError",
     "InputError",
+    "LimitError",
     "MissingDependencyError",
     "NotAuthenticatedError",
     "StoreError",
@@ -101,6 +104,18 @@ class AgreementError(InputError):
 
 class GeometryError(InputError):
     """A geometry (zone, route) that cannot be used as asked."""
+
+
+class LimitError(InputError):
+    """An input over one of the limits of :mod:`ceasefire.limits`; the message names the limit.
+
+    >>> str(LimitError("nested deeper than", limit=64, file="a.json", line=1))
+    'a.json:1: nested deeper than 64 (the limit)'
+    """
+
+    def __init__(self, problem: str, *, limit: int, **where: Any) -> None:
+        self.limit = limit
+        super().__init__(f"{problem} {limit:,} (the limit)", **where)
 
 
 class EventReadError(InputError):

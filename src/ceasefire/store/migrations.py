@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4]
+[1, 2, 3, 4, 5, 6, 7]
 """
 
 from __future__ import annotations
@@ -80,12 +80,30 @@ def _v4_patrols(conn: Connection) -> None:
     )
 
 
+def _v5_verdict_versions(conn: Connection) -> None:
+    """Version 5: each verdict records the event version it judged (no lost verdicts)."""
+    # TODO(issue 9, item 1): filled in by the verdict-versions change
+
+
+def _v6_user_names(conn: Connection) -> None:
+    """Version 6: user names unique regardless of case."""
+    # TODO(issue 9, item 6): filled in by the user-names change
+
+
+def _v7_public_report_positions(conn: Connection) -> None:
+    """Version 7: field reports' events carry their published (coarsened) position only."""
+    # TODO(issue 9, item 3): filled in by the observers' safety change
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
     Migration(2, "news: articles, article_events, claims", _v2_articles),
     Migration(3, "workspace: users, api_tokens, audit_log, field_reports, reviews", _v3_workspace),
     Migration(4, "patrols: patrols, patrol_points, patrol_incidents", _v4_patrols),
+    Migration(5, "verdicts record the event version they judged", _v5_verdict_versions),
+    Migration(6, "user names unique regardless of case", _v6_user_names),
+    Migration(7, "field reports' events at their published position", _v7_public_report_positions),
 )
 
 #: The schema version this code knows.
@@ -117,7 +135,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4], [])
+    ([1, 2, 3, 4, 5, 6, 7], [])
     >>> engine.dispose()
     """
     _check_steps(steps)
