@@ -219,7 +219,7 @@ def test_errors_are_clear_and_exit_nonzero(tmp_path):
     result = CliRunner().invoke(
         cli, ["ingest", "acled", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.db")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # bad input (a missing file)
     assert "missing.csv" in result.output
     result = CliRunner().invoke(cli, ["agreements", "show", "nope", "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 2 and "nope" in result.output

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire.errors import InputError, MissingDependencyError
+from ceasefire.errors import InputError, LimitError, MissingDependencyError
+from ceasefire.limits import MAX_TEXT_BYTES
 from ceasefire.news import article as article_mod
 from ceasefire.news.article import (
     MAX_BYTES,
@@ -327,9 +328,12 @@ def test_too_big_is_refused_with_its_size(tmp_path: Path) -> None:
     big = tmp_path / "huge_page.html"
     with big.open("wb") as f:
         f.truncate(MAX_BYTES + 1)  # sparse: nothing is written, the size alone is refused
-    with pytest.raises(ArticleError, match=r"20,971,521 bytes is over the 20 MiB limit") as info:
+    with pytest.raises(
+        ArticleError, match=r"10,000,001 bytes, more than 10,000,000 \(the limit\)"
+    ) as info:
         read_article(big)
     assert str(big) in str(info.value) and info.value.value == MAX_BYTES + 1
+    assert isinstance(info.value, LimitError) and info.value.limit == MAX_TEXT_BYTES
 
 
 def test_whitespace_only_and_control_bytes(tmp_path: Path) -> None:

@@ -165,7 +165,7 @@ def test_cli_import_list_coverage_and_evaluate(tmp_path):
     assert "2 files: 2 patrols stored, 0 already stored, 0 failed" in out
     out = run("patrols", "import", "--db", db, str(FIRST), str(ALONE))
     assert "1 patrols stored, 1 already stored" in out
-    out = run("patrols", "import", "--db", db, str(DATA / "bad" / "jump.gpx"), code=2)
+    out = run("patrols", "import", "--db", db, str(DATA / "bad" / "jump.gpx"), code=1)
     assert "0 patrols stored" in out and "1 failed" in out
     out = run("patrols", "import", "--db", db, "--planned", str(PLAN))
     assert "1 patrols stored" in out
@@ -288,7 +288,7 @@ def test_cli_folder_import_repair_incidents_and_chart_format(tmp_path):
     folder.mkdir()
     shutil.copy(FIRST, folder)
     shutil.copy(DATA / "bad" / "out-of-order.gpx", folder)
-    out = run("patrols", "import", "--db", db, str(folder), code=2)
+    out = run("patrols", "import", "--db", db, str(folder), code=1)
     assert "2 files: 1 patrols stored" in out and "1 failed" in out
     out = run("patrols", "import", "--db", db, "--repair", str(folder))
     assert "1 patrols stored, 1 already stored, 0 failed" in out

@@ -261,7 +261,8 @@ def test_admin_zone_upload(app: Any, anon: TestClient) -> None:
     assert "test-box" in ids
     bad = anon.post("/api/zones", json={"type": "Feature", "geometry": None}, headers=h)
     assert bad.status_code == 422
-    assert anon.post("/api/zones", content=b"{not json", headers=h).status_code == 422
+    as_json = {**h, "Content-Type": "application/json"}
+    assert anon.post("/api/zones", content=b"{not json", headers=as_json).status_code == 422
 
 
 def test_admin_creates_users_once(app: Any, anon: TestClient) -> None:
@@ -420,5 +421,5 @@ def test_password_guessing_is_locked_out_per_name(app: Any, anon: TestClient) ->
     assert "Too many failed sign-ins" in anon.get("/login?error=locked").text
     # other names are unaffected, and a success clears a name's failures
     assert attempt("analyst", PASSWORDS["analyst"]) == "/"
-    app.state.login_throttle.succeeded("monitor")
+    app.state.login_throttle.succeeded("testclient", "monitor")  # TestClient's address
     assert attempt("monitor", PASSWORDS["monitor"]) == "/"

@@ -111,7 +111,11 @@ def test_uploads_share_the_limit_and_smaller_bodies_pass(app: Any) -> None:
     h = {"Authorization": "Bearer " + workspace.create_token(app.state.store.engine, admin)}
     r = c.post("/api/agreements", content=b"#" * (MAX_BODY + 1), headers=h)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
-    r = c.post("/api/zones", content=b"{" + b" " * 1000 + b"}", headers=h)
+    r = c.post(
+        "/api/zones",
+        content=b"{" + b" " * 1000 + b"}",
+        headers={**h, "Content-Type": "application/json"},
+    )
     assert r.status_code == 422  # read and judged: not a Feature
 
 

@@ -17,6 +17,7 @@ from ceasefire.errors import InputError
 from ceasefire.field_reports import BEARING_ERROR_DEG, estimate_location
 from ceasefire.store import workspace
 from ceasefire.web import create_app
+from ceasefire.web.reports import published_position
 
 GEOD = Geod(ellps="WGS84")
 ARIHA = (36.61, 35.83)  # inside the Idlib area and the M4 corridor
@@ -100,7 +101,13 @@ def test_a_report_becomes_evidence_evaluated_against_every_agreement(app: Any) -
 
     d = c.get(f"/api/events/{rep['event_uid']}").json()
     assert d["event"]["source_dataset"] == "field_report"
-    assert d["event"]["location_uncertainty_km"] == pytest.approx(rep["radius_km"])
+    # the event is published on the 0.05 deg grid, its radius grown to hold the precise disc
+    published = published_position(rep)
+    assert d["event"]["location_uncertainty_km"] == published["radius_km"] > rep["radius_km"]
+    assert (d["event"]["longitude"], d["event"]["latitude"]) == (
+        published["est_longitude"],
+        published["est_latitude"],
+    )
     assert d["evidence"][0]["kind"] == "field_report" and d["evidence"][0]["text"] == SCRIPT
     assert d["evidence"][0]["report_id"] == rep["id"]
     assert {(v["agreement_id"], v["provision_id"]) for v in d["verdicts"]} == {

@@ -14,6 +14,7 @@ below.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -28,8 +29,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import AgreementError, InputError, UnknownIdError
+from .errors import AgreementError, ConflictError, InputError, UnknownIdError
 from .events import VIOLENT_EVENT_TYPES
+from .limits import YamlLimits, check_size
 
 __all__ = [
     "EVENT_CHECKED_TYPES",
@@ -47,7 +49,9 @@ __all__ = [
     "missing_zones",
     "parse_agreement",
     "provision_start",
+    "read_agreement_text",
     "takes_effect",
+    "validate_agreement",
     "zone_references",
 ]
 
@@ -371,14 +375,20 @@ def agreement_json_schema() -> dict[str, Any]:
 # --- loading, with line numbers -------------------------------------------------------------
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings (pydantic parses them) and refuses duplicate keys
-    (YAML would let the last one win silently)."""
+class _LineLoader(YamlLimits, yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings (pydantic parses them), refuses duplicate keys
+    (YAML would let the last one win silently) and holds the document to the limits of
+    :class:`ceasefire.limits.YamlLimits` (depth, aliases, expanded size, number length) while
+    composing, before anything is constructed."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if not isinstance(key_node, yaml.ScalarNode):  # `? [1, 2]`: unhashable, and no key
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be text, not a list or mapping", key_node.start_mark
+                )
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
@@ -388,6 +398,17 @@ class _LineLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # an explicit tag PyYAML cannot honour (`!!int x`, `!!timestamp soon`) raises a plain
+        # Python error from its constructor: made a YAML error at the node's line
+        try:
+            return super().construct_object(node, deep=deep)  # type: ignore[no-untyped-call]
+        except (ValueError, TypeError, AttributeError, OverflowError) as e:
+            shown = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else "a collection"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a {node.tag.rsplit(':', 1)[-1]} ({shown!r}): {e}", node.start_mark
+            ) from None
 
 
 # Keep YAML timestamps as text so pydantic parses them (and reports their line if bad).
@@ -401,6 +422,8 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode):
+                continue  # `? [1, 2]`: a key no agreement has (constructing it says so)
             key = k.value
             out[(*path, key)] = k.start_mark.line + 1
             _line_index(v, (*path, key), out)
@@ -422,6 +445,43 @@ def _line_for(loc: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int]) -> int
     return best
 
 
+def _yaml_error(e: yaml.YAMLError, text: str, file: str, prefix: str = "") -> AgreementError:
+    """PyYAML's error in one line (its own text spans several: the context, the problem, each
+    with a quote of the line), at the line of the problem."""
+    mark = getattr(e, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    if isinstance(e, yaml.MarkedYAMLError):
+        problem = ": ".join(p for p in (e.context, e.problem) if p) or type(e).__name__
+    else:  # a ReaderError (a character YAML does not allow): says where by its position
+        problem = str(e).splitlines()[0]
+        position = getattr(e, "position", None)
+        if isinstance(position, int):
+            line = text.count("\n", 0, position) + 1
+    return AgreementError([InputError(prefix + problem, file=file, line=line)])
+
+
+def _load(text: str, file: str) -> tuple[dict[tuple[Any, ...], int], Any]:
+    """Compose the one document (the limits are checked here, a :class:`LimitError` passes
+    through), index its lines, then construct it from the composed nodes (not parsed twice)."""
+    try:
+        loader = _LineLoader(text, file=file)
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+    except yaml.YAMLError as e:
+        raise _yaml_error(e, text, file, "not valid YAML: ") from None
+    try:
+        if node is None:
+            raise AgreementError([InputError("empty file", file=file)])
+        lines: dict[tuple[Any, ...], int] = {}
+        _line_index(node, (), lines)
+        try:
+            data = loader.construct_document(node)  # type: ignore[no-untyped-call]
+        except yaml.YAMLError as e:
+            raise _yaml_error(e, text, file) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    return lines, data
+
+
 def parse_agreement(text: str, *, file: str = "<string>") -> Agreement:
     """Parse and validate agreement YAML; every problem is reported as ``file:line: field: ...``.
 
@@ -433,23 +493,8 @@ def parse_agreement(text: str, *, file: str = "<string>") -> Agreement:
     a.yaml:1: provisions: missing
     a.yaml:3: colour: unknown key ('colour')
     """
-    try:
-        node = yaml.compose(text, Loader=_LineLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise AgreementError([InputError(f"not valid YAML: {e}", file=file, line=line)]) from None
-    if node is None:
-        raise AgreementError([InputError("empty file", file=file)])
-    lines: dict[tuple[Any, ...], int] = {}
-    _line_index(node, (), lines)
-    try:
-        data = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(e, "problem", None) or str(e)
-        raise AgreementError([InputError(problem, file=file, line=line)]) from None
+    check_size(len(text.encode("utf-8", "surrogatepass")), file=file)
+    lines, data = _load(text, file)
     if not isinstance(data, dict):
         raise AgreementError([InputError("expected a mapping at the top", file=file, line=1)])
     try:
@@ -538,16 +583,22 @@ _UNION_TAGS = frozenset(
 )
 
 
-def load_agreement(path: str | Path) -> Agreement:
-    """Load and validate one agreement file."""
+def read_agreement_text(path: str | Path) -> str:
+    """The text of an agreement file (:class:`AgreementError` when it is missing or not UTF-8)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        check_size(p.stat().st_size, file=str(p))  # before reading: a huge file is never read
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AgreementError([InputError("no such file", file=str(p))]) from None
     except UnicodeDecodeError as e:
         raise AgreementError([InputError(f"not UTF-8 text: {e}", file=str(p))]) from None
-    return parse_agreement(text, file=str(p))
+
+
+def load_agreement(path: str | Path) -> Agreement:
+    """Load and validate one agreement file (its format; see :func:`validate_agreement` for the
+    full check against known zones and agreements)."""
+    return parse_agreement(read_agreement_text(path), file=str(Path(path)))
 
 
 def _bundled_dir() -> Path:
@@ -579,9 +630,23 @@ def bundled_text(agreement_id: str) -> str:
 
 @dataclass(frozen=True)
 class Registry:
-    """A set of agreements by id, for resolving supplement chains."""
+    """A set of agreements by id, for resolving supplement chains.
+
+    ``broken`` names the agreements that are known but could not be used (a stored agreement
+    that no longer validates), each with why: they are not in ``agreements``, and :meth:`get`
+    answers them with a :class:`ConflictError` that says why, not "unknown".
+
+    >>> reg = Registry.of([load_bundled("sochi-2018")]).without({"x": "bad zone"})
+    >>> sorted(reg.agreements), reg.broken
+    (['sochi-2018'], {'x': 'bad zone'})
+    >>> reg.get("x")
+    Traceback (most recent call last):
+    ...
+    ceasefire.errors.ConflictError: agreement 'x' is stored but does not validate: bad zone
+    """
 
     agreements: Mapping[str, Agreement]
+    broken: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, agreements: Iterable[Agreement]) -> Registry:
@@ -591,7 +656,17 @@ class Registry:
     def bundled(cls) -> Registry:
         return cls.of(load_bundled(i) for i in bundled_ids())
 
+    def without(self, broken: Mapping[str, str]) -> Registry:
+        """This registry less the agreements of ``broken`` (id -> why), which it remembers."""
+        kept = {k: a for k, a in self.agreements.items() if k not in broken}
+        return Registry(kept, {**self.broken, **broken})
+
     def get(self, agreement_id: str) -> Agreement:
+        if agreement_id in self.broken:
+            raise ConflictError(
+                f"agreement {agreement_id!r} is stored but does not validate: "
+                f"{self.broken[agreement_id]}"
+            )
         try:
             return self.agreements[agreement_id]
         except KeyError:
@@ -695,3 +770,120 @@ def missing_zones(agreement: Agreement, known: Iterable[str]) -> list[str]:
     """Zone references of the agreement that are not among ``known`` ids."""
     have = set(known)
     return [z for z in zone_references(agreement) if z not in have]
+
+
+# --- validation against what else is known --------------------------------------------------
+
+
+def validate_agreement(
+    text: str, *, file: str, zones: Iterable[str], registry: Registry
+) -> Agreement:
+    """Parse agreement YAML and check it in full, as it must be before it is stored.
+
+    First the format and the references inside the file (:func:`parse_agreement`); then what
+    it names outside itself: every zone and route id must be among ``zones``; the agreement it
+    supplements, and each one after it, must be in ``registry`` with no loop; each provision it
+    supersedes must exist; and an agreement of ``registry`` built on one of the same id must
+    still resolve with this one in its place. Every problem is raised at once as an
+    :class:`AgreementError`, each as ``file:line: field: problem (value)``.
+
+    ``ceasefire agreements validate`` and ``add`` and ``POST /api/agreements`` all check with
+    this function (through :func:`ceasefire.monitoring.check_agreement`, which knows the
+    store's zones and agreements), so what one accepts the others accept.
+
+    >>> text, zones = bundled_text("moscow-2020"), ["idlib-de-escalation-area"]
+    >>> try:
+    ...     validate_agreement(text, file="m.yaml", zones=zones, registry=Registry.of([]))
+    ... except AgreementError as e:
+    ...     problems = e.errors
+    >>> [(p.line, p.field, p.value) for p in problems]  # doctest: +NORMALIZE_WHITESPACE
+    [(11, 'supplements', 'sochi-2018'), (85, 'provisions.1.route', 'm4-trumba-ain-al-havr'),
+     (108, 'provisions.3.route', 'm4-trumba-ain-al-havr')]
+    >>> print(problems[0])
+    m.yaml:11: supplements: unknown agreement; known: ['moscow-2020'] ('sochi-2018')
+    """
+    agreement = parse_agreement(text, file=file)
+    problems = [
+        *_zone_problems(agreement, set(zones)),
+        *_link_problems(agreement, registry),
+    ]
+    if not problems:
+        return agreement
+    lines, _ = _load(text, file)  # parsed once already: only its lines are wanted now
+    errors = [
+        InputError(
+            problem,
+            file=file,
+            line=_line_for(loc, lines),
+            field=".".join(str(p) for p in loc),
+            value=value,
+        )
+        for problem, loc, value in problems
+    ]
+    raise AgreementError(sorted(errors, key=lambda e: e.line or 0))
+
+
+_Problem = tuple[str, tuple[Any, ...], Any]
+
+
+def _zone_problems(a: Agreement, known: set[str]) -> list[_Problem]:
+    out: list[_Problem] = []
+    for i, p in enumerate(a.provisions):
+        for attr in ("zone", "route"):
+            ref = getattr(p, attr, None)
+            if ref and ref not in known:
+                problem = f"unknown {attr}; known: {sorted(known)}"
+                out.append((problem, ("provisions", i, attr), ref))
+    return out
+
+
+def _not_usable(agreement_id: str, reg: Registry) -> str | None:
+    """Why ``agreement_id`` cannot be linked to in ``reg``, or None when it can."""
+    if agreement_id in reg.broken:
+        why = reg.broken[agreement_id]
+        return f"agreement {agreement_id!r} is stored but does not validate: {why}"
+    if agreement_id not in reg.agreements:
+        return f"unknown agreement; known: {sorted(reg.agreements)}"
+    return None
+
+
+def _link_problems(a: Agreement, registry: Registry) -> list[_Problem]:
+    """The supplement chain, superseded provisions, and agreements built on this id."""
+    reg = Registry(
+        {**registry.agreements, a.id: a}, {k: v for k, v in registry.broken.items() if k != a.id}
+    )
+    out: list[_Problem] = []
+    path, current = [a.id], a
+    while current.supplements:
+        target = current.supplements
+        why = _not_usable(target, reg)
+        if why is None and target in path:
+            why = "the supplement chain loops: " + " -> ".join([*path, target])
+        if why is not None:
+            if current is not a:
+                why = f"{' -> '.join([*path, target])}: {why}"
+            out.append((why, ("supplements",), a.supplements))
+            break
+        path.append(target)
+        current = reg.agreements[target]
+    for j, ref in enumerate(a.supersedes):
+        agreement_id, slash, provision_id = ref.partition("/")
+        if not slash:
+            continue  # parse_agreement reported it
+        why = _not_usable(agreement_id, reg)
+        if why is None:
+            ids = [p.id for p in reg.agreements[agreement_id].provisions]
+            if provision_id not in ids:
+                why = f"{agreement_id} has no provision {provision_id!r}; known: {ids}"
+        if why is not None:
+            out.append((why, ("supersedes", j), ref))
+    if a.id in registry.agreements:
+        for other in registry.agreements.values():
+            if other.id == a.id:
+                continue
+            try:
+                chain(other, reg)
+            except (UnknownIdError, ConflictError, InputError) as e:
+                problem = f"agreement {other.id!r}, built on this one, would not resolve: {e}"
+                out.append((problem, ("id",), a.id))
+    return out

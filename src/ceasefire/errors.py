@@ -13,8 +13,10 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     │   └── LimitError          an input over one of the limits of :mod:`ceasefire.limits`
     │                           (names the limit and its value)
     ├── UnknownIdError          an agreement, provision or zone id that does not exist
-    ├── StoreError              the store cannot do what was asked (schema too new, locked, ...)
-    │   └── ConflictError       a write that clashes with what is stored (a taken user name)
+    ├── StoreError              the store cannot do what was asked (schema too new, ...)
+    │   ├── ConflictError       a write that clashes with what is stored (a taken user name)
+    │   └── StoreBusyError      another writer held the store's lock past the busy timeout
+    │                           (try again: web 503 with Retry-After)
     ├── AccessError             a request the caller may not make (web: 401 / 403)
     │   ├── NotAuthenticatedError   no valid login, session or token
     │   └── ForbiddenError          the role does not allow it
@@ -41,6 +43,7 @@ __all__ = [
     "LimitError",
     "MissingDependencyError",
     "NotAuthenticatedError",
+    "StoreBusyError",
     "StoreError",
     "TrackError",
     "UnknownIdError",
@@ -80,9 +83,19 @@ class InputError(CeasefireError):
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         elif self.line is not None:
             where = f"line {self.line}: "
-        field = f"{self.field}: " if self.field else ""
+        field = f"{_one_line(self.field)}: " if self.field else ""
         value = f" ({self.value!r})" if self.value is not None else ""
         return f"{where}{field}{self.problem}{value}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped: a field name read from
+    a user's file (a YAML key, say) must not break an error's one line.
+
+    >>> _one_line("provisions.0.id"), _one_line("a\\x1eb")
+    ('provisions.0.id', 'a\\\\x1eb')
+    """
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 class AgreementError(InputError):
@@ -151,6 +164,11 @@ class TrackError(InputError):
 
 class ConflictError(StoreError):
     """A write that clashes with what is stored: a user name that is taken, say."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the store's write lock longer than the busy timeout; nothing was
+    written, and the same write may simply be tried again."""
 
 
 class AccessError(CeasefireError):

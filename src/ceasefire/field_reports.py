@@ -5,11 +5,24 @@ explosion 3-10 km to the east"). :func:`estimate_location` turns that into a poi
 that covers the whole sector the source may lie in: the band's distances times the bearing
 give or take :data:`BEARING_ERROR_DEG`. Distances are geodesic on WGS84 (pyproj's ``Geod``).
 
+**What is published.** Without a bearing and a band the estimate *is* the observer's position,
+and with them it is still the observer's position moved a known distance, so the estimate is
+never shown as it is to those who may not see observers. :func:`published_location` gives the
+point and radius everyone else sees (the report's event on every map, list and export): the
+estimate snapped to the centre of its cell of a fixed :data:`PUBLISHED_CELL_DEG` grid, with the
+radius grown by the cell's half-diagonal and rounded up to a whole km, so that the published disc
+holds the whole precise disc and neither the point nor the radius depends on where in the cell
+the estimate lies. Every report is published this way, with or without bearing and band (one
+rule; a band still narrows where the observer stood). The precise estimate stays with the report,
+for the report's verdicts and for those who may see observers.
+
 >>> est = estimate_location(36.0, 35.0, bearing_deg=90, band="3-10km")
 >>> round(est.longitude, 3), round(est.latitude, 3), round(est.radius_km, 1)
 (36.071, 35.0, 3.8)
 >>> estimate_location(36.0, 35.0, band="1-3km").radius_km
 3.0
+>>> published_location(estimate_location(36.6123, 35.8311))
+Estimate(longitude=36.625, latitude=35.825, radius_km=5.0)
 """
 
 from __future__ import annotations
@@ -27,9 +40,11 @@ __all__ = [
     "BANDS",
     "BEARING_ERROR_DEG",
     "DEFAULT_RADIUS_KM",
+    "PUBLISHED_CELL_DEG",
     "Estimate",
     "estimate_location",
     "parse_band",
+    "published_location",
 ]
 
 #: The distance bands a report form offers, in km (any ``A-Bkm`` with 0 <= A < B <= 100 works).
@@ -40,6 +55,14 @@ BEARING_ERROR_DEG: Final = 10.0
 
 #: The radius around the observer when there is neither bearing nor band.
 DEFAULT_RADIUS_KM: Final = 1.0
+
+#: The grid a field report's event is published on, in degrees (see :func:`published_location`).
+#: 0.05 deg is 5.6 km north-south and 4.5 km east-west at Idlib's 35.8 deg N: a cell of about
+#: 25 km2 holds a village and its fields (villages there are 2-4 km apart), so it does not name
+#: the place an observer stood, and it is no coarser than a "near this town" location of ACLED or
+#: UCDP (their precision 2), so the public map loses little. The radius grows by the cell's
+#: half-diagonal, 3.6 km there: a 1 km report is published as a 5 km disc.
+PUBLISHED_CELL_DEG: Final = 0.05
 
 _GEOD: Final = Geod(ellps="WGS84")
 _BAND = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*km\s*$")
@@ -116,3 +139,37 @@ def _check_position(longitude: float, latitude: float) -> None:
         raise InputError("must be between -180 and 180", field="longitude", value=longitude)
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
         raise InputError("must be between -90 and 90", field="latitude", value=latitude)
+
+
+def published_location(est: Estimate, cell_deg: float = PUBLISHED_CELL_DEG) -> Estimate:
+    """The estimate as it is published: the centre of its ``cell_deg`` grid cell (cells are
+    counted from -180 deg and -90 deg, so the grid is the same everywhere and for everyone), and
+    the radius plus the cell's half-diagonal (the farthest any point of the cell lies from its
+    centre, geodesic), rounded up to a whole km. The published disc therefore holds the whole
+    precise disc, and neither the point nor the radius says where in its cell the estimate lies.
+
+    >>> a = published_location(Estimate(36.6001, 35.8001, 1.0))
+    >>> b = published_location(Estimate(36.6499, 35.8499, 1.0))
+    >>> a == b, a
+    (True, Estimate(longitude=36.625, latitude=35.825, radius_km=5.0))
+    >>> published_location(Estimate(180.0, 90.0, 10.0)).longitude  # the last cell, not beyond
+    179.975
+    """
+    _check_position(est.longitude, est.latitude)
+    lon = _cell_centre(est.longitude, -180.0, 360.0, cell_deg)
+    lat = _cell_centre(est.latitude, -90.0, 180.0, cell_deg)
+    half = cell_deg / 2
+    corners = [
+        (lon + dx, max(-90.0, min(90.0, lat + dy))) for dx in (-half, half) for dy in (-half, half)
+    ]
+    reach_km = max(_GEOD.inv(lon, lat, clon, clat)[2] for clon, clat in corners) / 1000
+    # rounded to a millimetre first, so that 4.0000000001 km is 4 km, not 5
+    return Estimate(lon, lat, float(math.ceil(round(est.radius_km + reach_km, 6))))
+
+
+def _cell_centre(value: float, origin: float, span: float, cell_deg: float) -> float:
+    """The centre of the grid cell holding ``value`` (the last cell holds the grid's far edge),
+    rounded to a micro-degree so that the same cell always prints alike."""
+    last = math.ceil(span / cell_deg) - 1
+    index = min(math.floor((value - origin) / cell_deg), last)
+    return round(origin + (index + 0.5) * cell_deg, 6)

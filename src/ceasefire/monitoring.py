@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -25,7 +26,15 @@ from . import reports
 from . import zones as _zones
 from .agreements import Registry, chains
 from .compliance import Evaluation, Rules, evaluate, provision_route, provision_zones
-from .errors import TrackError, UnknownIdError
+from .errors import (
+    AgreementError,
+    ConflictError,
+    GeometryError,
+    InputError,
+    TrackError,
+    UnknownIdError,
+)
+from .limits import MAX_TRACK_BYTES, check_size
 from .sources import read_events
 from .store import IngestReport, Store
 
@@ -36,7 +45,9 @@ __all__ = [
     "PatrolCoverage",
     "PatrolImport",
     "PatrolImportOptions",
+    "add_agreement",
     "before_after",
+    "check_agreement",
     "coverage_table",
     "evaluate_file",
     "evaluate_store",
@@ -63,17 +74,82 @@ def _bundled_ucdp() -> Path:
 #: The bundled real evidence: UCDP GED, Syria 2016-01 .. 2019-11 (16,566 events; CC BY 4.0).
 BUNDLED_UCDP = _bundled_ucdp()
 
+log = logging.getLogger("ceasefire")
+
 
 def registry_of(store: Store) -> Registry:
-    """Bundled agreements, overridden and extended by the ones stored."""
+    """Bundled agreements, overridden and extended by the ones stored.
+
+    A stored agreement that does not validate (stored by an older version, or by hand: bad
+    YAML, an unknown zone, a broken supplement chain) is left out and named in
+    ``Registry.broken`` with why, and so is every agreement whose chain runs into it; the others
+    are used as usual, so one bad agreement never stops the rest. Callers say so: the CLI on
+    stderr, the web app in its log and as ``409`` for that agreement (``Registry.get``).
+    """
     found = {a: _agreements.load_bundled(a) for a in _agreements.bundled_ids()}
+    broken: dict[str, str] = {}
+    known_zones = _zone_ids(store)
     for agreement_id, text in store.agreements().items():
-        found[agreement_id] = _agreements.parse_agreement(text, file=f"store:{agreement_id}")
-    return Registry(found)
+        found.pop(agreement_id, None)
+        try:
+            a = _agreements.parse_agreement(text, file=f"store:{agreement_id}")
+        except AgreementError as e:
+            broken[agreement_id] = "; ".join(str(x) for x in e.errors)
+            continue
+        missing = _agreements.missing_zones(a, known_zones)
+        if a.id != agreement_id:
+            broken[agreement_id] = f"its YAML names it {a.id!r}"
+        elif missing:
+            broken[agreement_id] = f"unknown zones {missing}; known: {sorted(known_zones)}"
+        else:
+            found[agreement_id] = a
+    registry = Registry(found).without(broken)
+    unlinked: dict[str, str] = {}
+    for a in registry.agreements.values():
+        try:
+            _agreements.chain(a, registry)
+        except (ConflictError, InputError, UnknownIdError) as e:
+            unlinked[a.id] = str(e)
+    return registry.without(unlinked)
+
+
+def check_agreement(store: Store, text: str, *, file: str) -> _agreements.Agreement:
+    """Agreement YAML validated in full against this store before it is stored: the format,
+    zone ids among the store's and the bundled zones, the supplement chain among the store's
+    and the bundled agreements (:func:`ceasefire.agreements.validate_agreement`).
+    Raises :class:`~ceasefire.errors.AgreementError` naming every problem."""
+    return _agreements.validate_agreement(
+        text, file=file, zones=_zone_ids(store), registry=registry_of(store)
+    )
+
+
+def add_agreement(store: Store, text: str, *, file: str, source: str) -> _agreements.Agreement:
+    """Validate agreement YAML in full (:func:`check_agreement`) and store it, replacing one
+    with its id; nothing is stored when it does not validate."""
+    agreement = check_agreement(store, text, file=file)
+    store.put_agreement(agreement.id, text, source=source)
+    return agreement
 
 
 def _stored_zones(store: Store) -> dict[str, _zones.Zone]:
-    return {f["properties"]["id"]: _zones.zone_from_feature(f) for f in store.zones()}
+    """The store's zones by id; one that no longer loads (stored by an older version: an
+    invalid polygon, say) is left out with a warning in the log, so the bundled zone of its id
+    (if any) stands in and the rest load."""
+    out: dict[str, _zones.Zone] = {}
+    for f in store.zones():
+        try:
+            zone = _zones.zone_from_feature(f)
+        except GeometryError as e:
+            zone_id = (f.get("properties") or {}).get("id")
+            log.warning("stored zone %r left out: it does not load: %s", zone_id, e)
+            continue
+        out[zone.id] = zone
+    return out
+
+
+def _zone_ids(store: Store) -> set[str]:
+    """Every zone id agreements may name: bundled (with derived) and stored."""
+    return set(_zones.load_zones()) | set(_stored_zones(store))
 
 
 def zones_of(store: Store) -> dict[str, _zones.Zone]:
@@ -122,22 +198,35 @@ def evaluate_store(
     progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Evaluate agreements (default: every known one) against every stored event, and store the
-    verdicts and obligations (one transaction per agreement)."""
+    verdicts and obligations (one transaction per agreement).
+
+    Other writers may run meanwhile. The store is told which event versions were judged, so it
+    replaces only their verdicts and keeps what field reports stored since; events an ingest
+    added or changed since are judged inside the storing transaction (see
+    :func:`ceasefire.store.evaluations.put_evaluation`). Each event ends with verdicts of its
+    latest version."""
     say = progress or (lambda _msg: None)
     registry = registry_of(store)
     chosen = [registry.get(a) for a in (agreement_ids or sorted(registry.agreements))]
     say("reading events")
-    events = store.events()
+    events = store.events(precise=True)  # field reports judged at their estimate, not published
     say(f"evaluating {len(events):,} events")
+    judged = dict(zip(events["event_uid"].astype(str), events["version"].astype(int), strict=True))
     patrol_rows = store.patrol_rows()
+    zones = zones_of(store)
     result = evaluate(
         chosen,
         events,
-        zones=zones_of(store),
+        zones=zones,
         registry=registry,
         rules=rules,
         patrols=patrol_rows if len(patrol_rows) else None,
     )
+
+    def judge(changed: pd.DataFrame) -> pd.DataFrame:
+        """Events stored since ``events`` was read, judged alike (in memory: no store use)."""
+        return evaluate(chosen, changed, zones=zones, registry=registry, rules=rules).verdicts
+
     for a in result.agreements:
         say(f"storing verdicts of {a.id}")
         store.put_evaluation(
@@ -150,6 +239,8 @@ def evaluate_store(
                 "certain_threshold": (rules or Rules()).certain_threshold,
                 "evaluated_at": dt.datetime.now(dt.UTC).isoformat(),
             },
+            judged=judged,
+            judge=judge,
         )
     return result
 
@@ -348,6 +439,7 @@ def import_patrols(
     def read(path: Path) -> tuple[str, bytes]:
         if not path.is_file():
             raise TrackError("no such file", file=str(path))
+        check_size(path.stat().st_size, file=str(path), limit=MAX_TRACK_BYTES)  # before reading
         return str(path), path.read_bytes()
 
     return import_patrol_files(store, (read(p) for p in map(Path, paths)), options, progress)

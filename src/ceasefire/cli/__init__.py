@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import click
 import pandas as pd
@@ -25,7 +25,7 @@ from .. import monitoring
 from .. import zones as _zones
 from ..briefing import briefing, verdict_list
 from ..compliance import VERDICTS, Evaluation
-from ..errors import CeasefireError, StoreError, UnknownIdError
+from ..errors import AgreementError, CeasefireError, InputError, StoreError, UnknownIdError
 from ..store import Store, open_store
 
 
@@ -62,14 +62,37 @@ def tell(tag: str, message: object, style: str = "yellow") -> None:
     err.print(f"[{style}]{tag}[/] {escape(str(message))}", soft_wrap=True, highlight=False)
 
 
+#: The exit status when the input (a file, a value) is bad or over a limit.
+EXIT_BAD_INPUT: Final = 1
+#: The exit status for every other error (the store, an unknown id, access).
+EXIT_ERROR: Final = 2
+#: The exit status of ``ceasefire evaluate`` when it evaluated and stored every agreement but
+#: skipped stored ones that do not validate (each named on stderr).
+EXIT_SKIPPED: Final = 3
+
+
+def warn_broken(registry: _agreements.Registry) -> None:
+    """One warning line on stderr per agreement left out because it does not validate."""
+    for agreement_id, why in sorted(registry.broken.items()):
+        tell(
+            "warning:",
+            f"agreement {agreement_id} skipped: it is stored but does not validate: {why} "
+            f"(see it with `ceasefire agreements show {agreement_id} --yaml`; fix it, then "
+            "`ceasefire agreements add FILE`)",
+        )
+
+
 def handle_errors(f: F) -> F:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except CeasefireError as e:
+        except InputError as e:  # the user's input: a file, a value, over a limit
             tell("error:", e, "bold red")
-            sys.exit(2)
+            sys.exit(EXIT_BAD_INPUT)
+        except CeasefireError as e:  # anything else: the store, an unknown id, access
+            tell("error:", e, "bold red")
+            sys.exit(EXIT_ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -168,7 +191,13 @@ def _emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
 @click.group()
 @click.version_option(package_name="ceasefire")
 def cli() -> None:
-    """ceasefire: agreements as machine-checkable rules, monitored from the evidence."""
+    """ceasefire: agreements as machine-checkable rules, monitored from the evidence.
+
+    \b
+    Exit status: 0 done; 1 bad input (a file, a value, or over one of the input limits,
+    see docs/security.md); 2 any other error (the store, an unknown id, access); 3 evaluate
+    stored every agreement but skipped stored ones that do not validate.
+    """
 
 
 # --- agreements ----------------------------------------------------------------------------
@@ -186,6 +215,7 @@ def agreements_list(db: str) -> None:
     """Agreements known: bundled ones and those added to the store."""
     with _store(db, need="catalog") as store:
         reg = monitoring.registry_of(store)
+    warn_broken(reg)
     rows = [
         {
             "id": a.id,
@@ -210,10 +240,12 @@ def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
     with _store(db, need="catalog") as store:
         reg = monitoring.registry_of(store)
         stored = store.agreements()
+    if as_yaml and agreement_id in stored:  # even one that no longer validates: to fix it
+        click.echo(stored[agreement_id])
+        return
     a = reg.get(agreement_id)
     if as_yaml:
-        text = stored.get(a.id) or _agreements.bundled_text(a.id)
-        click.echo(text)
+        click.echo(_agreements.bundled_text(a.id))
         return
     console.print(f"[bold]{a.title}[/] ({a.id}, PA-X {a.pax_id})")
     console.print(f"signed {a.signed.date} at {a.signed.place}")
@@ -238,21 +270,20 @@ def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
 def agreements_validate(files: tuple[Path, ...], db: str) -> None:
     """Validate agreement YAML files; errors as file:line: field: problem (value).
 
-    Zone references are checked against the bundled zones and those imported into the store.
+    The same full check as `agreements add`: the format, zone ids among the bundled zones and
+    those imported into the store, the supplement chain among the bundled and stored
+    agreements. Exit status 1 when a file does not validate.
     """
     failed = 0
     with _store(db, need="catalog") as store:
-        known = monitoring.zones_of(store)
-    for f in files:
-        try:
-            a = _agreements.load_agreement(f)
-            missing = _agreements.missing_zones(a, known)
-            if missing:
-                raise CeasefireError(f"{f}: unknown zones {missing}; known: {sorted(known)}")
-            say(f"ok {f}: {a.id}, {len(a.provisions)} provisions")
-        except CeasefireError as e:
-            failed += 1
-            err.print(str(e), highlight=False, markup=False)
+        for f in files:
+            try:
+                text = _agreements.read_agreement_text(f)
+                a = monitoring.check_agreement(store, text, file=str(f))
+                say(f"ok {f}: {a.id}, {len(a.provisions)} provisions")
+            except CeasefireError as e:
+                failed += 1
+                err.print(str(e), highlight=False, markup=False, soft_wrap=True)
     if failed:
         sys.exit(1)
 
@@ -262,10 +293,16 @@ def agreements_validate(files: tuple[Path, ...], db: str) -> None:
 @db_option
 @handle_errors
 def agreements_add(file: Path, db: str) -> None:
-    """Validate an agreement file and add it to the store (replacing one with the same id)."""
-    a = _agreements.load_agreement(file)
-    with _store(db) as store:
-        store.put_agreement(a.id, file.read_text(encoding="utf-8"), source=str(file))
+    """Validate an agreement file in full (as `agreements validate` does) and add it to the
+    store, replacing one with the same id. Exit status 1, and nothing stored, when it does not
+    validate."""
+    try:
+        text = _agreements.read_agreement_text(file)
+        with _store(db) as store:
+            a = monitoring.add_agreement(store, text, file=str(file), source=str(file))
+    except AgreementError as e:
+        err.print(str(e), highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
     say(f"added {a.id}")
 
 
@@ -397,9 +434,17 @@ def _ingest_with_bar(store: Store, source: str, path: Path) -> Any:
 @db_option
 @handle_errors
 def ingest(source: str, file: Path, db: str) -> None:
-    """Load an evidence file into the store (idempotent; bad rows go to `ceasefire rejects`)."""
+    """Load an evidence file into the store (idempotent; bad rows go to `ceasefire rejects`).
+
+    A run that fails (or is interrupted) is marked failed in the store with its error; the
+    batches it committed stay, and running it again finishes the rest.
+    """
     with _store(db) as store:
-        r = _ingest_with_bar(store, source, file)
+        try:
+            r = _ingest_with_bar(store, source, file)
+        except MemoryError:
+            tell("error:", f"{file}: out of memory; the run is marked failed", "bold red")
+            sys.exit(1)
         stale = store.count_unevaluated()
     say(
         f"{file}: {r.rows_read:,} rows read, {r.inserted:,} new, {r.updated:,} updated, "
@@ -408,7 +453,7 @@ def ingest(source: str, file: Path, db: str) -> None:
     if r.rejected:
         say("see them with: ceasefire rejects --db " + db)
     if stale:
-        say(f"{stale:,} events have no verdicts yet: run `ceasefire evaluate --db {db}`")
+        say(f"{stale:,} events lack current verdicts: run `ceasefire evaluate --db {db}`")
 
 
 @cli.command()
@@ -483,7 +528,11 @@ def evaluate(
     fmt: str | None,
     db: str,
 ) -> None:
-    """Judge events against agreements and store the verdicts (or print them, with --events)."""
+    """Judge events against agreements and store the verdicts (or print them, with --events).
+
+    A stored agreement that does not validate (from an older version) is skipped with a warning
+    naming it and why; the others are evaluated and stored, and the exit status is 3.
+    """
     if events_file is not None:
         from ..sources import detect_source
 
@@ -505,10 +554,14 @@ def evaluate(
             store, list(agreement_ids) or None, progress=lambda m: status.update(m)
         )
         events = store.events()
+        skipped = monitoring.registry_of(store) if not agreement_ids else None
     if (fmt or "summary") == "summary":
         print_summary(result, events)
     else:
         _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt or "table")
+    if skipped is not None and skipped.broken:
+        warn_broken(skipped)
+        sys.exit(EXIT_SKIPPED)
 
 
 @cli.command()
@@ -548,8 +601,8 @@ def verdicts(
         stale = store.count_unevaluated()
     if stale:
         err.print(
-            f"note: {stale:,} stored events are new or changed since the last evaluation; "
-            "run `ceasefire evaluate` to judge them",
+            f"note: {stale:,} stored events are new or changed since the last evaluation "
+            "(they lack some or all current verdicts); run `ceasefire evaluate` to judge them",
             highlight=False,
         )
     if fmt == "geojson":

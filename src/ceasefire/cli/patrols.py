@@ -87,7 +87,7 @@ def patrols_import(
 ) -> None:
     """Store GPX or GeoJSON tracks (a folder: every .gpx/.geojson in it); a file already
     imported is skipped (content hash). A bad file is reported and stores nothing; the others
-    go on, and the exit status is 2."""
+    go on, and the exit status is 1."""
     options = monitoring.PatrolImportOptions(
         planned=planned,
         status=status,
@@ -120,7 +120,7 @@ def patrols_import(
     if n_inc is not None:
         say(f"{n_inc} incidents (events near patrols while they were out)")
     if failed:
-        sys.exit(2)
+        sys.exit(1)  # a file that could not be imported: bad input (EXIT_BAD_INPUT)
 
 
 @patrols.command("list")

@@ -32,8 +32,23 @@ def _sql(store: Store) -> SQLStore:
 @click.option(
     "--no-anonymous", is_flag=True, help="Refuse reads without a login or token (default: allow)."
 )
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    metavar="IPS",
+    help="Comma-separated addresses of reverse proxies whose X-Forwarded-For header is trusted "
+    "for the client's address (login throttling, logs). Default: none; the address is the "
+    "socket's.",
+)
 @handle_errors
-def serve(db: str, host: str, port: int, demo_users: bool, no_anonymous: bool) -> None:
+def serve(
+    db: str,
+    host: str,
+    port: int,
+    demo_users: bool,
+    no_anonymous: bool,
+    forwarded_allow_ips: str | None,
+) -> None:
     """Serve the dashboard and the HTTP API (docs/api.md) over the store."""
     import uvicorn
 
@@ -45,7 +60,16 @@ def serve(db: str, host: str, port: int, demo_users: bool, no_anonymous: bool) -
             state = "created" if created else "exists; password unchanged"
             say(f"demo user {name} ({role}) password {password}  [{state}]")
     say(f"Dashboard on http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # client addresses from the socket unless proxies are named (uvicorn would otherwise trust
+    # X-Forwarded-For from 127.0.0.1, so any local process could pick its address)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 @cli.group()

@@ -37,6 +37,17 @@ _ACTS = {
     "Protest with intervention": "protest",
 }
 
+#: What the initiator did, by sub-event type, for "the source text says X <did>".
+_DID = {
+    "Armed clash": "attacked",
+    "Government regains territory": "took ground",
+    "Non-state actor overtakes territory": "took ground",
+    "Air/drone strike": "carried out the air strike",
+    "Shelling/artillery/missile attack": "shelled",
+    "Remote explosive/landmine/IED": "set off the explosive",
+    "Suicide bomb": "carried out the suicide bombing",
+}
+
 _WHAT_STARTS = {
     "ceasefire": "ceasefire start",
     "security_corridor": "corridor start",
@@ -109,7 +120,11 @@ def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
         index=ev.index,
         dtype=object,
     )
-    return text.where(km >= 0.05, f"on {label}")
+    text = text.where(km >= 0.05, f"on {label}")
+    # a field report is judged at its precise estimate, which may be where the observer stood:
+    # its distance to the route would place the observer on a line (docs/api.md, field reports)
+    report = (ev["source_dataset"].astype(object) == "field_report").to_numpy(dtype=bool)
+    return text.where(~report, pd.Series([f"{s} of {label}" for s in side], index=ev.index))
 
 
 def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
@@ -146,7 +161,7 @@ def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     text = text.where(rule != 2, "actors " + pair + " -> " + label)
     inferred = ev["source_dataset"].astype(str).to_numpy() == "ucdp_ged"
     hint = pd.Series(" here (initiator hint", index=ev.index, dtype=object) + pd.Series(
-        np.where(inferred, "; UCDP's event type is inferred from its source text)", ")"),
+        np.where(inferred, "; UCDP's event type is read from its source text)", ")"),
         index=ev.index,
         dtype=object,
     )
@@ -157,6 +172,33 @@ def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
         " -> unattributed",
     )
     text = text.where(rule != 0, "actor " + a1.where(a1 != "", "unknown") + " -> no party's forces")
+    # UCDP: who acted is read from the headlines (sources/ucdp_text.py); say so
+    known = ev["initiator_known"].fillna(False).to_numpy(dtype=bool)
+    assoc = _s(ev["assoc_actor_1"].to_numpy()).set_axis(ev.index)
+    did = ev["sub_event_type"].map(
+        lambda s: _DID.get(s, "acted") if isinstance(s, str) else "acted"
+    )
+    said = pair + ": the source text says " + a1 + assoc.map(lambda x: f" and {x}" if x else "")
+    said = said + " " + did
+    text = text.where(~(inferred & known & (rule == 1)), said + " -> " + label)
+    text = text.where(~(inferred & known & (rule == 0)), said + " -> no party's forces")
+    text = text.where(
+        ~(inferred & (rule == 4)),
+        pair + ": a fight between the parties' forces; the source text does not say which side"
+        " acted -> unattributed",
+    )
+    source = pd.Series(
+        np.where(inferred, "the source text does not say", "the source does not record"),
+        index=ev.index,
+        dtype=object,
+    )
+    text = text.where(
+        rule != 6,
+        pair
+        + ": a fight with an armed group that is no party's force; "
+        + source
+        + " who started it -> unattributed",
+    )
     text = text.where(
         rule != 5,
         "excluded group present (" + pair + ") -> " + label + ", answerable for its removal",

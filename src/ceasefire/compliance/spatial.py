@@ -45,7 +45,10 @@ agrees to 1e-5.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -61,7 +64,14 @@ from .local_frame import _ABS_PAD_KM, _R_PAD, _REL_PAD, _km_per_deg
 from .share_tables import _disc_area, _Table
 from .wide_discs import _wide
 
-__all__ = ["STRIPS", "ZoneIndex", "build_zone_index", "disc_shares", "distance_to_km"]
+__all__ = [
+    "STRIPS",
+    "ZoneIndex",
+    "build_zone_index",
+    "disc_shares",
+    "distance_to_km",
+    "zone_index",
+]
 
 #: A small disc uses the exact edge formula where its cell has at most this many edges within
 #: reach; more (a finely drawn boundary) and the share tables are faster.
@@ -144,6 +154,43 @@ class ZoneIndex:
         tabs = sum(t.values.nbytes for t in self.tables.values() if t is not None)
         keys = 0 if self.keys is None else self.keys.nbytes
         return sum(a.nbytes for a in arrays) + tabs + keys
+
+
+#: How many zone sets :func:`zone_index` keeps built (one per agreement set in use, a few).
+_KEPT_INDEXES: Final = 8
+_kept: OrderedDict[tuple[str, float, float], ZoneIndex] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def zone_index(
+    zones: Sequence[shapely.Geometry], *, cell_km: float = 1.0, max_grid_radius_km: float = 5.0
+) -> ZoneIndex:
+    """:func:`build_zone_index`, kept for the same zones (by their WKB) and settings.
+
+    Building the index costs about 0.3 s for the bundled zones, judging one field report a few
+    milliseconds: a report is judged inside its write transaction, so the index must not be
+    rebuilt for each one (a writer holding the lock that long starves the others).
+
+    >>> a = zone_index([shapely.box(36.0, 35.0, 36.5, 35.5)])
+    >>> a is zone_index([shapely.box(36.0, 35.0, 36.5, 35.5)])
+    True
+    """
+    digest = hashlib.sha256()
+    for g in zones:
+        digest.update(shapely.to_wkb(g))
+        digest.update(b"|")
+    key = (digest.hexdigest(), float(cell_km), float(max_grid_radius_km))
+    with _kept_lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+            return found
+    built = build_zone_index(zones, cell_km=cell_km, max_grid_radius_km=max_grid_radius_km)
+    with _kept_lock:
+        _kept[key] = built
+        while len(_kept) > _KEPT_INDEXES:
+            _kept.popitem(last=False)
+    return built
 
 
 def build_zone_index(

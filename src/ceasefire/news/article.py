@@ -32,10 +32,13 @@ How it works
   the agency of the dateline ("(Reuters)"). ``year`` is the publication year when the date is
   known, else the copyright year.
 * **Refused** with an :class:`ArticleError` naming the file: empty files, binary files (NUL
-  bytes or over 10% control bytes), files over :data:`MAX_BYTES`, pages with no main text left
-  (fewer than :data:`MIN_WORDS` words in paragraphs of six words or more), and text that is not
-  English by a cheap heuristic: under half of the letters in Latin script, or under 8% of the
-  words among 30 very common English function words (checked from 40 words up).
+  bytes or over 10% control bytes), files over :data:`MAX_BYTES` (an :class:`ArticleSizeError`,
+  refused by the file's size before reading it, and never read past the limit), pages with no
+  main text left (fewer than :data:`MIN_WORDS` words in paragraphs of six words or more), pages
+  whose text lies deeper than the HTML parser reads (:data:`HTML_PARSER_DEPTH` nested
+  elements), and text that is not English by a cheap heuristic: under half of the letters in
+  Latin script, or under 8% of the words among 30 very common English function words (checked
+  from 40 words up).
 
 >>> a = clean_text("Truce Holds in Idlib\\n\\nADVERTISEMENT\\n\\nMOSCOW (Reuters) - The truce "
 ...     "agreed by Russia and Turkey held on Friday, with no air strikes reported overnight in "
@@ -49,6 +52,7 @@ How it works
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -59,28 +63,43 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._optional import import_optional
-from ..errors import InputError
+from ..errors import InputError, LimitError
+from ..limits import MAX_TEXT_BYTES
 from .debris import Harvest, looks_like_name, match_rule, split_names
 
 __all__ = [
+    "HTML_PARSER_DEPTH",
     "MAX_BYTES",
     "MIN_WORDS",
     "Article",
     "ArticleError",
+    "ArticleSizeError",
     "Span",
     "clean_text",
     "parse_html",
     "read_article",
 ]
 
-#: Files (and strings) over this many bytes are refused: 20 MiB.
-MAX_BYTES = 20 * 1024 * 1024
+#: Files (and strings) over this many bytes are refused (:data:`ceasefire.limits.MAX_TEXT_BYTES`).
+MAX_BYTES = MAX_TEXT_BYTES
 #: An article needs at least this many words in prose paragraphs (six words or more).
 MIN_WORDS = 25
+#: How deep the HTML parser (libxml2, through lxml and trafilatura) nests elements: markup
+#: below that depth is not read (libxml2's own limit, without its ``XML_PARSE_HUGE`` option).
+HTML_PARSER_DEPTH = 256
 
 
 class ArticleError(InputError):
     """A news article that cannot be read: empty, binary, too big, all boilerplate, not English."""
+
+
+class ArticleSizeError(ArticleError, LimitError):
+    """An article over a size limit: its bytes (:data:`MAX_BYTES`), or its cleaned text for the
+    language model.
+
+    >>> str(ArticleSizeError("bytes, more than", limit=MAX_BYTES, file="a.html"))
+    'a.html: bytes, more than 10,000,000 (the limit)'
+    """
 
 
 @dataclass(frozen=True)
@@ -125,8 +144,9 @@ def read_article(
     path = Path(path)
     file = str(path)
     try:
-        _check_size(path.stat().st_size, file)
-        raw = path.read_bytes()
+        _check_size(path.stat().st_size, file)  # refused by its size, before reading
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # never more: a pipe or a growing file has no size
     except OSError as e:
         raise ArticleError(f"cannot read the file: {e.strerror or e}", file=file) from None
     _check_size(len(raw), file)
@@ -188,7 +208,8 @@ def _from_string(
     url: str | None,
 ) -> Article:
     """An article from content held in memory (no file): size checked, digest of its UTF-8."""
-    data = content.encode("utf-8")
+    _check_size(len(content), None)  # at least as many bytes as characters: refuse before encoding
+    data = content.encode("utf-8", "surrogatepass")
     _check_size(len(data), None)
     digest = hashlib.sha256(data).hexdigest()
     return build(
@@ -198,11 +219,7 @@ def _from_string(
 
 def _check_size(size: int, file: str | None) -> None:
     if size > MAX_BYTES:
-        raise ArticleError(
-            f"{size:,} bytes is over the {MAX_BYTES // 2**20} MiB limit for an article",
-            file=file,
-            value=size,
-        )
+        raise ArticleSizeError(f"{size:,} bytes, more than", limit=MAX_BYTES, file=file, value=size)
 
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
@@ -283,6 +300,12 @@ def _from_html(
     )
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
+        if _deeper_than_the_parser(html):
+            raise ArticleError(
+                f"no main text found: the markup nests elements deeper than "
+                f"{HTML_PARSER_DEPTH} (the HTML parser's limit), and what lies below is not read",
+                file=file,
+            )
         raise ArticleError(
             "no main text found: the page is all boilerplate (navigation, footer, ads)", file=file
         )
@@ -302,6 +325,23 @@ def _from_html(
         authors=authors,
         sitename=getattr(doc, "sitename", None),
         lines_are_paragraphs=True,
+    )
+
+
+def _deeper_than_the_parser(html: str) -> bool:
+    """Whether the HTML parser stopped at its depth limit on ``html`` (libxml2 cuts the tree
+    there, with an error it logs instead of raising).
+
+    >>> _deeper_than_the_parser("<div>" * 300), _deeper_than_the_parser("<div>" * 30)
+    (True, False)
+    """
+    lxml_html = import_optional("lxml.html")
+    parser = lxml_html.HTMLParser(collect_ids=False, encoding="utf-8")
+    with contextlib.suppress(ValueError, lxml_html.etree.LxmlError):  # nothing to parse
+        lxml_html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+    return any(
+        e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message.lower()
+        for e in parser.error_log
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from .article import Article, ArticleError, read_article
+from .article import Article, ArticleError, ArticleSizeError, read_article
 from .dates import DateMention, resolve_dates, timezone_for_place
 from .events import NewsEvent, events_frame, extract_events
 from .geoparse import Toponym, geoparse
@@ -88,7 +88,9 @@ def extract(
     """Read an article file (HTML or text) or an :class:`Article` and extract everything.
 
     Raises :class:`ArticleError` (naming the file) when the article cannot be used, e.g. when it
-    has no publication date and none is given.
+    has no publication date and none is given, or its cleaned text is longer than the language
+    model reads at once (spaCy's ``max_length``, 1,000,000 characters: an
+    :class:`~ceasefire.news.article.ArticleSizeError`).
     """
     article = (
         source
@@ -104,7 +106,14 @@ def extract(
         )
     zone = _timezone(article)
     text = article.text
-    doc = nlp()(text)  # one spaCy pass serves the entities and the geoparser
+    model = nlp()
+    if len(text) > model.max_length:  # spaCy would raise its own ValueError (E088)
+        raise ArticleSizeError(
+            f"cleaned text of {len(text):,} characters, more than the language model reads:",
+            limit=model.max_length,
+            file=article.source_file,
+        )
+    doc = model(text)  # one spaCy pass serves the entities and the geoparser
     return Extraction(
         article=article,
         timezone=zone,

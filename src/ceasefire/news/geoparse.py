@@ -98,10 +98,11 @@ def _names_disease(doc: Any, end: int) -> bool:
 
 def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
     out = []
+    whole = doc.text  # spaCy joins the tokens again on every access: read it once
     for ent in doc.ents:
         if ent.label_ not in (*_LABELS, "NORP") or _names_disease(doc, ent.end):
             continue
-        if _is_credit(doc.text, ent.start_char, ent.end_char):
+        if _is_credit(whole, ent.start_char, ent.end_char):
             continue
         start, end, text = ent.start_char, ent.end_char, ent.text
         m = _LEAD.match(text)
@@ -116,7 +117,7 @@ def _spans(doc: Any) -> list[tuple[int, int, str, str]]:
     for start, end, label in extra_spans(doc, kept):
         span = doc.char_span(start, end)
         if span is not None and not _names_disease(doc, span.end):
-            out.append((start, end, doc.text[start:end], label))
+            out.append((start, end, whole[start:end], label))
     out.sort(key=lambda s: s[0])
     return out
 

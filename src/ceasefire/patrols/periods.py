@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import LimitError
+from ..limits import MAX_PERIODS
 from .coverage import CoverageOptions, TrackSet, period_coverage, track_coverage
 from .linear import RouteLine
 from .model import Patrol
@@ -55,6 +57,12 @@ def coverage_by_period(
     if period == "week" and start is None:
         lo = lo - (lo.astype(object).weekday())  # back to Monday
     n_periods = int((hi - lo).astype(int) // step) + 1
+    if n_periods > MAX_PERIODS:  # each period is computed: a 10,000-year range would take minutes
+        raise LimitError(
+            f"{n_periods:,} {period}s from {lo} to {hi}: more periods than",
+            limit=MAX_PERIODS,
+            field="date range",
+        )
     firsts = lo + np.arange(n_periods) * step
     k = ((days - lo).astype(int) // step) if len(days) else np.empty(0, int)
     k = np.where((days >= lo) & (days <= hi), k, -1) if len(days) else k

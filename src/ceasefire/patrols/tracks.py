@@ -14,8 +14,17 @@ file, the point index, the field and the value:
   for plans);
 - a time earlier than the point before it;
 - a jump faster than a vehicle drives (``max_speed_kmh``, default 150 km/h);
+- coordinates that are not numbers, or not finite (``NaN``, ``inf``);
 - coordinates that are not WGS84 longitude/latitude (a GeoJSON ``crs`` naming another CRS,
-  values outside +-180/+-90: projected metres).
+  values outside +-180/+-90: projected metres);
+- a time outside 1990-2100 (a year 9999 or 0001 among them: out of pandas' range too).
+
+A file is held to :mod:`ceasefire.limits` before it is parsed: at most
+:data:`~ceasefire.limits.MAX_TRACK_BYTES`; a GeoJSON no deeper than
+:data:`~ceasefire.limits.MAX_DEPTH`, its numbers no longer than
+:data:`~ceasefire.limits.MAX_NUMBER_DIGITS` digits; a GPX without entity declarations
+(``<!ENTITY``: no entity expansion at all). Over a limit it raises
+:class:`~ceasefire.errors.LimitError`.
 
 With ``repair=True`` two rules apply instead, and each repair is written in ``Track.repairs``:
 points out of time order are put in time order (a stable sort), and a point reached faster than
@@ -24,17 +33,19 @@ points out of time order are put in time order (a stable sort), and a point reac
 
 from __future__ import annotations
 
-import json
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 
 from ..errors import TrackError
+from ..limits import MAX_TRACK_BYTES, check_size, load_json
 from ..zones import haversine_km
 from .model import Track
 
@@ -77,6 +88,7 @@ def read_tracks(path: str | Path, options: ReadOptions | None = None) -> list[Tr
     p = Path(path)
     if not p.exists():
         raise TrackError("no such file", file=str(p))
+    check_size(p.stat().st_size, file=str(p), limit=MAX_TRACK_BYTES)  # before reading it
     return read_track_bytes(p.read_bytes(), str(p), options)
 
 
@@ -90,6 +102,7 @@ def read_track_bytes(data: bytes, name: str, options: ReadOptions | None = None)
     ceasefire.errors.TrackError: upload.gpx: empty file: no points
     """
     options = options or ReadOptions()
+    check_size(len(data), file=name, limit=MAX_TRACK_BYTES)
     if not data.strip():
         raise TrackError("empty file: no points", file=name)
     suffix = Path(name).suffix.lower()
@@ -126,9 +139,41 @@ def _child(el: ET.Element, name: str) -> ET.Element | None:
     return next((c for c in el if _local(c.tag) == name), None)
 
 
-def _gpx(data: bytes, file: str) -> list[_Raw]:
+def _no_entities(data: bytes, file: str) -> None:
+    """Refuse an entity declaration before ElementTree expands it (GPX needs none): one pass of
+    expat with no handler but this one. (Expat's own guard against entity bombs only starts
+    after 8 MB of output; this refuses the first ``<!ENTITY``.)"""
+    parser = expat.ParserCreate()
+
+    def refuse(name: str, *_: Any) -> None:
+        raise TrackError(
+            "an XML entity declaration (<!ENTITY>): GPX needs none, and none is expanded",
+            file=file,
+            line=parser.CurrentLineNumber,
+            value=name,
+        )
+
+    parser.EntityDeclHandler = refuse
     try:
-        root = ET.fromstring(data)  # expat >= 2.4.1 refuses entity-expansion bombs
+        parser.Parse(data, True)
+    except expat.ExpatError as e:
+        raise TrackError(f"not valid XML: {e}", file=file) from None  # as ElementTree says
+
+
+def _coordinate(v: str | None, file: str, field: str) -> float:
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TrackError("not a number", file=file, field=field, value=v) from None
+    if not math.isfinite(x):
+        raise TrackError("not a finite number", file=file, field=field, value=v)
+    return x
+
+
+def _gpx(data: bytes, file: str) -> list[_Raw]:
+    _no_entities(data, file)
+    try:
+        root = ET.fromstring(data)
     except ET.ParseError as e:
         raise TrackError(f"not valid XML: {e}", file=file) from None
     if _local(root.tag) != "gpx":
@@ -146,13 +191,8 @@ def _gpx(data: bytes, file: str) -> list[_Raw]:
                     continue
                 i = len(lon)
                 for attr, dest in (("lon", lon), ("lat", lat)):
-                    v = pt.get(attr)
-                    try:
-                        dest.append(float(v))  # type: ignore[arg-type]
-                    except (TypeError, ValueError):
-                        raise TrackError(
-                            "not a number", file=file, field=f"{kind} {k} point {i} {attr}", value=v
-                        ) from None
+                    field = f"{kind} {k} point {i} {attr}"
+                    dest.append(_coordinate(pt.get(attr), file, field))
                 t = _child(pt, "time")
                 times.append(t.text.strip() if t is not None and t.text else None)
             props = {"name": name} if name else {}
@@ -168,78 +208,115 @@ def _gpx(data: bytes, file: str) -> list[_Raw]:
 
 def _geojson(data: bytes, file: str) -> list[_Raw]:
     try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        doc = load_json(data, file=file, max_bytes=MAX_TRACK_BYTES)
+    except (ValueError, UnicodeDecodeError) as e:  # json.JSONDecodeError is a ValueError
         raise TrackError(f"not valid JSON: {e}", file=file) from None
     if not isinstance(doc, dict):
         raise TrackError("not a GeoJSON object", file=file)
-    crs = doc.get("crs")
-    if crs is not None:
-        name = str((crs.get("properties") or {}).get("name", crs)) if isinstance(crs, dict) else crs
-        if not any(w in str(name).upper() for w in _WGS84_NAMES):
-            raise TrackError(
-                "wrong CRS: GeoJSON tracks are WGS84 longitude/latitude (RFC 7946); reproject "
-                "the file (e.g. ogr2ogr -t_srs EPSG:4326)",
-                file=file,
-                field="crs",
-                value=name,
-            )
-    if doc.get("type") == "FeatureCollection":
-        features = doc.get("features") or []
-    elif doc.get("type") == "Feature":
-        features = [doc]
-    else:
-        features = [{"type": "Feature", "geometry": doc, "properties": {}}]
-    out = []
-    for k, f in enumerate(features):
-        geom = (f or {}).get("geometry") or {}
-        props = (f or {}).get("properties") or {}
-        gtype = geom.get("type")
-        if gtype == "LineString":
-            parts = [geom.get("coordinates") or []]
-            ptimes = [props.get("coordTimes", props.get("times"))]
-        elif gtype == "MultiLineString":
-            parts = geom.get("coordinates") or []
-            ct = props.get("coordTimes", props.get("times"))
-            ptimes = (
-                list(ct)
-                if isinstance(ct, list) and ct and isinstance(ct[0], list)
-                else [None] * len(parts)
-            )
-        else:
-            continue  # points, polygons: not tracks (a GeoJSON may carry waypoints too)
-        lon: list[float] = []
-        lat: list[float] = []
-        times: list[Any] = []
-        for coords, ts in zip(parts, ptimes, strict=False):
-            if ts is not None and len(ts) != len(coords):
-                raise TrackError(
-                    f"{len(ts)} times for {len(coords)} points",
-                    file=file,
-                    field=f"feature {k} properties.coordTimes",
-                )
-            for j, c in enumerate(coords):
-                i = len(lon)
-                if not isinstance(c, list | tuple) or len(c) < 2:
-                    raise TrackError(
-                        "not a position", file=file, field=f"feature {k} point {i}", value=c
-                    )
-                try:
-                    lon.append(float(c[0]))
-                    lat.append(float(c[1]))
-                except (TypeError, ValueError):
-                    raise TrackError(
-                        "not a number", file=file, field=f"feature {k} point {i}", value=c
-                    ) from None
-                times.append(ts[j] if ts is not None else (c[3] if len(c) >= 4 else None))
-        text_props = {
-            str(key): _text(v) for key, v in props.items() if key not in ("coordTimes", "times")
-        }
-        name = text_props.get("name")
-        out.append(_Raw(f"{file}#feature {k}", name, lon, lat, times, text_props))
+    _check_crs(doc.get("crs"), file)
+    out = [r for k, f in enumerate(_features(doc, file)) if (r := _track(f, k, file)) is not None]
     if not out:
         raise TrackError("no LineString or MultiLineString: no track", file=file)
     return out
+
+
+def _check_crs(crs: Any, file: str) -> None:
+    if crs is None:
+        return
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name", crs) if isinstance(props, dict) else crs
+    if not any(w in str(name).upper() for w in _WGS84_NAMES):
+        raise TrackError(
+            "wrong CRS: GeoJSON tracks are WGS84 longitude/latitude (RFC 7946); reproject "
+            "the file (e.g. ogr2ogr -t_srs EPSG:4326)",
+            file=file,
+            field="crs",
+            value=str(name)[:200],
+        )
+
+
+def _features(doc: dict[str, Any], file: str) -> list[Any]:
+    if doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+        if not isinstance(features, list):
+            raise TrackError("must be a list of features", file=file, field="features")
+        return features
+    if doc.get("type") == "Feature":
+        return [doc]
+    return [{"type": "Feature", "geometry": doc, "properties": {}}]
+
+
+def _object(v: Any, file: str, field: str) -> dict[str, Any]:
+    """``v`` if it is a JSON object, ``{}`` if it is missing (null), else a TrackError."""
+    if not v:
+        return {}
+    if not isinstance(v, dict):
+        raise TrackError("must be an object", file=file, field=field, value=type(v).__name__)
+    return v
+
+
+def _lists(v: Any, file: str, field: str) -> list[list[Any]]:
+    """``v`` if it is a list of lists, else a TrackError."""
+    if not isinstance(v, list) or not all(isinstance(x, list) for x in v):
+        raise TrackError("must be a list of lists", file=file, field=field)
+    return v
+
+
+def _track(f: Any, k: int, file: str) -> _Raw | None:
+    """The track of feature ``k``; None when it is not a line (points, polygons: a GeoJSON may
+    carry waypoints too)."""
+    feature = _object(f, file, f"feature {k}")
+    geom = _object(feature.get("geometry"), file, f"feature {k} geometry")
+    props = _object(feature.get("properties"), file, f"feature {k} properties")
+    gtype = geom.get("type")
+    where = f"feature {k} geometry.coordinates"
+    ct = props.get("coordTimes", props.get("times"))
+    if gtype == "LineString":
+        parts = _lists([geom.get("coordinates") or []], file, where)
+        ptimes = [ct]
+    elif gtype == "MultiLineString":
+        parts = _lists(geom.get("coordinates") or [], file, where)
+        ptimes = (
+            list(ct)
+            if isinstance(ct, list) and ct and isinstance(ct[0], list)
+            else [None] * len(parts)
+        )
+    else:
+        return None
+    lon: list[float] = []
+    lat: list[float] = []
+    times: list[Any] = []
+    for coords, ts in zip(parts, ptimes, strict=False):
+        if ts is not None and (not isinstance(ts, list) or len(ts) != len(coords)):
+            problem = f"{len(ts)} times for" if isinstance(ts, list) else "not a list of times for"
+            raise TrackError(
+                f"{problem} {len(coords)} points",
+                file=file,
+                field=f"feature {k} properties.coordTimes",
+            )
+        for j, c in enumerate(coords):
+            i = len(lon)
+            if not isinstance(c, list | tuple) or len(c) < 2:
+                raise TrackError(
+                    "not a position", file=file, field=f"feature {k} point {i}", value=c
+                )
+            try:
+                x, y = float(c[0]), float(c[1])
+            except (TypeError, ValueError):
+                raise TrackError(
+                    "not a number", file=file, field=f"feature {k} point {i}", value=c
+                ) from None
+            if not (math.isfinite(x) and math.isfinite(y)):  # JSON's NaN, Infinity
+                raise TrackError(
+                    "not a finite number", file=file, field=f"feature {k} point {i}", value=c
+                )
+            lon.append(x)
+            lat.append(y)
+            times.append(ts[j] if ts is not None else (c[3] if len(c) >= 4 else None))
+    text_props = {
+        str(key): _text(v) for key, v in props.items() if key not in ("coordTimes", "times")
+    }
+    return _Raw(f"{file}#feature {k}", text_props.get("name"), lon, lat, times, text_props)
 
 
 def _text(v: Any) -> str:
@@ -282,22 +359,25 @@ def _parse_times(raw: Sequence[Any], src: str) -> np.ndarray:
         out[numeric] = pd.to_datetime(secs, unit="s", utc=True)
     texts = ~numeric & values.notna()
     if texts.any():
-        out[texts] = pd.to_datetime(
+        # parsed at the resolution pandas picks (years 0001 and 9999 fit there, not in ns),
+        # checked, and only then put into nanoseconds
+        parsed = pd.to_datetime(
             values[texts].astype(str), utc=True, format="ISO8601", errors="coerce"
         )
-    bad = np.flatnonzero(texts.to_numpy() & out.isna().to_numpy())
-    if len(bad):
-        i = int(bad[0])
-        raise TrackError("time does not parse", file=src, field=f"point {i} time", value=raw[i])
-    late = np.flatnonzero(out.notna().to_numpy() & ((out < _EARLIEST) | (out > _LATEST)).to_numpy())
-    if len(late):
-        i = int(late[0])
-        raise TrackError(
-            f"time outside {_EARLIEST.year}-{_LATEST.year}",
-            file=src,
-            field=f"point {i} time",
-            value=raw[i],
-        )
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if len(bad):
+            i = int(parsed.index[bad[0]])
+            raise TrackError("time does not parse", file=src, field=f"point {i} time", value=raw[i])
+        late = np.flatnonzero(((parsed < _EARLIEST) | (parsed > _LATEST)).to_numpy())
+        if len(late):
+            i = int(parsed.index[late[0]])
+            raise TrackError(
+                f"time outside {_EARLIEST.year}-{_LATEST.year}",
+                file=src,
+                field=f"point {i} time",
+                value=raw[i],
+            )
+        out[texts] = parsed
     return out.dt.tz_localize(None).to_numpy("datetime64[ns]")
 
 
@@ -308,7 +388,16 @@ def _checked(r: _Raw, options: ReadOptions) -> Track:
         raise TrackError("no points", file=src)
     lon = np.asarray(r.lon, dtype="float64")
     lat = np.asarray(r.lat, dtype="float64")
-    outside = np.flatnonzero((np.abs(lon) > 180) | (np.abs(lat) > 90) | ~np.isfinite(lon + lat))
+    odd = np.flatnonzero(~np.isfinite(lon) | ~np.isfinite(lat))
+    if len(odd):  # the readers refuse these first; a Track built otherwise is checked here
+        i = int(odd[0])
+        raise TrackError(
+            "not a finite number",
+            file=src,
+            field=f"point {i} coordinates",
+            value=(str(r.lon[i]), str(r.lat[i])),
+        )
+    outside = np.flatnonzero((np.abs(lon) > 180) | (np.abs(lat) > 90))
     if len(outside):
         i = int(outside[0])
         raise TrackError(

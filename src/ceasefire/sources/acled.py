@@ -100,10 +100,10 @@ _TEXT_COLUMNS: Final = (
 
 
 def _whole(values: pd.Series) -> pd.Series:
-    """Whole finite numbers as ``Int64``; anything else NA."""
+    """Whole finite numbers within 64 bits as ``Int64``; anything else NA."""
     num = pd.to_numeric(values, errors="coerce").astype("float64")
-    arr = num.to_numpy()
-    ok = np.isfinite(arr) & (np.nan_to_num(arr) % 1 == 0)
+    arr = np.nan_to_num(num.to_numpy())
+    ok = np.isfinite(num.to_numpy()) & (arr % 1 == 0) & (np.abs(arr) < 2.0**63)
     return num.where(ok).astype("Int64")
 
 

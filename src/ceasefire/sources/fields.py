@@ -176,9 +176,18 @@ class RowChecks:
         return num
 
     def integer(self, column: str, **kwargs: object) -> pd.Series:
-        """:meth:`number` with ``whole=True``, as ``Int64``."""
+        """:meth:`number` with ``whole=True``, as ``Int64``; a number past 64 bits is rejected.
+
+        >>> raw = pd.DataFrame({"n": ["3", "1" + "0" * 30]})
+        >>> chk = RowChecks(raw, np.arange(2, 4), "f")
+        >>> chk.integer("n").tolist(), [r.reason for r in chk.rejects]
+        ([3, <NA>], ['too large a number'])
+        """
         num = self.number(column, whole=True, **kwargs)  # type: ignore[arg-type]
-        ok = np.isfinite(num.to_numpy()) & (num.to_numpy() % 1 == 0)
+        arr = num.to_numpy()
+        huge = np.isfinite(arr) & (np.abs(np.nan_to_num(arr)) >= 2.0**63)
+        self.reject(huge, column, "too large a number")
+        ok = np.isfinite(arr) & (arr % 1 == 0) & ~huge
         return num.where(ok).astype("Int64")
 
     def date(

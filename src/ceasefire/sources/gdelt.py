@@ -179,8 +179,9 @@ def _number(s: pd.Series) -> pd.Series:
 
 def _whole(s: pd.Series) -> pd.Series:
     num = _number(s)
-    arr = num.to_numpy()
-    return num.where(np.isfinite(arr) & (np.nan_to_num(arr) % 1 == 0)).astype("Int64")
+    arr = np.nan_to_num(num.to_numpy())
+    ok = np.isfinite(num.to_numpy()) & (arr % 1 == 0) & (np.abs(arr) < 2.0**63)  # Int64's range
+    return num.where(ok).astype("Int64")
 
 
 class GdeltSource(EventReader):

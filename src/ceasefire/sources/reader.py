@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 
 from ceasefire.events import normalise_events
+from ceasefire.limits import MAX_BATCH_CHARS
 from ceasefire.sources.batch import Batch, Reject, concat_batches
 from ceasefire.sources.fields import RowChecks, row_hashes
 from ceasefire.sources.records import Record, RecordFile
+from ceasefire.sources.sniff import check_format
 
 __all__ = ["EventReader"]
 
@@ -40,7 +42,8 @@ class EventReader:
     required: ClassVar[Sequence[str]] = ()
     #: The raw column whose value is ``source_row_id`` (named in duplicate rejects).
     id_column: ClassVar[str] = ""
-    #: Whether ``actor1`` is known to have initiated the event.
+    #: Whether ``actor1`` is known to have initiated the event (unless :meth:`crosswalk`
+    #: returns an ``initiator_known`` column of its own).
     initiator_known: ClassVar[bool] = True
 
     def crosswalk(self, raw: pd.DataFrame, checks: RowChecks) -> pd.DataFrame:
@@ -51,12 +54,18 @@ class EventReader:
     def batches(self, path: str | Path, *, batch_size: int = 5000) -> Iterator[Batch]:
         """The events of ``path`` in batches of at most ``batch_size`` records (good or rejected).
 
-        A file with a header and no records yields one empty batch. Raises
-        :class:`~ceasefire.errors.EventReadError` when the file cannot be read at all.
+        A batch also ends early once its records hold :data:`~ceasefire.limits.MAX_BATCH_CHARS`
+        characters, so that memory stays bounded whatever ``batch_size`` is. A file with a
+        header and no records yields one empty batch. Raises
+        :class:`~ceasefire.errors.EventReadError` when the file cannot be read at all
+        (:class:`~ceasefire.errors.LimitError` when its first line is over a limit).
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         ingest_time = pd.Timestamp.now(tz="UTC")
+        columns = len(self.header) if self.header is not None else None
+        # not the format at all (random bytes, a zip): one file-level error, not a reject a line
+        check_format(path, kind=self.kind, delimiter=self.delimiter, columns=columns)
         records = RecordFile(
             path,
             delimiter=self.delimiter,
@@ -68,12 +77,14 @@ class EventReader:
         seen: dict[str, int] = {}
         chunk: list[Record] = []
         yielded = False
+        start = records.chars_read
         for rec in records:
             chunk.append(rec)
-            if len(chunk) >= batch_size:
+            if len(chunk) >= batch_size or records.chars_read - start >= MAX_BATCH_CHARS:
                 yield self._batch(chunk, records, ingest_time, seen)
                 yielded = True
                 chunk = []
+                start = records.chars_read
         if chunk or not yielded:
             yield self._batch(chunk, records, ingest_time, seen)
 
@@ -106,7 +117,8 @@ class EventReader:
         events["source_line"] = lines
         events["ingest_time"] = ingest_time
         events["content_hash"] = row_hashes(rows)
-        events["initiator_known"] = self.initiator_known
+        if "initiator_known" not in events.columns:  # a reader may know it row by row (UCDP)
+            events["initiator_known"] = self.initiator_known
         keep = checks.good
         out = normalise_events(events.loc[keep].reset_index(drop=True))
         first = chunk[0].start if chunk else records.first_data_line

@@ -122,8 +122,11 @@ class Store(Protocol):
         until: str | None = None,
         uids: Sequence[str] | None = None,
         limit: int | None = None,
+        precise: bool = False,
     ) -> pd.DataFrame:
-        """Stored events as an events frame; ``since``/``until`` are inclusive event days."""
+        """Stored events as an events frame; ``since``/``until`` are inclusive event days.
+        ``precise``: field reports' events at their precise estimate, not their published
+        position (for evaluation only)."""
         ...
 
     def event_versions(self, event_uid: str) -> pd.DataFrame:
@@ -166,8 +169,13 @@ class Store(Protocol):
         *,
         n_events: int,
         settings: dict[str, Any],
+        judged: Mapping[str, int] | None = None,
+        judge: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     ) -> int:
-        """Replace an agreement's verdicts and obligations in one transaction; the new id."""
+        """Replace an agreement's verdicts and obligations in one transaction; the new id.
+        With ``judged`` (event uid -> version read), only the verdicts of events still at that
+        version; events changed since that lack current verdicts are judged by ``judge``
+        (events frame -> verdicts) inside the transaction."""
         ...
 
     def verdicts(
@@ -188,7 +196,8 @@ class Store(Protocol):
         ...
 
     def count_unevaluated(self) -> int:
-        """Stored events without any verdict once something was evaluated (0 before)."""
+        """Stored events lacking a current verdict (none, or not one per stored agreement and
+        provision for the event's current version) once something was evaluated (0 before)."""
         ...
 
     def has_article(self, article_id: str) -> bool:

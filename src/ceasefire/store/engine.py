@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from ceasefire.errors import StoreError
+from ceasefire.errors import StoreBusyError, StoreError
 
 __all__ = ["create_store_engine", "store_url", "write_transaction"]
 
@@ -99,7 +99,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
     On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it waits (busy timeout) for the
     write lock first, so it never fails half-way because another writer got in between. A lock
-    not released within the busy timeout raises :class:`StoreError`.
+    not released within the busy timeout raises :class:`StoreBusyError` (nothing was written).
     """
     try:
         with engine.connect() as conn:
@@ -109,7 +109,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     except OperationalError as exc:
         text = str(exc.orig).lower()
         if "locked" in text or "busy" in text:
-            raise StoreError(
+            raise StoreBusyError(
                 f"the store is locked by another writer and stayed locked: {exc.orig}"
             ) from exc
         raise

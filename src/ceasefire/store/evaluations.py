@@ -3,29 +3,38 @@
 :func:`put_evaluation` records an evaluation and replaces the agreement's verdicts and
 obligations in one transaction; :func:`verdicts` lists them joined with the stored events'
 :data:`DISPLAY_COLUMNS`, :func:`obligations` lists the obligations, and
-:func:`count_unevaluated` counts the stored events no verdict speaks of (an ingest deletes the
-verdicts of the events it updates, see :mod:`ceasefire.store.ingest`).
+:func:`count_unevaluated` counts the stored events that lack a current verdict.
+
+Each verdict records the ``events.version`` it judged (``event_version``); it is *current*
+while that is still the event's version. Other writers run while an evaluation computes: an
+ingest updates events and deletes their verdicts (see :mod:`ceasefire.store.ingest`), a field
+report stores its event with its own verdicts (``workspace.replace_event_verdicts``). So an
+evaluation tells :func:`put_evaluation` which event versions it read (``judged``), and only the
+verdicts of events still at those versions are replaced; the events added or changed meanwhile
+keep their current verdicts, and those without them are judged inside the same write
+transaction (``judge``). No verdict is lost, none goes stale.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeAlias
 
 import pandas as pd
-from sqlalchemy import Engine, delete, exists, func, insert, select
+from sqlalchemy import Connection, Engine, delete, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.errors import StoreError
-from ceasefire.store import schema
+from ceasefire.store import queries, schema
 from ceasefire.store.engine import write_transaction
-from ceasefire.store.rows import EVENT_DTYPES, as_day, db_values, iso_text, typed
+from ceasefire.store.rows import EVENT_DTYPES, as_day, chunks, db_values, iso_text, typed
 
 __all__ = [
     "DISPLAY_COLUMNS",
     "OBLIGATION_COLUMNS",
     "VERDICT_COLUMNS",
+    "Judge",
     "count_unevaluated",
     "obligations",
     "put_evaluation",
@@ -73,6 +82,13 @@ OBLIGATION_COLUMNS: Final[dict[str, str]] = {
 _OBLIGATION_REQUIRED: Final = ("provision_id", "status")
 
 
+#: What :func:`put_evaluation` calls, inside its write transaction, on the stored events that
+#: changed since the evaluation read them and lack current verdicts: an events frame (with
+#: ``version``, field reports at their precise estimate) -> their verdicts frame. It must not
+#: use the store (the transaction holds the write lock); judging is in memory.
+Judge: TypeAlias = Callable[[pd.DataFrame], pd.DataFrame]
+
+
 def put_evaluation(
     engine: Engine,
     agreement_id: str,
@@ -81,9 +97,20 @@ def put_evaluation(
     *,
     n_events: int,
     settings: dict[str, Any],
+    judged: Mapping[str, int] | None = None,
+    judge: Judge | None = None,
 ) -> int:
     """Record an evaluation of ``agreement_id`` and replace its verdicts and obligations in one
-    transaction (see ``SQLStore.put_evaluation``); the new evaluation's id."""
+    transaction (see ``SQLStore.put_evaluation``); the new evaluation's id.
+
+    Without ``judged`` every verdict of the agreement is replaced by ``verdicts``, each marked
+    as judging its event's stored version. With ``judged`` (event uid -> the ``version`` the
+    evaluation read), only the verdicts of events still at that version are replaced; verdicts
+    of events no longer stored go; an event added or changed since keeps its current verdicts
+    of this agreement if it has one for each of the evaluation's provisions, and otherwise is
+    read inside the transaction and judged by ``judge`` (left for the next evaluation, and
+    counted by :func:`count_unevaluated`, when there is no ``judge``).
+    """
     v_rows = verdict_rows(verdicts, agreement_id)
     o_rows = _frame_rows(
         obligations, OBLIGATION_COLUMNS, _OBLIGATION_REQUIRED, agreement_id, "obligations"
@@ -94,12 +121,18 @@ def put_evaluation(
         raise StoreError(f"evaluation settings are not JSON: {exc}") from exc
     try:
         with write_transaction(engine) as conn:
+            stored = _stored_versions(conn)
+            if judged is None:
+                new = [{**r, "event_version": stored.get(r["event_uid"])} for r in v_rows]
+                kept: list[dict[str, Any]] = []
+            else:
+                new, kept = _merged_rows(conn, agreement_id, v_rows, judged, stored, judge)
             result = conn.execute(
                 insert(schema.evaluations).values(
                     agreement_id=agreement_id,
                     created_at=schema.now_utc(),
                     n_events=int(n_events),
-                    n_verdicts=len(v_rows),
+                    n_verdicts=len(new),
                     settings=settings_text,
                 )
             )
@@ -112,11 +145,9 @@ def put_evaluation(
             conn.execute(
                 delete(schema.obligations).where(schema.obligations.c.agreement_id == agreement_id)
             )
-            if v_rows:
-                conn.execute(
-                    insert(schema.verdicts),
-                    [{**r, "evaluation_id": evaluation_id} for r in v_rows],
-                )
+            rows = [*kept, *({**r, "evaluation_id": evaluation_id} for r in new)]
+            if rows:
+                conn.execute(insert(schema.verdicts), rows)
             if o_rows:
                 conn.execute(
                     insert(schema.obligations),
@@ -128,6 +159,83 @@ def put_evaluation(
             "(one verdict per agreement, provision and event)"
         ) from exc
     return evaluation_id
+
+
+def _stored_versions(conn: Connection) -> dict[str, int]:
+    """Every stored event's uid -> its current version (read in the caller's transaction)."""
+    e = schema.events
+    return {str(u): int(v) for u, v in conn.execute(select(e.c.event_uid, e.c.version))}
+
+
+def _merged_rows(
+    conn: Connection,
+    agreement_id: str,
+    v_rows: list[dict[str, Any]],
+    judged: Mapping[str, int],
+    stored: dict[str, int],
+    judge: Judge | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The agreement's verdicts after an evaluation that read ``judged``: (new rows, stored rows
+    kept as they are). See :func:`put_evaluation`."""
+    fresh = {u for u, v in judged.items() if stored.get(u) == int(v)}
+    new = [
+        {**r, "event_version": stored[r["event_uid"]]} for r in v_rows if r["event_uid"] in fresh
+    ]
+    provisions = {r["provision_id"] for r in v_rows}
+    changed = [u for u in stored if u not in fresh]  # added or changed since it was read
+    current = _current_rows(conn, agreement_id, changed, stored, provisions)
+    enough = max(len(provisions), 1)
+    kept: list[dict[str, Any]] = []
+    pending: list[str] = []
+    for uid in changed:
+        rows = current.get(uid, [])
+        if len(rows) >= enough:
+            kept.extend(rows)
+        else:
+            pending.append(uid)
+    if pending and judge is not None:
+        new.extend(_judged_rows(conn, agreement_id, pending, stored, judge))
+    return new, kept
+
+
+def _current_rows(
+    conn: Connection,
+    agreement_id: str,
+    uids: Sequence[str],
+    stored: dict[str, int],
+    provisions: set[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """The stored verdicts of the agreement on these events that judged their current version
+    (and, when ``provisions`` is not empty, one of those provisions), by event uid."""
+    v = schema.verdicts
+    found: dict[str, list[dict[str, Any]]] = {}
+    for chunk in chunks(list(uids)):
+        stmt = select(v).where(v.c.agreement_id == agreement_id, v.c.event_uid.in_(chunk))
+        for row in conn.execute(stmt).mappings():
+            uid = str(row["event_uid"])
+            if row["event_version"] != stored[uid]:
+                continue
+            if provisions and row["provision_id"] not in provisions:
+                continue
+            found.setdefault(uid, []).append(dict(row))
+    return found
+
+
+def _judged_rows(
+    conn: Connection, agreement_id: str, uids: list[str], stored: dict[str, int], judge: Judge
+) -> list[dict[str, Any]]:
+    """Judge these stored events (read in the caller's transaction, as an evaluation reads
+    them); the agreement's rows of the result, marked with the versions judged."""
+    events = queries.events(conn, uids=uids, precise=True)
+    out = judge(events)
+    if "agreement_id" in out.columns:
+        out = out[out["agreement_id"] == agreement_id]
+    wanted = set(uids)
+    return [
+        {**r, "event_version": stored[r["event_uid"]]}
+        for r in verdict_rows(out, agreement_id)
+        if r["event_uid"] in wanted
+    ]
 
 
 def verdict_rows(verdicts: pd.DataFrame, agreement_id: str) -> list[dict[str, Any]]:
@@ -228,15 +336,30 @@ def obligations(engine: Engine, agreement_id: str | None = None) -> pd.DataFrame
 
 
 def count_unevaluated(engine: Engine) -> int:
-    """How many stored events have no verdict row at all, once any evaluation was stored (0
-    before the first): events ingested since, and events whose update deleted their verdicts."""
+    """How many stored events lack a current verdict, once any evaluation was stored (0 before).
+
+    An event lacks one when it has no verdict at all, or fewer verdicts that judged its current
+    version than there are (agreement, provision) pairs among the stored verdicts: events
+    ingested since the last evaluation, events whose update deleted their verdicts, and events
+    that lost some of them. (An evaluation run with ``Rules(keep_outside=False)`` stores no row
+    for an event outside a provision's zone, which then counts as lacking one.)
+    """
     e, v = schema.events, schema.verdicts
+    pairs = select(v.c.agreement_id, v.c.provision_id).distinct().subquery()
+    n_pairs = select(func.count()).select_from(pairs).scalar_subquery()
+    current = (
+        select(func.count())
+        .select_from(v)
+        .where(v.c.event_uid == e.c.event_uid, v.c.event_version == e.c.version)
+        .correlate(e)
+        .scalar_subquery()
+    )
     stmt = (
         select(func.count())
         .select_from(e)
         .where(
             exists().where(schema.evaluations.c.id.is_not(None)),
-            ~exists().where(v.c.event_uid == e.c.event_uid),
+            or_(current == 0, current < n_pairs),
         )
     )
     with engine.connect() as conn:

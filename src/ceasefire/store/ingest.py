@@ -85,8 +85,12 @@ def ingest_file(
     """Read ``path`` batch by batch and upsert it; each batch is one transaction.
 
     Marks dead runs failed first (:func:`fail_dead_ingests`), records the run in ``ingests`` as
-    ``running`` and ends it ``done`` or ``failed`` (with the error).
+    ``running`` and ends it ``done``, or ``failed`` with the error for *any* exception, even
+    ``KeyboardInterrupt`` or ``MemoryError``, which is raised again (a database error as
+    :class:`StoreError`). What is stored then is whole batches; a rerun skips them and stores
+    the rest.
     """
+    fail_dead_ingests(engine)
     reader = _reader(source)
     p = Path(path)
     if not p.is_file():
@@ -94,30 +98,55 @@ def ingest_file(
     if batch_size < 1:
         raise StoreError(f"batch_size must be at least 1, not {batch_size}")
     sha = file_sha256(p)
-    fail_dead_ingests(engine)
-    ingest_id = _start_ingest(engine, reader.name, str(p), sha)
-    total = IngestReport(ingest_id, str(p), 0, 0, 0, 0, 0)
     seen: dict[str, int] = {}
+    ingest_id = _start_ingest(engine, reader.name, str(p), sha)
     try:
-        for batch in reader.batches(p, batch_size=batch_size):
-            with write_transaction(engine) as conn:
-                report = _write_batch(
-                    conn,
-                    batch.events,
-                    batch.rejects,
-                    ingest_id=ingest_id,
-                    seen=seen,
-                    sha_of=lambda _file: sha,
-                    default_file=str(p),
-                )
-            total = total + report
-            if progress is not None:
-                progress(total.rows_read)
+        total = IngestReport(ingest_id, str(p), 0, 0, 0, 0, 0)
+        batches = reader.batches(p, batch_size=batch_size)
+        try:
+            for batch in batches:
+                with write_transaction(engine) as conn:
+                    report = _write_batch(
+                        conn,
+                        batch.events,
+                        batch.rejects,
+                        ingest_id=ingest_id,
+                        seen=seen,
+                        sha_of=lambda _file: sha,
+                        default_file=str(p),
+                    )
+                total = total + report
+                if progress is not None:
+                    progress(total.rows_read)
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # a generator closes its file now, not when it is collected
+        _finish_ingest(engine, ingest_id, "done")
     except BaseException as exc:
-        _finish_ingest(engine, ingest_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        _finish_ingest(engine, ingest_id, "failed", error=_error_text(exc))
+        if isinstance(exc, SQLAlchemyError):
+            cause = getattr(exc, "orig", None) or exc
+            raise StoreError(f"{p}: the store failed during the ingest: {cause}") from exc
         raise
-    _finish_ingest(engine, ingest_id, "done")
     return total
+
+
+#: The most characters of an error kept in ``ingests.error``.
+_MAX_ERROR_CHARS: Final = 2000
+
+
+def _error_text(exc: BaseException) -> str:
+    """What ``ingests.error`` says of ``exc``: its type and message, on one line, never empty.
+
+    >>> _error_text(KeyboardInterrupt())
+    'KeyboardInterrupt'
+    >>> _error_text(OSError("disk\\nwent away"))
+    'OSError: disk went away'
+    """
+    message = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 3] + "..."
 
 
 def _reader(source: str | BatchSource) -> BatchSource:

@@ -20,24 +20,32 @@ step that has shipped.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, MetaData, func, insert, select
+from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select, text, update
 
 from ceasefire.errors import StoreError
+from ceasefire.events import content_hash
+from ceasefire.field_reports import Estimate, published_location
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.schema import (
+    V1_EVENT_COLUMNS,
     add_v2_tables,
     add_v3_tables,
     add_v4_tables,
+    add_v6_user_names,
     build_v1_metadata,
     now_utc,
     schema_migrations,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration", "current_version", "migrate"]
+
+log = logging.getLogger("ceasefire.store")
 
 
 @dataclass(frozen=True)
@@ -81,18 +89,141 @@ def _v4_patrols(conn: Connection) -> None:
 
 
 def _v5_verdict_versions(conn: Connection) -> None:
-    """Version 5: each verdict records the event version it judged (no lost verdicts)."""
-    # TODO(issue 9, item 1): filled in by the verdict-versions change
+    """Version 5: each verdict records the event version it judged (no lost verdicts).
+
+    Adds ``verdicts.event_version`` (see :func:`ceasefire.store.schema.add_v5_columns`) and
+    fills it with the stored event's current version: an ingest deletes the verdicts of the
+    events it changes, so every verdict stored before judged its event's current version (NULL
+    where the event is not stored)."""
+    conn.execute(text("ALTER TABLE verdicts ADD COLUMN event_version INTEGER"))
+    conn.execute(
+        text(
+            "UPDATE verdicts SET event_version = "
+            "(SELECT events.version FROM events WHERE events.event_uid = verdicts.event_uid)"
+        )
+    )
 
 
 def _v6_user_names(conn: Connection) -> None:
-    """Version 6: user names unique regardless of case."""
-    # TODO(issue 9, item 6): filled in by the user-names change
+    """Version 6: user names unique regardless of case (the index of
+    :func:`~ceasefire.store.schema.add_v6_user_names`).
+
+    A store may already hold names that differ only in case (``admin`` and ``ADMIN``, allowed
+    before): so that it still opens, the earliest user keeps the name and each later one is
+    renamed ``<name>-<id>`` (its user id: unique), recorded in the audit log (``user.rename``,
+    by no user, with the old and the new name) and in the log. Their tokens and sessions go on
+    working; they log in with the new name (an admin tells them)."""
+    md = add_v6_user_names(add_v3_tables(add_v2_tables(build_v1_metadata())))
+    users, audit = md.tables["users"], md.tables["audit_log"]
+    rows = conn.execute(select(users.c.id, users.c.name).order_by(users.c.id)).all()
+    taken = {str(name).casefold() for _, name in rows}
+    kept: set[str] = set()
+    for uid, name in rows:
+        folded = str(name).casefold()
+        if folded not in kept:
+            kept.add(folded)
+            continue
+        new = f"{name}-{uid}"
+        n = 2
+        while new.casefold() in taken:
+            new, n = f"{name}-{uid}-{n}", n + 1
+        taken.add(new.casefold())
+        conn.execute(update(users).where(users.c.id == uid).values(name=new))
+        changes = {
+            "from": name,
+            "to": new,
+            "why": "user names became unique regardless of case (schema version 6)",
+        }
+        conn.execute(
+            insert(audit).values(
+                at=now_utc(),
+                user_id=None,
+                user_name=None,
+                action="user.rename",
+                target=f"user:{new}",
+                changes=json.dumps(changes),
+            )
+        )
+        log.warning("user %r renamed %r: user names are now unique regardless of case", name, new)
+    for index in users.indexes:
+        if index.name == "ux_users_name_lower":
+            index.create(conn)
+
+
+#: The published grid of version 7, in degrees (frozen here: the step must not change when
+#: :data:`ceasefire.field_reports.PUBLISHED_CELL_DEG` does).
+_V7_CELL_DEG: Final = 0.05
+#: The event columns a row's ``content_hash`` covers (all but where and when it was read).
+_V7_HASHED: Final = tuple(
+    c
+    for c, _ in V1_EVENT_COLUMNS
+    if c not in ("source_file", "source_line", "ingest_time", "content_hash")
+)
+
+
+def _v7_published(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A field report's event row at its published position, its hash recomputed (the old hash
+    was of the precise position, and could be searched for it); ``None`` without a position."""
+    lon, lat = row.get("longitude"), row.get("latitude")
+    if lon is None or lat is None:
+        return None
+    radius = row.get("location_uncertainty_km")
+    where = published_location(
+        Estimate(float(lon), float(lat), float(radius or 0.0)), cell_deg=_V7_CELL_DEG
+    )
+    out = {
+        **row,
+        "longitude": where.longitude,
+        "latitude": where.latitude,
+        "location_uncertainty_km": where.radius_km,
+    }
+    out["content_hash"] = content_hash(out.get(c) for c in _V7_HASHED)
+    return out
 
 
 def _v7_public_report_positions(conn: Connection) -> None:
-    """Version 7: field reports' events carry their published (coarsened) position only."""
-    # TODO(issue 9, item 3): filled in by the observers' safety change
+    """Version 7: field reports' events carry their published (coarsened) position only.
+
+    Until version 6 a report's event stood at the report's precise estimate, which without a
+    bearing is where the observer stood, and every map, list and export showed it. Each such
+    row (``source_dataset`` ``field_report``) and each of its superseded versions in
+    ``event_versions`` is moved to its published position (see
+    :func:`ceasefire.field_reports.published_location`), with its ``content_hash`` recomputed.
+    The version number stays: the row says the same, less precisely. The precise estimate stays
+    in ``field_reports``; the verdicts, judged at it, stay as they are.
+    """
+    events = Table("events", MetaData(), autoload_with=conn)
+    versions = Table("event_versions", MetaData(), autoload_with=conn)
+    rows = conn.execute(select(events).where(events.c.source_dataset == "field_report"))
+    changed = [new for row in rows.mappings() if (new := _v7_published(dict(row))) is not None]
+    for new in changed:
+        conn.execute(
+            update(events)
+            .where(events.c.event_uid == new["event_uid"])
+            .values(
+                longitude=new["longitude"],
+                latitude=new["latitude"],
+                location_uncertainty_km=new["location_uncertainty_km"],
+                content_hash=new["content_hash"],
+            )
+        )
+    reports = select(events.c.event_uid).where(events.c.source_dataset == "field_report")
+    found = conn.execute(
+        select(versions.c.event_uid, versions.c.version, versions.c.row_json).where(
+            versions.c.event_uid.in_(reports)
+        )
+    ).all()
+    for uid, version, row_json in found:
+        old = _v7_published(json.loads(row_json))
+        if old is not None:
+            conn.execute(
+                update(versions)
+                .where(versions.c.event_uid == uid, versions.c.version == version)
+                .values(
+                    row_json=json.dumps(old, ensure_ascii=False),
+                    content_hash=old["content_hash"],
+                )
+            )
 
 
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.

@@ -8,29 +8,42 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
 from ceasefire.store import schema
 from ceasefire.store.rows import EVENT_COLS, as_day, chunks, events_frame, table_frame
 
-__all__ = ["count_events", "event_versions", "events", "ingests", "rejects"]
+__all__ = [
+    "count_events",
+    "event_versions",
+    "events",
+    "ingests",
+    "precise_report_positions",
+    "rejects",
+]
 
 
 def events(
-    engine: Engine,
+    engine: Engine | Connection,
     *,
     source_dataset: str | None = None,
     since: str | None = None,
     until: str | None = None,
     uids: Sequence[str] | None = None,
     limit: int | None = None,
+    precise: bool = False,
 ) -> pd.DataFrame:
     """Stored events as an events frame (plus a ``version`` column), by day then uid.
 
     ``since`` and ``until`` are inclusive bounds on ``event_date``; a timestamp is cut to its day.
+    With ``precise``, field reports' events are at their precise estimate (see
+    :func:`precise_report_positions`): for evaluation only, never for display. ``engine`` may
+    be a connection, to read inside its transaction (what an evaluation re-judges, see
+    :func:`ceasefire.store.evaluations.put_evaluation`).
     """
     t = schema.events
     where: list[ColumnElement[bool]] = []
@@ -43,7 +56,7 @@ def events(
     keys = [*EVENT_COLS, "version"]
     base = select(*(t.c[k] for k in keys)).order_by(t.c.event_date, t.c.event_uid)
     rows: list[Any] = []
-    with engine.connect() as conn:
+    with nullcontext(engine) if isinstance(engine, Connection) else engine.connect() as conn:
         if uids is None:
             stmt = base.where(*where) if where else base
             if limit is not None:
@@ -56,7 +69,35 @@ def events(
             rows.sort(key=lambda r: (r.event_date is None, r.event_date or "", r.event_uid))
             if limit is not None:
                 rows = rows[:limit]
-    return events_frame(rows, keys)
+        frame = events_frame(rows, keys)
+        return precise_report_positions(conn, frame) if precise else frame
+
+
+def precise_report_positions(conn: Connection, events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` with each field report's event moved from its published position (what the
+    ``events`` table holds) to the report's precise estimate: ``est_longitude``,
+    ``est_latitude`` and ``radius_km`` of ``field_reports`` as ``longitude``, ``latitude`` and
+    ``location_uncertainty_km``. What an evaluation judges, so that a report's verdicts do not
+    depend on the coarsening; the result must not be shown to anyone (it holds observers'
+    positions). Rows that are not a stored report's event are left as they are."""
+    r = schema.field_reports
+    reports = (events["source_dataset"] == "field_report").fillna(False).to_numpy(dtype=bool)
+    wanted = events.loc[reports, "event_uid"].dropna().astype(str).tolist()
+    found: dict[str, tuple[float, float, float]] = {}
+    for chunk in chunks(wanted):
+        stmt = select(r.c.event_uid, r.c.est_longitude, r.c.est_latitude, r.c.radius_km).where(
+            r.c.event_uid.in_(chunk)
+        )
+        for uid, lon, lat, radius in conn.execute(stmt):
+            found[str(uid)] = (float(lon), float(lat), float(radius))
+    if not found:
+        return events
+    out = events.copy()
+    hit = reports & out["event_uid"].isin(list(found)).fillna(False).to_numpy(dtype=bool)
+    at = [found[u] for u in out.loc[hit, "event_uid"]]
+    for i, col in enumerate(("longitude", "latitude", "location_uncertainty_km")):
+        out.loc[hit, col] = [p[i] for p in at]
+    return out
 
 
 def event_versions(engine: Engine, event_uid: str) -> pd.DataFrame:

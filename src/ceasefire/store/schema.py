@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -46,6 +47,8 @@ __all__ = [
     "add_v2_tables",
     "add_v3_tables",
     "add_v4_tables",
+    "add_v5_columns",
+    "add_v6_user_names",
     "agreements",
     "article_events",
     "articles",
@@ -486,8 +489,30 @@ def add_v4_tables(md: MetaData) -> MetaData:
     return md
 
 
+def add_v5_columns(md: MetaData) -> MetaData:
+    """Version 5, no lost verdicts: ``verdicts.event_version``, the ``events.version`` a verdict
+    judged (NULL where its event is not stored). A verdict is *current* while it equals the
+    event's version; an evaluation replaces only the verdicts of events still at the version it
+    read (see :func:`ceasefire.store.evaluations.put_evaluation`). Appended last, as
+    ``ALTER TABLE ... ADD COLUMN`` does."""
+    md.tables["verdicts"].append_column(Column("event_version", Integer, nullable=True))
+    return md
+
+
+def add_v6_user_names(md: MetaData) -> MetaData:
+    """Version 6, user names unique regardless of case: the unique index
+    ``ux_users_name_lower`` on ``lower(users.name)`` (``lower`` folds ASCII letters in SQLite,
+    every letter in PostgreSQL; :func:`ceasefire.store.workspace.add_user` also compares names
+    Unicode-casefolded before it adds one)."""
+    users = md.tables["users"]
+    Index("ux_users_name_lower", func.lower(users.c.name), unique=True)
+    return md
+
+
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata())))
+metadata: Final = add_v6_user_names(
+    add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+)
 
 schema_migrations: Final = metadata.tables["schema_migrations"]
 events: Final = metadata.tables["events"]

@@ -31,7 +31,12 @@ from ceasefire.store import patrols as _patrols
 from ceasefire.store import queries as _queries
 from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import create_store_engine
-from ceasefire.store.evaluations import DISPLAY_COLUMNS, OBLIGATION_COLUMNS, VERDICT_COLUMNS
+from ceasefire.store.evaluations import (
+    DISPLAY_COLUMNS,
+    OBLIGATION_COLUMNS,
+    VERDICT_COLUMNS,
+    Judge,
+)
 from ceasefire.store.ingest import file_sha256
 from ceasefire.store.migrations import migrate
 
@@ -150,11 +155,14 @@ class SQLStore:
         until: str | None = None,
         uids: Sequence[str] | None = None,
         limit: int | None = None,
+        precise: bool = False,
     ) -> pd.DataFrame:
         """Stored events as an events frame (plus a ``version`` column), by day then uid.
 
         ``since`` and ``until`` are inclusive bounds on ``event_date`` (the local day the source
-        gives); a timestamp is cut to its day.
+        gives); a timestamp is cut to its day. A field report's event is stored at its published
+        (coarsened) position; with ``precise`` it is read at the report's precise estimate, for
+        evaluation only: that frame holds observers' positions and must not be shown.
         """
         return _queries.events(
             self._engine,
@@ -163,6 +171,7 @@ class SQLStore:
             until=until,
             uids=uids,
             limit=limit,
+            precise=precise,
         )
 
     def event_versions(self, event_uid: str) -> pd.DataFrame:
@@ -213,6 +222,8 @@ class SQLStore:
         *,
         n_events: int,
         settings: dict[str, Any],
+        judged: Mapping[str, int] | None = None,
+        judge: Judge | None = None,
     ) -> int:
         """Record an evaluation of ``agreement_id`` and replace its verdicts and obligations.
 
@@ -220,9 +231,21 @@ class SQLStore:
         ``event_uid, provision_id, verdict`` (the other :data:`VERDICT_COLUMNS` may be missing);
         ``obligations`` needs ``provision_id, status``. An ``agreement_id`` column, if present,
         must match. Returns the new evaluation's id.
+
+        ``judged`` (event uid -> the version the evaluation read) limits the replacement to the
+        events still at that version, so that what other writers stored meanwhile is not lost;
+        the events changed since that lack current verdicts are judged by ``judge`` inside the
+        transaction (see :func:`ceasefire.store.evaluations.put_evaluation`).
         """
         return _evaluations.put_evaluation(
-            self._engine, agreement_id, verdicts, obligations, n_events=n_events, settings=settings
+            self._engine,
+            agreement_id,
+            verdicts,
+            obligations,
+            n_events=n_events,
+            settings=settings,
+            judged=judged,
+            judge=judge,
         )
 
     def verdicts(
@@ -278,9 +301,11 @@ class SQLStore:
         return _articles.article_claims(self._engine, article_id)
 
     def count_unevaluated(self) -> int:
-        """How many stored events have no verdict row at all while at least one evaluation
-        exists (0 when nothing was ever evaluated): events added since the last evaluation, and
-        events whose content an ingest changed (that deletes their verdicts)."""
+        """How many stored events lack a current verdict while at least one evaluation exists
+        (0 when nothing was ever evaluated): no verdict, or fewer verdicts of the event's
+        current version than there are stored (agreement, provision) pairs. Events added since
+        the last evaluation, events whose content an ingest changed (that deletes their
+        verdicts), and events that lost some verdicts."""
         return _evaluations.count_unevaluated(self._engine)
 
     # ------------------------------------------------------------------ patrols

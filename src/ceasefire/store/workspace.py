@@ -189,7 +189,18 @@ def _user(row: Any) -> User:
 def add_user(
     engine: Engine, name: str, role: str, password: str | None, *, actor: User | None
 ) -> User:
-    """Create a user (``ConflictError`` when the name is taken)."""
+    """Create a user (``ConflictError`` when the name is taken, in any case: ``ADMIN`` when
+    ``admin`` exists; the database holds a unique index on ``lower(name)`` too, schema v6).
+
+    >>> from ceasefire.store import open_store
+    >>> store = open_store(":memory:")
+    >>> _ = add_user(store.engine, "root", "admin", None, actor=None)
+    >>> add_user(store.engine, "ROOT", "viewer", None, actor=None)
+    Traceback (most recent call last):
+    ...
+    ceasefire.errors.ConflictError: a user named 'root' exists (names are unique regardless of case)
+    >>> store.close()
+    """
     if role not in ROLES:
         raise InputError(f"must be one of {', '.join(ROLES)}", field="role", value=role)
     if not name or len(name) > 64 or not name.isprintable() or name.strip() != name:
@@ -199,6 +210,11 @@ def add_user(
     hashed = hash_password(password) if password is not None else None
     try:
         with write_transaction(engine) as conn:
+            taken = _name_taken(conn, name)
+            if taken is not None:
+                raise ConflictError(
+                    f"a user named {taken!r} exists (names are unique regardless of case)"
+                )
             uid = conn.execute(
                 insert(schema.users).values(
                     name=name, role=role, password_hash=hashed, created_at=_now()
@@ -207,8 +223,25 @@ def add_user(
             user = User(int(uid[0]), name, role)  # type: ignore[index]
             record(conn, actor, "user.create", f"user:{name}", {"name": name, "role": role})
     except IntegrityError:
-        raise ConflictError(f"a user named {name!r} exists") from None
+        raise ConflictError(
+            f"a user named {name!r} exists (names are unique regardless of case)"
+        ) from None
     return user
+
+
+def _name_taken(conn: Connection, name: str) -> str | None:
+    """The stored name equal to ``name`` regardless of case (Unicode case folding), if any."""
+    folded = name.casefold()
+    for (stored,) in conn.execute(select(schema.users.c.name)):
+        if str(stored).casefold() == folded:
+            return str(stored)
+    return None
+
+
+def _named(name: str) -> Any:
+    """The SQL condition "this user's name is ``name``, regardless of case" (``lower`` folds
+    ASCII letters in SQLite, every letter in PostgreSQL); names are unique so (schema v6)."""
+    return func.lower(schema.users.c.name) == func.lower(name)
 
 
 def users(engine: Engine) -> list[dict[str, Any]]:
@@ -222,22 +255,23 @@ def users(engine: Engine) -> list[dict[str, Any]]:
 
 
 def user_by_name(engine: Engine, name: str) -> User | None:
-    """The user called ``name``, if any."""
+    """The user called ``name`` (in any case), if any."""
     u = schema.users
     with engine.connect() as conn:
         row = conn.execute(
-            select(u.c.id, u.c.name, u.c.role).where(u.c.name == name, u.c.disabled.is_(False))
+            select(u.c.id, u.c.name, u.c.role).where(_named(name), u.c.disabled.is_(False))
         ).first()
     return _user(row) if row else None
 
 
 def check_password(engine: Engine, name: str, password: str) -> User | None:
-    """The user, when ``password`` is theirs; else ``None``."""
+    """The user, when ``password`` is theirs; else ``None``. The name matches in any case
+    (``Ann`` logs in as ``ann``; names are unique regardless of case)."""
     u = schema.users
     with engine.connect() as conn:
         row = conn.execute(
             select(u.c.id, u.c.name, u.c.role, u.c.password_hash).where(
-                u.c.name == name, u.c.disabled.is_(False)
+                _named(name), u.c.disabled.is_(False)
             )
         ).first()
     if row is None:
@@ -484,10 +518,14 @@ def replace_event_verdicts(
     """Replace the verdicts of just these events (every agreement), leaving the rest of each
     agreement's evaluation alone: what a field report's evaluation stores (in the caller's write
     transaction). Each agreement with verdicts gets a small ``evaluations`` row
-    (``settings.partial`` true) that they point to."""
-    v = schema.verdicts
+    (``settings.partial`` true) that they point to. Each verdict records the version of its
+    event stored now (``event_version``), which an evaluation running meanwhile leaves alone."""
+    v, e = schema.verdicts, schema.events
+    versions: dict[str, int] = {}
     for part in chunks(list(event_uids)):
         conn.execute(delete(v).where(v.c.event_uid.in_(list(part))))
+        found = conn.execute(select(e.c.event_uid, e.c.version).where(e.c.event_uid.in_(part)))
+        versions.update((str(uid), int(version)) for uid, version in found)
     for agreement_id, rows in verdicts.groupby("agreement_id", sort=True):
         eid = conn.execute(
             insert(schema.evaluations).values(
@@ -498,7 +536,10 @@ def replace_event_verdicts(
                 settings=json.dumps({"partial": True, "note": note}),
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        records = [{**r, "evaluation_id": eid} for r in verdict_rows(rows, str(agreement_id))]
+        records = [
+            {**r, "evaluation_id": eid, "event_version": versions.get(r["event_uid"])}
+            for r in verdict_rows(rows, str(agreement_id))
+        ]
         conn.execute(insert(v), records)
 
 

@@ -25,6 +25,7 @@ from ceasefire import agreements as _agreements
 from ceasefire import zones as _zones
 from ceasefire.errors import ForbiddenError, GeometryError, UnknownIdError
 from ceasefire.events import LOCAL_TIMEZONE
+from ceasefire.limits import load_json
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.articles import event_articles
 from ceasefire.store.engine import write_transaction
@@ -188,20 +189,19 @@ async def _body(request: Request) -> bytes:
 
 @router.post("/agreements", status_code=201)
 async def agreement_put(request: Request, user: Admin) -> dict[str, Any]:
-    """Add or replace an agreement from its YAML (the raw body), validated by the loader."""
+    """Add or replace an agreement from its YAML (the raw body), validated in full as
+    ``ceasefire agreements validate`` does (422 naming every problem; nothing stored)."""
     try:
         text = (await _body(request)).decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(422, "the body is not UTF-8 text", code="invalid_body") from None
-    agreement = _agreements.parse_agreement(text, file="request")
     cat = _cat(request)
-    missing = _agreements.missing_zones(agreement, cat.zones())
-    if missing:
-        raise ApiError(
-            422, f"zones: unknown zone ids {', '.join(missing)}", code="invalid_body", field="zones"
-        )
+    registry = cat.registry()
+    agreement = _agreements.validate_agreement(
+        text, file="request", zones=cat.zones(), registry=registry
+    )
     store = _store(request)
-    existed = agreement.id in cat.registry().agreements
+    existed = agreement.id in registry.agreements or agreement.id in registry.broken
     old = _sha256(_yaml_text(request, agreement.id)) if existed else None
     # stored, then audited: two transactions (the store's put_agreement opens its own)
     store.put_agreement(agreement.id, text, source=f"api:{user.name}")
@@ -226,7 +226,7 @@ def zones_list(request: Request) -> dict[str, Any]:
 async def zone_put(request: Request, user: Admin) -> dict[str, Any]:
     """Add or replace a zone given as a GeoJSON Feature."""
     try:
-        feature = json.loads(await _body(request))
+        feature = load_json(await _body(request), file="request", max_bytes=MAX_BODY)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "the body is not JSON", code="invalid_body") from None
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -494,7 +494,9 @@ def rejects_list(request: Request, limit: Limit = 100, offset: Offset = 0) -> di
 
 #: What says who observed a report and from where (the bearing and band with the estimated
 #: location give the observer's position back) and when they filed it: shown only to analysts,
-#: admins and the report's own monitor.
+#: admins and the report's own monitor. The others get the report's published position in place
+#: of its precise estimate (``est_latitude, est_longitude, radius_km``; see
+#: :func:`ceasefire.web.reports.published_position`).
 OBSERVER_FIELDS: Final = (
     "user",
     "user_id",
@@ -516,8 +518,9 @@ def reports_list(
     user: Annotated[str | None, Query(description="only this user's reports")] = None,
 ) -> dict[str, Any]:
     """A page of field reports, newest first. Analysts and admins see every field; a monitor
-    sees its own reports whole and others' without :data:`OBSERVER_FIELDS`; viewers and
-    anonymous readers see none of them, and only analysts and admins (or a monitor naming
+    sees its own reports whole and others' without :data:`OBSERVER_FIELDS` and with the
+    published position (the event's) as ``est_latitude, est_longitude, radius_km``; viewers and
+    anonymous readers see every report so, and only analysts and admins (or a monitor naming
     itself) may ask for one ``user``'s reports."""
     engine = _store(request).engine
     full = who is not None and who.role in ("analyst", "admin")
@@ -532,8 +535,14 @@ def reports_list(
     page = workspace.reports(engine, user_id=uid, limit=limit, offset=offset)
     if not full:
         own = who.id if who is not None else None
+        # the precise estimate gives the observer's position back: others see the published one
         page["items"] = [
-            r if r["user_id"] == own else {k: v for k, v in r.items() if k not in OBSERVER_FIELDS}
+            r
+            if r["user_id"] == own
+            else {
+                **{k: v for k, v in r.items() if k not in OBSERVER_FIELDS},
+                **_reports.published_position(r),
+            }
             for r in page["items"]
         ]
     return page

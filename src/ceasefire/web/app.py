@@ -20,7 +20,8 @@ from ceasefire.store import open_store
 from ceasefire.web import api, auth, errors, pages, patrols
 from ceasefire.web.cache import ResultCache
 from ceasefire.web.catalog import Catalog
-from ceasefire.web.limits import FORM_OVERHEAD, BodyLimit
+from ceasefire.web.limits import FORM_OVERHEAD, BodyLimit, JsonLimit
+from ceasefire.web.media import JsonBodies
 
 STATIC = Path(__file__).parent / "static"
 
@@ -77,6 +78,10 @@ def create_app(db: str | Path, *, anonymous_read: bool = True) -> FastAPI:
     app.state.cache = ResultCache(store.engine)
     app.state.anonymous_read = anonymous_read
     app.state.login_throttle = auth.LoginThrottle()
+    # JSON bodies nested too deep or with huge numbers: 422 before anything parses them
+    app.add_middleware(JsonLimit)
+    # JSON writes must say so (415); the patrol upload is a form, the agreement upload YAML
+    app.add_middleware(JsonBodies, others=("/api/patrols", "/api/agreements"))
     # bodies over ceasefire.web.limits.MAX_BODY: 413 before anything reads them
     app.add_middleware(BodyLimit, larger={"/api/patrols": patrols.MAX_TRACK_BYTES + FORM_OVERHEAD})
     app.add_middleware(GZipMiddleware, minimum_size=1000)

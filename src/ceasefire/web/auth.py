@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -34,10 +35,13 @@ __all__ = [
     "CSRF_HEADER",
     "CSRF_VALUE",
     "LOGIN_WINDOW",
+    "MAX_ADDRESS_FAILURES",
     "MAX_LOGIN_FAILURES",
+    "MAX_THROTTLE_KEYS",
     "SESSION_TTL",
     "LoginThrottle",
     "User",
+    "client_address",
     "current_user",
     "reader",
     "require",
@@ -50,28 +54,60 @@ COOKIE: Final = "ceasefire_session"
 #: How long a login lasts.
 SESSION_TTL: Final = timedelta(hours=12)
 
-#: Failed logins allowed per user name within :data:`LOGIN_WINDOW` before further attempts on
-#: that name are refused without checking the password (password guessing slowed to a crawl).
+#: Failed logins allowed from one client address for one user name within
+#: :data:`LOGIN_WINDOW` before further attempts on that name *from that address* are refused
+#: without checking the password: guessing is slowed to a crawl, while the same name from any
+#: other address (the real admin) still logs in.
 MAX_LOGIN_FAILURES: Final = 5
+#: Failed logins allowed from one client address, over every name, within
+#: :data:`LOGIN_WINDOW`: slows one address trying one password on many names (spraying).
+MAX_ADDRESS_FAILURES: Final = 20
 LOGIN_WINDOW: Final = timedelta(minutes=15)
+#: The most (address, name) and address keys the throttle keeps; past it, the stalest go.
+MAX_THROTTLE_KEYS: Final = 100_000
 
 
 class LoginThrottle:
-    """Failed logins per user name (case-insensitive), kept in memory for one server process.
+    """Failed logins per (client address, user name) and per client address, in memory for one
+    server process. Names are compared case-insensitively (as logins match them).
 
-    >>> t = LoginThrottle(limit=2, window=60.0)
-    >>> t.failed("Ann", now=0.0); t.failed("ann", now=1.0)
-    >>> t.locked("ANN", now=2.0), t.locked("ann", now=62.0), t.locked("bob", now=2.0)
-    (True, False, False)
+    The address is the socket's peer (``request.client``), never a header: behind a reverse
+    proxy, ``ceasefire serve --forwarded-allow-ips`` names the proxies whose
+    ``X-Forwarded-For`` is trusted (uvicorn then puts the client's address there).
+
+    >>> t = LoginThrottle(limit=2, address_limit=3, window=60.0)
+    >>> t.failed("10.0.0.9", "Ann", now=0.0); t.failed("10.0.0.9", "ann", now=1.0)
+    >>> t.locked("10.0.0.9", "ANN", now=2.0), t.locked("10.0.0.7", "ann", now=2.0)
+    (True, False)
+    >>> t.locked("10.0.0.9", "bob", now=2.0)
+    False
+    >>> t.failed("10.0.0.9", "bob", now=3.0); t.locked("10.0.0.9", "carol", now=4.0)
+    True
+    >>> t.locked("10.0.0.9", "ann", now=64.0), t.locked("10.0.0.9", "carol", now=64.0)
+    (False, False)
     """
 
-    def __init__(self, limit: int = MAX_LOGIN_FAILURES, window: float | None = None) -> None:
+    def __init__(
+        self,
+        limit: int = MAX_LOGIN_FAILURES,
+        window: float | None = None,
+        *,
+        address_limit: int = MAX_ADDRESS_FAILURES,
+        max_keys: int = MAX_THROTTLE_KEYS,
+    ) -> None:
         self.limit = limit
+        self.address_limit = address_limit
         self.window = LOGIN_WINDOW.total_seconds() if window is None else window
-        self._failures: dict[str, list[float]] = {}
+        self.max_keys = max_keys
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
 
-    def _recent(self, name: str, now: float) -> list[float]:
-        key = name.casefold()
+    @staticmethod
+    def _keys(address: str, name: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        # the address alone is keyed with a name no login can send (names are printable)
+        return (address, name.casefold()), (address, "\x00")
+
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
         kept = [t for t in self._failures.get(key, []) if now - t < self.window]
         if kept:
             self._failures[key] = kept
@@ -79,18 +115,43 @@ class LoginThrottle:
             self._failures.pop(key, None)
         return kept
 
-    def locked(self, name: str, now: float | None = None) -> bool:
-        """Too many recent failures for ``name``."""
-        return len(self._recent(name, time.monotonic() if now is None else now)) >= self.limit
-
-    def failed(self, name: str, now: float | None = None) -> None:
-        """Count one failed login for ``name``."""
+    def locked(self, address: str, name: str, now: float | None = None) -> bool:
+        """Too many recent failures for ``name`` from ``address``, or from ``address`` at all."""
         at = time.monotonic() if now is None else now
-        self._failures[name.casefold()] = [*self._recent(name, at), at]
+        pair, alone = self._keys(address, name)
+        with self._lock:
+            return (
+                len(self._recent(pair, at)) >= self.limit
+                or len(self._recent(alone, at)) >= self.address_limit
+            )
 
-    def succeeded(self, name: str) -> None:
-        """Forget ``name``'s failures."""
-        self._failures.pop(name.casefold(), None)
+    def failed(self, address: str, name: str, now: float | None = None) -> None:
+        """Count one failed login for ``name`` from ``address``."""
+        at = time.monotonic() if now is None else now
+        with self._lock:
+            for key in self._keys(address, name):
+                self._failures[key] = [*self._recent(key, at), at]
+            if len(self._failures) > self.max_keys:
+                self._forget_stalest(at)
+
+    def succeeded(self, address: str, name: str) -> None:
+        """Forget the failures for ``name`` from ``address`` (the address's own count stays)."""
+        with self._lock:
+            self._failures.pop(self._keys(address, name)[0], None)
+
+    def _forget_stalest(self, now: float) -> None:
+        for key in list(self._failures):
+            self._recent(key, now)
+        if len(self._failures) > self.max_keys:
+            by_age = sorted(self._failures, key=lambda k: self._failures[k][-1])
+            for key in by_age[: len(self._failures) - self.max_keys]:
+                del self._failures[key]
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server saw it: the socket's peer (or the address a trusted
+    proxy gave, when the server was told to trust one; see :class:`LoginThrottle`)."""
+    return request.client.host if request.client else "unknown"
 
 
 #: The header (and its value) a cookie-authenticated write must carry.
@@ -183,13 +244,14 @@ def login(
     """Check the password, set the session cookie and go to ``next``."""
     target = safe_next(next)
     throttle: LoginThrottle = request.app.state.login_throttle
-    if throttle.locked(username):
+    address = client_address(request)
+    if throttle.locked(address, username):
         return RedirectResponse(f"/login?error=locked&next={quote(target)}", status_code=303)
     user = workspace.check_password(_engine(request), username, password)
     if user is None:
-        throttle.failed(username)
+        throttle.failed(address, username)
         return RedirectResponse(f"/login?error=1&next={quote(target)}", status_code=303)
-    throttle.succeeded(username)
+    throttle.succeeded(address, username)
     sid = workspace.create_session(_engine(request), user, ttl=SESSION_TTL)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

@@ -9,6 +9,7 @@ and after the agreement took effect.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,8 @@ from ceasefire.reports import zone_members
 from ceasefire.store import Store
 
 __all__ = ["Catalog", "agreement_json", "agreement_summary", "held_json", "zones_geojson"]
+
+log = logging.getLogger("ceasefire.web")
 
 
 class Catalog:
@@ -43,10 +46,16 @@ class Catalog:
             self._registry = self._zones = self._provision_zones = None
 
     def registry(self) -> Registry:
-        """Bundled and stored agreements."""
+        """Bundled and stored agreements. A stored agreement that does not validate is left
+        out (see :func:`ceasefire.monitoring.registry_of`) with a warning in the log, once per
+        read; asking for it answers ``409`` naming the problem."""
         with self._lock:
             if self._registry is None:
                 self._registry = monitoring.registry_of(self._store)
+                for agreement_id, why in sorted(self._registry.broken.items()):
+                    log.warning(
+                        "agreement %s left out: it does not validate: %s", agreement_id, why
+                    )
             return self._registry
 
     def zones(self) -> dict[str, _zones.Zone]:

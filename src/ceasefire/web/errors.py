@@ -2,18 +2,25 @@
 ``{"error": {"status", "code", "message", "field"?}}``.
 
 :func:`install` registers the handlers on an app: library errors (:mod:`ceasefire.errors`) map to
-statuses here, FastAPI's validation errors to ``422 invalid_parameter`` naming the field, and
+statuses here (an input over a limit of :mod:`ceasefire.limits` to ``422 over_limit`` with the
+``limit``), FastAPI's validation errors to ``422 invalid_parameter`` naming the field, and
 anything unexpected to a bare ``500 server_error`` (its text stays in the server log).
+
+The body is always valid JSON: a value that JSON cannot hold (``NaN``, ``inf``, a numpy
+number, a date) is written as text.
 
 >>> body = error_body(422, "invalid_parameter", "date_from: not a date", field="date_from")
 >>> body["error"]["status"], body["error"]["code"], body["error"]["field"]
 (422, 'invalid_parameter', 'date_from')
+>>> error_body(422, "invalid_body", "not finite", value=[36.7, float("nan")])["error"]["value"]
+[36.7, 'nan']
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import math
+from typing import Any, Final
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -28,7 +35,9 @@ from ceasefire.errors import (
     CsrfError,
     ForbiddenError,
     InputError,
+    LimitError,
     NotAuthenticatedError,
+    StoreBusyError,
     UnknownIdError,
 )
 
@@ -47,7 +56,10 @@ _CODES = {
     415: "unsupported_media_type",
     422: "invalid_parameter",
     500: "server_error",
+    503: "busy",
 }
+#: Seconds a client is asked to wait before it tries a write again when the store was busy.
+RETRY_AFTER_S: Final = 2
 
 
 class ApiError(CeasefireError):
@@ -66,16 +78,33 @@ class ApiError(CeasefireError):
 def error_body(
     status: int, code: str, message: str, *, field: str | None = None, **extra: Any
 ) -> dict[str, Any]:
-    """The error body."""
+    """The error body (JSON-safe: see the module doc)."""
     err: dict[str, Any] = {"status": status, "code": code, "message": message}
     if field:
         err["field"] = field
-    err.update(extra)
+    err.update({k: _json_safe(v) for k, v in extra.items()})
     return {"error": err}
+
+
+def _json_safe(v: Any) -> Any:
+    """``v`` as JSON can hold it: lists for tuples, text for NaN, infinities and other types."""
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else repr(v)
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if hasattr(v, "item") and callable(v.item) and getattr(v, "ndim", 1) == 0:  # numpy scalar
+        return _json_safe(v.item())
+    return str(v)
 
 
 def _json(status: int, code: str, message: str, **kw: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
     return JSONResponse(
         error_body(status, code, message, **kw), status_code=status, headers=headers
     )
@@ -94,6 +123,12 @@ def _from_library(exc: CeasefireError) -> JSONResponse:
         return _json(404, "not_found", str(exc))
     if isinstance(exc, ConflictError):
         return _json(409, "conflict", str(exc))
+    if isinstance(exc, StoreBusyError):
+        return _json(
+            503, "busy", "the store is busy with another write; nothing was written, try again"
+        )
+    if isinstance(exc, LimitError):
+        return _json(422, "over_limit", str(exc), field=exc.field, limit=exc.limit)
     if isinstance(exc, AgreementError):
         problems = [str(e) for e in exc.errors]
         return _json(422, "invalid_body", str(exc), field=exc.field, problems=problems)

@@ -1,4 +1,5 @@
-"""A cap on request bodies, applied before anything reads them (before auth, before parsing).
+"""Caps on request bodies: their size, before anything reads them (before auth, before parsing),
+and the shape of a JSON body, before anything parses it.
 
 :class:`BodyLimit` is a plain ASGI middleware: a request whose ``Content-Length`` is over the
 limit is answered ``413 too_large`` at once, its body never read; a body sent without a length
@@ -15,19 +16,34 @@ limit plus :data:`FORM_OVERHEAD` for the multipart wrapping and form fields).
 >>> r = TestClient(app).post("/", content=b"x" * 11)
 >>> r.status_code, r.json()["error"]["code"]
 (413, 'too_large')
+
+:class:`JsonLimit` holds every JSON body to :func:`ceasefire.limits.check_json` (nesting
+deeper than :data:`~ceasefire.limits.MAX_DEPTH`, a number with more than
+:data:`~ceasefire.limits.MAX_NUMBER_DIGITS` digits) before FastAPI or a route parses it: such
+a body would make :func:`json.loads` recurse until it fails, or convert a 100,000-digit
+number. It is answered ``422 over_limit`` naming the line and the limit; the body was read
+whole, so the connection stays usable.
+
+>>> app = FastAPI()
+>>> app.add_middleware(JsonLimit)
+>>> r = TestClient(app).post("/", content=b"[" * 100_000)
+>>> r.status_code, r.json()["error"]["code"], r.json()["error"]["limit"]
+(422, 'over_limit', 64)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ceasefire.errors import LimitError
+from ceasefire.limits import check_json
 from ceasefire.web.errors import error_body
 
-__all__ = ["FORM_OVERHEAD", "MAX_BODY", "BodyLimit"]
+__all__ = ["FORM_OVERHEAD", "MAX_BODY", "BodyLimit", "JsonLimit"]
 
 #: The most bytes a request body may have.
 MAX_BODY: Final = 2_000_000
@@ -47,19 +63,7 @@ class BodyLimit:
         self.larger = dict(larger or {})
 
     async def _answer(self, send: Send, status: int, code: str, message: str) -> None:
-        body = json.dumps(error_body(status, code, message)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, status, code, message, close=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,3 +111,81 @@ class BodyLimit:
                 raise
         if cut and not started:
             await self._answer(send, 413, "too_large", too_large)
+
+
+async def _answer(
+    send: Send, status: int, code: str, message: str, *, close: bool, **extra: Any
+) -> None:
+    """Send the error body; ``close``: the request's body was not read, so the connection ends."""
+    body = json.dumps(error_body(status, code, message, **extra)).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+_FORMS = (b"multipart/", b"application/x-www-form-urlencoded")
+
+
+def _may_have_body(scope: Scope) -> bool:
+    headers = dict(scope.get("headers", []))
+    if headers.get(b"content-type", b"").strip().lower().startswith(_FORMS):
+        return False  # form fields and files: no JSON parser reads them whole
+    length = headers.get(b"content-length", b"").strip()
+    return b"transfer-encoding" in headers or length not in (b"", b"0")
+
+
+def _looks_like_json(body: bytes) -> bool:
+    """Whether ``body`` opens an array or object (in the encodings :func:`json.loads` detects):
+    only those make a JSON parser recurse. Any Content-Type, as FastAPI parses a body without
+    one as JSON."""
+    head = body[:16]
+    first = head.decode(json.detect_encoding(head), "ignore").lstrip(" \t\r\n\ufeff")[:1]
+    return first in ("[", "{")
+
+
+class JsonLimit:
+    """Answer ``422 over_limit`` to a request whose JSON body is over a limit of
+    :func:`ceasefire.limits.check_json`, before the app parses it (see the module docstring).
+
+    The body is read whole here (:class:`BodyLimit`, outside it, has capped it) and handed on
+    as one message. A form (multipart, urlencoded) passes untouched: nothing parses it as
+    JSON whole, and a patrol upload may be larger than the body limit of JSON.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _may_have_body(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        ended: Message | None = None  # a disconnect before the body's end
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                ended = message
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if ended is None and _looks_like_json(body):
+            try:
+                check_json(body, file="request", max_bytes=None)  # the size: BodyLimit's
+            except LimitError as e:
+                await _answer(send, 422, "over_limit", str(e), close=False, limit=e.limit)
+                return
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": bool(ended)}]
+        if ended is not None:
+            replay.append(ended)
+
+        async def replayed() -> Message:
+            return replay.pop(0) if replay else await receive()
+
+        await self.app(scope, replayed, send)

@@ -8,6 +8,11 @@ radius as ``location_uncertainty_km``, ``event_date`` the local day in
 writing anything**; then store the report, its event, its verdicts (replacing just that
 event's) and the audit row in **one** write transaction. A failure at any step leaves the store
 as it was.
+
+The event is judged at the precise estimate, but the ``events`` row holds only the published
+position (:func:`ceasefire.field_reports.published_location`): every map, list, cell and export
+reads that table, so none of them can show where the observer stood. The precise estimate stays
+in ``field_reports``; a full re-evaluation reads it back (``store.events(precise=True)``).
 """
 
 from __future__ import annotations
@@ -21,14 +26,14 @@ from sqlalchemy import Connection
 from ceasefire.compliance import evaluate
 from ceasefire.errors import ForbiddenError, InputError
 from ceasefire.events import LOCAL_TIMEZONE, canonical_sub_event_type, normalise_events
-from ceasefire.field_reports import estimate_location
+from ceasefire.field_reports import Estimate, estimate_location, published_location
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.schema import iso_utc
 from ceasefire.store.workspace import User
 from ceasefire.web.catalog import Catalog
 
-__all__ = ["edit_report", "event_frame", "submit_report"]
+__all__ = ["edit_report", "event_frame", "published_position", "submit_report"]
 
 SOURCE_DATASET = "field_report"
 
@@ -54,19 +59,53 @@ def _derived(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _location(report: dict[str, Any]) -> str:
+    # the report's id and what was observed: no place name, no coordinates
     return f"field report {report['id']} ({report['observation']})"
 
 
-def event_frame(report: dict[str, Any]) -> pd.DataFrame:
-    """The event a stored report stands for (one row, the event model's columns).
+def published_position(report: dict[str, Any]) -> dict[str, float]:
+    """A stored report's ``est_latitude``, ``est_longitude`` and ``radius_km`` as published
+    (what its event shows): what ``GET /api/reports`` gives those who may not see observers.
 
-    >>> ev = event_frame({"id": 1, "event_uid": "field_report:1", "user": "mona",
+    >>> published_position({"est_latitude": 35.8123, "est_longitude": 36.6123, "radius_km": 1.0})
+    {'est_latitude': 35.825, 'est_longitude': 36.625, 'radius_km': 5.0}
+    """
+    where = published_location(
+        Estimate(
+            float(report["est_longitude"]),
+            float(report["est_latitude"]),
+            float(report["radius_km"]),
+        )
+    )
+    return {
+        "est_latitude": where.latitude,
+        "est_longitude": where.longitude,
+        "radius_km": where.radius_km,
+    }
+
+
+def event_frame(report: dict[str, Any], *, precise: bool = False) -> pd.DataFrame:
+    """The event a stored report stands for (one row, the event model's columns): at the
+    published position (what the ``events`` table holds), or with ``precise`` at the estimate
+    itself (what the report is judged at).
+
+    >>> report = {"id": 1, "event_uid": "field_report:1", "user": "mona",
     ...     "observed_at": "2020-03-05T22:30:00.000000Z", "observation": "heard",
-    ...     "event_type": "Battles", "est_latitude": 35.8, "est_longitude": 36.6,
-    ...     "radius_km": 1.0})
+    ...     "event_type": "Battles", "est_latitude": 35.8123, "est_longitude": 36.6123,
+    ...     "radius_km": 1.0}
+    >>> ev = event_frame(report)
     >>> ev.loc[0, "event_date"], str(ev.loc[0, "time_start"])  # the local (Damascus) day
     ('2020-03-06', '2020-03-05 22:30:00+00:00')
+    >>> ev.loc[0, ["longitude", "latitude", "location_uncertainty_km"]].tolist()
+    [36.625, 35.825, 5.0]
+    >>> event_frame(report, precise=True).loc[0, ["longitude", "latitude"]].tolist()
+    [36.6123, 35.8123]
     """
+    where = Estimate(
+        float(report["est_longitude"]), float(report["est_latitude"]), float(report["radius_km"])
+    )
+    if not precise:
+        where = published_location(where)
     at = pd.Timestamp(report["observed_at"])
     if at.tzinfo is None:  # stored times are UTC
         at = at.tz_localize("UTC")
@@ -83,9 +122,9 @@ def event_frame(report: dict[str, Any]) -> pd.DataFrame:
                 "actor1": [report.get("actor1")],
                 "actor2": [report.get("actor2")],
                 "location": [_location(report)],
-                "latitude": [report["est_latitude"]],
-                "longitude": [report["est_longitude"]],
-                "location_uncertainty_km": [report["radius_km"]],
+                "latitude": [where.latitude],
+                "longitude": [where.longitude],
+                "location_uncertainty_km": [where.radius_km],
                 "fatalities": [report.get("fatalities")],
                 "notes": [report.get("text")],
                 # not the observer's name: anyone may read events (see GET /api/reports)
@@ -104,11 +143,12 @@ def event_frame(report: dict[str, Any]) -> pd.DataFrame:
 
 
 def _judge(catalog: Catalog, report: dict[str, Any]) -> pd.DataFrame:
-    """The verdicts of the report's event against every known agreement (nothing is written)."""
+    """The verdicts of the report's event, at its precise estimate, against every known
+    agreement (nothing is written)."""
     registry = catalog.registry()
     result = evaluate(
         list(registry.agreements.values()),
-        event_frame(report),
+        event_frame(report, precise=True),
         zones=catalog.zones(),
         registry=registry,
     )
@@ -118,7 +158,8 @@ def _judge(catalog: Catalog, report: dict[str, Any]) -> pd.DataFrame:
 def _store_evaluated(
     conn: Connection, report: dict[str, Any], verdicts: pd.DataFrame
 ) -> list[dict[str, Any]]:
-    """Write the report's event and its verdicts in the caller's transaction."""
+    """Write the report's event (at its published position) and its verdicts in the caller's
+    transaction."""
     workspace.put_report_event(conn, event_frame(report))
     workspace.replace_event_verdicts(
         conn, [report["event_uid"]], verdicts, note=f"field report {report['id']}"

@@ -20,6 +20,7 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 
 from ..errors import GeometryError
+from ..limits import check_size, load_json
 from .model import (
     _DIMENSION,
     KINDS,
@@ -27,6 +28,7 @@ from .model import (
     Approximation,
     Zone,
     _reproject,
+    check_valid,
     geometry_dimension,
     to_metric,
 )
@@ -41,7 +43,8 @@ __all__ = [
 ]
 
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
-_GEOMETRY_TYPES = {
+# a tuple, not a set: a file's "type" may be a list or an object, which `in` a set cannot hash
+_GEOMETRY_TYPES = (
     "Point",
     "MultiPoint",
     "LineString",
@@ -49,7 +52,7 @@ _GEOMETRY_TYPES = {
     "Polygon",
     "MultiPolygon",
     "GeometryCollection",
-}
+)
 _PROPERTIES = (
     "id",
     "name",
@@ -102,8 +105,11 @@ def _shape(obj: Any, file: str, field: str) -> shapely.Geometry:
 
 
 def _load_json(p: Path, file: str) -> Any:
+    """The JSON document, held to :mod:`ceasefire.limits` (size before reading; depth and
+    number length before parsing: a :class:`~ceasefire.errors.LimitError`)."""
     try:
-        return json.loads(p.read_text(encoding="utf-8-sig"))
+        check_size(p.stat().st_size, file=file)
+        return load_json(p.read_bytes().decode("utf-8-sig"), file=file)
     except UnicodeDecodeError as e:
         raise GeometryError("not a GeoJSON file (not UTF-8 text)", file=file) from e
     except OSError as e:
@@ -221,10 +227,7 @@ def _check_part(field: str, geom: Any, file: str, crs: CRS | None) -> None:
             else:
                 problem = "longitude/latitude out of range [-180, 180] / [-90, 90]"
             raise GeometryError(problem, file=file, field=field, value=bad)
-    if not geom.is_valid:
-        raise GeometryError(
-            f"invalid {geom.geom_type}: {shapely.is_valid_reason(geom)}", file=file, field=field
-        )
+    check_valid(geom, file=file, field=field)
 
 
 def _merge(parts: list[tuple[str, shapely.Geometry]], file: str) -> shapely.Geometry:

@@ -25,6 +25,7 @@ __all__ = [
     "Approximation",
     "Zone",
     "area_km2",
+    "check_valid",
     "clip_route",
     "corridor",
     "haversine_km",
@@ -115,8 +116,45 @@ class Zone:
                 field="geometry",
                 value=self.geometry.bounds,
             )
+        check_valid(self.geometry, what=where)
         if dim == 2:
             object.__setattr__(self, "geometry", shapely.orient_polygons(self.geometry))
+
+
+def check_valid(
+    geometry: shapely.Geometry,
+    *,
+    what: str = "",
+    file: str | None = None,
+    field: str = "geometry",
+) -> None:
+    """Refuse a geometry that is not valid (OGC simple features): a self-intersecting
+    ("bow-tie") polygon, a ring that crosses itself, a hole outside its shell. Its area and
+    every inside/outside answer would be wrong, and a silent repair could change the zone, so
+    the error names the reason and where (:func:`shapely.is_valid_reason`) and leaves the fix
+    to the user: ``shapely.make_valid(geometry)`` or a GIS (QGIS: *Fix geometries*), then a
+    look at the result, then the import again.
+
+    >>> bow_tie = shapely.Polygon([(36.4, 35.7), (36.6, 35.9), (36.6, 35.7), (36.4, 35.9)])
+    >>> try:
+    ...     check_valid(bow_tie, what="zone 'x'")
+    ... except GeometryError as e:
+    ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+    geometry: zone 'x': invalid Polygon: Self-intersection[36.5 35.8]; not repaired silently:
+    fix it with shapely.make_valid(geometry) or in a GIS (QGIS: Fix geometries), check the
+    result, and import it again
+    >>> check_valid(shapely.box(36.4, 35.7, 36.6, 35.9))
+    """
+    if shapely.is_valid(geometry):
+        return
+    prefix = f"{what}: " if what else ""
+    raise GeometryError(
+        f"{prefix}invalid {geometry.geom_type}: {shapely.is_valid_reason(geometry)}; not repaired "
+        "silently: fix it with shapely.make_valid(geometry) or in a GIS (QGIS: Fix geometries), "
+        "check the result, and import it again",
+        file=file,
+        field=field,
+    )
 
 
 def geometry_dimension(geometry: shapely.Geometry) -> int:
