@@ -14,7 +14,8 @@ the extra columns carry provenance and uncertainty:
 - ``fatalities_low`` / ``fatalities_high``: a range where the source gives one (UCDP low/high);
   ``fatalities`` is the best estimate.
 - ``initiator_known``: whether ``actor1`` is known to have initiated the event (ACLED, GDELT: yes;
-  UCDP GED: no, its side_a is the government side whoever fired).
+  UCDP GED: where its headline says who acted, else no: its side_a is the government side
+  whoever fired).
 - ``content_hash``: a hash of the source row, to detect a changed row on re-ingest.
 """
 

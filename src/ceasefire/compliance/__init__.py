@@ -3,14 +3,25 @@
 See :mod:`ceasefire.compliance.engine` for the rules and the order of the vectorised steps.
 """
 
-from .engine import VERDICTS, Evaluation, Rules, evaluate, provision_route, provision_zones
+from .engine import (
+    ATTRIBUTION_RULES,
+    VERDICTS,
+    Evaluation,
+    Rules,
+    attribute,
+    evaluate,
+    provision_route,
+    provision_zones,
+)
 from .obligations import OBLIGATION_STATUSES
 
 __all__ = [
+    "ATTRIBUTION_RULES",
     "OBLIGATION_STATUSES",
     "VERDICTS",
     "Evaluation",
     "Rules",
+    "attribute",
     "evaluate",
     "provision_route",
     "provision_zones",

@@ -51,10 +51,18 @@ from ..zones import Zone, clip_route, corridor, load_zones, place_point
 from . import obligations as _obligations
 from . import reasons as _reasons
 from .actors import group_regex, involves, matches
-from .spatial import build_zone_index, disc_shares
+from .spatial import disc_shares, zone_index
 from .timing import reading_shares
 
-__all__ = ["VERDICTS", "Evaluation", "Rules", "evaluate", "provision_zones"]
+__all__ = [
+    "ATTRIBUTION_RULES",
+    "VERDICTS",
+    "Evaluation",
+    "Rules",
+    "attribute",
+    "evaluate",
+    "provision_zones",
+]
 
 #: Verdict codes, in the order reports list them.
 VERDICTS = ("violation", "possible_violation", "exempt", "compliant", "outside")
@@ -193,6 +201,45 @@ def provision_zones(
     return {pl.zone.id: pl.zone for pl in plan}
 
 
+#: What :func:`attribute`'s ``rule`` codes mean (the order of ``_attribute``'s rules).
+ATTRIBUTION_RULES = (
+    "none",
+    "initiator recorded",
+    "only one side is a party's force",
+    "initiator hint",
+    "both sides are parties' forces, initiator not recorded",
+    "excluded group present",
+    "a fight with an armed group that is no party's force, initiator not recorded",
+)
+
+
+def attribute(agreement: Agreement, events: pd.DataFrame) -> pd.DataFrame:
+    """The party each event would be attributed to under ``agreement``, wherever and whenever it
+    happened: the attribution step of :func:`evaluate` on its own (without the zone, the time
+    window, exempt or excluded actors), for checking attribution against labelled events.
+
+    Returns one row per event, in order: ``event_uid``, ``party`` (a party id or
+    ``"unattributed"``) and ``rule`` (a name from :data:`ATTRIBUTION_RULES`).
+
+    >>> from ceasefire.agreements import load_bundled
+    >>> ev = pd.DataFrame({"event_uid": ["t:1"], "actor1": ["Government of Syria"],
+    ...     "actor2": ["Syrian insurgents"], "initiator_known": [False],
+    ...     "sub_event_type": ["Air/drone strike"]})
+    >>> attribute(load_bundled("sochi-2018"), ev)[["party", "rule"]].values.tolist()
+    [['russia', 'initiator hint']]
+    """
+    frame = normalise_events(events.reset_index(drop=True))
+    party, rule = _attribute(frame, agreement)
+    ids = np.array([q.id for q in agreement.parties] + ["unattributed"], dtype=object)
+    return pd.DataFrame(
+        {
+            "event_uid": frame["event_uid"].to_numpy(),
+            "party": ids[np.where(party >= 0, party, len(agreement.parties))],
+            "rule": np.array(ATTRIBUTION_RULES, dtype=object)[rule],
+        }
+    )
+
+
 # --- step 1: the plan ----------------------------------------------------------------------
 
 
@@ -297,7 +344,7 @@ def _spatial(frame: pd.DataFrame, plan: Sequence[_Planned]) -> np.ndarray:
     radius = frame["location_uncertainty_km"].to_numpy(dtype=float, na_value=0.0)
     ok = np.isfinite(lon) & np.isfinite(lat)
     idx = np.flatnonzero(ok)
-    index = build_zone_index(geoms)
+    index = zone_index(geoms)  # kept: a field report is judged under the write lock
     ei, zi, share = disc_shares(index, lon[idx], lat[idx], np.nan_to_num(radius[idx]))
     by_zone = np.zeros((n, len(geoms)), dtype=np.float32)
     by_zone[idx[ei], zi] = share
@@ -329,7 +376,9 @@ def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, n
     Rules: 0 none; 1 actor1 is the known initiator; 2 the initiator is not recorded, but actor1
     is a party's force and actor2 is no other party's; 3 both sides are parties' forces but the
     act is one only one side can do here (``initiator_hints``); 4 both sides are different
-    parties and the source does not say who initiated.
+    parties and the source does not say who initiated; 6 as 2, but the act is an armed clash
+    with an armed group (not civilians): who started the fight is not recorded. (5, an excluded
+    group present, is set per provision in ``_judge``.)
     """
     n = len(frame)
     parties = agreement.parties
@@ -348,9 +397,17 @@ def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, n
     # initiator not recorded: actor1's side is a party's force and actor2's is no other party's.
     # (Only actor2 mapped is not enough: actor2 is the target or the victims.)
     one = undecided & (first1 >= 0) & ((first2 < 0) | (first2 == first1))
-    party[one], rule[one] = first1[one], 2
-    both = undecided & (first1 >= 0) & (first2 >= 0) & (first1 != first2)
     sub = frame["sub_event_type"].fillna("").to_numpy(dtype=object)
+    # ... but in a fight with an armed group that is no party's force (HTS, IS, the SDF) either
+    # side may have started it: nobody answers unless the source says who did
+    armed2 = frame["actor2"].fillna("").str.len().gt(0).to_numpy(dtype=bool) & ~matches(
+        frame["actor2"], _NON_COMBATANTS
+    )
+    fight = one & (first2 < 0) & armed2 & (sub == "Armed clash")
+    one &= ~fight
+    party[one], rule[one] = first1[one], 2
+    rule[fight] = 6
+    both = undecided & (first1 >= 0) & (first2 >= 0) & (first1 != first2)
     for k, p in enumerate(parties):
         if p.initiator_hints:
             hinted = both & np.isin(sub, p.initiator_hints) & ((first1 == k) | (first2 == k))

@@ -5,14 +5,17 @@ precision codes for date and place, but no event type beyond ``type_of_violence`
 to ACLED's names is in ``docs/sources.md``; in short:
 
 - ``id`` -> ``source_row_id`` (``"214797"``, not ``"214797.0"``) and ``event_id_cnty``
-  ``UCDP-GED-<id>``; ``side_a``/``side_b`` -> ``actor1``/``actor2`` with
-  ``initiator_known`` False (side_a is the government side whoever fired).
+  ``UCDP-GED-<id>``; ``side_a``/``side_b`` -> ``actor1``/``actor2``, the initiator first with
+  ``initiator_known`` True where the headline says who acted, else GED's order and False (side_a
+  is the government side whoever fired): see :mod:`ceasefire.sources.ucdp_text`.
 - ``date_start`` .. ``date_end`` (local days, Asia/Damascus; ``YYYY-MM-DD``, or with a
   ``HH:MM:SS[.fff]`` time that is dropped) -> the window
   ``[date_start 00:00, date_end + 1 day 00:00)``; ``date_prec`` -> ACLED ``time_precision``.
 - ``where_prec`` -> ACLED ``geo_precision`` and ``location_uncertainty_km``.
-- ``type_of_violence`` refined by keywords in the article/headline -> ``event_type`` /
-  ``sub_event_type`` (a heuristic: the rule that fired is in the extra column ``event_type_rule``).
+- the headlines and the death columns (``deaths_a``/``deaths_b``/``deaths_civilians``, optional)
+  -> ``event_type`` / ``sub_event_type``, ``type_of_violence`` where the text says nothing (the
+  rule is in the extra column ``event_type_rule``; :mod:`ceasefire.sources.ucdp_text`). The older
+  keyword rules (:data:`KEYWORD_RULES`, :func:`classify_event_type`) are kept for reference.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ceasefire.events import LOCAL_TIMEZONE
 from ceasefire.sources.countries import from_name
 from ceasefire.sources.fields import RowChecks, on_uniques
 from ceasefire.sources.reader import EventReader
+from ceasefire.sources.ucdp_text import read_ucdp_text
 
 __all__ = [
     "BUNDLED_GED_SYRIA",
@@ -119,6 +123,9 @@ KEYWORD_RULES: Final[tuple[tuple[str, tuple[str, ...], str, str], ...]] = (
         "Remote explosive/landmine/IED",
     ),
 )
+
+#: GED's death counts by side; they tell which act of a headline killed (sources/ucdp_text.py).
+_DEATH_COLUMNS: Final = ("deaths_a", "deaths_b", "deaths_civilians")
 
 #: ``type_of_violence`` -> (event_type, sub_event_type) when no keyword fires.
 _TYPE_FALLBACK: Final[dict[int, tuple[str, str]]] = {
@@ -298,14 +305,18 @@ class UcdpGedSource(EventReader):
         )
         codes["iso"] = on_uniques(country, lambda u: from_name(u)["iso"]).astype("Int64")
         side_a, side_b = checks.text("side_a"), checks.text("side_b")
-        inter1, inter2 = _inter_code(side_a, country), _inter_code(side_b, country)
+        deaths = pd.DataFrame({c: checks.text(c) for c in _DEATH_COLUMNS}, index=raw.index)
+        # who did what, read from the headlines (sources/ucdp_text.py; GED's source_article,
+        # "source,date,headline" per source, where a row has no headline): the initiator, if the
+        # text names one, becomes actor1 with initiator_known True
+        said = checks.text("source_headline").fillna(checks.text("source_article"))
+        read = read_ucdp_text(said, tov, deaths, side_a, side_b)
+        inter1 = _inter_code(read["actor1"], country)
+        inter2 = _inter_code(read["actor2"], country)
         both = inter1.notna() & inter2.notna()
         lo_ = pd.concat([inter1, inter2], axis=1).min(axis=1)
         hi_ = pd.concat([inter1, inter2], axis=1).max(axis=1)
         headline = checks.text("source_headline")
-        # GED's source_article is "source,date,headline" per source: it quotes the headline
-        text = checks.text("source_article").fillna(headline)
-        types = classify_event_type(text, tov)
         id_str = ids.astype("string")
 
         return pd.DataFrame(
@@ -315,10 +326,11 @@ class UcdpGedSource(EventReader):
                 "year": start.dt.year.astype("Int64"),
                 "time_precision": date_prec.map(DATE_PREC_TO_TIME_PRECISION).astype("Int64"),
                 "disorder_type": "Political violence",
-                "event_type": types["event_type"],
-                "sub_event_type": types["sub_event_type"],
-                "actor1": side_a,
-                "actor2": side_b,
+                "event_type": read["event_type"],
+                "sub_event_type": read["sub_event_type"],
+                "actor1": read["actor1"],
+                "assoc_actor_1": read["assoc_actor_1"],
+                "actor2": read["actor2"],
                 "inter1": inter1,
                 "inter2": inter2,
                 "interaction": (lo_ * 10 + hi_).where(both).astype("Int64"),
@@ -348,7 +360,9 @@ class UcdpGedSource(EventReader):
                 "time_start": time_start,
                 "time_end": time_end,
                 "source_row_id": id_str,
-                "event_type_rule": types["event_type_rule"],
+                "event_type_rule": read["event_type_rule"],
+                "initiator_known": read["initiator_known"],
+                "initiator_words": read["initiator_words"],
                 "ucdp_type_of_violence": tov,
                 "ucdp_date_end": end.dt.strftime("%Y-%m-%d").astype("string"),
             },
