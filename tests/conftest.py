@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from ceasefire.events import day_window, normalise_events
 from ceasefire.zones import Zone
 
 EventFactory = Callable[..., pd.DataFrame]
+
+# Hypothesis profiles of the fuzz suite (tests/test_fuzz_*.py), picked by CEASEFIRE_FUZZ:
+#   default  bounded example counts and a fixed seed: the fuzz and soak tests add 2-3 minutes
+#   long     CEASEFIRE_FUZZ=long .venv/bin/python -m pytest tests/test_fuzz_readers.py
+#            tests/test_fuzz_api.py: 25 times the examples, random seeds (a deliberate run)
+# Neither keeps an example database, and what hypothesis caches goes to the temp folder, not a
+# .hypothesis/ folder in the checkout; a failure prints the example and a blob to replay it
+# with @reproduce_failure.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "ceasefire-hypothesis")
+settings.register_profile(
+    "default",
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=1000,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("CEASEFIRE_FUZZ", "default"))
 
 
 def _row(i: int, **kw: Any) -> dict[str, Any]:

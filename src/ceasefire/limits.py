@@ -120,7 +120,13 @@ def _utf8(data: bytes | str) -> bytes:
     encoding = json.detect_encoding(data)
     if encoding in ("utf-8", "utf-8-sig"):
         return data
-    return data.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
+    try:
+        return data.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError as e:  # starts like UTF-16/32 (a NUL, a byte-order mark), is not
+        text = data.decode("latin-1")
+        raise json.JSONDecodeError(
+            f"not valid {encoding} text ({e.reason})", text, e.start
+        ) from None
 
 
 def _structure(data: bytes | str) -> bytes:

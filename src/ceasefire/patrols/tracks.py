@@ -158,6 +158,8 @@ def _no_entities(data: bytes, file: str) -> None:
         parser.Parse(data, True)
     except expat.ExpatError as e:
         raise TrackError(f"not valid XML: {e}", file=file) from None  # as ElementTree says
+    except LookupError as e:  # <?xml encoding="..."?> names an encoding Python does not know
+        raise TrackError(f"not valid XML: {e}", file=file) from None
 
 
 def _coordinate(v: str | None, file: str, field: str) -> float:

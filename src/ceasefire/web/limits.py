@@ -181,6 +181,9 @@ class JsonLimit:
             except LimitError as e:
                 await _answer(send, 422, "over_limit", str(e), close=False, limit=e.limit)
                 return
+            except ValueError as e:  # not even text in the encoding it starts like
+                await _answer(send, 422, "invalid_body", f"request: {e}", close=False)
+                return
         replay: list[Message] = [{"type": "http.request", "body": body, "more_body": bool(ended)}]
         if ended is not None:
             replay.append(ended)
