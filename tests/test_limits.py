@@ -9,6 +9,7 @@ regression fails the test instead of eating the machine.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import socket
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -30,8 +32,10 @@ from ceasefire.errors import AgreementError, LimitError, TrackError
 from ceasefire.limits import (
     MAX_DEPTH,
     MAX_NUMBER_DIGITS,
+    MAX_XML_ELEMENTS,
     MAX_YAML_ALIASES,
     MAX_YAML_NODES,
+    MAX_ZONE_VERTICES,
     YamlLimits,
     check_json,
     json_depth,
@@ -40,7 +44,7 @@ from ceasefire.limits import (
 from ceasefire.patrols import read_track_bytes, read_tracks
 from ceasefire.store import open_store, workspace
 from ceasefire.web import create_app
-from ceasefire.zones import read_zones
+from ceasefire.zones import import_zone, read_zones, zone_from_feature
 
 #: The address space a child process may use: ceasefire with FastAPI imported needs ~250 MB;
 #: an alias bomb expanding needs tens of GB.
@@ -535,3 +539,181 @@ def test_a_deep_json_body_leaves_the_connection_usable(db: Path, tmp_path: Path)
     finally:
         server.terminate()
         server.communicate(timeout=30)  # and close its pipe
+
+
+# ------------------------------------------------------------ issue 9: limits a reviewer bypassed
+
+
+def test_the_json_scan_carries_depth_lines_and_numbers_across_blocks() -> None:
+    """The scan goes in blocks of 1 MB: what spans two blocks is found as in one."""
+    mb = 1 << 20
+    # the depth climbs over a block's end, after a stray close bracket in the block before
+    deep = b"]" * 10 + b" " * (mb - 40) + b"\n" + b"[" * 30 + b" " * mb + b"[" * 40
+    assert json_depth(deep) == 70
+    with pytest.raises(LimitError, match=r"a\.json:2: nested deeper than 64"):
+        check_json(deep, file="a.json")
+    # a number across a block's end is one number, counted whole
+    number = b"[\n" + b" " * (mb - 60) + b"1" * (MAX_NUMBER_DIGITS + 1) + b"]"
+    with pytest.raises(LimitError, match=r"a\.json:2: a number with more digits than 100"):
+        check_json(number, file="a.json")
+    check_json(b"[" + b" " * (mb - 60) + b"1" * MAX_NUMBER_DIGITS + b"]", file="a.json")
+    # the first problem in the document is the one named
+    both = b"[1" + b"0" * 200 + b",\n" + b" " * (2 * mb) + b"[" * 70
+    with pytest.raises(LimitError, match=r"a\.json:1: a number"):
+        check_json(both, file="a.json")
+
+
+def test_check_json_memory_stays_bounded() -> None:
+    """50 MB of brackets took 1.7 GB (int64 arrays over the whole document); in blocks of 1 MB
+    it fits well under a 600 MB address space."""
+    code = (
+        "import resource\n"
+        "from ceasefire.limits import check_json, json_depth\n"
+        "from ceasefire.errors import LimitError\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (600_000_000, 600_000_000))\n"
+        "deep = b'[' * 50_000_000\n"
+        "print(json_depth(deep))\n"
+        "try:\n"
+        "    check_json(deep, file='d.json', max_bytes=None)\n"
+        "except LimitError as e:\n"
+        "    print(e)\n"
+        "del deep\n"
+        "flat = b'[' + b'1,' * 25_000_000 + b'1]'\n"
+        "check_json(flat, file='f.json', max_bytes=None)\n"
+        "print(json_depth(flat))\n"
+    )
+    child = _bounded(code)
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert child.stdout.split("\n")[:3] == [
+        "50000000",
+        "d.json:1: nested deeper than 64 (the limit)",
+        "1",
+    ]
+
+
+def test_a_gpx_over_the_element_or_depth_limit_is_refused_before_a_tree_is_built() -> None:
+    head, tail = b"<gpx><trk><trkseg>", b"</trkseg></trk></gpx>"
+    deep = head + b"<a>" * 100 + b"</a>" * 100 + tail
+    with pytest.raises(LimitError, match=r"d\.gpx:1: XML elements nested deeper than 64"):
+        read_track_bytes(deep, "d.gpx")
+    flat = head + b"<a/>\n" * (MAX_XML_ELEMENTS + 1) + tail
+    with pytest.raises(LimitError) as e:
+        read_track_bytes(flat, "f.gpx")
+    assert "more XML elements than 1,000,000 (the limit)" in str(e.value)
+    assert e.value.limit == MAX_XML_ELEMENTS and e.value.line == MAX_XML_ELEMENTS - 2
+    ok = _gpx(("35.8", "36.7", STAMP), ("35.81", "36.7", "2020-03-15T08:10:00Z"))
+    assert len(read_track_bytes(ok, "ok.gpx")[0]) == 2
+
+
+def test_a_zone_file_is_held_to_the_limits_whatever_its_name(tmp_path: Path) -> None:
+    big = tmp_path / "big.gj"
+    with big.open("wb") as f:  # sparse: no disk used
+        f.truncate(25_000_000)
+    with pytest.raises(LimitError, match=r"big\.gj: 25,000,000 bytes, more than 20,000,000"):
+        import_zone(big, "z")
+    with pytest.raises(LimitError, match="more than 20,000,000"):
+        read_zones(big)
+    digits = tmp_path / "digits.gj"
+    digits.write_text('{"type": "LineString",\n "coordinates": [[36.' + "1" * 200_000 + ", 35]]}")
+    for read in (lambda: import_zone(digits, "z"), lambda: read_zones(digits)):
+        with pytest.raises(LimitError, match=r"digits\.gj:2: a number with more digits than"):
+            read()
+    deep = tmp_path / "deep.data"
+    deep.write_bytes(b"\xef\xbb\xbf  \n" + DEEP_JSON)
+    with pytest.raises(LimitError, match=r"deep\.data:2: nested deeper than 64"):
+        import_zone(deep, "z")
+    line = tmp_path / "road.gj"  # GeoJSON by its content, read as it is
+    line.write_text('{"type": "LineString", "coordinates": [[36.3, 35.8], [36.2, 35.8]]}')
+    assert import_zone(line, "road").kind == "route"
+
+
+def test_a_zone_over_the_vertex_limit_is_refused(tmp_path: Path) -> None:
+    n = MAX_ZONE_VERTICES + 1
+    coordinates = [[36.0 + i * 1e-6, 35.0] for i in range(n)]
+    feature = {
+        "type": "Feature",
+        "properties": {"id": "long-road"},
+        "geometry": {"type": "LineString", "coordinates": coordinates},
+    }
+    with pytest.raises(LimitError) as e:
+        zone_from_feature(feature)
+    assert e.value.limit == MAX_ZONE_VERTICES and e.value.value == n
+    assert "geometry: a zone of more vertices than 500,000 (the limit)" in str(e.value)
+    f = tmp_path / "long.geojson"
+    f.write_text(json.dumps(feature["geometry"]))
+    with pytest.raises(LimitError, match=r"long\.geojson: geometry: a zone of more vertices"):
+        import_zone(f, "long-road")
+
+
+def test_leading_whitespace_does_not_skip_the_json_limits(app: Any, client: TestClient) -> None:
+    h = {**_token(app, "monitor"), **JSON_TYPE}
+    for pad in (b" " * 20, b"\n" * 40, b"\xef\xbb\xbf" + b" " * 20, b" \t\r\n" * 1000):
+        r = client.post("/api/reports", content=pad + DEEP_JSON, headers=h)
+        _over_limit(r, MAX_DEPTH, "request:")
+    utf16 = (" " * 20 + "[" * 1000).encode("utf-16")
+    _over_limit(client.post("/api/reports", content=utf16, headers=h), MAX_DEPTH, "request:1")
+
+
+def test_the_first_content_type_decides_as_fastapi_reads_it(app: Any, client: TestClient) -> None:
+    token = _token(app, "monitor")
+    json_first = [
+        *token.items(),
+        ("Content-Type", "application/json"),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ]
+    r = client.post("/api/reports", content=DEEP_JSON, headers=json_first)
+    _over_limit(r, MAX_DEPTH, "request:1")
+    text_first = [*token.items(), ("Content-Type", "text/plain"), *JSON_TYPE.items()]
+    r = client.post("/api/reports", content=b"{}", headers=text_first)
+    assert r.status_code == 415, r.text
+    err = _strict_json(r.text)["error"]
+    assert err["code"] == "unsupported_media_type" and "'text/plain'" in err["message"]
+    assert r.headers["connection"] == "close"
+
+
+def test_an_agreement_error_message_is_one_line_with_every_problem_listed(
+    app: Any, client: TestClient
+) -> None:
+    text = _moscow_copy().replace("zone: idlib-de-escalation-area", "zone: atlantis")
+    r = client.post("/api/agreements", content=text, headers=_token(app, "admin"))
+    assert r.status_code == 422, r.text
+    err = _strict_json(r.text)["error"]
+    assert len(err["problems"]) > 1 and "\n" not in err["message"]
+    more = len(err["problems"]) - 1
+    assert err["message"] == f"{err['problems'][0]} (and {more} more: see problems)"
+
+
+def test_a_patrol_upload_does_not_hold_up_other_requests(db: Path, tmp_path: Path) -> None:
+    """The upload is parsed in a worker thread: a request sent while a large file is being
+    read is answered before the upload is."""
+    private = tmp_path / "w.db"
+    private.write_bytes(db.read_bytes())
+    app = create_app(private)
+    token = _token(app, "monitor")
+    point = b'<trkpt lat="35.8" lon="36.7"/>'
+    slow = b"<gpx><trk><trkseg>" + point * 300_000 + b"</trkseg></trk></gpx>"
+    order: list[str] = []
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+
+            async def upload() -> None:
+                files = {"file": ("slow.gpx", slow, "application/gpx+xml")}
+                r = await c.post("/api/patrols", files=files, headers=token)
+                assert r.status_code == 422 and "no timestamp" in r.text, r.text
+                order.append("upload")
+
+            async def me() -> None:
+                await asyncio.sleep(0.05)  # the upload has started
+                r = await c.get("/api/me", headers=token)
+                assert r.status_code == 200
+                order.append("me")
+
+            await asyncio.gather(upload(), me())
+
+    try:
+        asyncio.run(run())
+    finally:
+        app.state.store.close()
+    assert order == ["me", "upload"]

@@ -65,7 +65,11 @@ def test_weeks_without_a_joint_patrol_are_unmet_with_the_reason():
     summary = rows.iloc[0]
     assert summary["status"] == "unmet"
     assert summary["due"] == "2020-03-15"
-    assert "2 of 4 weeks from 2020-03-15 to 2020-04-14" in summary["reason"]
+    # week 5 (from 04-12) is partial: said so, met already, never judged unmet
+    assert summary["reason"].startswith(
+        "3 of 5 weeks met from 2020-03-15 to 2020-04-14 (1 partial: 2020-04-12 to 2020-04-14, "
+        "where the evidence ends, 1 joint patrol(s) so far); 2 had fewer joint"
+    )
     assert "the text sets no frequency" in summary["reason"]
     unmet = rows.iloc[1:]
     assert unmet["status"].tolist() == ["unmet", "unmet"]
@@ -106,7 +110,38 @@ def test_every_week_met_is_met():
         )
     )
     assert rows["status"].tolist() == ["met"]
-    assert rows.iloc[0]["reason"].startswith("0 of 1 weeks")
+    # the evidence ends on the first day of week 2: one whole week and one partial, both met
+    assert rows.iloc[0]["reason"].startswith(
+        "2 of 2 weeks met from 2020-03-15 to 2020-03-22 (1 partial"
+    )
+    assert "none had fewer" in rows.iloc[0]["reason"]
+
+
+def test_a_twelve_day_span_is_one_whole_week_and_one_partial_said_so():
+    # issue 10: "0 of 1 weeks met" for 12 days of evidence; the partial week is said as such,
+    # counted in the weeks shown, and never judged unmet while it has too few so far
+    rows = _patrol_rows(
+        _patrols(("2020-03-15", "turkey", "completed"), ("2020-03-26", "turkey", "completed"))
+    )
+    summary = rows.iloc[0]["reason"]
+    assert summary.startswith(
+        "0 of 2 weeks met from 2020-03-15 to 2020-03-26 (1 partial: 2020-03-22 to 2020-03-26, "
+        "where the evidence ends, 0 joint patrol(s) so far); 1 had fewer joint"
+    )
+    assert rows["status"].tolist() == ["unmet", "unmet"]  # the summary and the whole week only
+    assert rows.iloc[1]["reason"].startswith("week 2020-03-15 to 2020-03-21: 0 joint patrol(s)")
+    periods = patrol_periods(
+        _patrols(("2020-03-15", "turkey", "completed")),
+        route=ROUTE,
+        parties=["russia", "turkey"],
+        start=dt.date(2020, 3, 15),
+        end=dt.date(2020, 3, 26),
+        partial=True,
+    )
+    assert periods[["period_end", "partial"]].values.tolist() == [
+        ["2020-03-21", False],
+        ["2020-03-26", True],
+    ]
 
 
 def test_without_patrol_records_on_the_route_the_old_answer_stays():

@@ -208,9 +208,10 @@ def test_cli_import_list_coverage_and_evaluate(tmp_path):
     (day,) = data["periods"]
     assert day["covered_share"] > 0.99 and day["n_patrols"] == 1
 
-    # the records end 2020-03-26: week 1 is whole and had a joint patrol; week 2 is not whole
+    # the records end 2020-03-26: week 1 is whole and had a joint patrol; week 2 is partial
+    # (and had one so far), said so
     out = run("evaluate", "--db", db)
-    assert "m4-joint-patrols" in out and "0 of 1 weeks" in out and "met" in out
+    assert "m4-joint-patrols" in out and "2 of 2 weeks met" in out and "(1 partial" in out
 
 
 def test_cli_evaluate_shows_unmet_weeks_and_one_party_patrols(tmp_path):

@@ -16,6 +16,14 @@ the estimate lies. Every report is published this way, with or without bearing a
 rule; a band still narrows where the observer stood). The precise estimate stays with the report,
 for the report's verdicts and for those who may see observers.
 
+**What a verdict publishes.** A report is judged on the precise disc (the verdict class needs
+it), but a share of that disc inside a zone, a radius or a distance to a line would place the
+observer within the published cell (two zone edges crossing it pin a point). So every stored
+verdict of a report's event goes through :func:`publishable_verdicts`: its ``p_space`` becomes
+0 (outside), 0.5 (partly inside) or 1 (inside), its ``probability`` that times ``p_time``, and
+its reason (built so by ``compliance.reasons``) says "inside" or "with its location disc partly
+inside", with no share, radius or distance. That says no more than the verdict class does.
+
 >>> est = estimate_location(36.0, 35.0, bearing_deg=90, band="3-10km")
 >>> round(est.longitude, 3), round(est.latitude, 3), round(est.radius_km, 1)
 (36.071, 35.0, 3.8)
@@ -30,8 +38,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
+import pandas as pd
 from pyproj import Geod
 
 from .errors import InputError
@@ -41,10 +51,14 @@ __all__ = [
     "BEARING_ERROR_DEG",
     "DEFAULT_RADIUS_KM",
     "PUBLISHED_CELL_DEG",
+    "SOURCE_DATASET",
+    "WHOLE_SHARE",
     "Estimate",
     "estimate_location",
     "parse_band",
+    "publishable_verdicts",
     "published_location",
+    "published_share",
 ]
 
 #: The distance bands a report form offers, in km (any ``A-Bkm`` with 0 <= A < B <= 100 works).
@@ -63,6 +77,13 @@ DEFAULT_RADIUS_KM: Final = 1.0
 #: UCDP (their precision 2), so the public map loses little. The radius grows by the cell's
 #: half-diagonal, 3.6 km there: a 1 km report is published as a 5 km disc.
 PUBLISHED_CELL_DEG: Final = 0.05
+
+#: The ``source_dataset`` of a field report's event.
+SOURCE_DATASET: Final = "field_report"
+
+#: A share of a report's disc inside a zone at or above this is published as inside (1.0); the
+#: reasons of other events also stop giving the share there.
+WHOLE_SHARE: Final = 0.995
 
 _GEOD: Final = Geod(ellps="WGS84")
 _BAND = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*km\s*$")
@@ -173,3 +194,66 @@ def _cell_centre(value: float, origin: float, span: float, cell_deg: float) -> f
     last = math.ceil(span / cell_deg) - 1
     index = min(math.floor((value - origin) / cell_deg), last)
     return round(origin + (index + 0.5) * cell_deg, 6)
+
+
+def published_share(p_space: Any, verdict: Any) -> np.ndarray:
+    """The share of a report's disc inside a zone as published: 0.0 where none of it is, 1.0
+    where it is (at least :data:`WHOLE_SHARE` of it, or enough for a ``violation``, which the
+    verdict says anyway), 0.5 ("partly inside") for any other share; NaN stays NaN.
+
+    >>> published_share([0.0, 0.22, 0.93, 0.93, 0.998], ["outside", "possible_violation",
+    ...     "possible_violation", "violation", "compliant"]).tolist()
+    [0.0, 0.5, 0.5, 1.0, 1.0]
+    """
+    p = np.asarray(p_space, dtype=float)
+    v = np.asarray(verdict, dtype=object)
+    whole = (p >= WHOLE_SHARE) | (v == "violation")
+    out = np.where(p <= 0, 0.0, np.where(whole, 1.0, 0.5))
+    return np.where(np.isnan(p), np.nan, out)
+
+
+def publishable_verdicts(verdicts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """``verdicts`` with those of field reports' events (``events``: ``event_uid`` and
+    ``source_dataset``) as they may be published: ``p_space`` by :func:`published_share`,
+    ``probability`` that times ``p_time`` (0 where ``outside``). Other rows, and the verdict
+    classes, are left as they are; applying it twice changes nothing. Every writer of verdicts
+    calls it, so no surface can show the share the precise disc had.
+
+    >>> v = pd.DataFrame({"event_uid": ["field_report:1", "ucdp:9"],
+    ...     "verdict": ["possible_violation"] * 2, "probability": [0.2287, 0.2287],
+    ...     "p_space": [0.4574, 0.4574], "p_time": [0.5, 0.5]})
+    >>> ev = pd.DataFrame({"event_uid": ["field_report:1", "ucdp:9"],
+    ...     "source_dataset": ["field_report", "ucdp_ged"]})
+    >>> publishable_verdicts(v, ev)[["probability", "p_space"]].values.tolist()
+    [[0.25, 0.5], [0.2287, 0.4574]]
+    """
+    needed = {"event_uid", "verdict"}
+    if not needed <= set(verdicts.columns) or not len(verdicts):
+        return verdicts
+    dataset = events["source_dataset"].astype(object)
+    reports = set(events.loc[(dataset == SOURCE_DATASET).to_numpy(dtype=bool), "event_uid"])
+    hit = verdicts["event_uid"].astype(object).isin(reports).to_numpy(dtype=bool)
+    if not hit.any():
+        return verdicts
+    out = verdicts.copy()
+    verdict = out.loc[hit, "verdict"].astype(object).to_numpy()
+    outside = verdict == "outside"
+    if "p_space" in out.columns:
+        share = published_share(pd.to_numeric(out.loc[hit, "p_space"]).to_numpy(), verdict)
+        out["p_space"] = out["p_space"].astype("float64")
+        out.loc[hit, "p_space"] = share
+        p_time = (
+            pd.to_numeric(out.loc[hit, "p_time"]).to_numpy(dtype=float)
+            if "p_time" in out.columns
+            else np.ones(int(hit.sum()))
+        )
+        probability = np.where(outside, 0.0, (share * p_time).round(4))
+    elif "probability" in out.columns:  # no share given: the probability is bucketed itself
+        given = pd.to_numeric(out.loc[hit, "probability"]).to_numpy(dtype=float)
+        probability = np.where(outside, 0.0, published_share(given, verdict))
+    else:
+        return out
+    if "probability" in out.columns:
+        out["probability"] = out["probability"].astype("float64")
+        out.loc[hit, "probability"] = probability
+    return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -42,8 +43,10 @@ __all__ = [
     "MAX_PERIODS",
     "MAX_TEXT_BYTES",
     "MAX_TRACK_BYTES",
+    "MAX_XML_ELEMENTS",
     "MAX_YAML_ALIASES",
     "MAX_YAML_NODES",
+    "MAX_ZONE_VERTICES",
     "YamlLimits",
     "check_json",
     "check_size",
@@ -56,8 +59,12 @@ __all__ = [
 MAX_DOCUMENT_BYTES: Final = 20_000_000
 #: The most bytes of one patrol track file (GPX or GeoJSON).
 MAX_TRACK_BYTES: Final = 50_000_000
-#: The deepest nesting of lists and mappings in YAML or JSON.
+#: The deepest nesting of lists and mappings in YAML or JSON, and of elements in XML (GPX).
 MAX_DEPTH: Final = 64
+#: The most elements of one XML (GPX) file. A point with its time and elevation is three; a
+#: million elements is 333,000 points (nearly four days at one a second). ElementTree takes
+#: about 500 bytes an element, so this bounds a file's tree to about 500 MB.
+MAX_XML_ELEMENTS: Final = 1_000_000
 #: The most alias references (``*name``) in one YAML document (an alias bomb expands
 #: exponentially; agreements need none, a few are allowed).
 MAX_YAML_ALIASES: Final = 100
@@ -66,6 +73,9 @@ MAX_YAML_ALIASES: Final = 100
 #: levels of 9 aliases each: 90 aliases, 9**10 nodes); this bounds what they expand to. The
 #: bundled agreements have under 1,000 nodes.
 MAX_YAML_NODES: Final = 100_000
+#: The most vertices of one zone (all its parts together). A detailed border from
+#: OpenStreetMap has tens of thousands; the bundled zones have a few hundred.
+MAX_ZONE_VERTICES: Final = 500_000
 #: The most digits of one number in YAML or JSON.
 MAX_NUMBER_DIGITS: Final = 100
 #: The most bytes of one CSV/TSV line (a record) in an evidence file.
@@ -134,25 +144,70 @@ def _structure(data: bytes | str) -> bytes:
     return _JSON_STRING.sub(b'""', _utf8(data))
 
 
-def _depths(structure: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """The position of each bracket and the nesting depth after it, without recursion: a
-    cumulative sum of +1/-1 (whole arrays: a document may hold millions of brackets). The depth
-    counts from the lowest point so far, so a stray close bracket cannot hide the opens after it."""
-    step = _STEP[np.frombuffer(structure, dtype=np.uint8)]
-    at = np.flatnonzero(step)
-    run = np.cumsum(step[at], dtype=np.int64)
-    return at, run - np.minimum.accumulate(np.minimum(run, 0))
+#: Bytes scanned at a time (numpy arrays of a few times this: memory stays bounded whatever
+#: the document's size).
+_BLOCK: Final = 1 << 20
+# The end of a run of number characters: blocks end there, so that no number spans two.
+_NOT_NUMBER = re.compile(rb"[^0-9.eE+\-]")
 
 
-def _long_number(structure: bytes, max_digits: int) -> tuple[int, int] | None:
-    """Where the first number with more than ``max_digits`` digits is (start, end). Whole arrays:
-    the runs of number characters from the edges of a 0/1 mask; only a run longer than
-    ``max_digits`` characters can hold that many digits, and only those are counted."""
-    mask = _NUMBER_CHAR[np.frombuffer(structure, dtype=np.uint8)]
+@dataclass
+class _Scan:
+    """What a scan of a document's structure found: the deepest nesting, and where the first
+    bracket over ``max_depth`` and the first number over ``max_digits`` digits are."""
+
+    depth: int = 0  # the deepest so far
+    too_deep: int | None = None  # the position of the first bracket deeper than max_depth
+    long_number: tuple[int, int] | None = None  # (start, end) of the first number too long
+
+
+def _scan(structure: bytes, *, max_depth: int, max_digits: int, stop: bool = True) -> _Scan:
+    """Scan ``structure`` in blocks of :data:`_BLOCK` bytes, without recursion, carrying the
+    running depth and its lowest point from block to block (a block ends after a number, never
+    inside one). ``stop``: end at the first problem found (else scan the whole, for the depth).
+
+    The depth is a cumulative sum of +1/-1 over the brackets, counted from the lowest point so
+    far, so a stray close bracket cannot hide the opens after it. Numbers: the runs of number
+    characters, from the edges of a 0/1 mask; only a run longer than ``max_digits`` characters
+    can hold that many digits, and only those are counted."""
+    found = _Scan()
+    run, lowest = 0, 0  # the running sum of +1/-1, and its minimum (at most 0), so far
+    view = memoryview(structure)
+    start, size = 0, len(structure)
+    while start < size:
+        end = min(start + _BLOCK, size)
+        if end < size and _NUMBER_CHAR[structure[end - 1]]:
+            after = _NOT_NUMBER.search(structure, end)
+            end = after.start() if after else size
+        codes = np.frombuffer(view[start:end], dtype=np.uint8)
+        step = _STEP[codes]
+        at = np.flatnonzero(step)
+        if len(at):
+            sums = np.cumsum(step[at], dtype=np.int64) + run
+            lows = np.minimum.accumulate(np.minimum(sums, lowest))
+            depth = sums - lows
+            run, lowest = int(sums[-1]), int(lows[-1])
+            found.depth = max(found.depth, int(depth.max()))
+            if found.too_deep is None and found.depth > max_depth:
+                found.too_deep = start + int(at[np.argmax(depth > max_depth)])
+        if found.long_number is None:
+            found.long_number = _long_number(structure, codes, start, max_digits)
+        if stop and (found.too_deep is not None or found.long_number is not None):
+            break
+        start = end
+    return found
+
+
+def _long_number(
+    structure: bytes, codes: np.ndarray, offset: int, max_digits: int
+) -> tuple[int, int] | None:
+    """Where the first number with more than ``max_digits`` digits in the block ``codes``
+    (at ``offset`` in ``structure``) is: (start, end) in ``structure``."""
+    mask = _NUMBER_CHAR[codes]
     edges = np.flatnonzero(np.diff(mask, prepend=np.int8(0), append=np.int8(0)))
     starts, ends = edges[0::2], edges[1::2]
     for i in np.flatnonzero(ends - starts > max_digits):
-        start, end = int(starts[i]), int(ends[i])
+        start, end = offset + int(starts[i]), offset + int(ends[i])
         run = structure[start:end]
         if len(run) - sum(run.count(c) for c in (b".", b"e", b"E", b"+", b"-")) > max_digits:
             return start, end
@@ -170,15 +225,15 @@ def json_depth(data: bytes | str) -> int:
     >>> json_depth("3")
     0
     """
-    _, depth = _depths(_structure(data))
-    return int(depth.max()) if len(depth) else 0
+    found = _scan(_structure(data), max_depth=MAX_DEPTH, max_digits=MAX_NUMBER_DIGITS, stop=False)
+    return found.depth
 
 
 def check_json(data: bytes | str, *, file: str, max_bytes: int | None = MAX_DOCUMENT_BYTES) -> None:
     """Refuse a JSON document over a limit: more than ``max_bytes`` (None: the caller has
     checked the size), nested deeper than :data:`MAX_DEPTH`, a number with more than
-    :data:`MAX_NUMBER_DIGITS` digits. The error names the line. Linear in the size; nothing is
-    parsed.
+    :data:`MAX_NUMBER_DIGITS` digits. The error names the line. Linear in the size, in memory
+    bounded by the document plus a few MB (it is scanned in blocks); nothing is parsed.
 
     >>> check_json('{"n": 1' + "0" * 200 + "}", file="a.json")
     Traceback (most recent call last):
@@ -189,12 +244,11 @@ def check_json(data: bytes | str, *, file: str, max_bytes: int | None = MAX_DOCU
         size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
         check_size(size, file=file, limit=max_bytes)
     structure = _structure(data)
-    at, depth = _depths(structure)
-    deep = np.flatnonzero(depth > MAX_DEPTH)
-    if len(deep):
-        line = structure.count(b"\n", 0, int(at[deep[0]])) + 1
+    found = _scan(structure, max_depth=MAX_DEPTH, max_digits=MAX_NUMBER_DIGITS)
+    deep, number = found.too_deep, found.long_number
+    if deep is not None and (number is None or deep < number[0]):
+        line = structure.count(b"\n", 0, deep) + 1
         raise LimitError("nested deeper than", limit=MAX_DEPTH, file=file, line=line)
-    number = _long_number(structure, MAX_NUMBER_DIGITS)
     if number is not None:
         start, end = number
         raise LimitError(

@@ -34,6 +34,7 @@ from .errors import (
     TrackError,
     UnknownIdError,
 )
+from .field_reports import publishable_verdicts
 from .limits import MAX_TRACK_BYTES, check_size
 from .sources import read_events
 from .store import IngestReport, Store
@@ -93,8 +94,9 @@ def registry_of(store: Store) -> Registry:
         found.pop(agreement_id, None)
         try:
             a = _agreements.parse_agreement(text, file=f"store:{agreement_id}")
-        except AgreementError as e:
-            broken[agreement_id] = "; ".join(str(x) for x in e.errors)
+        except InputError as e:  # AgreementError; LimitError (an alias bomb, say) is its sibling
+            errors = e.errors if isinstance(e, AgreementError) else [e]
+            broken[agreement_id] = "; ".join(str(x) for x in errors)
             continue
         missing = _agreements.missing_zones(a, known_zones)
         if a.id != agreement_id:
@@ -222,6 +224,8 @@ def evaluate_store(
         rules=rules,
         patrols=patrol_rows if len(patrol_rows) else None,
     )
+    # field reports' verdicts as they may be published (so does the store, on every write)
+    result.verdicts = publishable_verdicts(result.verdicts, events)
 
     def judge(changed: pd.DataFrame) -> pd.DataFrame:
         """Events stored since ``events`` was read, judged alike (in memory: no store use)."""

@@ -31,8 +31,9 @@ from ..store import Store, open_store
 
 def _console(stderr: bool = False) -> Console:
     # Piped output (a file, CI, the README) gets a fixed, readable width instead of 80 columns.
-    c = Console(stderr=stderr)
-    return c if c.is_terminal else Console(stderr=stderr, width=110)
+    # No emoji codes: a file name such as "x:bomb:.yaml" prints as it is.
+    c = Console(stderr=stderr, emoji=False)
+    return c if c.is_terminal else Console(stderr=stderr, width=110, emoji=False)
 
 
 console = _console()
@@ -60,6 +61,13 @@ def tell(tag: str, message: object, style: str = "yellow") -> None:
     (scripts and tests read it, file paths stay whole) and never read as markup (a file name
     with brackets prints as it is)."""
     err.print(f"[{style}]{tag}[/] {escape(str(message))}", soft_wrap=True, highlight=False)
+
+
+def tell_problems(e: CeasefireError) -> None:
+    """An error on stderr as :func:`tell` says it, one ``error:`` line per problem (an
+    agreement that does not validate has several)."""
+    for problem in e.errors if isinstance(e, AgreementError) else [e]:
+        tell("error:", problem, "bold red")
 
 
 #: The exit status when the input (a file, a value) is bad or over a limit.
@@ -129,7 +137,7 @@ def each_file(
     ) as bar:
         task = bar.add_task("files", total=len(files))
         for f in files:
-            bar.update(task, description=f.name)
+            bar.update(task, description=escape(f.name))
             try:
                 work(f)
             except CeasefireError as e:
@@ -283,7 +291,7 @@ def agreements_validate(files: tuple[Path, ...], db: str) -> None:
                 say(f"ok {f}: {a.id}, {len(a.provisions)} provisions")
             except CeasefireError as e:
                 failed += 1
-                err.print(str(e), highlight=False, markup=False, soft_wrap=True)
+                tell_problems(e)
     if failed:
         sys.exit(1)
 
@@ -301,8 +309,8 @@ def agreements_add(file: Path, db: str) -> None:
         with _store(db) as store:
             a = monitoring.add_agreement(store, text, file=str(file), source=str(file))
     except AgreementError as e:
-        err.print(str(e), highlight=False, markup=False, soft_wrap=True)
-        sys.exit(1)
+        tell_problems(e)
+        sys.exit(EXIT_BAD_INPUT)
     say(f"added {a.id}")
 
 
@@ -542,7 +550,7 @@ def evaluate(
             events_file, kind, agreement_id, agreement_file=agreement_file
         )
         if n_rejected:
-            err.print(f"{events_file}: {n_rejected} rows rejected (see `ceasefire ingest`)")
+            tell("note:", f"{events_file}: {n_rejected} rows rejected (see `ceasefire ingest`)")
         fmt = fmt or "csv"
         if fmt == "summary":
             print_summary(result, events)

@@ -13,7 +13,8 @@ An event can breach a ceasefire; an obligation is breached by what did *not* hap
 - ``unmet``: patrol records are loaded and a period (a week from the start, by default) had fewer
   joint patrols than expected, or none; one row per such period, after a summary row for the
   provision (``met`` when no period fell short). A patrol by one party alone is not joint (see
-  :mod:`ceasefire.patrols.obligation`).
+  :mod:`ceasefire.patrols.obligation`). Only whole periods are judged; the summary says the
+  period the evidence ends in as partial ("1 of 2 weeks met ... (1 partial: ...)").
 """
 
 from __future__ import annotations
@@ -155,20 +156,27 @@ def _patrol_rows(
         last = max(last, pd.Timestamp(last_event).tz_localize(None))
     end = min(now.date(), last.date())
     periods = patrol_periods(
-        patrols, route=p.route, parties=p.parties, start=start, end=end, count=count, per=per
+        patrols,
+        route=p.route,
+        parties=p.parties,
+        start=start,
+        end=end,
+        count=count,
+        per=per,
+        partial=True,
     )
-    if periods.empty:
+    partial = periods["partial"].astype(bool)
+    if not (~partial).any():
         why = f"no whole {per} of evidence from {start} (the evidence ends {end})"
         return [{"due": label, "status": "pending", "reason": why}]
-    short = periods[~periods["met"].astype(bool)]
+    # only whole periods are judged; the one the evidence ends in is said as partial
+    short = periods[~partial & ~periods["met"].astype(bool)]
     joint = " and ".join(p.parties)
     summary = {
         "due": label,
         "status": "unmet" if len(short) else "met",
-        "reason": (
-            f"{len(short)} of {len(periods)} {per}s from {start} to {end} had fewer joint "
-            f"{joint} patrols than expected ({basis})"
-        ),
+        "reason": _periods_said(periods, per, start, end)
+        + f"; {len(short) or 'none'} had fewer joint {joint} patrols than expected ({basis})",
     }
     rows = [summary]
     for r in short.to_dict("records"):
@@ -183,3 +191,19 @@ def _patrol_rows(
             }
         )
     return rows
+
+
+def _periods_said(periods: pd.DataFrame, per: str, start: dt.date, end: dt.date) -> str:
+    """How many periods met the bar, partial ones said as such: "1 of 2 weeks met from
+    2020-03-15 to 2020-03-26 (1 partial: 2020-03-22 to 2020-03-26, where the evidence ends,
+    1 joint patrol so far)"."""
+    n, met = len(periods), int(periods["met"].astype(bool).sum())
+    out = f"{met} of {n} {per}s met from {start} to {end}"
+    part = periods[periods["partial"].astype(bool)]
+    if len(part):
+        r = part.iloc[0]
+        out += (
+            f" ({len(part)} partial: {r['period_start']} to {r['period_end']}, where the "
+            f"evidence ends, {int(r['n_joint'])} joint patrol(s) so far)"
+        )
+    return out

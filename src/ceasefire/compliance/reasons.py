@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from ..agreements import Agreement, TimeSpec
+from ..field_reports import SOURCE_DATASET, published_share
 from ..zones import Zone
 from .actors import involves
 from .spatial import distance_to_km
@@ -89,7 +90,7 @@ def _s(x: Any) -> pd.Series:
     return pd.Series(x, dtype=object).fillna("").astype(str)
 
 
-def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray) -> pd.Series:
+def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray, verdict: np.ndarray) -> pd.Series:
     radius = ev["location_uncertainty_km"].fillna(0).to_numpy(dtype=float)
     share = pd.Series(
         [f"{s:.0%} of its {r:g} km location disc " for s, r in zip(p_space, radius, strict=True)],
@@ -98,8 +99,31 @@ def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray) -> pd.Series:
     ).where(p_space < 0.995, "")
     if ctx.provision.type == "security_corridor":
         inside = share.map(lambda x: f" ({x}inside the corridor)" if x else "")
-        return _where_route(ev, ctx) + inside
-    return share + f"inside the {ctx.zone.name}"
+        text = _where_route(ev, ctx) + inside
+    else:
+        text = share + f"inside the {ctx.zone.name}"
+    return text.where(~_reports(ev), _where_report(ev, ctx, p_space, verdict))
+
+
+def _reports(ev: pd.DataFrame) -> np.ndarray:
+    return (ev["source_dataset"].astype(object) == SOURCE_DATASET).to_numpy(dtype=bool)
+
+
+def _where_report(
+    ev: pd.DataFrame, ctx: Context, p_space: np.ndarray, verdict: np.ndarray
+) -> pd.Series:
+    """Where a field report's event was, as may be published: a report is judged at its precise
+    estimate, which may be where the observer stood, and a share of its disc, its radius or its
+    distance to a line would place the observer inside the published cell (two zone edges
+    crossing pin a point). So only "inside" or "partly inside", as ``p_space`` is published
+    (:func:`ceasefire.field_reports.publishable_verdicts`)."""
+    if ctx.provision.type == "security_corridor" and ctx.route is not None:
+        place = f"the corridor along {ctx.provision.route_label}"
+    else:
+        place = f"the {ctx.zone.name}"
+    whole = published_share(p_space, verdict) == 1.0
+    words = np.where(whole, f"inside {place}", f"with its location disc partly inside {place}")
+    return pd.Series(words, index=ev.index, dtype=object)
 
 
 def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -120,11 +144,7 @@ def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
         index=ev.index,
         dtype=object,
     )
-    text = text.where(km >= 0.05, f"on {label}")
-    # a field report is judged at its precise estimate, which may be where the observer stood:
-    # its distance to the route would place the observer on a line (docs/api.md, field reports)
-    report = (ev["source_dataset"].astype(object) == "field_report").to_numpy(dtype=bool)
-    return text.where(~report, pd.Series([f"{s} of {label}" for s in side], index=ev.index))
+    return text.where(km >= 0.05, f"on {label}")
 
 
 def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
@@ -243,7 +263,9 @@ def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     act = act_name(ev["sub_event_type"], ev["event_type"])
     loc = _s(ev["location"].to_numpy()).set_axis(ev.index)
     near = loc.map(lambda x: f" near {x}" if x else "")
-    head = act + " " + _where(ev, ctx, p_space) + near + ", " + _when(ev, ctx, p_time)
+    head = (
+        act + " " + _where(ev, ctx, p_space, verdict[rows]) + near + ", " + _when(ev, ctx, p_time)
+    )
     who = _who(ev, sub.set_axis(ev.index), ctx)
     v = pd.Series(verdict[rows], index=ev.index)
     text = head + "; " + who

@@ -35,6 +35,9 @@ __all__ = ["RouteLine"]
 
 #: routes with more segments than this are located by GEOS rather than segment by segment
 _SEGMENT_LOOP_MAX = 64
+#: a km mark is named after a place only when the place lies within this many km of it (a long
+#: route, such as a zone's boundary, has stretches far from every place in the gazetteer)
+NEAR_PLACE_KM = 10.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +55,13 @@ class RouteLine:
     @property
     def length_km(self) -> float:
         return float(self.km[-1])
+
+    @property
+    def closed(self) -> bool:
+        """Whether the route is a loop (a zone's boundary): it ends where it starts."""
+        return len(self.x) > 2 and bool(
+            np.hypot(self.x[0] - self.x[-1], self.y[0] - self.y[-1]) < 1.0
+        )
 
     @classmethod
     def from_zone(
@@ -164,8 +174,15 @@ class RouteLine:
         return np.asarray(lon), np.asarray(lat)
 
     def place_near(self, km: float) -> str:
-        """The named place nearest the point at a km mark ("" when the line has none): nearest
-        in a straight line, so Trumba (on the line) wins over Saraqib (3.6 km off it) at km 0."""
+        """The named place nearest the point at a km mark ("" when the line has none within
+        :data:`NEAR_PLACE_KM`): nearest in a straight line, so Trumba (on the line) wins over
+        Saraqib (3.6 km off it) at km 0. On a loop, km marks near its end are near its start.
+
+        >>> from ceasefire.zones import load_zones
+        >>> dmz = RouteLine.from_zone(load_zones()["sochi-dmz"])
+        >>> dmz.closed, dmz.place_near(56.3), dmz.place_near(400.0)
+        (True, 'Nayrab', '')
+        """
         return self.places_near(np.array([km], dtype=float))[0]
 
     def places_near(self, km: np.ndarray) -> list[str]:
@@ -175,8 +192,13 @@ class RouteLine:
         marks = np.array([k for _, k, _ in self.places])
         offs = np.array([o for _, _, o in self.places])
         names = np.array([n for n, _, _ in self.places] + [""], dtype=object)
-        d = np.hypot(np.nan_to_num(km, nan=0.0)[:, None] - marks[None, :], offs[None, :])
-        pick = np.where(np.isnan(km), len(self.places), np.argmin(d, axis=1))
+        along = np.abs(np.nan_to_num(km, nan=0.0)[:, None] - marks[None, :])
+        if self.closed:  # the short way round
+            along = np.minimum(along, self.length_km - along)
+        d = np.hypot(along, offs[None, :])
+        best = np.argmin(d, axis=1)
+        far = np.take_along_axis(d, best[:, None], axis=1)[:, 0] > NEAR_PLACE_KM
+        pick = np.where(np.isnan(km) | far, len(self.places), best)
         return [str(x) for x in names[pick]]
 
     def describe(self, km: float, *, short: bool = False) -> str:
@@ -192,6 +214,8 @@ class RouteLine:
         if not name:
             return f"km {km:.1f}"
         d = abs({n: k for n, k, _ in self.places}[name] - km)
+        if self.closed:
+            d = min(d, self.length_km - d)
         if d < 1.0:
             return name if short else f"km {km:.1f} ({name})"
         return f"km {km:.1f} ({d:.1f} km from {name})"

@@ -15,6 +15,14 @@ counted) with every party the provision names: a patrol by one party alone is no
 ...     start=dt.date(2020, 3, 15), end=dt.date(2020, 3, 28))
 >>> p[["period_start", "n_joint", "n_not_joint", "met"]].values.tolist()
 [['2020-03-15', 1, 0, True], ['2020-03-22', 0, 1, False]]
+
+With ``partial=True`` the period the evidence ends in comes too, marked ``partial`` (its days so
+far): a 12-day span is one whole week and a partial one, never "1 week".
+
+>>> p = patrol_periods(frame, route="r", parties=["russia", "turkey"],
+...     start=dt.date(2020, 3, 15), end=dt.date(2020, 3, 26), partial=True)
+>>> p[["period_start", "period_end", "partial", "met"]].values.tolist()
+[['2020-03-15', '2020-03-21', False, True], ['2020-03-22', '2020-03-26', True, False]]
 """
 
 from __future__ import annotations
@@ -57,6 +65,13 @@ def _period_starts(start: dt.date, end: dt.date, per: str) -> list[dt.date]:
     return out
 
 
+def _partial_start(start: dt.date, end: dt.date, per: str) -> dt.date | None:
+    """The first day of the period holding ``end`` when that period is not whole by ``end``."""
+    starts = _period_starts(start, end, per)
+    first = _next(starts[-1], per) if starts else start
+    return first if first <= end else None
+
+
 def patrol_periods(
     patrols: pd.DataFrame,
     *,
@@ -66,14 +81,21 @@ def patrol_periods(
     end: dt.date,
     count: int = 1,
     per: str = "week",
+    partial: bool = False,
 ) -> pd.DataFrame:
-    """One row per whole period from ``start`` to ``end``: period_start, period_end, n_joint,
-    n_not_joint (patrols on the route lacking a party), expected, met."""
+    """One row per whole period from ``start`` to ``end`` (and with ``partial``, one for the
+    period ``end`` falls in when it is not whole, ending at ``end``): period_start,
+    period_end, n_joint, n_not_joint (patrols on the route lacking a party), expected, met,
+    partial."""
     starts = _period_starts(start, end, per)
-    cols = ["period_start", "period_end", "n_joint", "n_not_joint", "expected", "met"]
+    last = _partial_start(start, end, per) if partial else None
+    cols = ["period_start", "period_end", "n_joint", "n_not_joint", "expected", "met", "partial"]
+    if last is not None:
+        starts = [*starts, last]
     if not starts:
         return pd.DataFrame(columns=cols)
-    edges = np.array([*starts, _next(starts[-1], per)], dtype="datetime64[D]")
+    stop = end + dt.timedelta(days=1) if last is not None else _next(starts[-1], per)
+    edges = np.array([*starts, stop], dtype="datetime64[D]")
     held = held_patrols(patrols, route)
     joint = held["parties"].fillna("").map(lambda s: is_joint(str(s), parties)).to_numpy(bool)
     days = pd.to_datetime(held["date"]).to_numpy("datetime64[D]")
@@ -90,6 +112,7 @@ def patrol_periods(
             "n_not_joint": n_other.astype(int),
             "expected": count,
             "met": n_joint >= count,
+            "partial": [last is not None and i == len(starts) - 1 for i in range(len(starts))],
         },
         columns=cols,
     )

@@ -23,7 +23,9 @@ A file is held to :mod:`ceasefire.limits` before it is parsed: at most
 :data:`~ceasefire.limits.MAX_TRACK_BYTES`; a GeoJSON no deeper than
 :data:`~ceasefire.limits.MAX_DEPTH`, its numbers no longer than
 :data:`~ceasefire.limits.MAX_NUMBER_DIGITS` digits; a GPX without entity declarations
-(``<!ENTITY``: no entity expansion at all). Over a limit it raises
+(``<!ENTITY``: no entity expansion at all), with at most
+:data:`~ceasefire.limits.MAX_XML_ELEMENTS` elements nested no deeper than
+:data:`~ceasefire.limits.MAX_DEPTH`. Over a limit it raises
 :class:`~ceasefire.errors.LimitError`.
 
 With ``repair=True`` two rules apply instead, and each repair is written in ``Track.repairs``:
@@ -44,8 +46,8 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
-from ..errors import TrackError
-from ..limits import MAX_TRACK_BYTES, check_size, load_json
+from ..errors import LimitError, TrackError
+from ..limits import MAX_DEPTH, MAX_TRACK_BYTES, MAX_XML_ELEMENTS, check_size, load_json
 from ..zones import haversine_km
 from .model import Track
 
@@ -54,6 +56,7 @@ __all__ = ["ReadOptions", "read_track_bytes", "read_tracks", "speeds_kmh"]
 _EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")  # before GPS was in common use
 _LATEST = pd.Timestamp("2100-01-01", tz="UTC")
 _WGS84_NAMES = ("CRS84", "4326", "WGS84", "WGS 84")
+_FEED = 1 << 16  # bytes handed to ElementTree at a time (it holds the GIL while it parses)
 
 
 @dataclass(frozen=True)
@@ -140,10 +143,20 @@ def _child(el: ET.Element, name: str) -> ET.Element | None:
 
 
 def _no_entities(data: bytes, file: str) -> None:
-    """Refuse an entity declaration before ElementTree expands it (GPX needs none): one pass of
-    expat with no handler but this one. (Expat's own guard against entity bombs only starts
-    after 8 MB of output; this refuses the first ``<!ENTITY``.)"""
+    """Refuse what ElementTree should never build, in one pass of expat before it: an entity
+    declaration (GPX needs none; expat's own guard against entity bombs only starts after 8 MB
+    of output, this refuses the first ``<!ENTITY``), more than
+    :data:`~ceasefire.limits.MAX_XML_ELEMENTS` elements, elements nested deeper than
+    :data:`~ceasefire.limits.MAX_DEPTH` (a tree of millions of elements would take gigabytes).
+
+    >>> _no_entities(b"<gpx>" + b"<a>" * 100 + b"</a>" * 100 + b"</gpx>", "deep.gpx")
+    Traceback (most recent call last):
+    ...
+    ceasefire.errors.LimitError: deep.gpx:1: XML elements nested deeper than 64 (the limit)
+    """
     parser = expat.ParserCreate()
+    depth = 0
+    elements = 0
 
     def refuse(name: str, *_: Any) -> None:
         raise TrackError(
@@ -153,7 +166,32 @@ def _no_entities(data: bytes, file: str) -> None:
             value=name,
         )
 
+    def start(*_: Any) -> None:
+        nonlocal depth, elements
+        depth += 1
+        elements += 1
+        if depth > MAX_DEPTH:
+            raise LimitError(
+                "XML elements nested deeper than",
+                limit=MAX_DEPTH,
+                file=file,
+                line=parser.CurrentLineNumber,
+            )
+        if elements > MAX_XML_ELEMENTS:
+            raise LimitError(
+                "more XML elements than",
+                limit=MAX_XML_ELEMENTS,
+                file=file,
+                line=parser.CurrentLineNumber,
+            )
+
+    def end(*_: Any) -> None:
+        nonlocal depth
+        depth -= 1
+
     parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     try:
         parser.Parse(data, True)
     except expat.ExpatError as e:
@@ -175,7 +213,10 @@ def _coordinate(v: str | None, file: str, field: str) -> float:
 def _gpx(data: bytes, file: str) -> list[_Raw]:
     _no_entities(data, file)
     try:
-        root = ET.fromstring(data)
+        parser = ET.XMLParser()
+        for at in range(0, len(data), _FEED):  # in pieces: other threads run in between
+            parser.feed(data[at : at + _FEED])
+        root = parser.close()
     except ET.ParseError as e:
         raise TrackError(f"not valid XML: {e}", file=file) from None
     if _local(root.tag) != "gpx":

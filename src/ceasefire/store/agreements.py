@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from ceasefire.errors import GeometryError
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
 
-__all__ = ["agreements", "put_agreement", "put_zone", "zones"]
+__all__ = ["agreements", "catalog_version", "put_agreement", "put_zone", "zones"]
 
 
 def put_agreement(engine: Engine, agreement_id: str, yaml_text: str, source: str) -> None:
@@ -78,6 +78,25 @@ def put_zone(engine: Engine, feature: dict[str, Any]) -> None:
                 derived_from=opt("derived_from"),
                 updated_at=schema.now_utc(),
             )
+        )
+
+
+def catalog_version(engine: Engine) -> tuple[Any, ...]:
+    """What changes whenever an agreement or a zone is stored, replaced or deleted, by any
+    process: the number of each and the latest ``loaded_at`` / ``updated_at`` (a replaced row
+    is a new row with a new time). One small query (plain SQL, so PostgreSQL too), cheap enough
+    to ask before every use of a cached catalog."""
+    a, z = schema.agreements, schema.zones
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                select(
+                    select(func.count()).select_from(a).scalar_subquery(),
+                    select(func.max(a.c.loaded_at)).scalar_subquery(),
+                    select(func.count()).select_from(z).scalar_subquery(),
+                    select(func.max(z.c.updated_at)).scalar_subquery(),
+                )
+            ).one()
         )
 
 

@@ -161,6 +161,11 @@ class Store(Protocol):
         """The stored zone Features, by id."""
         ...
 
+    def catalog_version(self) -> tuple[Any, ...]:
+        """A cheap value that changes whenever any process stores, replaces or deletes an
+        agreement or a zone (what a cache of them checks before it is used)."""
+        ...
+
     def put_evaluation(
         self,
         agreement_id: str,

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, delete, exists, func, insert, or_, se
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.errors import StoreError
+from ceasefire.field_reports import SOURCE_DATASET, publishable_verdicts
 from ceasefire.store import queries, schema
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.rows import EVENT_DTYPES, as_day, chunks, db_values, iso_text, typed
@@ -110,6 +111,10 @@ def put_evaluation(
     of this agreement if it has one for each of the evaluation's provisions, and otherwise is
     read inside the transaction and judged by ``judge`` (left for the next evaluation, and
     counted by :func:`count_unevaluated`, when there is no ``judge``).
+
+    The rows of stored field reports' events, given or judged, are stored as
+    :func:`ceasefire.field_reports.publishable_verdicts` makes them (their share of the disc
+    0, 0.5 or 1): every surface that reads verdicts is safe for observers by construction.
     """
     v_rows = verdict_rows(verdicts, agreement_id)
     o_rows = _frame_rows(
@@ -122,6 +127,10 @@ def put_evaluation(
     try:
         with write_transaction(engine) as conn:
             stored = _stored_versions(conn)
+            reports = _report_events(conn)
+            published = publishable_verdicts(verdicts, reports)
+            if published is not verdicts:  # field reports' rows, as they may be published
+                v_rows = verdict_rows(published, agreement_id)
             if judged is None:
                 new = [{**r, "event_version": stored.get(r["event_uid"])} for r in v_rows]
                 kept: list[dict[str, Any]] = []
@@ -165,6 +174,15 @@ def _stored_versions(conn: Connection) -> dict[str, int]:
     """Every stored event's uid -> its current version (read in the caller's transaction)."""
     e = schema.events
     return {str(u): int(v) for u, v in conn.execute(select(e.c.event_uid, e.c.version))}
+
+
+def _report_events(conn: Connection) -> pd.DataFrame:
+    """The stored field reports' events (``event_uid``, ``source_dataset``), whose verdicts are
+    stored as :func:`ceasefire.field_reports.publishable_verdicts` makes them."""
+    e = schema.events
+    stmt = select(e.c.event_uid).where(e.c.source_dataset == SOURCE_DATASET)
+    uids = [str(u) for (u,) in conn.execute(stmt)]
+    return pd.DataFrame({"event_uid": uids, "source_dataset": [SOURCE_DATASET] * len(uids)})
 
 
 def _merged_rows(
@@ -227,7 +245,7 @@ def _judged_rows(
     """Judge these stored events (read in the caller's transaction, as an evaluation reads
     them); the agreement's rows of the result, marked with the versions judged."""
     events = queries.events(conn, uids=uids, precise=True)
-    out = judge(events)
+    out = publishable_verdicts(judge(events), events)
     if "agreement_id" in out.columns:
         out = out[out["agreement_id"] == agreement_id]
     wanted = set(uids)

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -295,12 +295,26 @@ def add_events(
         )
 
 
-def upsert_events(conn: Connection, events: pd.DataFrame) -> IngestReport:
+def upsert_events(
+    conn: Connection, events: pd.DataFrame, *, revisions: Mapping[str, str] | None = None
+) -> IngestReport:
     """Upsert an events frame inside the caller's write transaction, with the same versioning as
     an ingest (a changed row keeps its old version); rows an ingest would reject are counted in
-    ``rejected`` and not stored. For writes that must commit together with other rows."""
+    ``rejected`` and not stored. For writes that must commit together with other rows.
+
+    ``revisions`` (event uid -> text) adds to a row's ``content_hash`` what the row does not
+    show but its verdicts depend on (a field report's ``updated_at``: its precise estimate is
+    not in the row), so that a new revision is a new version even when the row reads the same.
+    """
     return _write_batch(
-        conn, events, (), ingest_id=None, seen={}, sha_of=_name_sha256, default_file=""
+        conn,
+        events,
+        (),
+        ingest_id=None,
+        seen={},
+        sha_of=_name_sha256,
+        default_file="",
+        revisions=revisions,
     )
 
 
@@ -313,11 +327,13 @@ def _write_batch(
     seen: dict[str, int],
     sha_of: Callable[[str], str],
     default_file: str,
+    revisions: Mapping[str, str] | None = None,
 ) -> IngestReport:
     """Upsert one batch inside the caller's transaction (see :func:`add_events`).
 
     ``seen`` maps the uids met so far in this ingest to their lines (updated here);
-    ``sha_of(file)`` is the file hash rejects are stored under.
+    ``sha_of(file)`` is the file hash rejects are stored under; ``revisions`` see
+    :func:`upsert_events`.
     """
     frame = conformed(events)
     bad: list[_Reject] = [
@@ -355,7 +371,10 @@ def _write_batch(
             continue
         seen[uid] = line
         if rec["content_hash"] is None:
-            rec["content_hash"] = content_hash(rec[c] for c in _HASH_COLS)
+            hashed = [rec[c] for c in _HASH_COLS]
+            if revisions is not None and uid in revisions:
+                hashed.append(revisions[uid])
+            rec["content_hash"] = content_hash(hashed)
         keep.append(rec)
 
     inserted, updated, unchanged = _upsert(conn, keep)

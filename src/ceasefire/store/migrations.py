@@ -22,11 +22,23 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from ceasefire.errors import StoreError
 from ceasefire.events import content_hash
@@ -161,9 +173,11 @@ _V7_HASHED: Final = tuple(
 )
 
 
-def _v7_published(row: dict[str, Any]) -> dict[str, Any] | None:
+def _v7_published(row: dict[str, Any], revision: str | None = None) -> dict[str, Any] | None:
     """A field report's event row at its published position, its hash recomputed (the old hash
-    was of the precise position, and could be searched for it); ``None`` without a position."""
+    was of the precise position, and could be searched for it) with the report's ``revision``
+    (its ``updated_at``, as ``workspace.put_report_event`` hashes it) when given; ``None``
+    without a position."""
     lon, lat = row.get("longitude"), row.get("latitude")
     if lon is None or lat is None:
         return None
@@ -177,8 +191,66 @@ def _v7_published(row: dict[str, Any]) -> dict[str, Any] | None:
         "latitude": where.latitude,
         "location_uncertainty_km": where.radius_km,
     }
-    out["content_hash"] = content_hash(out.get(c) for c in _V7_HASHED)
+    hashed = [out.get(c) for c in _V7_HASHED]
+    if revision is not None:
+        hashed.append(revision)
+    out["content_hash"] = content_hash(hashed)
     return out
+
+
+#: A disc share at or above this is published as inside (frozen copy of
+#: :data:`ceasefire.field_reports.WHOLE_SHARE`).
+_V7_WHOLE: Final = 0.995
+#: How reasons up to version 6 gave a share of a report's disc ("22% of its 3.772 km location
+#: disc inside the ...") and its distance or side to a route ("0.8 km south of the M4 (51% of
+#: its 3.772 km location disc inside the corridor)", "south of the M4", "on the M4").
+_V7_SHARE: Final = re.compile(r"\d+% of its [\d.]+ km location disc inside the ")
+_V7_ROUTE: Final = re.compile(
+    r"\b(?:\d+(?:\.\d+)? km (?:north|south) of |(?:north|south) of |on )(?P<label>[^(,;]+?)"
+    r"(?: \(\d+% of its [\d.]+ km location disc inside the corridor\))?(?= near |, |; |$)"
+)
+#: What no published reason of a report may still hold: a distance or radius, a disc share.
+_V7_LEFT: Final = re.compile(r"\d km\b|location disc inside")
+
+
+def _v7_share(p_space: Any, verdict: str) -> float | None:
+    """A share of a report's disc as published (frozen copy of
+    :func:`ceasefire.field_reports.published_share`)."""
+    if p_space is None:
+        return None
+    p = float(p_space)
+    if p <= 0:
+        return 0.0
+    return 1.0 if p >= _V7_WHOLE or verdict == "violation" else 0.5
+
+
+def _v7_verdict(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A field report's stored verdict as version 7 publishes it: ``p_space`` 0, 0.5 or 1,
+    ``probability`` that times ``p_time``, the reason saying "inside" or "with its location
+    disc partly inside" where it gave a share, a radius or a distance; ``None`` (delete it: the
+    event then counts as unevaluated) where the reason still holds one after that."""
+    verdict = str(row["verdict"])
+    share = _v7_share(row.get("p_space"), verdict)
+    if share is None:  # no share stored: the probability is bucketed itself
+        given = row.get("probability")
+        probability = None if given is None else _v7_share(given, verdict)
+    else:
+        p_time = row.get("p_time")
+        probability = round(share * (1.0 if p_time is None else float(p_time)), 4)
+    if verdict == "outside":
+        probability = 0.0
+    whole = share == 1.0 if share is not None else probability == 1.0
+    partly = "inside" if whole else "with its location disc partly inside"
+    reason = row.get("reason")
+    if reason is not None and verdict != "outside":
+        if row.get("provision_type") == "security_corridor":
+            reason = _V7_ROUTE.sub(
+                lambda m: f"{partly} the corridor along {m.group('label')}", reason, count=1
+            )
+        reason = _V7_SHARE.sub(f"{partly} the ", reason, count=1)
+    if reason is not None and _V7_LEFT.search(reason):
+        return None
+    return {"p_space": share, "probability": probability, "reason": reason}
 
 
 def _v7_public_report_positions(conn: Connection) -> None:
@@ -189,13 +261,36 @@ def _v7_public_report_positions(conn: Connection) -> None:
     row (``source_dataset`` ``field_report``) and each of its superseded versions in
     ``event_versions`` is moved to its published position (see
     :func:`ceasefire.field_reports.published_location`), with its ``content_hash`` recomputed.
-    The version number stays: the row says the same, less precisely. The precise estimate stays
-    in ``field_reports``; the verdicts, judged at it, stay as they are.
+    The version number stays: the row says the same, less precisely. The current row's hash
+    also covers its report's ``updated_at`` (as ``workspace.put_report_event`` hashes it from
+    version 7 on: an edit is a new version even when the published row reads the same).
+
+    The verdicts of those events, judged at the precise estimate, keep their class, but their
+    share of the disc, and the share, radius and distance to a route their reasons gave, would
+    place the observer inside the cell: each is rewritten as version 7 publishes it (see
+    :func:`_v7_verdict`), or deleted (its event then counts as unevaluated until the next
+    evaluation) where its reason cannot be read so.
     """
-    events = Table("events", MetaData(), autoload_with=conn)
-    versions = Table("event_versions", MetaData(), autoload_with=conn)
+    metadata = MetaData()
+    events = Table("events", metadata, autoload_with=conn)
+    versions = Table("event_versions", metadata, autoload_with=conn)
+    # not the users table its foreign key names (its expression index cannot be reflected)
+    reports = Table("field_reports", metadata, autoload_with=conn, resolve_fks=False)
+    verdicts = Table("verdicts", metadata, autoload_with=conn, resolve_fks=False)
+    revision = {
+        str(uid): str(at)
+        for uid, at in conn.execute(
+            select(reports.c.event_uid, reports.c.updated_at).where(
+                reports.c.event_uid.is_not(None)
+            )
+        )
+    }
     rows = conn.execute(select(events).where(events.c.source_dataset == "field_report"))
-    changed = [new for row in rows.mappings() if (new := _v7_published(dict(row))) is not None]
+    changed = [
+        new
+        for row in rows.mappings()
+        if (new := _v7_published(dict(row), revision.get(str(row["event_uid"])))) is not None
+    ]
     for new in changed:
         conn.execute(
             update(events)
@@ -207,10 +302,10 @@ def _v7_public_report_positions(conn: Connection) -> None:
                 content_hash=new["content_hash"],
             )
         )
-    reports = select(events.c.event_uid).where(events.c.source_dataset == "field_report")
+    of_reports = select(events.c.event_uid).where(events.c.source_dataset == "field_report")
     found = conn.execute(
         select(versions.c.event_uid, versions.c.version, versions.c.row_json).where(
-            versions.c.event_uid.in_(reports)
+            versions.c.event_uid.in_(of_reports)
         )
     ).all()
     for uid, version, row_json in found:
@@ -224,6 +319,19 @@ def _v7_public_report_positions(conn: Connection) -> None:
                     content_hash=old["content_hash"],
                 )
             )
+    judged = conn.execute(select(verdicts).where(verdicts.c.event_uid.in_(of_reports))).all()
+    for verdict in judged:
+        row = dict(verdict._mapping)
+        key = (
+            verdicts.c.event_uid == row["event_uid"],
+            verdicts.c.agreement_id == row["agreement_id"],
+            verdicts.c.provision_id == row["provision_id"],
+        )
+        new = _v7_verdict(row)
+        if new is None:
+            conn.execute(delete(verdicts).where(*key))
+        else:
+            conn.execute(update(verdicts).where(*key).values(**new))
 
 
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.

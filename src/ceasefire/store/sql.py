@@ -212,6 +212,11 @@ class SQLStore:
         """The stored zone Features, by id."""
         return _agreements.zones(self._engine)
 
+    def catalog_version(self) -> tuple[Any, ...]:
+        """Changes whenever any process stores, replaces or deletes an agreement or a zone (see
+        :func:`ceasefire.store.agreements.catalog_version`)."""
+        return _agreements.catalog_version(self._engine)
+
     # ------------------------------------------------------------------ evaluations
 
     def put_evaluation(

@@ -32,7 +32,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
+import string
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,6 +56,7 @@ __all__ = [
     "DEMO_USERS",
     "REPORT_FIELDS",
     "ROLES",
+    "USER_NAME",
     "User",
     "add_report",
     "add_review",
@@ -76,6 +80,7 @@ __all__ = [
     "user_by_name",
     "user_for_session",
     "user_for_token",
+    "user_name_key",
     "users",
     "verify_password",
 ]
@@ -181,6 +186,40 @@ def record(
 
 # ------------------------------------------------------------------------------------ users
 
+#: What a new user's name may be, after NFKC normalisation: 3-64 ASCII letters, digits, ``.``,
+#: ``_`` or ``-``. No look-alikes (``аdmin`` with a Cyrillic ``а``, ``ADMİN``, ``admın``), no
+#: spaces, nothing a terminal or page shows otherwise.
+USER_NAME: Final = re.compile(r"[A-Za-z0-9._-]{3,64}")
+
+_ASCII_LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def user_name_key(name: str) -> str:
+    """The form in which user names are compared, everywhere (creating a user, logging in, the
+    login throttle): NFKC-normalised, then ASCII letters lower-cased, as SQL ``lower`` does on
+    SQLite, so the unique index on ``lower(name)`` (schema v6) is exactly this rule.
+
+    >>> user_name_key("Admin"), user_name_key("\uff21\uff44\uff4d\uff49\uff4e")  # full-width
+    ('admin', 'admin')
+    >>> user_name_key("\ufb00")  # the ligature ff
+    'ff'
+    >>> user_name_key("STRASSE") == user_name_key("straße"), user_name_key("ADM\u0130N")
+    (False, 'adm\u0130n')
+    """
+    return unicodedata.normalize("NFKC", name).translate(_ASCII_LOWER)
+
+
+def _check_name(name: str) -> str:
+    """``name`` NFKC-normalised, when it is a :data:`USER_NAME`; else ``InputError``."""
+    normal = unicodedata.normalize("NFKC", name) if len(name) <= 256 else name
+    if not USER_NAME.fullmatch(normal):
+        raise InputError(
+            "must be 3-64 characters, each an ASCII letter, a digit, '.', '_' or '-'",
+            field="name",
+            value=name,
+        )
+    return normal
+
 
 def _user(row: Any) -> User:
     return User(int(row.id), str(row.name), str(row.role))
@@ -189,8 +228,10 @@ def _user(row: Any) -> User:
 def add_user(
     engine: Engine, name: str, role: str, password: str | None, *, actor: User | None
 ) -> User:
-    """Create a user (``ConflictError`` when the name is taken, in any case: ``ADMIN`` when
-    ``admin`` exists; the database holds a unique index on ``lower(name)`` too, schema v6).
+    """Create a user. The name is NFKC-normalised and must then be a :data:`USER_NAME` (3-64
+    ASCII letters, digits, ``.``, ``_``, ``-``); it is taken when a user's name has the same
+    :func:`user_name_key` (``ADMIN`` when ``admin`` exists: ``ConflictError``), which is the
+    rule of the database's unique index on ``lower(name)`` too (schema v6).
 
     >>> from ceasefire.store import open_store
     >>> store = open_store(":memory:")
@@ -199,14 +240,18 @@ def add_user(
     Traceback (most recent call last):
     ...
     ceasefire.errors.ConflictError: a user named 'root' exists (names are unique regardless of case)
+    >>> cyrillic_o = "\u043e"
+    >>> add_user(store.engine, f"r{cyrillic_o}ot", "viewer", None, actor=None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ceasefire.errors.InputError: name: must be 3-64 characters, each an ASCII letter, a digit, ...
     >>> store.close()
     """
     if role not in ROLES:
         raise InputError(f"must be one of {', '.join(ROLES)}", field="role", value=role)
-    if not name or len(name) > 64 or not name.isprintable() or name.strip() != name:
-        raise InputError("must be 1-64 printable characters", field="name", value=name)
     if password is not None and len(password) < 8:
         raise InputError("must be at least 8 characters", field="password")
+    name = _check_name(name)
     hashed = hash_password(password) if password is not None else None
     try:
         with write_transaction(engine) as conn:
@@ -230,18 +275,33 @@ def add_user(
 
 
 def _name_taken(conn: Connection, name: str) -> str | None:
-    """The stored name equal to ``name`` regardless of case (Unicode case folding), if any."""
-    folded = name.casefold()
+    """The stored name with the same :func:`user_name_key` as ``name``, if any (every name is
+    keyed here, in Python: one stored before names were checked may need NFKC)."""
+    key = user_name_key(name)
     for (stored,) in conn.execute(select(schema.users.c.name)):
-        if str(stored).casefold() == folded:
+        if user_name_key(str(stored)) == key:
             return str(stored)
     return None
 
 
-def _named(name: str) -> Any:
-    """The SQL condition "this user's name is ``name``, regardless of case" (``lower`` folds
-    ASCII letters in SQLite, every letter in PostgreSQL); names are unique so (schema v6)."""
-    return func.lower(schema.users.c.name) == func.lower(name)
+def _find_user(conn: Connection, name: str, *columns: Any) -> Any:
+    """The enabled user whose name has ``name``'s :func:`user_name_key`, or ``None``.
+
+    ``lower(name)`` is that key for every name checked by :func:`add_user` (``lower`` folds
+    ASCII letters on SQLite, as the key does; the index of schema v6 keeps it unique), so one
+    indexed query finds it; only when it finds none are the names compared in Python, for one
+    stored before names were checked that NFKC changes (``\uff4a\uff4f\uff45`` for ``joe``)."""
+    u = schema.users
+    query = select(*columns).where(u.c.disabled.is_(False)).order_by(u.c.id).limit(1)
+    key = user_name_key(name)
+    row = conn.execute(query.where(func.lower(u.c.name) == key)).first()
+    if row is None:
+        old = [
+            i for i, stored in conn.execute(select(u.c.id, u.c.name))
+            if user_name_key(str(stored)) == key
+        ]  # fmt: skip
+        row = conn.execute(query.where(u.c.id.in_(old))).first() if old else None
+    return row
 
 
 def users(engine: Engine) -> list[dict[str, Any]]:
@@ -255,25 +315,19 @@ def users(engine: Engine) -> list[dict[str, Any]]:
 
 
 def user_by_name(engine: Engine, name: str) -> User | None:
-    """The user called ``name`` (in any case), if any."""
+    """The user called ``name`` (compared by :func:`user_name_key`: in any case), if any."""
     u = schema.users
     with engine.connect() as conn:
-        row = conn.execute(
-            select(u.c.id, u.c.name, u.c.role).where(_named(name), u.c.disabled.is_(False))
-        ).first()
+        row = _find_user(conn, name, u.c.id, u.c.name, u.c.role)
     return _user(row) if row else None
 
 
 def check_password(engine: Engine, name: str, password: str) -> User | None:
-    """The user, when ``password`` is theirs; else ``None``. The name matches in any case
-    (``Ann`` logs in as ``ann``; names are unique regardless of case)."""
+    """The user, when ``password`` is theirs; else ``None``. The name matches as
+    :func:`user_name_key` compares names (``Ann`` logs in as ``ann``; names are unique so)."""
     u = schema.users
     with engine.connect() as conn:
-        row = conn.execute(
-            select(u.c.id, u.c.name, u.c.role, u.c.password_hash).where(
-                _named(name), u.c.disabled.is_(False)
-            )
-        ).first()
+        row = _find_user(conn, name, u.c.id, u.c.name, u.c.role, u.c.password_hash)
     if row is None:
         # one scrypt, as for a known user (against a dummy hash made once, at import), so the
         # answer's timing does not tell which names exist
@@ -454,11 +508,22 @@ def update_report(conn: Connection, user: User, report_id: int, values: Mapping[
     record(conn, user, "report.update", f"report:{report_id}", changed)
 
 
-def put_report_event(conn: Connection, events: pd.DataFrame) -> None:
+def put_report_event(
+    conn: Connection, events: pd.DataFrame, *, revision: str | None = None
+) -> None:
     """Upsert a report's event (a one-row events frame) in the caller's write transaction, as
     ingest does (a changed row keeps its old version). A row ingest would reject is an error
-    here, never a stored reject."""
-    done = upsert_events(conn, events)
+    here, never a stored reject.
+
+    ``revision`` (the report's ``updated_at``) is hashed with the row: the row holds only the
+    published position, so an edit that moves the precise estimate within its cell reads the
+    same, yet its verdicts change; with the revision it is a new version all the same, and an
+    evaluation that read the old one cannot replace the edit's verdicts. (Not the precise
+    position itself: the hash could be searched for it over the cell.)"""
+    revisions = None
+    if revision is not None:
+        revisions = {str(uid): revision for uid in events["event_uid"].dropna()}
+    done = upsert_events(conn, events, revisions=revisions)
     if done.rejected or done.inserted + done.updated + done.unchanged != len(events):
         raise StoreError(f"the report's event could not be stored: {done}")
 

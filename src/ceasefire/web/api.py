@@ -20,6 +20,7 @@ from typing import Annotated, Any, Final, Literal
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from ceasefire import agreements as _agreements
 from ceasefire import zones as _zones
@@ -36,13 +37,14 @@ from ceasefire.web import reports as _reports
 from ceasefire.web.auth import reader, require
 from ceasefire.web.cache import ResultCache
 from ceasefire.web.errors import ApiError
-from ceasefire.web.filters import MAX_LIMIT, Filters, parse_filters, parse_page
+from ceasefire.web.filters import MAX_LIMIT, Filters, known_parameters, parse_filters, parse_page
 from ceasefire.web.limits import MAX_BODY
 from ceasefire.web.schemas import ReportIn, ReportPatch, ReviewIn, UserIn
 
 __all__ = ["router"]
 
-router = APIRouter(dependencies=[Depends(reader)])
+#: Every route reads as a user (or anonymously) and refuses query parameters it does not take.
+router = APIRouter(dependencies=[Depends(reader), Depends(known_parameters)])
 
 Reader = Annotated[User | None, Depends(reader)]
 Admin = Annotated[User, Depends(require("admin"))]
@@ -195,6 +197,11 @@ async def agreement_put(request: Request, user: Admin) -> dict[str, Any]:
         text = (await _body(request)).decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(422, "the body is not UTF-8 text", code="invalid_body") from None
+    # validated and stored in a worker thread: a slow document never holds up the event loop
+    return await run_in_threadpool(_agreement_put, request, user, text)
+
+
+def _agreement_put(request: Request, user: User, text: str) -> dict[str, Any]:
     cat = _cat(request)
     registry = cat.registry()
     agreement = _agreements.validate_agreement(
@@ -225,8 +232,14 @@ def zones_list(request: Request) -> dict[str, Any]:
 @router.post("/zones", status_code=201)
 async def zone_put(request: Request, user: Admin) -> dict[str, Any]:
     """Add or replace a zone given as a GeoJSON Feature."""
+    body = await _body(request)
+    # checked and stored in a worker thread: a slow document never holds up the event loop
+    return await run_in_threadpool(_zone_put, request, user, body)
+
+
+def _zone_put(request: Request, user: User, body: bytes) -> dict[str, Any]:
     try:
-        feature = load_json(await _body(request), file="request", max_bytes=MAX_BODY)
+        feature = load_json(body, file="request", max_bytes=MAX_BODY)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "the body is not JSON", code="invalid_body") from None
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -252,6 +265,24 @@ async def zone_put(request: Request, user: Admin) -> dict[str, Any]:
     _cat(request).invalidate()
     request.app.state.cache.clear()
     return {"id": zone.id}
+
+
+@router.get("/facets")
+def facets(request: Request) -> Response:
+    """The values the filters can take, for the filter bar's pick-lists: provisions and parties
+    of the known agreements, and the actors (the most frequent first) and sources in the
+    events."""
+
+    def compute() -> dict[str, Any]:
+        engine = _store(request).engine
+        return _catalog.facets_json(
+            _cat(request),
+            parties=q.party_counts(engine),
+            actors=q.actor_counts(engine),
+            sources=q.source_counts(engine),
+        )
+
+    return _cached_json(request, compute)
 
 
 # ----------------------------------------------------------------------------------- events
@@ -295,11 +326,15 @@ def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) ->
     if frame.empty:
         raise UnknownIdError(f"no event {uid!r}")
     event = _records(frame)[0]
+    # the server's directories are nobody's business: the file's name only (docs/api.md); a
+    # field report's "file" is its record (field_reports/<id>), not a path: it stays
+    if event["source_dataset"] != "field_report":
+        event["source_file"] = q.file_name(event.get("source_file"))
     evidence: list[dict[str, Any]] = [
         {
             "kind": "field_report" if event["source_dataset"] == "field_report" else "dataset",
             "source_dataset": event["source_dataset"],
-            "file": event.get("source_file"),
+            "file": event["source_file"],
             "line": event.get("source_line"),
             "text": event.get("notes"),
             "source": event.get("source"),
@@ -314,7 +349,7 @@ def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) ->
             {
                 "kind": "article",
                 "source_dataset": "news",
-                "file": art["file"],
+                "file": q.file_name(art["file"]),
                 "line": None,
                 "text": art["sentence"],
                 "url": art["url"],

@@ -69,7 +69,13 @@ MAX_THROTTLE_KEYS: Final = 100_000
 
 class LoginThrottle:
     """Failed logins per (client address, user name) and per client address, in memory for one
-    server process. Names are compared case-insensitively (as logins match them).
+    server process. Names are compared as logins match them
+    (:func:`~ceasefire.store.workspace.user_name_key`: NFKC, ASCII letters in any case).
+
+    Each login first reserves its attempt (:meth:`reserve`): under one lock the counts are
+    checked and, when they allow it, the attempt is counted as failed *before* the (slow)
+    password check, so parallel logins cannot all pass the check before any of them is counted;
+    a login that succeeds gives its attempt back (:meth:`succeeded`).
 
     The address is the socket's peer (``request.client``), never a header: behind a reverse
     proxy, ``ceasefire serve --forwarded-allow-ips`` names the proxies whose
@@ -85,6 +91,8 @@ class LoginThrottle:
     True
     >>> t.locked("10.0.0.9", "ann", now=64.0), t.locked("10.0.0.9", "carol", now=64.0)
     (False, False)
+    >>> [t.reserve("10.0.0.5", "dan", now=70.0) for _ in range(3)]
+    [True, True, False]
     """
 
     def __init__(
@@ -105,7 +113,7 @@ class LoginThrottle:
     @staticmethod
     def _keys(address: str, name: str) -> tuple[tuple[str, str], tuple[str, str]]:
         # the address alone is keyed with a name no login can send (names are printable)
-        return (address, name.casefold()), (address, "\x00")
+        return (address, workspace.user_name_key(name)), (address, "\x00")
 
     def _recent(self, key: tuple[str, str], now: float) -> list[float]:
         kept = [t for t in self._failures.get(key, []) if now - t < self.window]
@@ -115,29 +123,57 @@ class LoginThrottle:
             self._failures.pop(key, None)
         return kept
 
+    def _locked(self, pair: tuple[str, str], alone: tuple[str, str], at: float) -> bool:
+        # call holding self._lock
+        return (
+            len(self._recent(pair, at)) >= self.limit
+            or len(self._recent(alone, at)) >= self.address_limit
+        )
+
     def locked(self, address: str, name: str, now: float | None = None) -> bool:
         """Too many recent failures for ``name`` from ``address``, or from ``address`` at all."""
         at = time.monotonic() if now is None else now
         pair, alone = self._keys(address, name)
         with self._lock:
-            return (
-                len(self._recent(pair, at)) >= self.limit
-                or len(self._recent(alone, at)) >= self.address_limit
-            )
+            return self._locked(pair, alone, at)
+
+    def reserve(self, address: str, name: str, now: float | None = None) -> bool:
+        """Whether a login for ``name`` from ``address`` may check its password now; if so, the
+        attempt is already counted as failed (check and count are one step under the lock), so
+        at most :attr:`limit` passwords per name and :attr:`address_limit` per address are ever
+        checked in a window, however many logins run at once. Give it back on success with
+        :meth:`succeeded`."""
+        at = time.monotonic() if now is None else now
+        pair, alone = self._keys(address, name)
+        with self._lock:
+            if self._locked(pair, alone, at):
+                return False
+            self._count(at, pair, alone)
+            return True
 
     def failed(self, address: str, name: str, now: float | None = None) -> None:
         """Count one failed login for ``name`` from ``address``."""
         at = time.monotonic() if now is None else now
         with self._lock:
-            for key in self._keys(address, name):
-                self._failures[key] = [*self._recent(key, at), at]
-            if len(self._failures) > self.max_keys:
-                self._forget_stalest(at)
+            self._count(at, *self._keys(address, name))
+
+    def _count(self, at: float, *keys: tuple[str, str]) -> None:
+        # call holding self._lock
+        for key in keys:
+            self._failures[key] = [*self._recent(key, at), at]
+        if len(self._failures) > self.max_keys:
+            self._forget_stalest(at)
 
     def succeeded(self, address: str, name: str) -> None:
-        """Forget the failures for ``name`` from ``address`` (the address's own count stays)."""
+        """Forget the failures for ``name`` from ``address`` and give back the successful
+        login's reserved attempt (the address's earlier failures stay counted)."""
+        pair, alone = self._keys(address, name)
         with self._lock:
-            self._failures.pop(self._keys(address, name)[0], None)
+            self._failures.pop(pair, None)
+            if self._failures.get(alone):
+                self._failures[alone].pop()
+                if not self._failures[alone]:
+                    del self._failures[alone]
 
     def _forget_stalest(self, now: float) -> None:
         for key in list(self._failures):
@@ -245,11 +281,12 @@ def login(
     target = safe_next(next)
     throttle: LoginThrottle = request.app.state.login_throttle
     address = client_address(request)
-    if throttle.locked(address, username):
+    # the attempt is counted before the password is checked (and given back on success), so
+    # logins sent in parallel cannot check more passwords than the limits allow
+    if not throttle.reserve(address, username):
         return RedirectResponse(f"/login?error=locked&next={quote(target)}", status_code=303)
     user = workspace.check_password(_engine(request), username, password)
     if user is None:
-        throttle.failed(address, username)
         return RedirectResponse(f"/login?error=1&next={quote(target)}", status_code=303)
     throttle.succeeded(address, username)
     sid = workspace.create_session(_engine(request), user, ttl=SESSION_TTL)

@@ -1,7 +1,9 @@
-"""Agreements and zones as the API shows them, read once and kept until an admin changes them.
+"""Agreements and zones as the API shows them, read once and kept until they change.
 
 :class:`Catalog` caches the registry (bundled plus stored agreements) and the zones (bundled,
-imported, derived) of one store; :meth:`Catalog.invalidate` drops them after a write. The
+imported, derived) of one store; it drops them when the store's catalog version moved (any
+process stored an agreement or a zone: ``ceasefire agreements add`` beside a running server),
+and :meth:`Catalog.invalidate` drops them at once after this process's own write. The
 ``*_json`` functions turn them into plain JSON: an agreement with each provision in plain words,
 the zones as a GeoJSON FeatureCollection, and "did it hold": weekly counts in each zone before
 and after the agreement took effect.
@@ -25,17 +27,32 @@ from ceasefire.compliance import provision_zones
 from ceasefire.reports import zone_members
 from ceasefire.store import Store
 
-__all__ = ["Catalog", "agreement_json", "agreement_summary", "held_json", "zones_geojson"]
+__all__ = [
+    "Catalog",
+    "agreement_json",
+    "agreement_summary",
+    "facets_json",
+    "held_json",
+    "zones_geojson",
+]
 
 log = logging.getLogger("ceasefire.web")
 
 
 class Catalog:
-    """The registry and zones of a store, cached (thread-safe) until :meth:`invalidate`."""
+    """The registry and zones of a store, cached (thread-safe) while the store's
+    :meth:`~ceasefire.store.Store.catalog_version` stays the same, or until :meth:`invalidate`.
+
+    Every read asks the store for that version first (one small query) and reloads when it
+    moved, so what another process stored is used from the next read on. A field report is
+    judged inside its write transaction, which holds the store's write lock: no agreement or
+    zone can be committed between that check and the report's verdicts.
+    """
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
+        self._version: tuple[Any, ...] | None = None
         self._registry: Registry | None = None
         self._zones: dict[str, _zones.Zone] | None = None
         self._provision_zones: dict[tuple[str, str], list[str]] | None = None
@@ -43,13 +60,28 @@ class Catalog:
     def invalidate(self) -> None:
         """Forget what was read (after an agreement or zone was written)."""
         with self._lock:
-            self._registry = self._zones = self._provision_zones = None
+            self._forget()
+
+    def _forget(self) -> None:
+        # call holding self._lock
+        self._version = None
+        self._registry = self._zones = self._provision_zones = None
+
+    def _check(self) -> None:
+        """Forget what was read when the store's catalog changed since (call holding the
+        lock; the version is read before anything is loaded, so a write that lands during a
+        load is seen by the next check)."""
+        version = self._store.catalog_version()
+        if version != self._version:
+            self._forget()
+            self._version = version
 
     def registry(self) -> Registry:
         """Bundled and stored agreements. A stored agreement that does not validate is left
         out (see :func:`ceasefire.monitoring.registry_of`) with a warning in the log, once per
         read; asking for it answers ``409`` naming the problem."""
         with self._lock:
+            self._check()
             if self._registry is None:
                 self._registry = monitoring.registry_of(self._store)
                 for agreement_id, why in sorted(self._registry.broken.items()):
@@ -61,6 +93,7 @@ class Catalog:
     def zones(self) -> dict[str, _zones.Zone]:
         """Every zone by id (bundled, imported, derived)."""
         with self._lock:
+            self._check()
             if self._zones is None:
                 self._zones = monitoring.zones_of(self._store)
             return self._zones
@@ -69,13 +102,22 @@ class Catalog:
         """(agreement, provision) -> the ids of the zones the provision speaks of."""
         registry, zones = self.registry(), self.zones()
         with self._lock:
+            if self._registry is not registry or self._zones is not zones:
+                # the catalog changed in between: answer from what was read, keep nothing
+                return _all_provision_zone_ids(registry, zones)
             if self._provision_zones is None:
-                self._provision_zones = {
-                    (a.id, p.id): _provision_zone_ids(a, p, zones)
-                    for a in registry.agreements.values()
-                    for p in a.provisions
-                }
+                self._provision_zones = _all_provision_zone_ids(registry, zones)
             return self._provision_zones
+
+
+def _all_provision_zone_ids(
+    registry: Registry, zones: Mapping[str, _zones.Zone]
+) -> dict[tuple[str, str], list[str]]:
+    return {
+        (a.id, p.id): _provision_zone_ids(a, p, zones)
+        for a in registry.agreements.values()
+        for p in a.provisions
+    }
 
 
 def _provision_zone_ids(a: Agreement, p: Any, zones: Mapping[str, _zones.Zone]) -> list[str]:
@@ -193,6 +235,48 @@ def agreement_json(a: Agreement, catalog: Catalog, yaml_text: str) -> dict[str, 
         "effective_from": _when(_agreements.takes_effect(a)),
         "deadlines": deadlines,
         "yaml": yaml_text,
+    }
+
+
+def facets_json(
+    catalog: Catalog,
+    *,
+    parties: list[dict[str, Any]],
+    actors: list[dict[str, Any]],
+    sources: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What the filter bar's pick-lists offer: every agreement's provisions (id, type, plain
+    words); the parties (id, name, the agreements naming them, their verdict rows), the
+    agreements' and any other the verdicts name (``unattributed``); and the ``actors`` and
+    ``sources`` found in the events. ``parties``, ``actors``, ``sources``: rows of
+    :mod:`ceasefire.web.queries` (``party_counts``, ``actor_counts``, ``source_counts``)."""
+    reg = catalog.registry()
+    zones = catalog.zones()
+    provisions = []
+    named: dict[str, dict[str, Any]] = {}
+    for a in sorted(reg.agreements.values(), key=lambda a: a.id):
+        for p in a.provisions:
+            provisions.append(
+                {
+                    "agreement_id": a.id,
+                    "id": p.id,
+                    "type": p.type,
+                    "description": describe(p, a, zones),
+                }
+            )
+        for party in a.parties:
+            row = named.setdefault(
+                party.id, {"id": party.id, "name": party.name, "agreements": [], "verdicts": 0}
+            )
+            row["agreements"].append(a.id)
+    for r in parties:
+        named.setdefault(r["id"], {"id": r["id"], "name": r["id"], "agreements": []})
+        named[r["id"]]["verdicts"] = int(r["verdicts"])
+    return {
+        "provisions": provisions,
+        "parties": sorted(named.values(), key=lambda r: (not r["agreements"], r["id"])),
+        "actors": actors,
+        "sources": sources,
     }
 
 

@@ -18,6 +18,7 @@ number, a date) is written as text.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from typing import Any, Final
@@ -27,6 +28,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from ceasefire.errors import (
     AgreementError,
@@ -41,7 +43,7 @@ from ceasefire.errors import (
     UnknownIdError,
 )
 
-__all__ = ["ApiError", "error_body", "install"]
+__all__ = ["ApiError", "error_body", "install", "send_error"]
 
 log = logging.getLogger("ceasefire.web")
 
@@ -84,6 +86,22 @@ def error_body(
         err["field"] = field
     err.update({k: _json_safe(v) for k, v in extra.items()})
     return {"error": err}
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, *, close: bool, **extra: Any
+) -> None:
+    """Send the error body from an ASGI middleware (before the app: no handler runs there);
+    ``close``: the request's body was not read, so the connection ends."""
+    body = json.dumps(error_body(status, code, message, **extra)).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _json_safe(v: Any) -> Any:
@@ -131,7 +149,9 @@ def _from_library(exc: CeasefireError) -> JSONResponse:
         return _json(422, "over_limit", str(exc), field=exc.field, limit=exc.limit)
     if isinstance(exc, AgreementError):
         problems = [str(e) for e in exc.errors]
-        return _json(422, "invalid_body", str(exc), field=exc.field, problems=problems)
+        more = f" (and {len(problems) - 1} more: see problems)" if len(problems) > 1 else ""
+        message = problems[0] + more  # one line; every problem in problems
+        return _json(422, "invalid_body", message, field=exc.field, problems=problems)
     if isinstance(exc, InputError):
         return _json(422, "invalid_parameter", str(exc), field=exc.field)
     log.error("unhandled library error: %s", exc)

@@ -11,6 +11,10 @@ endpoint's sort keys. :mod:`ceasefire.web.queries` turns them into SQL.
 Traceback (most recent call last):
 ...
 ceasefire.web.errors.ApiError: date_to: not an ISO date YYYY-MM-DD ('2020-13-01')
+
+:func:`known_parameters` (a dependency of every API route) answers 422 naming a query parameter
+the route does not take, so a misspelt or unsupported filter (``review_status=``) is never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -19,12 +23,22 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
+
+from fastapi import Request
 
 from ceasefire.compliance import VERDICTS
 from ceasefire.web.errors import ApiError
 
-__all__ = ["MAX_LIMIT", "Filters", "Page", "parse_filters", "parse_page"]
+__all__ = [
+    "MAX_LIMIT",
+    "Filters",
+    "Page",
+    "known_parameters",
+    "parse_filters",
+    "parse_page",
+    "route_parameters",
+]
 
 #: The largest page.
 MAX_LIMIT: Final = 1000
@@ -143,3 +157,33 @@ def parse_page(limit: int, offset: int, sort: str | None, order: str, sorts: Seq
     if order not in ("asc", "desc"):
         raise ApiError(422, f"order: must be asc or desc ({order!r})", field="order")
     return Page(limit, offset, sort, order)
+
+
+def route_parameters(dependant: Any) -> frozenset[str]:
+    """The query parameter names a FastAPI route takes: its own and its dependencies' (a
+    route's ``dependant``, walked whole)."""
+    names: set[str] = set()
+    stack = [dependant]
+    while stack:
+        d = stack.pop()
+        names.update(f.alias for f in d.query_params)
+        stack.extend(d.dependencies)
+    return frozenset(names)
+
+
+def known_parameters(request: Request) -> None:
+    """Answer 422 naming each query parameter the matched route does not take (a route of
+    :mod:`ceasefire.web.api` or :mod:`ceasefire.web.patrols`: both routers depend on this)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known = route_parameters(dependant)  # a walk over a few objects: no cache needed
+    unknown = sorted({k for k in request.query_params if k not in known})
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise ApiError(
+            422,
+            f"{', '.join(unknown)}: not a parameter of {request.url.path} (it takes: {takes})",
+            field=unknown[0],
+        )

@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ceasefire.errors import LimitError
 from ceasefire.limits import check_json
-from ceasefire.web.errors import error_body
+from ceasefire.web.errors import send_error
+from ceasefire.web.media import content_type
 
 __all__ = ["FORM_OVERHEAD", "MAX_BODY", "BodyLimit", "JsonLimit"]
 
@@ -63,7 +64,7 @@ class BodyLimit:
         self.larger = dict(larger or {})
 
     async def _answer(self, send: Send, status: int, code: str, message: str) -> None:
-        await _answer(send, status, code, message, close=True)
+        await send_error(send, status, code, message, close=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,27 +114,12 @@ class BodyLimit:
             await self._answer(send, 413, "too_large", too_large)
 
 
-async def _answer(
-    send: Send, status: int, code: str, message: str, *, close: bool, **extra: Any
-) -> None:
-    """Send the error body; ``close``: the request's body was not read, so the connection ends."""
-    body = json.dumps(error_body(status, code, message, **extra)).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 _FORMS = (b"multipart/", b"application/x-www-form-urlencoded")
 
 
 def _may_have_body(scope: Scope) -> bool:
     headers = dict(scope.get("headers", []))
-    if headers.get(b"content-type", b"").strip().lower().startswith(_FORMS):
+    if (content_type(scope) or "").strip().lower().encode("latin-1").startswith(_FORMS):
         return False  # form fields and files: no JSON parser reads them whole
     length = headers.get(b"content-length", b"").strip()
     return b"transfer-encoding" in headers or length not in (b"", b"0")
@@ -142,9 +128,19 @@ def _may_have_body(scope: Scope) -> bool:
 def _looks_like_json(body: bytes) -> bool:
     """Whether ``body`` opens an array or object (in the encodings :func:`json.loads` detects):
     only those make a JSON parser recurse. Any Content-Type, as FastAPI parses a body without
-    one as JSON."""
-    head = body[:16]
-    first = head.decode(json.detect_encoding(head), "ignore").lstrip(" \t\r\n\ufeff")[:1]
+    one as JSON. All the leading whitespace is skipped, however long (the body is bounded by
+    :class:`BodyLimit`).
+
+    >>> _looks_like_json(b" " * 20 + b"[1]"), _looks_like_json(" \\n[1]".encode("utf-16"))
+    (True, True)
+    >>> _looks_like_json(b'  "text"'), _looks_like_json(b"")
+    (False, False)
+    """
+    encoding = json.detect_encoding(body[:4])
+    if encoding in ("utf-8", "utf-8-sig"):  # most bodies: no copy decoded
+        first = body.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")[:1].decode("latin-1")
+    else:
+        first = body.decode(encoding, "ignore").lstrip(" \t\r\n\ufeff")[:1]
     return first in ("[", "{")
 
 
@@ -179,10 +175,10 @@ class JsonLimit:
             try:
                 check_json(body, file="request", max_bytes=None)  # the size: BodyLimit's
             except LimitError as e:
-                await _answer(send, 422, "over_limit", str(e), close=False, limit=e.limit)
+                await send_error(send, 422, "over_limit", str(e), close=False, limit=e.limit)
                 return
             except ValueError as e:  # not even text in the encoding it starts like
-                await _answer(send, 422, "invalid_body", f"request: {e}", close=False)
+                await send_error(send, 422, "invalid_body", f"request: {e}", close=False)
                 return
         replay: list[Message] = [{"type": "http.request", "body": body, "more_body": bool(ended)}]
         if ended is not None:

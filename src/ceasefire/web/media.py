@@ -19,18 +19,31 @@ left to its route (which answers ``422`` when it needs one), and so is everythin
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ceasefire.web.errors import error_body
+from ceasefire.web.errors import send_error
 
-__all__ = ["JSON_WRITES", "JsonBodies", "is_json"]
+__all__ = ["JSON_WRITES", "JsonBodies", "content_type", "is_json"]
 
 #: The methods whose body must be JSON.
 JSON_WRITES: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+def content_type(scope: Scope) -> str | None:
+    """The request's Content-Type: the first such header, the one Starlette and FastAPI read
+    (a later one must not decide what a check sees).
+
+    >>> content_type({"headers": [(b"content-type", b"text/plain"),
+    ...                           (b"Content-Type", b"application/json")]})
+    'text/plain'
+    """
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-type":
+            return bytes(value).decode("latin-1") or None
+    return None
 
 
 def is_json(content_type: str | None) -> bool:
@@ -64,27 +77,14 @@ class JsonBodies:
         headers = dict(scope.get("headers", []))
         length = headers.get(b"content-length", b"").strip()
         has_body = b"transfer-encoding" in headers or (length not in (b"", b"0"))
-        content_type = headers.get(b"content-type", b"").decode("latin-1") or None
-        if not has_body or is_json(content_type):
+        declared = content_type(scope)
+        if not has_body or is_json(declared):
             await self.app(scope, receive, send)
             return
+        got = repr(declared) if declared else "no Content-Type"
         message = (
             "this endpoint takes a JSON body: send it with 'Content-Type: application/json' "
-            f"(got {content_type!r})"
-            if content_type
-            else "this endpoint takes a JSON body: send it with 'Content-Type: application/json' "
-            "(got no Content-Type)"
+            f"(got {got})"
         )
-        body = json.dumps(error_body(415, "unsupported_media_type", message)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 415,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),  # the body was not read
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        # the body was not read: the connection closes
+        await send_error(send, 415, "unsupported_media_type", message, close=True)

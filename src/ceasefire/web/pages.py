@@ -3,7 +3,8 @@
 Each page is a Jinja2 template (autoescaping on) over a small context: the signed-in user, the
 filters read from the URL, and ids from the path. The data come from the JSON API under ``/api``
 through the page's script (``static/js``), which writes text with ``textContent`` only. No SQL
-and no geometry here: the pages are a thin adapter, like the API. See ``docs/web.md``.
+and no geometry here: the pages are a thin adapter, like the API. An id in the path that names
+no event or agreement answers a ``404`` page saying so. See ``docs/web.md``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ceasefire.compliance import VERDICTS
-from ceasefire.errors import UnknownIdError
-from ceasefire.events import ACLED_EVENT_TYPES
+from ceasefire.errors import ConflictError, UnknownIdError
+from ceasefire.events import ACLED_EVENT_TYPES, LOCAL_TIMEZONE
 from ceasefire.field_reports import BANDS
 from ceasefire.patrols import PATROL_STATUSES
 from ceasefire.web import patrols as _patrols
@@ -122,6 +123,39 @@ def _render(request: Request, name: str, **context: Any) -> Response:
     return response
 
 
+def _not_found(request: Request, message: str, **context: Any) -> Response:
+    """The 404 page: what was not found, and where to go instead."""
+    response = _render(request, "not_found.html", message=message, **context)
+    if response.status_code == 200:  # not a redirect to the sign-in form
+        response.status_code = 404
+    return response
+
+
+def _unknown_agreement(request: Request, agreement_id: str) -> Response | None:
+    """The 404 page when no agreement (valid or broken) has this id, else None."""
+    try:
+        request.app.state.catalog.registry().get(agreement_id)
+    except UnknownIdError:
+        return _not_found(request, f"There is no agreement {agreement_id!r}.", page="agreements")
+    except ConflictError:  # stored but broken: the page shows the API's 409 and why
+        pass
+    return None
+
+
+def event_title(event: dict[str, Any]) -> str:
+    """An event in words for its page: day, what happened, where.
+
+    >>> event_title({"event_date": "2019-07-10", "event_type": "Battles",
+    ...     "sub_event_type": "Air/drone strike", "location": "Hamamiyat"})
+    '2019-07-10 · Air/drone strike · Hamamiyat'
+    >>> event_title({"event_date": "2019-07-10", "event_type": "Battles", "location": None})
+    '2019-07-10 · Battles'
+    """
+    what = event.get("sub_event_type") or event.get("event_type")
+    parts = [event.get("event_date"), what, event.get("location")]
+    return " · ".join(str(p) for p in parts if isinstance(p, str) and p)
+
+
 @router.get("/")
 def dashboard(request: Request) -> Response:
     """Map, timeline and violations table over the filters in the URL."""
@@ -146,19 +180,39 @@ def agreements(request: Request) -> Response:
 @router.get("/agreements/{agreement_id}")
 def agreement(request: Request, agreement_id: str) -> Response:
     """One agreement: each provision in plain words, its zones on a small map, its YAML."""
+    missing = _unknown_agreement(request, agreement_id)
+    if missing is not None:
+        return missing
     return _render(request, "agreement.html", page="agreements", agreement_id=agreement_id)
 
 
 @router.get("/agreements/{agreement_id}/held")
 def held(request: Request, agreement_id: str) -> Response:
     """Did it hold: events and deaths per week in each zone before and after, party shares."""
+    missing = _unknown_agreement(request, agreement_id)
+    if missing is not None:
+        return missing
     return _render(request, "held.html", page="agreements", agreement_id=agreement_id)
 
 
 @router.get("/events/{event_uid:path}")
 def event(request: Request, event_uid: str) -> Response:
-    """One event: its evidence, every verdict with reason and probability, reviews."""
-    return _render(request, "event.html", page="event", event_uid=event_uid)
+    """One event: every verdict with reason and probability, its evidence, reviews; titled by
+    its day, type and place (the id below)."""
+    if current_user(request) is None and not _anonymous_read(request):
+        return _render(request, "event.html", page="event")  # redirects to sign in
+    found = request.app.state.store.events(uids=[event_uid])
+    if found.empty:
+        return _not_found(request, f"There is no event {event_uid!r}.", page="event")
+    title = event_title(found.iloc[0].to_dict())
+    return _render(
+        request,
+        "event.html",
+        page="event",
+        event_uid=event_uid,
+        title=title or event_uid,
+        timezone=LOCAL_TIMEZONE,
+    )
 
 
 @router.get("/rejects")
@@ -174,6 +228,9 @@ def patrols(request: Request) -> Response:
     agreement = request.query_params.get("agreement") or None
     if current_user(request) is None and not _anonymous_read(request):
         return _render(request, "patrols.html", page="patrols")  # redirects to sign in
+    missing = _unknown_agreement(request, agreement) if agreement else None
+    if missing is not None:
+        return missing
     try:
         data = _patrols.overview(request.app.state.store, request.app.state.catalog, agreement)
     except UnknownIdError as e:  # an unknown agreement, or one without patrols

@@ -20,21 +20,23 @@ from typing import Annotated, Any, Final, Literal
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from ceasefire import monitoring
 from ceasefire.errors import TrackError, UnknownIdError
-from ceasefire.patrols import PatrolStatus, ReadOptions, is_joint, patrol_summary
+from ceasefire.patrols import PatrolStatus, ReadOptions, RouteLine, is_joint, patrol_summary
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
+from ceasefire.web import queries as q
 from ceasefire.web.auth import reader, require
 from ceasefire.web.catalog import Catalog
 from ceasefire.web.errors import ApiError, error_body
-from ceasefire.web.filters import MAX_LIMIT, parse_filters
+from ceasefire.web.filters import MAX_LIMIT, known_parameters, parse_filters
 
-__all__ = ["DEFAULT_AGREEMENT", "overview", "router", "strip_boxes"]
+__all__ = ["DEFAULT_AGREEMENT", "overview", "route_words", "router", "strip_boxes"]
 
-router = APIRouter(dependencies=[Depends(reader)], tags=["patrols"])
+router = APIRouter(dependencies=[Depends(reader), Depends(known_parameters)], tags=["patrols"])
 
 #: The largest track file an upload may be (a day's GPX at one fix a second is about 5 MB).
 MAX_TRACK_BYTES: Final = 20_000_000
@@ -174,6 +176,49 @@ def _route_json(route: Any) -> dict[str, Any]:
     }
 
 
+def _where(lon: float, lat: float) -> str:
+    return f"{lat:.3f}° N {lon:.3f}° E"
+
+
+def route_words(route: RouteLine) -> str:
+    """The route in words for the ``/patrols`` page, every name from this route: its length,
+    its ends (named after a place only when one lies within 1 km) with the side of the map
+    each is on, or that it is a loop; then the named places near it, or that there are none.
+
+    >>> from ceasefire.zones import load_zones
+    >>> route_words(RouteLine.from_zone(load_zones()["m4-trumba-ain-al-havr"])).split(". ")[0]
+    '60.0 km from Trumba (km 0, the east end) to Ain al-Havr (km 60.0, the west end)'
+    >>> route_words(RouteLine.from_zone(load_zones()["sochi-dmz"])).split(", from")[0]
+    "A loop of 753.9 km (the zone's boundary)"
+    """
+    length = route.length_km
+    lon, lat = route.lonlat_at([0.0, length])
+    if route.closed:
+        start = _where(lon[0], lat[0])
+        out = f"A loop of {length:.1f} km (the zone's boundary), from km 0 at {start}"
+    else:
+        if abs(lon[0] - lon[1]) >= abs(lat[0] - lat[1]):
+            first, last = ("east", "west") if lon[0] > lon[1] else ("west", "east")
+        else:
+            first, last = ("north", "south") if lat[0] > lat[1] else ("south", "north")
+        a, b = (_end_name(route, km) for km in (0.0, length))
+        out = (
+            f"{length:.1f} km from {a or _where(lon[0], lat[0])} (km 0, the {first} end) to "
+            f"{b or _where(lon[1], lat[1])} (km {length:.1f}, the {last} end)"
+        )
+    if route.places:
+        near = ", ".join(f"{n} (km {k:.1f})" for n, k, _ in route.places)
+        return f"{out}. Named places within 5 km of it: {near}."
+    return f"{out}. No place in the bundled gazetteer lies within 5 km of it."
+
+
+def _end_name(route: RouteLine, km: float) -> str | None:
+    for name, mark, off in route.places:
+        if abs(mark - km) <= 1.0 and off <= 1.0:
+            return name
+    return None
+
+
 def _joint_provisions(catalog: Catalog) -> set[tuple[str, str]]:
     reg = catalog.registry()
     return {
@@ -260,6 +305,21 @@ async def patrols_upload(
         read=ReadOptions(repair=repair),
     )
     store = _store(request)
+    # parsed, checked and stored in a worker thread: a large file never holds up the event loop
+    return await run_in_threadpool(_upload, request, response, user, store, name, data, options)
+
+
+def _upload(
+    request: Request,
+    response: Response,
+    user: User,
+    store: SQLStore,
+    name: str,
+    data: bytes,
+    options: monitoring.PatrolImportOptions,
+) -> Any:
+    """The work of :func:`patrols_upload` after the form is read (run in a worker thread)."""
+    replace = options.replace
     try:
         done = monitoring.import_patrol_files(store, [(name, data)], options)
     except TrackError as e:
@@ -338,18 +398,47 @@ def strip_boxes(
     return {"covered": [box(a, b) for a, b in covered], "gaps": out_gaps}
 
 
+def _evidence_end(store: SQLStore, rows: pd.DataFrame, route_id: str) -> dt.date | None:
+    """Where the evidence ends for the patrols on ``route_id``, as the joint-patrol obligation
+    reads it: the last patrol record on the route (held or cancelled; plans are no evidence) or
+    the last event, whichever is later, and not after today. None without records."""
+    mine = rows[(rows["route"] == route_id) & ~rows["planned"].astype(bool)] if len(rows) else rows
+    if not len(mine):
+        return None
+    last = max(str(d)[:10] for d in mine["date"])
+    event_day = q.last_event_day(store.engine)
+    if event_day and event_day > last:
+        last = event_day
+    return min(dt.date.fromisoformat(last), dt.date.today())
+
+
 def overview(store: SQLStore, catalog: Catalog, agreement: str | None) -> dict[str, Any]:
     """What ``/patrols`` shows: the weekly coverage strips, the patrols, the obligation's
     findings, and whether there are any patrol records at all."""
     reg = catalog.registry()
     if agreement is None and DEFAULT_AGREEMENT in reg.agreements:
         agreement = DEFAULT_AGREEMENT
-    has_any = len(store.patrol_rows()) > 0
+    rows_stored = store.patrol_rows()
+    has_any = len(rows_stored) > 0
     cov = monitoring.patrol_coverage(store, agreement_id=agreement)
+    end = _evidence_end(store, rows_stored, cov.route.route_id)
+    last_week = cov.periods["period_end"].max() if len(cov.periods) else None
+    if end is not None and last_week is not None and end.isoformat() > str(last_week):
+        # the weeks run to where the evidence ends, as the obligation's do (weeks with no
+        # patrol after the last one are shown, empty)
+        cov = monitoring.patrol_coverage(store, agreement_id=agreement, until=end)
     route = _route_json(cov.route)
     weeks = []
     for r in monitoring.coverage_table(cov):
-        weeks.append(r | {"boxes": strip_boxes(route["length_km"], r["covered"], r["gaps"])})
+        partial = end is not None and r["period_end"] > end.isoformat()
+        weeks.append(
+            r
+            | {
+                "boxes": strip_boxes(route["length_km"], r["covered"], r["gaps"]),
+                "partial": partial,
+                "evidence_end": end.isoformat() if partial and end else None,
+            }
+        )
     scale = STRIP_WIDTH / route["length_km"] if route["length_km"] else 0.0
     ticks: list[dict[str, Any]] = []
     for p in route["places"]:  # a place closer than 14 px to the previous one is left out
@@ -361,6 +450,7 @@ def overview(store: SQLStore, catalog: Catalog, agreement: str | None) -> dict[s
         "agreement": agreement,
         "has_patrols": has_any,
         "route": route,
+        "route_words": route_words(cov.route),
         "ticks": ticks,
         "width": STRIP_WIDTH,
         "weeks": weeks,

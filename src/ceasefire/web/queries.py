@@ -30,6 +30,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -40,19 +41,27 @@ from ceasefire.web.filters import Filters, Page
 __all__ = [
     "CLUSTER_THRESHOLD",
     "EVENT_SORTS",
+    "MAX_ACTORS",
     "VERDICT_COLUMNS_OUT",
     "VERDICT_SORTS",
+    "actor_counts",
     "aggregate_rows",
     "event_detail_verdicts",
     "events_geojson",
     "events_page",
+    "file_name",
+    "last_event_day",
+    "party_counts",
     "rejects_page",
+    "source_counts",
     "verdict_rows",
     "verdicts_page",
 ]
 
 #: More matching events than this in the view and ``events.geojson`` answers grid cells.
 CLUSTER_THRESHOLD: Final = 5000
+#: The actor pick-list offers this many names, the most frequent first.
+MAX_ACTORS: Final = 300
 
 e = schema.events
 v = schema.verdicts
@@ -473,11 +482,72 @@ def aggregate_rows(engine: Engine, f: Filters, column: str) -> list[dict[str, An
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+def last_event_day(engine: Engine) -> str | None:
+    """The latest ``event_date`` stored (``YYYY-MM-DD``), or None: where the evidence ends."""
+    with engine.connect() as conn:
+        day = conn.execute(select(func.max(e.c.event_date))).scalar_one()
+    return str(day)[:10] if day else None
+
+
+# --------------------------------------------------------------------------- pick-lists
+
+
+def actor_counts(engine: Engine, limit: int = MAX_ACTORS) -> list[dict[str, Any]]:
+    """The actors named in events (``actor1`` or ``actor2``) with their number of events, the
+    most frequent first: the filter bar's actor pick-list."""
+    names = union_all(select(e.c.actor1.label("name")), select(e.c.actor2.label("name"))).subquery()
+    n = func.count().label("events")
+    stmt = (
+        select(names.c.name, n)
+        .where(names.c.name.is_not(None), names.c.name != "")
+        .group_by(names.c.name)
+        .order_by(n.desc(), names.c.name)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def party_counts(engine: Engine) -> list[dict[str, Any]]:
+    """The parties verdicts are attributed to (``unattributed`` included) with their number of
+    verdict rows."""
+    n = func.count().label("verdicts")
+    stmt = select(v.c.party.label("id"), n).group_by(v.c.party).order_by(n.desc(), v.c.party)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings() if r["id"]]
+
+
+def source_counts(engine: Engine) -> list[dict[str, Any]]:
+    """The stored events' ``source_dataset`` values with their number of events."""
+    n = func.count().label("events")
+    stmt = (
+        select(e.c.source_dataset.label("id"), n)
+        .group_by(e.c.source_dataset)
+        .order_by(n.desc(), e.c.source_dataset)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings() if r["id"]]
+
+
 # --------------------------------------------------------------------------------- rejects
 
 
+def file_name(path: str | None) -> str | None:
+    r"""A source file as the workspace shows it: its name without the server's directories
+    (either kind of slash); a URL (a news article's) stays whole.
+
+    >>> file_name("/srv/data/ucdp/ged_syria.csv.gz"), file_name("C:\\data\\acled.csv")
+    ('ged_syria.csv.gz', 'acled.csv')
+    >>> file_name("https://example.org/news/1.html"), file_name(None)
+    ('https://example.org/news/1.html', None)
+    """
+    if path is None or "://" in path:
+        return path
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
 def rejects_page(engine: Engine, page: Page) -> dict[str, Any]:
-    """A page of rejected rows, by file and line."""
+    """A page of rejected rows, by file (its name: :func:`file_name`) and line."""
     r = schema.rejects
     cols = [r.c.ingest_id, r.c.file, r.c.line, r.c.field, r.c.value, r.c.reason]
     with engine.connect() as conn:
@@ -488,5 +558,5 @@ def rejects_page(engine: Engine, page: Page) -> dict[str, Any]:
             .limit(page.limit)
             .offset(page.offset)
         ).mappings()
-        items = [dict(x) for x in rows]
+        items = [dict(x) | {"file": file_name(x["file"])} for x in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

@@ -26,7 +26,12 @@ from sqlalchemy import Connection
 from ceasefire.compliance import evaluate
 from ceasefire.errors import ForbiddenError, InputError
 from ceasefire.events import LOCAL_TIMEZONE, canonical_sub_event_type, normalise_events
-from ceasefire.field_reports import Estimate, estimate_location, published_location
+from ceasefire.field_reports import (
+    Estimate,
+    estimate_location,
+    publishable_verdicts,
+    published_location,
+)
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.schema import iso_utc
@@ -158,9 +163,13 @@ def _judge(catalog: Catalog, report: dict[str, Any]) -> pd.DataFrame:
 def _store_evaluated(
     conn: Connection, report: dict[str, Any], verdicts: pd.DataFrame
 ) -> list[dict[str, Any]]:
-    """Write the report's event (at its published position) and its verdicts in the caller's
-    transaction."""
-    workspace.put_report_event(conn, event_frame(report))
+    """Write the report's event (at its published position; its version changes with every
+    change of the report, ``updated_at``, even one the published row does not show) and its
+    verdicts, as they may be published (:func:`ceasefire.field_reports.publishable_verdicts`),
+    in the caller's transaction."""
+    event = event_frame(report)
+    workspace.put_report_event(conn, event, revision=str(report["updated_at"]))
+    verdicts = publishable_verdicts(verdicts, event)
     workspace.replace_event_verdicts(
         conn, [report["event_uid"]], verdicts, note=f"field report {report['id']}"
     )
@@ -201,19 +210,21 @@ def submit_report(
 def edit_report(
     store: SQLStore, catalog: Catalog, user: User, report_id: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Change a report (its owner, or an admin), re-locate and re-evaluate it: judged first,
-    then the report, its event, its verdicts and the audit row written in one transaction."""
-    before = workspace.report(store.engine, report_id)
-    if user.role != "admin" and before["user_id"] != user.id:
-        raise ForbiddenError(f"report {report_id} belongs to another monitor")
-    merged = {k: before[k] for k in workspace.REPORT_FIELDS}
-    merged.update(changes)
-    _check_sub_event_type(merged)
-    if "observed_at" in changes:
-        merged["observed_at"] = _utc_text(changes["observed_at"])
-    values = {**merged, **_derived(merged)}
-    verdicts = _judge(catalog, {**before, **values})
+    """Change a report (its owner, or an admin), re-locate and re-evaluate it: the stored report
+    is read, merged with ``changes``, judged and written back (report, event, verdicts, audit
+    row) in **one** write transaction, so two edits of one report run one after the other and
+    each sees the other's change (no lost update); judging one event takes milliseconds."""
     with write_transaction(store.engine) as conn:
+        before = workspace.report(conn, report_id)
+        if user.role != "admin" and before["user_id"] != user.id:
+            raise ForbiddenError(f"report {report_id} belongs to another monitor")
+        merged = {k: before[k] for k in workspace.REPORT_FIELDS}
+        merged.update(changes)
+        _check_sub_event_type(merged)
+        if "observed_at" in changes:
+            merged["observed_at"] = _utc_text(changes["observed_at"])
+        values = {**merged, **_derived(merged)}
+        verdicts = _judge(catalog, {**before, **values})
         workspace.update_report(conn, user, report_id, values)
         report = workspace.report(conn, report_id)
         out = _store_evaluated(conn, report, verdicts)

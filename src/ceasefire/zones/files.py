@@ -19,8 +19,8 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 from shapely.geometry import mapping, shape
 
-from ..errors import GeometryError
-from ..limits import check_size, load_json
+from ..errors import GeometryError, LimitError
+from ..limits import MAX_ZONE_VERTICES, check_size, load_json
 from .model import (
     _DIMENSION,
     KINDS,
@@ -102,6 +102,43 @@ def _shape(obj: Any, file: str, field: str) -> shapely.Geometry:
         raise GeometryError(
             f"not a valid GeoJSON geometry: {_problem(e)}", file=file, field=field
         ) from e
+
+
+def _is_json(p: Path) -> bool:
+    """Whether ``p`` is read as GeoJSON: by its name (.geojson, .json), else by its content (it
+    opens an object or array), so that no JSON escapes :func:`_load_json`'s limits by its name
+    (GDAL reads GeoJSON whatever the name, with no limit on depth or number length)."""
+    if p.suffix.lower() in (".geojson", ".json"):
+        return True
+    try:
+        with p.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False  # left to the reader, which says why
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")[:1] in (b"{", b"[")
+
+
+def _check_file_size(p: Path, file: str) -> None:
+    """:func:`~ceasefire.limits.check_size` before GDAL reads a file: a Shapefile counted with
+    its sidecar files (.dbf, .shx: the same name, another suffix)."""
+    try:
+        if p.suffix.lower() == ".shp":
+            size = sum(f.stat().st_size for f in p.parent.iterdir() if f.stem == p.stem)
+        else:
+            size = p.stat().st_size
+    except OSError as e:
+        raise GeometryError(f"cannot read ({_problem(e)})", file=file) from e
+    check_size(size, file=file)
+
+
+def _check_vertices(geometries: Iterable[Any], file: str | None, field: str | None) -> None:
+    """Refuse geometries of more than :data:`~ceasefire.limits.MAX_ZONE_VERTICES` vertices in
+    all (one zone)."""
+    n = sum(int(shapely.get_num_coordinates(g)) for g in geometries if g is not None)
+    if n > MAX_ZONE_VERTICES:
+        raise LimitError(
+            "a zone of more vertices than", limit=MAX_ZONE_VERTICES, file=file, field=field, value=n
+        )
 
 
 def _load_json(p: Path, file: str) -> Any:
@@ -335,14 +372,16 @@ def read_geometry_file(
         raise GeometryError("no such file", file=file)
     if p.is_dir():
         raise GeometryError("a folder, not a geometry file (.geojson, .gpkg, .shp)", file=file)
-    if p.suffix.lower() in (".geojson", ".json"):
+    if _is_json(p):
         if layer is not None:
             raise GeometryError(
                 "a GeoJSON file has one layer", file=file, field="layer", value=layer
             )
         parts, crs = _read_geojson(p, file)
     else:
+        _check_file_size(p, file)
         parts, crs = _read_ogr(p, file, layer)
+    _check_vertices((g for _, g in parts if isinstance(g, shapely.Geometry)), file, "geometry")
     for field, geom in parts:
         _check_part(field, geom, file, crs)
     geometry = _merge(parts, file)
@@ -474,6 +513,7 @@ def _zone(props: Mapping[str, Any], geometry: shapely.Geometry, file: str | None
             raise GeometryError("must be text", file=file, field=field(name), value=v)
         return v
 
+    _check_vertices([geometry], file, f"{at}geometry")
     zone_id = text("id", True)
     kind = text("kind", False) or {1: "route", 2: "area"}.get(geometry_dimension(geometry), "")
     note, error = props.get("approximation_note"), props.get("approximation_error_km")
@@ -542,7 +582,7 @@ def read_zones(path: str | Path, *, layer: str | None = None) -> dict[str, Zone]
     if not p.exists():
         raise GeometryError("no such file", file=file)
     zones: list[Zone] = []
-    if p.suffix.lower() in (".geojson", ".json"):
+    if _is_json(p):
         doc = _load_json(p, file)
         for field, obj in _features(doc, file):
             zones.append(_zone_from_feature(obj, file, f"{field}." if field else ""))
@@ -550,6 +590,7 @@ def read_zones(path: str | Path, *, layer: str | None = None) -> dict[str, Zone]
         import pyogrio
         from pyogrio import errors as ogr
 
+        _check_file_size(p, file)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -35,6 +35,7 @@ const CF = (() => {
     const next = window.location.pathname + "?" + url.toString();
     if (push === false) window.history.replaceState(null, "", next);
     else window.history.pushState(null, "", next);
+    failed = null;  // a new view: the last one's error no longer holds
     syncForm();
     window.dispatchEvent(new Event("cf:filters"));
   }
@@ -58,6 +59,10 @@ const CF = (() => {
   }
 
   let busy = 0;
+  // The first error since the view last changed: the indicator keeps saying it (requests that
+  // succeed after it must not turn it back into "Ready" over empty panes) until the filters
+  // change, the history moves or the user sends a write.
+  let failed = null;
   function status(text, kind) {
     const box = document.getElementById("status");
     const label = document.getElementById("status-text");
@@ -65,6 +70,11 @@ const CF = (() => {
     box.dataset.busy = String(busy);
     box.dataset.kind = kind || "";
     label.textContent = text;
+  }
+
+  function settle() {
+    if (failed) status("Error: " + failed, "error");
+    else status(busy ? "Loading…" : "Ready", busy ? "busy" : "");
   }
 
   function errorText(body, res) {
@@ -75,7 +85,8 @@ const CF = (() => {
   // GET or POST JSON with the status indicator; throws Error(message) on an error answer.
   async function request(path, options, label) {
     busy += 1;
-    status(label || "Loading…", "busy");
+    if (!failed) status(label || "Loading…", "busy");
+    else status("Error: " + failed, "error");
     try {
       const res = await fetch(path, Object.assign({ credentials: "same-origin" }, options || {}));
       const type = res.headers.get("content-type") || "";
@@ -87,11 +98,12 @@ const CF = (() => {
         throw err;
       }
       busy -= 1;
-      status(busy ? "Loading…" : "Ready", busy ? "busy" : "");
+      settle();
       return body;
     } catch (err) {
       busy = Math.max(0, busy - 1);
-      status("Error: " + err.message, "error");
+      failed = failed || err.message;
+      settle();
       throw err;
     }
   }
@@ -103,6 +115,7 @@ const CF = (() => {
 
   // A write from the page: JSON body, the session cookie, and the CSRF header docs/api.md asks for.
   function send(method, path, body, label) {
+    failed = null;  // a new action: its own answer is what the indicator shows
     return request("/api/" + path, {
       method,
       headers: { "Content-Type": "application/json", "X-Requested-With": "ceasefire" },
@@ -140,6 +153,15 @@ const CF = (() => {
     return t.label + (t.timezone ? " (" + t.timezone + ")" : "");
   }
 
+  // A stored time ("2026-12-07T02:14:44.926171Z") to the minute: "2026-12-07 02:14 UTC".
+  function time(t) {
+    if (t === null || t === undefined || t === "") return "";
+    const m = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$/.exec(String(t));
+    if (!m) return String(t);
+    const zone = !m[3] || m[3] === "Z" || /^[+-]00:?00$/.test(m[3]) ? "UTC" : "UTC" + m[3];
+    return m[1] + " " + m[2] + " " + zone;
+  }
+
   // Its calendar day (YYYY-MM-DD) as the agreement states it.
   function day(t) {
     if (t === null || t === undefined) return null;
@@ -155,8 +177,10 @@ const CF = (() => {
     return typeof u === "string" && /^https?:\/\//i.test(u.trim()) ? u.trim() : null;
   }
 
-  function eventLink(uid, text) {
-    return el("a", { href: "/events/" + encodeURIComponent(uid) }, text || uid);
+  // A link to an event's page; with a verdict row, the page preselects it in the review form.
+  function eventLink(uid, text, verdict) {
+    const q = verdict ? "?" + new URLSearchParams({ agreement: verdict.agreement_id, provision: verdict.provision_id }) : "";
+    return el("a", { href: "/events/" + encodeURIComponent(uid) + q }, text || uid);
   }
 
   // The filter form: drop empty fields on submit so URLs stay short and shareable.
@@ -179,17 +203,61 @@ const CF = (() => {
           select.append(el("option", { value: a.id, selected: a.id === current ? "selected" : null },
             a.id + " — " + (a.title || "")));
         }
+        if (current && !list.some((a) => a.id === current)) select.append(el("option", { value: current, selected: "selected" }, current));
       }).catch(() => {});
+      api("facets").then((f) => pickLists(form, f)).catch(() => {});
     }
   }
 
+  // The filter bar's pick-lists from /api/facets: provisions (of the chosen agreement, else all,
+  // grouped by agreement), parties, and the actors and sources seen in the events (suggestions:
+  // the actor filter stays a substring search). A value in the URL that the lists lack stays.
+  function pickLists(form, f) {
+    const provision = document.getElementById("f-provision");
+    const party = document.getElementById("f-party");
+    const agreement = document.getElementById("f-agreement");
+    const wanted = (name) => new URLSearchParams(window.location.search).get(name) || "";
+    // on load a provision from the URL stays even when no list has it; after the agreement
+    // changes, one the new agreement lacks goes back to "any"
+    function provisions(ev) {
+      const current = provision.value || (ev ? "" : wanted("provision"));
+      const only = agreement.value;
+      const groups = new Map();
+      for (const p of f.provisions) {
+        if (only && p.agreement_id !== only) continue;
+        if (!groups.has(p.agreement_id)) groups.set(p.agreement_id, el("optgroup", { label: p.agreement_id }));
+        groups.get(p.agreement_id).append(el("option", { value: p.id, title: p.description },
+          p.id + " (" + p.type.replace(/_/g, " ") + ")"));
+      }
+      provision.replaceChildren(el("option", { value: "" }, "any"), ...groups.values());
+      const has = [...provision.options].some((o) => o.value === current);
+      if (current && !has && !ev) provision.append(el("option", { value: current }, current));
+      provision.value = has || !ev ? current : "";
+    }
+    provisions();
+    agreement.addEventListener("change", provisions);
+    const currentParty = party.value || wanted("party");
+    party.replaceChildren(el("option", { value: "" }, "any"), ...f.parties.map((p) => el("option", { value: p.id },
+      (p.name !== p.id ? p.name + " (" + p.id + ")" : p.id) + (p.verdicts ? " · " + p.verdicts.toLocaleString("en") + " verdicts" : ""))));
+    if (currentParty && !f.parties.some((p) => p.id === currentParty)) party.append(el("option", { value: currentParty }, currentParty));
+    party.value = currentParty;
+    const list = (id, rows, label) => {
+      const dl = document.getElementById(id);
+      if (dl) dl.replaceChildren(...rows.map((r) => el("option", { value: r.name || r.id }, label(r))));
+    };
+    list("f-actors", f.actors, (a) => a.events.toLocaleString("en") + " events");
+    list("f-sources", f.sources, (x) => x.events.toLocaleString("en") + " events");
+    form.dataset.picklists = "1";
+  }
+
   window.addEventListener("popstate", () => {
+    failed = null;
     syncForm();
     window.dispatchEvent(new Event("cf:filters"));
   });
   document.addEventListener("DOMContentLoaded", wireForm);
 
   return { FILTERS, TABLE, COLORS, VERDICTS, params, filterParams, setParams, syncForm, api, send,
-    request, el, fmt, when, day, verdictBadge, eventLink, safeUrl, status };
+    request, el, fmt, time, when, day, verdictBadge, eventLink, safeUrl, status };
 })();
 window.CF = CF;

@@ -25,17 +25,39 @@
     mapEl.dataset.features = String(features.length);
     mapEl.dataset.clustered = clustered ? "1" : "0";
     mapEl.dataset.loaded = "1";
+  }, (err) => {
+    document.getElementById("map-mode").textContent = "Map: " + err.message;
+    document.getElementById("count-map").textContent = "–";
+    mapEl.dataset.loaded = "error";
   });
 
+  // A refused request (a bad date in the URL, say) is said in each pane it empties, and the
+  // status indicator keeps it (app.js): never "Ready" over empty panes.
+  function paneError(which, err) {
+    document.getElementById("count-" + which).textContent = "–";
+    const box = document.getElementById(which + "-error");
+    if (box) { box.textContent = err.message; box.hidden = false; }
+    document.body.dataset.error = err.message;
+  }
+
   const chart = window.CFTimeline.create(document.getElementById("timeline"), document.getElementById("brush"));
+  window.CFDashboard.chart = chart;
   const table = document.getElementById("table");
 
   async function refresh() {
     const q = filterParams();
     const agreement = q.get("agreement");
+    for (const which of ["timeline", "table"]) document.getElementById(which + "-error").hidden = true;
+    delete document.body.dataset.error;
     const jobs = [
-      window.CFTimeline.update(chart, q, agreement).then((n) => show("timeline", n)),
-      window.CFTable.load(table, (n) => show("table", n)),
+      window.CFTimeline.update(chart, q, agreement).then((n) => show("timeline", n), (err) => {
+        window.CFTimeline.clear(chart);
+        paneError("timeline", err);
+      }),
+      window.CFTable.load(table, (n) => show("table", n)).catch((err) => {
+        table.tBodies[0].replaceChildren();
+        paneError("table", err);
+      }),
       events.load(),
     ];
     await Promise.allSettled(jobs);
@@ -52,7 +74,10 @@
       const n = await patrolLayer.load();
       document.getElementById("count-patrols").textContent = fmt(n);
       mapEl.dataset.patrols = String(n);
-    } catch (err) { mapEl.dataset.patrols = "error"; }
+    } catch (err) {
+      document.getElementById("count-patrols").textContent = "–";
+      mapEl.dataset.patrols = "error";
+    }
   }
   document.getElementById("show-patrols").addEventListener("change", (e) => {
     if (e.target.checked) map.addLayer(patrolLayer.group); else map.removeLayer(patrolLayer.group);
@@ -73,7 +98,8 @@
   document.getElementById("clear-dates").addEventListener("click", () => setParams({ date_from: null, date_to: null }));
   window.addEventListener("cf:filters", () => { document.body.dataset.ready = "0"; refresh(); loadPatrols(); });
 
-  window.CFMap.zones(map).then(({ layer }) => {
+  window.CFMap.zones(map).then(({ layer, features }) => {
+    window.CFMap.zoneLegend(document.getElementById("zone-legend"), features);
     const b = layer.getBounds();
     // not animated: the view is final before the first load, and a later setView is not
     // dropped by Leaflet while a zoom animation still runs

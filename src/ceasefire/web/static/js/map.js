@@ -88,42 +88,86 @@ const CFMap = (() => {
     showLabels();
   }
 
-  function zonePopup(p) {
-    return el("div", { class: "popup" },
-      el("b", {}, p.name || p.id), el("br"),
-      el("span", { class: "muted" }, (p.kind || "") + " · " + p.id), el("br"),
-      p.note ? el("span", {}, "Approximation: " + p.note) : null,
-      p.error_km !== null && p.error_km !== undefined ? el("span", {}, " (± " + p.error_km + " km)") : null);
-  }
-
-  // Draw zones (all, or the ids given) with a label on each; resolves to the zone layer.
+  // Draw zones (all, or the ids given) with a label on each; resolves to {layer, features}.
+  // Zones and their labels never take a click: they lie over events and over the places a
+  // monitor clicks to report from, so clicks go through to those (and to the map). A zone's
+  // approximation note is in the legend (zoneLegend) and on the agreement page.
   async function zones(map, ids) {
     const fc = await api("zones");
     const keep = (ids ? fc.features.filter((f) => ids.includes(f.properties.id)) : fc.features)
       .slice().sort((a, b) => rank(a.properties) - rank(b.properties));
-    // zones are few: SVG paths (one element each, labelled data-zone) in a pane under the events'
-    // canvas, so clicks reach the events; a zone's note opens from its label, which sits on top
+    // zones are few: SVG paths (one element each, labelled data-zone) in a pane under the events
     if (!map.getPane("zones")) map.createPane("zones").style.zIndex = 380;
     const layer = L.geoJSON({ type: "FeatureCollection", features: keep }, {
       pane: "zones",
       renderer: L.svg({ pane: "zones" }),
-      style: (f) => styleFor(f.properties),
-      onEachFeature: (f, lyr) => {
-        lyr.bindPopup(zonePopup(f.properties));
-        lyr.bindTooltip(el("span", {}, f.properties.name || f.properties.id), { sticky: true });
-      },
+      interactive: false,
+      style: (f) => Object.assign({ interactive: false }, styleFor(f.properties)),
     }).addTo(map);
     layer.eachLayer((lyr) => lyr.feature && lyr.getElement && lyr.getElement()
       && lyr.getElement().setAttribute("data-zone", lyr.feature.properties.id));
     const notes = L.layerGroup().addTo(map);
-    for (const f of keep) {
-      const c = labelAt(f);
+    const labels = [];
+    // the labels of narrow zones (routes, corridors) first: they keep their place, others move
+    for (const f of keep.slice().reverse()) {
       const text = (f.properties.name || f.properties.id) + (f.properties.error_km ? " (± " + f.properties.error_km + " km)" : "");
-      const m = L.marker(c, { icon: label(text, "zone"), title: "approximation note", keyboard: true });
-      m.bindPopup(zonePopup(f.properties), { maxWidth: 420 });
+      const m = L.marker(labelAt(f), { icon: label(text, "zone"), interactive: false, keyboard: false });
       notes.addLayer(m);
+      labels.push(m);
     }
-    return { layer, features: keep };
+    const tidy = () => declutter(labels);
+    map.on("zoomend", tidy);
+    tidy();
+    return { layer, features: keep, labels };
+  }
+
+  // Move labels that would overlap one placed before them up or down by whole label heights
+  // (screen space; redone after every zoom). Each label's span gets data-dy, its shift in px.
+  function declutter(markers) {
+    const placed = [];
+    for (const m of markers) {
+      const span = m.getElement() && m.getElement().firstElementChild;
+      if (!span) continue;
+      span.style.top = "0px";
+      const r = span.getBoundingClientRect();
+      const step = r.height + 2;
+      const hits = (dy) => placed.some((p) => r.left < p.right && r.right > p.left
+        && r.top + dy < p.bottom && r.bottom + dy > p.top);
+      let dy = 0;
+      for (let i = 1; i <= 12 && hits(dy); i++) dy = (i % 2 ? 1 : -1) * Math.ceil(i / 2) * step;
+      span.style.top = dy + "px";
+      span.dataset.dy = String(dy);
+      placed.push({ left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy });
+    }
+  }
+
+  // A swatch drawn as the zone is (border colour, dashes, fill) for the legend.
+  function swatch(p) {
+    const s = styleFor(p);
+    const alpha = s.fill === false ? 0 : (s.fillOpacity === undefined ? 0.2 : s.fillOpacity) * 2;
+    const hex = s.color.replace("#", "");
+    const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const line = s.dashArray ? "dashed" : "solid";
+    const style = s.fill === false
+      ? "border-top: " + s.weight + "px " + (s.dashArray ? "dotted" : "solid") + " " + s.color + "; height: 0; margin-top: 5px"
+      : "border: " + s.weight + "px " + line + " " + s.color + "; background: rgba(" + r + "," + g + "," + b + "," + alpha.toFixed(2) + ")";
+    return el("i", { class: "zone-swatch", style });
+  }
+
+  // The zone key: one entry per zone drawn (its style, name and error); opening an entry shows
+  // the zone's kind, id and approximation note. Fills `container`, which gets data-zones.
+  function zoneLegend(container, features) {
+    if (!container) return;
+    const entries = features.slice().reverse().map((f) => {
+      const p = f.properties;
+      const err = p.error_km !== null && p.error_km !== undefined ? " (± " + p.error_km + " km)" : "";
+      return el("details", { class: "zone-key", "data-zone": p.id },
+        el("summary", {}, swatch(p), (p.name || p.id) + err),
+        el("p", { class: "zone-note" }, (p.kind || "zone") + " · " + p.id + ". ",
+          p.note ? "Approximation: " + p.note : "No approximation note."));
+    });
+    container.replaceChildren(el("span", { class: "muted" }, "Zones (open one for its approximation note):"), ...entries);
+    container.dataset.zones = String(entries.length);
   }
 
   function radiusFor(fatalities) {
@@ -161,8 +205,9 @@ const CFMap = (() => {
   }
 
   // The events layer: reloads on pan/zoom and filter changes; calls
-  // onTotal(total, clustered, features, bbox) with the bbox that was asked for.
-  function events(map, queryFn, onTotal) {
+  // onTotal(total, clustered, features, bbox) with the bbox that was asked for, or
+  // onError(error) when the server refused (a bad filter in the URL).
+  function events(map, queryFn, onTotal, onError) {
     const group = L.layerGroup().addTo(map);
     let seq = 0, reading = false, stale = false;
     // An event's popup pans the map to fit; reloading then would remove the marker and close it,
@@ -176,7 +221,10 @@ const CFMap = (() => {
       q.set("bbox", bbox);
       q.set("zoom", String(map.getZoom()));
       let fc;
-      try { fc = await api("events.geojson", q); } catch (err) { return; }
+      try { fc = await api("events.geojson", q); } catch (err) {
+        if (mine === seq) { group.clearLayers(); if (onError) onError(err); }
+        return;
+      }
       if (mine !== seq) return;
       group.clearLayers();
       const zoomed = map.getZoom() >= 11;
@@ -273,6 +321,6 @@ const CFMap = (() => {
     return { group, load };
   }
 
-  return { create, zones, events, eventPopup, styleFor, label, radiusFor, patrols, PATROL_COLORS };
+  return { create, zones, zoneLegend, declutter, events, eventPopup, styleFor, label, radiusFor, patrols, PATROL_COLORS };
 })();
 window.CFMap = CFMap;

@@ -6,7 +6,12 @@
   const form = document.getElementById("report");
   const lat = document.getElementById("r-lat"), lon = document.getElementById("r-lon");
   const map = window.CFMap.create("map");
-  window.CFMap.zones(map).catch(() => {});
+  window.CFReport = { map };  // for the browser tests: where to click
+  // zones take no clicks (map.js): a click inside the corridor sets the position
+  window.CFMap.zones(map).then(({ features }) => {
+    window.CFMap.zoneLegend(document.getElementById("zone-legend"), features);
+    document.getElementById("map").dataset.zones = String(features.length);
+  }).catch(() => {});
   // The time is this device's local time with its real UTC offset (Date.getTimezoneOffset, so
   // daylight saving follows the date entered); both fields stay editable, and an offset the user
   // typed is left alone.
@@ -70,7 +75,7 @@
       el("a", { href: "/?verdict=violation&verdict=possible_violation&verdict=exempt&verdict=compliant&verdict=outside&source=field_report" }, "See field reports on the dashboard →"));
     if (est) map.removeLayer(est);
     if (r.est_latitude !== null && r.est_latitude !== undefined) {
-      est = L.circle([r.est_latitude, r.est_longitude], { radius: (r.radius_km || 1) * 1000, color: COLORS[top], dashArray: "3 3" }).addTo(map);
+      est = L.circle([r.est_latitude, r.est_longitude], { radius: (r.radius_km || 1) * 1000, color: COLORS[top], dashArray: "3 3", interactive: false }).addTo(map);
     }
   });
 })();

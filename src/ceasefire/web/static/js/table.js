@@ -7,7 +7,7 @@ const CFTable = (() => {
 
   function cells(r, full) {
     const row = [
-      el("td", {}, eventLink(r.event_uid, r.event_date || r.event_uid)),
+      el("td", {}, eventLink(r.event_uid, r.event_date || r.event_uid, r)),
       el("td", {}, el("a", { href: "/agreements/" + encodeURIComponent(r.agreement_id) }, r.agreement_id)),
       el("td", {}, r.provision_id),
       el("td", {}, verdictBadge(r.verdict)),

@@ -14,27 +14,51 @@ const CFTimeline = (() => {
     return out;
   }
 
+  const ROW = 13;  // px per row of mark labels
+  const ROWS = 3;  // rows reserved above the plot for them
+
   // Lines at the agreements' start and deadlines (a Chart.js plugin; marks = [{day, label, kind}]).
+  // Their labels go in a band reserved above the plot (layout.padding.top), never over the bars
+  // and never past the canvas: each takes the first row where it does not overlap a label
+  // already drawn, and is drawn left of its line when it would run past the right edge. What was
+  // drawn is kept in chart.$cfMarks (the browser tests check it) and the canvas's data-marks.
   const marksPlugin = {
     id: "cfMarks",
     afterDatasetsDraw(chart, _args, opts) {
       const { ctx, chartArea, scales } = chart;
       const labels = chart.data.labels;
-      let n = 0;
+      const drawn = [];
+      ctx.save();
+      ctx.font = "11px sans-serif";
+      ctx.textBaseline = "bottom";
       for (const m of opts.marks || []) {
         const i = labels.indexOf(m.day);
         if (i < 0) continue;
         const x = scales.x.getPixelForValue(i);
-        ctx.save();
-        ctx.strokeStyle = m.kind === "start" ? "#000" : "#6a1b9a";
+        const color = m.kind === "start" ? "#000" : "#6a1b9a";
+        ctx.strokeStyle = color; ctx.fillStyle = color;
         ctx.setLineDash(m.kind === "start" ? [] : [4, 3]);
-        ctx.beginPath(); ctx.moveTo(x, chartArea.top); ctx.lineTo(x, chartArea.bottom); ctx.stroke();
-        ctx.fillStyle = ctx.strokeStyle; ctx.font = "11px sans-serif";
-        ctx.fillText(m.label, x + 3, chartArea.top + 10 + 12 * (n++ % 3));  // staggered: marks can be days apart
-        ctx.restore();
+        ctx.beginPath(); ctx.moveTo(x, chartArea.top - 2); ctx.lineTo(x, chartArea.bottom); ctx.stroke();
+        const w = ctx.measureText(m.label).width;
+        const left = x + 3 + w <= chart.width - 2 ? x + 3 : Math.max(2, x - 3 - w);
+        let row = 0;
+        while (row < ROWS - 1 && drawn.some((d) => d.row === row && left < d.right + 6 && left + w > d.left - 6)) row++;
+        const bottom = chartArea.top - 3 - ROW * row;
+        ctx.fillText(m.label, left, bottom);
+        drawn.push({ label: m.label, row, left, right: left + w, top: bottom - ROW + 2, bottom });
       }
+      ctx.restore();
+      chart.$cfMarks = drawn;
+      chart.canvas.dataset.marks = String(drawn.length);
     },
   };
+
+  // Empty the chart (after a refused request: nothing to show).
+  function clear(chart) {
+    chart.data.labels = []; chart.data.datasets = [];
+    chart.options.plugins.cfMarks.marks = [];
+    chart.update();
+  }
 
   async function marks(agreementId) {
     const ids = agreementId ? [agreementId] : (await api("agreements")).map((a) => a.id);
@@ -58,6 +82,7 @@ const CFTimeline = (() => {
       options: {
         animation: false, responsive: true, maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
+        layout: { padding: { top: ROW * ROWS + 2, bottom: 4 } },
         plugins: { legend: { position: "right", labels: { boxWidth: 10 } }, cfMarks: { marks: [] } },
         scales: {
           x: { stacked: true, ticks: { maxTicksLimit: 12, autoSkip: true }, grid: { display: false } },
@@ -137,6 +162,6 @@ const CFTimeline = (() => {
     return ms.map((m) => m.day + ": " + m.label).join(" · ");
   }
 
-  return { create, update, marks, legendText };
+  return { create, update, clear, marks, legendText };
 })();
 window.CFTimeline = CFTimeline;
