@@ -20,7 +20,7 @@ import pytest
 import shapely
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
-from web_api_store import PASSWORDS, build, copy
+from web_api_store import PASSWORDS, bearer, build, copy
 
 from ceasefire import agreements as _agreements
 from ceasefire import monitoring
@@ -88,12 +88,6 @@ def app(db: Path) -> Iterator[Any]:
     app = create_app(db)
     yield app
     app.state.store.close()
-
-
-def bearer(app: Any, name: str) -> dict[str, str]:
-    user = workspace.user_by_name(app.state.store.engine, name)
-    assert user is not None
-    return {"Authorization": "Bearer " + workspace.create_token(app.state.store.engine, user)}
 
 
 # ------------------------------------------------------------ add refuses what validate refuses

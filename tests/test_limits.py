@@ -25,6 +25,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from web_api_store import bearer as _token
 
 from ceasefire.agreements import bundled_text, load_agreement, parse_agreement
 from ceasefire.cli import cli
@@ -367,13 +368,6 @@ def app(db: Path) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def client(app: Any) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
-
-
-def _token(app: Any, name: str) -> dict[str, str]:
-    engine = app.state.store.engine
-    user = workspace.user_by_name(engine, name)
-    assert user is not None
-    return {"Authorization": "Bearer " + workspace.create_token(engine, user)}
 
 
 def _over_limit(r: Any, limit: int, message: str) -> None:

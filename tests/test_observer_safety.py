@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 from web_api_store import PLACES, build, copy, events_frame
+from web_api_store import bearer as _token
 
 from ceasefire import monitoring
 from ceasefire.compliance import evaluate
@@ -70,12 +71,6 @@ def _report(lon_lat: tuple[float, float], **kw: Any) -> dict[str, Any]:
         "text": "shelling heard",
         **kw,
     }
-
-
-def _token(app: Any, name: str) -> dict[str, str]:
-    user = workspace.user_by_name(app.state.store.engine, name)
-    assert user is not None
-    return {"Authorization": "Bearer " + workspace.create_token(app.state.store.engine, user)}
 
 
 class Scene:

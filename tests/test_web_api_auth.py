@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from web_api_store import PASSWORDS, build, copy
+from web_api_store import bearer as token_for
 
 from ceasefire import agreements as _agreements
 from ceasefire.store import workspace
@@ -63,12 +64,6 @@ def app(db: Path) -> Iterator[Any]:
 @pytest.fixture
 def anon(app: Any) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
-
-
-def token_for(app: Any, name: str) -> dict[str, str]:
-    user = workspace.user_by_name(app.state.store.engine, name)
-    assert user is not None
-    return {"Authorization": "Bearer " + workspace.create_token(app.state.store.engine, user)}
 
 
 def login(app: Any, name: str) -> TestClient:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from web_api_store import PASSWORDS, build, copy
+from web_api_store import bearer as token_for
 
 from ceasefire import monitoring
-from ceasefire.store import workspace
 from ceasefire.web import create_app
 
 DATA = Path(__file__).parent / "data" / "patrols"
@@ -53,12 +53,6 @@ def stored(app: Any) -> Any:
     monitoring.evaluate_store(store, ["moscow-2020"])
     app.state.cache.clear()
     return app
-
-
-def token_for(app: Any, name: str) -> dict[str, str]:
-    user = workspace.user_by_name(app.state.store.engine, name)
-    assert user is not None
-    return {"Authorization": "Bearer " + workspace.create_token(app.state.store.engine, user)}
 
 
 def upload(client: TestClient, path: Path, headers: dict[str, str], **form: str) -> Any:

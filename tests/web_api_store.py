@@ -92,3 +92,11 @@ def copy(base: Path, to: Path) -> Path:
     """A private copy of a built store (for tests that write)."""
     shutil.copyfile(base, to)
     return to
+
+
+def bearer(app: Any, name: str) -> dict[str, str]:
+    """An ``Authorization`` header with a new token of the stored user ``name``."""
+    engine = app.state.store.engine
+    user = workspace.user_by_name(engine, name)
+    assert user is not None
+    return {"Authorization": "Bearer " + workspace.create_token(engine, user)}
