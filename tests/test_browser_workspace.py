@@ -491,3 +491,39 @@ def test_a_twelve_day_span_is_one_week_and_a_partial_one(
     finally:
         context.close()
     assert not errors, errors
+
+
+# ------------------------------------------------------------------ violations never summed
+
+
+def test_violations_and_possible_violations_are_never_summed(page: Page, server: str) -> None:
+    """Issue 10: the held page gives each verdict's count, share and chart on its own; the
+    header link "Violations" opens violations and possible violations, their boxes ticked, and
+    the headings say so."""
+    page.goto("/agreements/sochi-2018/held")
+    page.wait_for_selector("#parties tbody tr")
+    api = httpx.get(f"{server}/api/agreements/sochi-2018/held", timeout=30).json()["by_party"]
+    russia = page.locator("#parties tbody tr[data-party='russia'] td")
+    want = next(p for p in api if p["party"] == "russia")
+    assert russia.nth(1).inner_text() == f"{want['violations']:,}"
+    assert russia.nth(3).inner_text() == f"{want['possible_violations']:,}"
+    assert russia.nth(2).inner_text() == f"{100 * want['violations_share']:.1f} %"
+    for verdict in ("violation", "possible_violation"):
+        canvas = page.locator(f"#party-chart-{verdict}")
+        expect(canvas).to_be_visible()
+        assert canvas.evaluate("c => !!Chart.getChart(c)")
+    expect(page.locator("#party-shares figcaption")).to_have_text(
+        ["Share of violations by party", "Share of possible violations by party"]
+    )
+    page.click("#nav-violations")
+    page.wait_for_selector("#table tbody tr")
+    query = parse_qsl(urlsplit(page.url).query)
+    assert [v for k, v in query if k == "verdict"] == ["violation", "possible_violation"]
+    ticked = page.locator("#filters input[name=verdict]:checked").evaluate_all(
+        "xs => xs.map(x => x.value)"
+    )
+    assert ticked == ["violation", "possible_violation"]
+    expect(page.locator("#table-heading")).to_have_text("Violations and possible violations")
+    shown = set(page.locator("#table tbody tr td:nth-child(4)").all_inner_texts())
+    assert shown and shown <= {"violation", "possible violation"}, shown
+    _shot(page, "workspace-violations-default")

@@ -63,6 +63,8 @@ def test_bare_dashboard_redirects_to_a_url_that_states_its_filters(client: TestC
     assert r.status_code == 303
     query = parse_qsl(urlsplit(r.headers["location"]).query)
     assert query == [("verdict", v) for v in DEFAULT_VERDICTS]
+    # issue 10: violations and possible violations only, never exempt/compliant/outside
+    assert DEFAULT_VERDICTS == ("violation", "possible_violation")
 
 
 def test_filters_round_trip_through_the_url(client: TestClient) -> None:

@@ -146,7 +146,8 @@ def agreement_detail(request: Request, agreement_id: str) -> dict[str, Any]:
 def agreement_held(
     request: Request, agreement_id: str, weeks: Annotated[int, Query(ge=1, le=104)] = 26
 ) -> Response:
-    """Did it hold: weekly counts per zone before and after, violations' share by party."""
+    """Did it hold: weekly counts per zone before and after; by party, violations and possible
+    violations, each with its own share (never summed)."""
     cat = _cat(request)
     a = cat.registry().get(agreement_id)
 
@@ -163,7 +164,7 @@ def agreement_held(
         last = (effective + timedelta(days=7 * weeks, microseconds=-1)).tz_convert(LOCAL_TIMEZONE)
         f = Filters(
             agreement=agreement_id,
-            verdict=("violation", "possible_violation"),
+            verdict=_catalog.PARTY_SHARE_VERDICTS,
             date_from=first.date().isoformat(),
             date_to=last.date().isoformat(),
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from ceasefire.reports import zone_members
 from ceasefire.store import Store
 
 __all__ = [
+    "PARTY_SHARE_VERDICTS",
     "Catalog",
     "agreement_json",
     "agreement_summary",
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("ceasefire.web")
+
+#: The verdicts whose shares by party "did it hold" gives, each on its own: never summed.
+PARTY_SHARE_VERDICTS: Final = ("violation", "possible_violation")
 
 
 class Catalog:
@@ -309,8 +313,9 @@ def held_json(
 ) -> dict[str, Any]:
     """Did it hold: events and fatalities per week inside each of the agreement's zones,
     ``weeks`` before and after it took effect (an event's side is its time window's midpoint),
-    and the share of violations (and possible ones) by party (``party_rows``: the ``party``
-    aggregate rows of :func:`ceasefire.web.queries.aggregate_rows`)."""
+    and by party the violations and the possible violations, each with its share of its own
+    verdict, never summed (``party_rows``: the ``party`` aggregate rows of
+    :func:`ceasefire.web.queries.aggregate_rows`)."""
     chain = _agreements.chain(a, catalog.registry())
     zs = list(provision_zones(chain, catalog.zones()).values())
     effective = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0])
@@ -368,12 +373,35 @@ def held_json(
 
 
 def _party_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
+    """Violations and possible violations by party, each with its own share, never summed.
+
+    ``violations_share`` is a party's part of all violations, ``possible_violations_share``
+    its part of all possible violations (``None`` where there are none of that verdict).
+
+    >>> rows = [{"k0": "russia", "verdict": "violation", "count": 3},
+    ...     {"k0": "turkey", "verdict": "possible_violation", "count": 4},
+    ...     {"k0": "turkey", "verdict": "violation", "count": 1}]
+    >>> for r in _party_shares(rows):
+    ...     print(r["party"], r["violations"], r["violations_share"],
+    ...           r["possible_violations"], r["possible_violations_share"])
+    russia 3 0.75 0 0.0
+    turkey 1 0.25 4 1.0
+    """
+    counts: dict[str, dict[str, int]] = {}
     for r in rows:
+        if r["verdict"] not in PARTY_SHARE_VERDICTS:
+            continue
         party = r["k0"] or "unattributed"
-        counts[party] = counts.get(party, 0) + int(r["count"])
-    total = sum(counts.values())
-    return [
-        {"party": p, "count": n, "share": round(n / total, 4)}
-        for p, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
-    ]
+        by = counts.setdefault(party, dict.fromkeys(PARTY_SHARE_VERDICTS, 0))
+        by[r["verdict"]] += int(r["count"])
+    totals = {v: sum(c[v] for c in counts.values()) for v in PARTY_SHARE_VERDICTS}
+    out: list[dict[str, Any]] = []
+    for party, c in sorted(
+        counts.items(), key=lambda x: (-x[1]["violation"], -x[1]["possible_violation"], x[0])
+    ):
+        row: dict[str, Any] = {"party": party}
+        for v in PARTY_SHARE_VERDICTS:
+            row[f"{v}s"] = c[v]
+            row[f"{v}s_share"] = round(c[v] / totals[v], 4) if totals[v] else None
+        out.append(row)
+    return out

@@ -46,8 +46,18 @@ FILTERS: Final = tuple(f.name for f in fields(Filters))
 #: Table state kept in the URL beside the filters: the fields of
 #: :class:`~ceasefire.web.filters.Page`.
 TABLE_STATE: Final = tuple(f.name for f in fields(Page))
-#: What the dashboard shows when its URL has no filters: every verdict but ``outside``.
-DEFAULT_VERDICTS: Final = VERDICTS[:4]
+#: What the dashboard, the violations table and the header's "Violations" link show when the
+#: URL ticks no verdict: violations and possible violations, never exempt, compliant or
+#: outside unless ticked.
+DEFAULT_VERDICTS: Final = ("violation", "possible_violation")
+#: The verdicts in words, plural where a heading counts them.
+VERDICT_WORDS: Final = {
+    "violation": "violations",
+    "possible_violation": "possible violations",
+    "exempt": "exempt",
+    "compliant": "compliant",
+    "outside": "outside the agreements",
+}
 #: The event types the filter bar and the report form offer: ACLED's, from the one list.
 EVENT_TYPES: Final = ACLED_EVENT_TYPES
 
@@ -96,6 +106,46 @@ def query_of(filters: dict[str, list[str]], *drop: str) -> str:
     return urlencode(pairs)
 
 
+def verdicts_shown(verdicts: list[str] | tuple[str, ...]) -> str:
+    """Which verdicts a table or chart shows, in words, for its heading.
+
+    >>> verdicts_shown(["violation", "possible_violation"])
+    'Violations and possible violations'
+    >>> verdicts_shown(["compliant", "violation", "exempt"])
+    'Violations, exempt and compliant'
+    >>> verdicts_shown([])
+    'All verdicts'
+    """
+    picked = [VERDICT_WORDS[v] for v in VERDICTS if v in verdicts]
+    if not picked or len(picked) == len(VERDICTS):
+        return "All verdicts"
+    words = picked[0] if len(picked) == 1 else ", ".join(picked[:-1]) + " and " + picked[-1]
+    return words[0].upper() + words[1:]
+
+
+def with_default_verdicts(filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The filters with :data:`DEFAULT_VERDICTS` where they tick no verdict.
+
+    >>> with_default_verdicts({"agreement": ["sochi-2018"]})["verdict"]
+    ['violation', 'possible_violation']
+    >>> with_default_verdicts({"verdict": ["compliant"]})["verdict"]
+    ['compliant']
+    """
+    if filters.get("verdict"):
+        return filters
+    return {**filters, "verdict": list(DEFAULT_VERDICTS)}
+
+
+def _default_verdicts_redirect(request: Request) -> Response | None:
+    """A redirect to the same page with :data:`DEFAULT_VERDICTS` ticked when the URL ticks no
+    verdict (the other filters kept), so that the checkboxes show what is applied; else None."""
+    filters = filters_of(request)
+    if filters.get("verdict"):
+        return None
+    query = query_of(with_default_verdicts(filters))
+    return RedirectResponse(f"{request.url.path}?{query}", status_code=303)
+
+
 def _render(request: Request, name: str, **context: Any) -> Response:
     user = current_user(request)
     if user is None and name != "login.html" and not _anonymous_read(request):
@@ -111,6 +161,9 @@ def _render(request: Request, name: str, **context: Any) -> Response:
             "filters": filters,
             "first": {k: v[0] for k, v in filters.items()},
             "query": query_of(filters),
+            "violations_query": query_of(with_default_verdicts(filters), "offset"),
+            "verdicts_shown": verdicts_shown(filters.get("verdict", [])),
+            "default_verdicts": DEFAULT_VERDICTS,
             "tile_url": tiles or "",
             "verdicts": VERDICTS,
             "event_types": EVENT_TYPES,
@@ -158,16 +211,21 @@ def event_title(event: dict[str, Any]) -> str:
 
 @router.get("/")
 def dashboard(request: Request) -> Response:
-    """Map, timeline and violations table over the filters in the URL."""
-    if not filters_of(request):
-        query = urlencode([("verdict", v) for v in DEFAULT_VERDICTS])
-        return RedirectResponse(f"/?{query}", status_code=303)
+    """Map, timeline and violations table over the filters in the URL; with no verdict
+    ticked, a redirect that ticks :data:`DEFAULT_VERDICTS`."""
+    redirect = _default_verdicts_redirect(request)
+    if redirect is not None:
+        return redirect
     return _render(request, "dashboard.html", page="dashboard")
 
 
 @router.get("/violations")
 def violations(request: Request) -> Response:
-    """Every verdict row matching the filters: sortable, paged, exportable."""
+    """Every verdict row matching the filters: sortable, paged, exportable; with no verdict
+    ticked, a redirect that ticks :data:`DEFAULT_VERDICTS`."""
+    redirect = _default_verdicts_redirect(request)
+    if redirect is not None:
+        return redirect
     return _render(request, "violations.html", page="violations")
 
 

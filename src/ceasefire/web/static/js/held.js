@@ -1,5 +1,5 @@
 // Did it hold: per zone, events and deaths per week before and after the agreement took effect,
-// and the share of violations by party.
+// and by party the violations and the possible violations, each with its own share (never summed).
 "use strict";
 (async () => {
   const { el, api, fmt, when, day } = window.CF;
@@ -41,13 +41,23 @@
     });
   }
   if (!zones.length) box.append(el("p", { class: "muted" }, "No events in the agreement's zones."));
-  document.querySelector("#parties tbody").replaceChildren(...h.by_party.map((p) => el("tr", {},
-    el("td", {}, p.party || "unattributed"), el("td", { class: "num" }, fmt(p.count)), el("td", { class: "num" }, (100 * p.share).toFixed(1) + " %"))));
-  if (h.by_party.length) {
-    new Chart(document.getElementById("party-chart"), {
+  // violations and possible violations by party: each its own count, share and chart, never summed
+  const share = (x) => (x === null || x === undefined ? "–" : (100 * x).toFixed(1) + " %");
+  document.querySelector("#parties tbody").replaceChildren(...h.by_party.map((p) => el("tr", { "data-party": p.party || "unattributed" },
+    el("td", {}, p.party || "unattributed"),
+    el("td", { class: "num", "data-col": "violations" }, fmt(p.violations)),
+    el("td", { class: "num", "data-col": "violations_share" }, share(p.violations_share)),
+    el("td", { class: "num", "data-col": "possible_violations" }, fmt(p.possible_violations)),
+    el("td", { class: "num", "data-col": "possible_violations_share" }, share(p.possible_violations_share)))));
+  const colours = ["#c62828", "#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#8d8d8d"];
+  for (const [verdict, key] of [["violation", "violations"], ["possible_violation", "possible_violations"]]) {
+    const rows = h.by_party.filter((p) => p[key] > 0);
+    const canvas = document.getElementById("party-chart-" + verdict);
+    if (!rows.length) { canvas.replaceWith(el("p", { class: "muted" }, "None in these weeks.")); continue; }
+    new Chart(canvas, {
       type: "doughnut",
-      data: { labels: h.by_party.map((p) => p.party || "unattributed"),
-        datasets: [{ data: h.by_party.map((p) => p.count), backgroundColor: ["#c62828", "#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#8d8d8d"] }] },
+      data: { labels: rows.map((p) => p.party || "unattributed"),
+        datasets: [{ label: key.replace("_", " "), data: rows.map((p) => p[key]), backgroundColor: colours }] },
       options: { animation: false, responsive: true, maintainAspectRatio: false },
     });
   }
