@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page
-from test_browser import MONITOR, _shot, browser, page, serve
+from test_browser import MONITOR, _shot, allowed, browser, page, serve
 
 from ceasefire import monitoring
 from ceasefire.store import open_store
 
-__all__ = ["browser", "page"]  # fixtures, used by name
+__all__ = ["allowed", "browser", "page"]  # fixtures, used by name
 
 pytestmark = pytest.mark.slow
 

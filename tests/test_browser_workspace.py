@@ -21,44 +21,30 @@ import httpx
 import pytest
 import shapely
 from playwright.sync_api import Browser, Page, expect
-from test_browser import DASHBOARD, MONITOR, ROOT, _ready, _shot, browser, serve, server
+from test_browser import (
+    DASHBOARD,
+    MONITOR,
+    ROOT,
+    _ready,
+    _shot,
+    allowed,
+    browser,
+    page,
+    serve,
+    server,
+)
 
 from ceasefire import monitoring
 from ceasefire.store import open_store
 from ceasefire.store.workspace import DEMO_USERS
 
-__all__ = ["browser", "server"]  # fixtures, used by name
+__all__ = ["allowed", "browser", "page", "server"]  # fixtures, used by name
 
 pytestmark = pytest.mark.slow
 
 PATROLS = Path(__file__).parent / "data" / "patrols"
 ANALYST = next((n, p) for n, role, p in DEMO_USERS if role == "analyst")
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")
-
-
-@pytest.fixture
-def allowed() -> list[str]:
-    """Console messages a test provokes on purpose (a 422 or 404 it asks for)."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Browser, server: str, allowed: list[str]) -> Iterator[Page]:
-    """A fresh context; JS errors, CSP violations and console errors fail the test, except
-    those the test put in ``allowed``."""
-    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    problems: list[str] = []
-    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on(
-        "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    yield pg
-    context.close()
-    left = [p for p in problems if not any(a in p for a in allowed)]
-    assert not left, left
 
 
 def _sign_in(page: Page, user: tuple[str, str], next_url: str) -> None:

@@ -73,6 +73,16 @@ def put_raw_agreement(db: Path, agreement_id: str, text: str) -> None:
         con.close()
 
 
+#: A field report inside the de-escalation area (both agreements judge it).
+REPORT = {
+    "observed_at": "2020-03-07T10:30:00+02:00",
+    "latitude": 35.83,
+    "longitude": 36.61,
+    "observation": "seen",
+    "event_type": "Explosions/Remote violence",
+}
+
+
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("hardening") / "base.db")
@@ -204,14 +214,7 @@ def test_the_workspace_judges_against_the_good_agreements(db: Path) -> None:
         assert "atlantis" in held.json()["error"]["message"]
         assert c.get("/api/agreements/old-bad").status_code == 409
         assert c.get("/api/agreements/never-was/held").status_code == 404
-        report = {
-            "observed_at": "2020-03-07T10:30:00+02:00",
-            "latitude": 35.83,
-            "longitude": 36.61,
-            "observation": "seen",
-            "event_type": "Explosions/Remote violence",
-        }
-        r = c.post("/api/reports", json=report, headers=bearer(app, "monitor"))
+        r = c.post("/api/reports", json=REPORT, headers=bearer(app, "monitor"))
         assert r.status_code == 201, r.text
         judged = {v["agreement_id"] for v in r.json()["verdicts"]}
         assert "moscow-2020" in judged and "old-bad" not in judged
@@ -259,14 +262,7 @@ def test_a_stored_agreement_over_a_limit_is_left_out_like_any_broken_one(db: Pat
         assert c.get("/api/agreements/sochi-2018").status_code == 200
         bomb = c.get("/api/agreements/bomb")
         assert bomb.status_code == 409 and "more nodes" in bomb.json()["error"]["message"]
-        report = {
-            "observed_at": "2020-03-07T10:30:00+02:00",
-            "latitude": 35.83,
-            "longitude": 36.61,
-            "observation": "seen",
-            "event_type": "Explosions/Remote violence",
-        }
-        r = c.post("/api/reports", json=report, headers=bearer(app, "monitor"))
+        r = c.post("/api/reports", json=REPORT, headers=bearer(app, "monitor"))
         assert r.status_code == 201, r.text
         assert "moscow-2020" in {v["agreement_id"] for v in r.json()["verdicts"]}
     finally:
