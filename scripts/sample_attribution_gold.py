@@ -1,6 +1,6 @@
 """Draw the UCDP sample behind the hand-labelled attribution gold set (issue 10).
 
-Usage: ``python scripts/sample_attribution_gold.py [--out PATH] [--seed N]``.
+Usage: ``python scripts/sample_attribution_gold.py [--fresh] [--out PATH] [--seed N]``.
 
 Selects real UCDP GED events from the bundled Syria file around the Idlib de-escalation area
 (adm_1 in the Idlib, Hama, Aleppo or Latakia governorate *and* inside lon 35.9-37.3, lat 35.3-36.7),
@@ -18,6 +18,12 @@ same file and seed give the same sample. The ``split`` column (``tune`` / ``held
 from a stable hash of the id alone (:func:`split_of`), fixed before any labelling. Writes
 ``tests/data/attribution/ucdp_idlib_sample.csv``; the labels live beside it in
 ``ucdp_idlib_gold.csv`` (see that folder's README).
+
+``--fresh`` draws the second, fresh held-out set (nobody tuned on it): the same candidate pool
+less the 200 ids already in ``ucdp_idlib_sample.csv``, seed 20261207, quotas
+:data:`FRESH_QUOTAS` (no ``deaths_20+`` event is left, then the high-death stratum first), all
+rows with ``split`` = ``fresh``; writes ``ucdp_idlib_fresh_sample.csv`` (labels in
+``ucdp_idlib_fresh_gold.csv``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import pandas as pd
 ROOT: Final = Path(__file__).resolve().parent.parent
 UCDP: Final = ROOT / "src" / "ceasefire" / "data" / "ucdp" / "ged_syria_2016-01_2019-11.csv.gz"
 OUT: Final = ROOT / "tests" / "data" / "attribution" / "ucdp_idlib_sample.csv"
+FRESH_OUT: Final = ROOT / "tests" / "data" / "attribution" / "ucdp_idlib_fresh_sample.csv"
 
 GOVERNORATES: Final = (
     "Idlib Governorate",
@@ -47,6 +54,9 @@ END: Final = "2019-11-30"
 SEED: Final = 20180917
 #: stratum -> number of events drawn (capped at what the stratum holds)
 QUOTAS: Final = {"deaths_20+": 53, "deaths_5-19": 75, "deaths_1-4": 60, "non_state": 12}
+#: the fresh held-out set: its own seed and quotas, drawn from the candidates not yet sampled
+FRESH_SEED: Final = 20261207
+FRESH_QUOTAS: Final = {"deaths_20+": 53, "deaths_5-19": 70, "deaths_1-4": 55, "non_state": 15}
 
 COLUMNS: Final = [
     "id",
@@ -103,28 +113,50 @@ def candidates(ged: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("id").reset_index(drop=True)
 
 
-def draw(pool: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
-    """The stratified sample, sorted by date then id, with ``stratum`` and ``split``."""
+def draw(
+    pool: pd.DataFrame,
+    seed: int = SEED,
+    quotas: dict[str, int] | None = None,
+    split: str | None = None,
+) -> pd.DataFrame:
+    """The stratified sample, sorted by date then id, with ``stratum`` and ``split``.
+
+    ``split`` names every row's split (the fresh set); by default it comes from :func:`split_of`.
+    """
     rng = np.random.default_rng(seed)
     parts = []
-    for name, quota in QUOTAS.items():
+    for name, quota in (QUOTAS if quotas is None else quotas).items():
         group = pool[pool["stratum"] == name]
         n = min(quota, len(group))
         picked = np.sort(rng.choice(len(group), size=n, replace=False))
         parts.append(group.iloc[picked])
     sample = pd.concat(parts)
-    sample["split"] = sample["id"].map(split_of)
+    sample["split"] = sample["id"].map(split_of) if split is None else split
     return sample.sort_values(["date_start", "id"])[[*COLUMNS, "stratum", "split"]]
+
+
+def fresh_pool(pool: pd.DataFrame, first: Path = OUT) -> pd.DataFrame:
+    """The candidates that are not in the first sample (``first``, 200 ids)."""
+    taken = set(pd.read_csv(first, usecols=["id"])["id"].astype(int))
+    return pool[~pool["id"].isin(taken)].reset_index(drop=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--ucdp", type=Path, default=UCDP)
-    ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--fresh", action="store_true", help="draw the fresh held-out set")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     pool = candidates(pd.read_csv(args.ucdp))
-    sample = draw(pool, args.seed)
+    if args.fresh:
+        pool = fresh_pool(pool)
+        seed = FRESH_SEED if args.seed is None else args.seed
+        sample = draw(pool, seed, FRESH_QUOTAS, split="fresh")
+        args.out = FRESH_OUT if args.out is None else args.out
+    else:
+        sample = draw(pool, SEED if args.seed is None else args.seed)
+        args.out = OUT if args.out is None else args.out
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sample.to_csv(args.out, index=False)
     print(f"{len(pool)} candidates; {len(sample)} sampled -> {args.out}")

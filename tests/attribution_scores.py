@@ -22,6 +22,15 @@ Definitions (printed by ``scripts/eval_attribution.py``):
   gold party / blamed events; recall = gold events blamed on a party that the system blames on
   that party / gold events blamed on a party. Both are given on every row of a split and on the
   rows where the gold says the text names who acted (``text_says_who_acted``).
+- **Initiator / side.** The reader *claims* an initiator when it records one
+  (``initiator_known``); its ``actor1`` (with ``assoc_actor_1``) maps to the gold vocabulary
+  (Syria's government, Iran, Hezbollah -> government; Russia -> russia; the two together ->
+  government_or_russia; HTS, Hurras al-Din, TIP, "jihadi groups" -> jihadists; insurgents and
+  jihadis together -> insurgents_and_jihadists; other rebel factions -> insurgents; Turkey,
+  IS; anyone else -> other) and to its side (government_side, opposition_side, other).
+  Precision = claims equal to the gold initiator (side) / claims; recall = the same / gold rows
+  with a named initiator (not ``mutual`` or ``unknown``; side: not ``both`` or ``unknown``).
+  A claim on a gold ``mutual`` or ``unknown`` row counts against precision.
 """
 
 from __future__ import annotations
@@ -107,11 +116,75 @@ def system_readings(ids: pd.Series, *, before: bool = False) -> pd.DataFrame:
             .to_numpy(),
             "event_type_rule": ev["event_type_rule"].astype(object).to_numpy(),
             "actor1": ev["actor1"].astype(object).to_numpy(),
+            "assoc_actor_1": ev["assoc_actor_1"].astype(object).to_numpy(),
             "initiator_known": ev["initiator_known"].astype(bool).to_numpy(),
             "party": att["party"].to_numpy(),
             "rule": att["rule"].to_numpy(),
         }
     )
+
+
+#: A reader actor name (lower case) -> gold initiator category; rebel factions are the rest.
+_ACTOR_CATEGORY: Final[dict[str, str]] = {
+    "government of syria": "government",
+    "government of iran": "government",
+    "hezbollah": "government",
+    "government of russia": "russia",
+    "government of turkey": "turkey",
+    "is": "isis",
+    "islamic state": "isis",
+    "jihadi groups": "jihadists",
+    "hts": "jihadists",
+    "hayat tahrir al-sham": "jihadists",
+    "jabhat fateh al-sham": "jihadists",
+    "turkistan islamic party": "jihadists",
+    "hurras al-din": "jihadists",
+    "ansar al-tawhid": "jihadists",
+    "al-qaida": "jihadists",
+    "etim": "jihadists",
+    "government of israel": "other",
+    "international coalition": "other",
+    "sdf": "other",
+}
+#: Gold initiator -> its side (``initiator_side`` in the gold).
+INITIATOR_SIDE: Final[dict[str, str]] = {
+    "government": "government_side",
+    "russia": "government_side",
+    "government_or_russia": "government_side",
+    "insurgents": "opposition_side",
+    "jihadists": "opposition_side",
+    "insurgents_and_jihadists": "opposition_side",
+    "turkey": "opposition_side",
+    "isis": "other",
+    "other": "other",
+}
+
+
+def _category(name: object) -> str | None:
+    if not isinstance(name, str) or not name:
+        return None
+    return _ACTOR_CATEGORY.get(name.strip().lower(), "insurgents")
+
+
+def system_initiator(actor1: object, assoc_actor_1: object, known: bool) -> str:
+    """The reader's initiator in the gold vocabulary; ``unknown`` where it records none.
+
+    >>> system_initiator("Government of Syria", "Government of Russia", True)
+    'government_or_russia'
+    >>> system_initiator("Syrian insurgents", "jihadi groups", True)
+    'insurgents_and_jihadists'
+    >>> system_initiator("Hayat Tahrir al-Sham", None, True), system_initiator("IS", None, False)
+    ('jihadists', 'unknown')
+    """
+    first = _category(actor1)
+    if not known or first is None:
+        return "unknown"
+    pair = {first, _category(assoc_actor_1) or first}
+    if pair == {"government", "russia"}:
+        return "government_or_russia"
+    if pair == {"insurgents", "jihadists"}:
+        return "insurgents_and_jihadists"
+    return first
 
 
 @dataclass(frozen=True)
@@ -165,8 +238,9 @@ def _party_score(gold_party: pd.Series, party: pd.Series) -> Score:
 def scores(
     gold: pd.DataFrame, system: pd.DataFrame | None = None, *, before: bool = False
 ) -> dict[str, Score]:
-    """``event_type``, ``sub_event_type`` (and both ``_carried``), ``party`` (every row) and
-    ``party_text_says`` (rows where the gold says the text names who acted) for ``gold``."""
+    """``event_type``, ``sub_event_type`` (and both ``_carried``), ``party`` (every row),
+    ``party_text_says`` (rows where the gold says the text names who acted), ``initiator`` and
+    ``initiator_side`` for ``gold``."""
     sys_ = system if system is not None else system_readings(gold["id"], before=before)
     g = gold.reset_index(drop=True)
     s = sys_.set_index("id").loc[g["id"]].reset_index(drop=True)
@@ -176,6 +250,14 @@ def scores(
             f"gold initiators without a party: {set(g['initiator'][gold_party.isna()])}"
         )
     says = g["text_says_who_acted"].astype(bool)
+    claimed = pd.Series(
+        [
+            system_initiator(a, b, bool(k))
+            for a, b, k in zip(s["actor1"], s["assoc_actor_1"], s["initiator_known"], strict=True)
+        ]
+    )
+    gold_init = g["initiator"].where(~g["initiator"].isin(["mutual"]), "unknown")
+    gold_side = g["initiator_side"].where(~g["initiator_side"].isin(["both"]), "unknown")
     return {
         "event_type": _label_score(g["event_type"], s["event_type"]),
         "sub_event_type": _label_score(g["sub_event_type"], s["sub_event_type"]),
@@ -183,4 +265,6 @@ def scores(
         "sub_event_type_carried": _label_score(g["sub_event_type"], s["sub_event_type_carried"]),
         "party": _party_score(gold_party, s["party"]),
         "party_text_says": _party_score(gold_party[says], s["party"][says]),
+        "initiator": _label_score(gold_init, claimed),
+        "initiator_side": _label_score(gold_side, claimed.map(INITIATOR_SIDE).fillna("unknown")),
     }

@@ -4,14 +4,22 @@ hand-labelled gold set (tests/data/attribution) and on real headlines of the bun
 The floors are the figures measured on the held-out half (``scripts/eval_attribution.py``;
 definitions in ``tests/attribution_scores.py``), a little below them; a floor is never raised
 above what was measured and never lowered silently. Measured: see docs/sources.md.
+
+The ``fresh`` set (140 more events, drawn and labelled blind after the inference was tuned;
+tests/data/attribution/README.md) has its own floors, :data:`FRESH_FLOORS`: its figures are the
+held-out figures that count, since the first held-out half was tuned on after its first run.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from attribution_gold import load_gold
-from attribution_scores import Score, scores, system_readings
+from attribution_gold import FRESH_SAMPLE, INITIATORS, SIDES, load_gold
+from attribution_scores import INITIATOR_SIDE, Score, scores, system_readings
 
 from ceasefire.agreements import load_bundled
 from ceasefire.compliance import attribute, evaluate
@@ -31,6 +39,69 @@ FLOORS: dict[str, tuple[float, float]] = {
     # the issue's target: blamed on a party where the text says who acted, right >= 95%
     "party_text_says": (0.95, 0.80),  # measured 1.000 (33/33), 0.825 (33/40)
 }
+
+
+#: (precision floor, recall floor) on the FRESH held-out set: fresh held-out figures, measured
+#: once, on 2026-12-07, with the inference as it was (not changed after; nobody tuned on this
+#: set); each floor is the measured value rounded down to 2 decimals. Never lower them.
+FRESH_FLOORS: dict[str, tuple[float, float]] = {
+    "event_type": (0.88, 0.88),  # measured 0.890 (97/109), 0.890 (97/109)
+    "sub_event_type": (0.78, 0.80),  # measured 0.784 (69/88), 0.802 (69/86)
+    "party": (0.81, 0.65),  # measured 0.817 (49/60), 0.653 (49/75)
+    # the issue's target (>= 0.95): measured 0.976 (41/42), 95 % Wilson interval 0.877-0.996
+    "party_text_says": (0.97, 0.85),  # measured 0.976 (41/42), 0.854 (41/48)
+    "initiator": (0.86, 0.55),  # measured 0.863 (44/51), 0.557 (44/79)
+    "initiator_side": (0.94, 0.56),  # measured 0.941 (48/51), 0.565 (48/85)
+}
+
+
+@pytest.fixture(scope="module")
+def fresh() -> dict[str, Score]:
+    gold = load_gold("fresh")
+    assert len(gold) == 140
+    return scores(gold)
+
+
+@pytest.mark.parametrize("name", list(FRESH_FLOORS))
+def test_fresh_heldout_scores_stay_above_their_floors(fresh: dict[str, Score], name: str) -> None:
+    p, r = FRESH_FLOORS[name]
+    got = fresh[name]
+    assert got.precision >= p, f"{name}: {got}"
+    assert got.recall >= r, f"{name}: {got}"
+
+
+def test_the_fresh_set_is_new_events_with_labels_in_the_vocabulary() -> None:
+    fresh_gold, first = load_gold("fresh"), load_gold()
+    assert set(fresh_gold["id"]).isdisjoint(first["id"])
+    assert fresh_gold["split"].eq("fresh").all()
+    assert fresh_gold["stratum"].value_counts().to_dict() == {
+        "deaths_5-19": 70,
+        "deaths_1-4": 55,
+        "non_state": 15,
+    }
+    assert set(fresh_gold["initiator"]) <= INITIATORS
+    assert set(fresh_gold["initiator_side"]) <= SIDES
+    named = fresh_gold[~fresh_gold["initiator"].isin(["mutual", "unknown"])]
+    assert (named["initiator"].map(INITIATOR_SIDE) == named["initiator_side"]).all()
+    # a label the text gives is never "unknown"
+    assert not (fresh_gold["text_says_who_acted"] & fresh_gold["initiator"].eq("unknown")).any()
+
+
+def test_the_fresh_sample_is_drawn_again_the_same(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "fresh.csv"
+    subprocess.run(
+        [
+            sys.executable,
+            str(root / "scripts" / "sample_attribution_gold.py"),
+            "--fresh",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert out.read_bytes() == FRESH_SAMPLE.read_bytes()
 
 
 @pytest.fixture(scope="module")
