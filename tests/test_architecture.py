@@ -11,7 +11,16 @@ from pathlib import Path
 import ceasefire
 
 SRC = Path(ceasefire.__file__).parent
-CORE = ["agreements", "zones", "events", "compliance", "errors", "patrols", "field_reports"]
+CORE = [
+    "agreements",
+    "zones",
+    "events",
+    "compliance",
+    "errors",
+    "patrols",
+    "field_reports",
+    "held",
+]
 EDGES = {"store", "web", "cli", "monitoring", "exports"}
 
 

@@ -171,9 +171,9 @@ def _check_counts_against_api(page: Page, server: str) -> dict[str, int]:
     bbox = page.get_attribute("#map", "data-bbox")
     assert bbox
     assert counts["map"] == _api_total(server, "events", [*query, ("bbox", bbox), ("limit", "1")])
-    verdict_rows = _api_total(server, "verdicts", [*query, ("limit", "1")])
-    assert counts["table"] == verdict_rows
-    assert counts["timeline"] == verdict_rows
+    incidents = _api_total(server, "incidents", [*query, ("limit", "1")])  # one unit (issue 10)
+    assert counts["table"] == incidents
+    assert counts["timeline"] == incidents
     shown = page.locator("#count-table").inner_text().replace(",", "")
     assert int(shown) == counts["table"]
     return counts
@@ -216,6 +216,7 @@ def test_a_filter_changes_map_timeline_and_table_consistently(page: Page, server
     after = _check_counts_against_api(page, server)
     assert 0 < after["table"] < before["table"] and after["map"] < before["map"]
     # brushing the middle of the timeline puts a date range in the URL, and everything follows
+    page.locator("#timeline").scroll_into_view_if_needed()
     box = page.locator("#timeline").bounding_box()
     assert box
     y = box["y"] + box["height"] / 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -48,7 +48,7 @@ STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")
 
 
 def _sign_in(page: Page, user: tuple[str, str], next_url: str) -> None:
-    page.goto("/login?next=" + next_url)
+    page.goto("/login?" + urlencode({"next": next_url}))  # the whole URL, its & included
     page.fill("input[name=username]", user[0])
     page.fill("input[name=password]", user[1])
     page.click("#login button[type=submit]")
@@ -274,12 +274,12 @@ def test_unknown_filter_parameters_are_refused_and_the_pages_send_none(
     assert refused == []
     allowed.append("status of 422")  # the one asked for below
     answer = page.evaluate(
-        "async () => { const r = await fetch('/api/verdicts?review_status=disputed');"
+        "async () => { const r = await fetch('/api/verdicts?reviewed=disputed');"
         " return [r.status, await r.json()]; }"
     )
     assert answer[0] == 422
-    assert answer[1]["error"]["field"] == "review_status"
-    assert "review_status: not a parameter of /api/verdicts" in answer[1]["error"]["message"]
+    assert answer[1]["error"]["field"] == "reviewed"
+    assert "reviewed: not a parameter of /api/verdicts" in answer[1]["error"]["message"]
 
 
 # ------------------------------------------------------------------ pick-lists
@@ -316,7 +316,7 @@ def test_provision_party_and_actor_filters_are_pick_lists(page: Page, server: st
         "turkey",
     )
     assert page.input_value("#f-provision") == "dmz" and page.input_value("#f-party") == "turkey"
-    cells = page.locator("#table tbody tr td:nth-child(6)").all_inner_texts()
+    cells = page.locator("#table tbody tr td:nth-child(4)").all_inner_texts()  # party
     assert cells and set(cells) == {"turkey"}
     _shot(page, "workspace-pick-lists")
 
@@ -357,7 +357,11 @@ def test_the_event_page_reads_as_an_event(page: Page, server: str) -> None:
 def test_the_review_form_preselects_the_verdict_come_from_and_no_status(
     page: Page, server: str
 ) -> None:
-    _sign_in(page, ANALYST, "/violations?verdict=possible_violation&sort=fatalities&order=desc")
+    _sign_in(
+        page,
+        ANALYST,
+        "/violations?verdict=possible_violation&unit=verdicts&sort=fatalities&order=desc",
+    )
     page.wait_for_selector("#table tbody tr[data-uid]", timeout=30_000)
     row = page.locator("#table tbody tr[data-uid]").nth(1)  # not the first: a real choice
     cells = row.locator("td").all_inner_texts()
@@ -510,6 +514,6 @@ def test_violations_and_possible_violations_are_never_summed(page: Page, server:
     )
     assert ticked == ["violation", "possible_violation"]
     expect(page.locator("#table-heading")).to_have_text("Violations and possible violations")
-    shown = set(page.locator("#table tbody tr td:nth-child(4)").all_inner_texts())
+    shown = set(page.locator("#table tbody tr td:nth-child(2)").all_inner_texts())  # worst verdict
     assert shown and shown <= {"violation", "possible violation"}, shown
     _shot(page, "workspace-violations-default")

@@ -37,7 +37,11 @@ def test_demo_prints_the_summary(demo_db):
     out = run("evaluate", "--db", demo_db)
     assert "Evidence: 16,566 events dated 2016-01-01 .. 2019-11-30" in out
     for heading in (
-        "violations / possible by month",
+        "incidents (each event once, at its worst verdict)",
+        "incidents by month",
+        "violations by party",
+        "possible violations by party",
+        "Reviewed by an analyst: 0 of the top 10 violations",
         "Top violations",
         "Obligations",
         "Did it hold?",
@@ -227,7 +231,7 @@ def test_errors_are_clear_and_exit_nonzero(tmp_path):
 
 def test_read_only_commands_refuse_a_missing_store_and_create_nothing(tmp_path):
     db = tmp_path / "nowhere.db"
-    for args in (["verdicts"], ["rejects"], ["before-after"], ["evaluate"]):
+    for args in (["verdicts"], ["rejects"], ["before-after", "--agreement", "x"], ["evaluate"]):
         result = CliRunner().invoke(cli, [*args, "--db", str(db)])
         assert result.exit_code == 2 and "no store at" in result.output, args
     # catalogue commands still show the bundled agreements and zones

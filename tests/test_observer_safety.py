@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import MetaData, Table, create_engine, insert, select
 from web_api_store import PLACES, build, copy, events_frame
 from web_api_store import bearer as _token
 
@@ -32,9 +32,9 @@ from ceasefire.field_reports import (
     published_location,
 )
 from ceasefire.store import MIGRATIONS, migrate, open_store, schema, workspace
+from ceasefire.store import read as q
 from ceasefire.store.engine import write_transaction
 from ceasefire.web import create_app
-from ceasefire.web import queries as q
 from ceasefire.web.filters import MAX_LIMIT
 from ceasefire.web.reports import event_frame
 
@@ -731,7 +731,20 @@ def test_migration_7_publishes_the_verdicts_of_existing_reports(tmp_path: Path) 
                 for p, t, v, share, reason in old
             ]
         )
-        workspace.replace_event_verdicts(conn, [uid, other_uid], frame, note="before v7")
+        # written as version 6 wrote them (its own columns, read from the database)
+        evaluations = Table("evaluations", MetaData(), autoload_with=conn)
+        verdicts = Table("verdicts", MetaData(), autoload_with=conn)
+        eid = conn.execute(
+            insert(evaluations).values(
+                agreement_id="moscow-2020",
+                created_at="2020-03-08T00:00:00.000000Z",
+                n_events=2,
+                n_verdicts=len(frame),
+                settings="{}",
+            )
+        ).inserted_primary_key[0]
+        rows = frame.assign(evaluation_id=eid, event_version=1).to_dict(orient="records")
+        conn.execute(insert(verdicts), rows)
     engine.dispose()
 
     with open_store(db) as store:

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from web_api_store import SCRIPT, build
 
+from ceasefire.findings import Filters
+from ceasefire.store import read as q
 from ceasefire.web import create_app
-from ceasefire.web import queries as q
-from ceasefire.web.filters import Filters
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,12 @@ def test_verdict_filters_on_events_agree_with_the_verdicts_table(client: TestCli
 
 
 def test_events_geojson_points_and_clusters(client: TestClient, monkeypatch) -> None:
-    fc = client.get("/api/events.geojson?agreement=moscow-2020").json()
+    # an agreement filter speaks of its findings: events with a verdict other than outside
+    # (issue 10: outside only when asked)
+    fc = client.get("/api/events.geojson?agreement=moscow-2020&verdict=outside").json()
+    with_findings = client.get("/api/events.geojson?agreement=moscow-2020").json()
+    assert with_findings["total"] < fc["total"]
+    fc = client.get("/api/events.geojson").json()
     assert fc["clustered"] is False and len(fc["features"]) == fc["total"] == 40
     props = fc["features"][0]["properties"]
     assert set(props) >= {"event_uid", "verdict", "probability", "fatalities", "uncertainty_km"}
@@ -177,12 +182,15 @@ def test_csv_export_defuses_formulas(client: TestClient) -> None:
     assert rows and not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values() if v)
 
 
-@pytest.mark.parametrize("by", ["day", "week", "zone", "party", "verdict", "event_type"])
-def test_aggregates_add_up_to_the_verdicts(client: TestClient, by: str) -> None:
+@pytest.mark.parametrize("by", ["day", "week", "month", "zone", "party", "verdict", "event_type"])
+def test_aggregates_add_up_to_the_incidents(client: TestClient, by: str) -> None:
     f = "agreement=sochi-2018&date_from=2019-01-01"
-    total = client.get(f"/api/verdicts?{f}&limit=1").json()["total"]
+    total = client.get(f"/api/incidents?{f}&limit=1").json()["total"]
     rows = client.get(f"/api/aggregates?by={by}&{f}").json()["rows"]
-    assert sum(r["count"] for r in rows) == total > 0
+    if by == "zone":  # an incident counts in each zone one of its verdicts is about
+        assert sum(r["count"] for r in rows) >= total > 0
+    else:  # each event once, at its worst verdict
+        assert sum(r["count"] for r in rows) == total > 0
     assert all(set(r) == {"key", "verdict", "count", "fatalities"} for r in rows)
     if by == "week":
         import datetime as dt
@@ -190,13 +198,14 @@ def test_aggregates_add_up_to_the_verdicts(client: TestClient, by: str) -> None:
         assert all(dt.date.fromisoformat(r["key"]).weekday() == 0 for r in rows)
 
 
-def test_held_counts_weeks_before_and_after(client: TestClient) -> None:
-    d = client.get("/api/agreements/moscow-2020/held?weeks=20").json()
+def test_held_counts_periods_before_and_after(client: TestClient) -> None:
+    d = client.get("/api/agreements/moscow-2020/held?unit=week&before=20&after=20").json()
     assert d["agreement"] == "moscow-2020"
-    zones = {w["zone"] for w in d["weeks"]}
+    assert d["window"]["unit"] == "week" and d["window"]["before"] == d["window"]["after"] == 20
+    zones = {p["zone"] for p in d["periods"]}
     assert "idlib-de-escalation-area" in zones
-    periods = {t["period"] for t in d["totals"]}
-    assert periods == {"before", "after"}
+    assert {p["side"] for p in d["periods"]} == {"before", "after"}
+    assert {t["party"] for t in d["totals"]} >= {"all", "unattributed"}
     # violations and possible violations each have their own shares (issue 10): never summed
     for key in ("violations", "possible_violations"):
         shares = [p[f"{key}_share"] for p in d["by_party"] if p[f"{key}_share"] is not None]
@@ -204,25 +213,32 @@ def test_held_counts_weeks_before_and_after(client: TestClient) -> None:
 
 
 def test_held_party_shares_cover_the_weeks_shown(client: TestClient) -> None:
-    """The shares count violations in the same window as the weekly figures: moscow-2020 took
-    effect 2020-03-06 00:01 local (2020-03-05 21:01 UTC); 8 weeks either side are the local days
-    2020-01-09 .. 2020-05-01 (the window ends 00:01 on 1 May, local summer time)."""
-    url = "/api/agreements/moscow-2020/held?weeks={}"
-    eight = client.get(url.format(8)).json()["by_party"]
+    """The shares count violations in the same days as the weekly figures: moscow-2020 took
+    effect 2020-03-06 00:01 local, read in Moscow time too (2020-03-05 21:01 UTC, 23:01 local);
+    8 weeks either side are the local days whose noon falls in them, 2020-01-10 .. 2020-04-30
+    (ceasefire.held; was 2020-01-09 .. 2020-05-01 with the weeks counted in UTC)."""
+    url = "/api/agreements/moscow-2020/held?unit=week&before={0}&after={0}"
+    answer = client.get(url.format(8)).json()
+    assert (answer["window"]["first_day"], answer["window"]["last_day"]) == (
+        "2020-01-10",
+        "2020-04-30",
+    )
+    eight = answer["by_party"]
     whole = client.get(url.format(26)).json()["by_party"]
     both = {p["party"]: p["violations"] + p["possible_violations"] for p in eight}
     assert both == {"turkey": 1}  # 2020-04-12 only
+    # incidents: russia's one event breaches two provisions, counted once (was 2 verdict rows)
     assert {p["party"]: p["violations"] + p["possible_violations"] for p in whole} == {
-        "russia": 2,
+        "russia": 1,
         "turkey": 1,
     }
+    same = client.get(
+        "/api/aggregates?by=party&agreement=moscow-2020&verdict=violation"
+        "&verdict=possible_violation&date_from=2020-01-10&date_to=2020-04-30"
+    ).json()["rows"]
     for verdict in ("violation", "possible_violation"):
-        same = client.get(
-            f"/api/aggregates?by=party&agreement=moscow-2020&verdict={verdict}"
-            "&date_from=2020-01-09&date_to=2020-05-01"
-        ).json()["rows"]
         shown = {p["party"]: p[f"{verdict}s"] for p in eight if p[f"{verdict}s"]}
-        assert {r["key"]: r["count"] for r in same} == shown
+        assert {r["key"]: r["count"] for r in same if r["verdict"] == verdict} == shown
 
 
 def test_rejects_page(tmp_path: Path) -> None:
@@ -268,7 +284,7 @@ def test_me_anonymous(client: TestClient) -> None:
         ("/api/verdicts?offset=-1", "offset"),
         ("/api/events?offset=99999999999999999999999", "offset"),
         ("/api/rejects?limit=99999999999999999999999", "limit"),
-        ("/api/aggregates?by=month", "by"),
+        ("/api/aggregates?by=year", "by"),
         ("/api/events.geojson?zoom=99", "zoom"),
     ],
 )

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pyproj import Geod
 from web_api_store import build, copy
 
+from ceasefire.compliance import VERDICTS
 from ceasefire.errors import InputError
 from ceasefire.field_reports import BEARING_ERROR_DEG, estimate_location
 from ceasefire.store import workspace
@@ -125,9 +126,10 @@ def test_a_report_becomes_evidence_evaluated_against_every_agreement(app: Any) -
 
 def test_other_verdicts_survive_a_report(app: Any) -> None:
     c = TestClient(app, raise_server_exceptions=False)
-    before = c.get("/api/verdicts?limit=1").json()["total"]
+    every = "&".join(f"verdict={v}" for v in VERDICTS)  # outside rows too
+    before = c.get(f"/api/verdicts?limit=1&{every}").json()["total"]
     rep = c.post("/api/reports", json=_report(), headers=_headers(app, "monitor")).json()
-    after = c.get("/api/verdicts?limit=1").json()["total"]
+    after = c.get(f"/api/verdicts?limit=1&{every}").json()["total"]
     assert after == before + len(rep["verdicts"])
 
 

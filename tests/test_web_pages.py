@@ -82,14 +82,15 @@ def test_filters_round_trip_through_the_url(client: TestClient) -> None:
     assert re.search(r"<option selected>Battles</option>", form)
     # the export links carry exactly the filters in the URL (the empty actor= is dropped)
     link = html.unescape(re.search(r'id="export-csv" href="([^"]+)"', page).group(1))
-    assert link.startswith("/api/verdicts.csv?")
+    assert link.startswith("/api/incidents.csv?")  # incidents: the default unit (issue 10)
     pairs = parse_qsl(urlsplit(link).query)
     assert ("verdict", "violation") in pairs and ("verdict", "possible_violation") in pairs
     assert ("actor", "Hayat") in pairs and ("actor", "") not in pairs
     assert dict(pairs)["date_to"] == "2019-06-30"
     # and the API answers the same query (the names are the API's)
-    api = client.get("/api/verdicts?" + urlsplit(link).query)
-    assert api.status_code == 200, api.text
+    for path in ("/api/verdicts?", "/api/incidents?", "/api/incidents.csv?"):
+        api = client.get(path + urlsplit(link).query)
+        assert api.status_code == 200, api.text
 
 
 @pytest.mark.parametrize(

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ceasefire.findings import Filters, Page
+from ceasefire.store import read as q
 from ceasefire.store import workspace
 from ceasefire.web import create_app
-from ceasefire.web import queries as q
-from ceasefire.web.filters import Filters, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 ACLED = ROOT / "tests" / "data" / "sources" / "acled_2024_format.csv"
@@ -58,13 +58,19 @@ def own(dashboard_demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 # ------------------------------------------------------------------------ unknown parameters
 
 
-def test_the_issue_example_is_refused_naming_the_parameter(client: TestClient) -> None:
+def test_the_issue_example_is_supported_and_a_bad_value_refused(client: TestClient) -> None:
+    # review_status is a shared filter now (issue 10: review that counts); a value outside the
+    # closed vocabulary answers 422 naming the field and the allowed values
     r = client.get("/api/verdicts", params={"review_status": "disputed", "verdict": "violation"})
+    assert r.status_code == 200 and r.json()["total"] == 0
+    r = client.get("/api/verdicts", params={"review_status": "argued", "verdict": "violation"})
     assert r.status_code == 422
     err = r.json()["error"]
-    assert (err["code"], err["field"]) == ("invalid_parameter", "review_status")
-    assert err["message"].startswith("review_status: not a parameter of /api/verdicts")
-    assert "(it takes: actor, agreement, bbox, date_from, date_to, event_type" in err["message"]
+    assert err["field"] == "review_status"
+    assert "unreviewed, confirmed, disputed, overruled, needs_info ('argued')" in err["message"]
+    r = client.get("/api/verdicts", params={"reviewstatus": "disputed"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "reviewstatus"
+    assert "(it takes: actor, agreement, bbox, date_from, date_to, event_type" in r.text
 
 
 def test_every_get_route_refuses_a_parameter_it_does_not_take(client: TestClient) -> None:

@@ -39,6 +39,8 @@ __all__ = [
     "MAX_CSV_LINE_BYTES",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
+    "MAX_HELD_MONTHS",
+    "MAX_HELD_WEEKS",
     "MAX_NUMBER_DIGITS",
     "MAX_PERIODS",
     "MAX_TEXT_BYTES",
@@ -96,6 +98,10 @@ MAX_TEXT_BYTES: Final = 10_000_000
 #: The most periods (days or weeks) one patrol coverage table spans: 5,000 weeks is 96 years,
 #: 5,000 days 13 years (a date range of 0001-9999 would be 3.6 million days to compute).
 MAX_PERIODS: Final = 5_000
+#: The most weeks, and the most months, either side of an agreement's start that "did it hold"
+#: (:mod:`ceasefire.held`) counts: two years each side.
+MAX_HELD_WEEKS: Final = 104
+MAX_HELD_MONTHS: Final = 24
 
 
 def check_size(size: int, *, file: str, limit: int = MAX_DOCUMENT_BYTES) -> None:

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,10 +22,15 @@ import pandas as pd
 
 from . import agreements as _agreements
 from . import patrols as _patrols
-from . import reports
 from . import zones as _zones
-from .agreements import Registry, chains
-from .compliance import Evaluation, Rules, evaluate, provision_route, provision_zones
+from .agreements import EVENT_CHECKED_TYPES, Agreement, Registry, chains, provision_start
+from .compliance import (
+    Evaluation,
+    Rules,
+    evaluate,
+    provision_route,
+    provision_zone_ids,
+)
 from .errors import (
     AgreementError,
     ConflictError,
@@ -34,7 +39,10 @@ from .errors import (
     TrackError,
     UnknownIdError,
 )
+from .events import LOCAL_TIMEZONE
 from .field_reports import publishable_verdicts
+from .findings import Filters, Provisions, ReviewStatus
+from .held import DEFAULT_WINDOW, Held, Window, held, window_days
 from .limits import MAX_TRACK_BYTES, check_size
 from .sources import read_events
 from .store import IngestReport, Store
@@ -52,6 +60,7 @@ __all__ = [
     "coverage_table",
     "evaluate_file",
     "evaluate_store",
+    "finding_provisions",
     "import_patrol_files",
     "import_patrols",
     "import_zone",
@@ -60,6 +69,7 @@ __all__ = [
     "patrol_route",
     "patrols_geojson",
     "registry_of",
+    "reviewed_parties",
     "run_demo",
     "seed_bundled",
     "zones_of",
@@ -157,6 +167,24 @@ def _zone_ids(store: Store) -> set[str]:
 def zones_of(store: Store) -> dict[str, _zones.Zone]:
     """Bundled zones, with the store's (imported) zones replacing them by id."""
     return _zones.load_zones(overrides=_stored_zones(store))
+
+
+def finding_provisions(
+    agreements: Iterable[Agreement], zones: Mapping[str, _zones.Zone] | None = None
+) -> Provisions:
+    """Each event-checked provision's zone and local start day (:class:`findings.Provisions`),
+    for these agreements: what every surface's findings count by zone and by date."""
+    agreements = list(agreements)
+    start = {
+        (a.id, p.id): pd.Timestamp(provision_start(p).utc_window()[0])
+        .tz_convert(LOCAL_TIMEZONE)
+        .date()
+        .isoformat()
+        for a in agreements
+        for p in a.provisions
+        if p.type in EVENT_CHECKED_TYPES
+    }
+    return Provisions(zone=provision_zone_ids(agreements, zones), start=start)
 
 
 def import_zone(
@@ -271,16 +299,48 @@ def evaluate_file(
     )
 
 
+def reviewed_parties(store: Store, agreement_id: str) -> dict[str, str]:
+    """Event uid -> the party an analyst's overruling attributes the event to, under this
+    agreement (its breaches whose party was corrected)."""
+    rows = store.finding_rows(
+        Filters(agreement=agreement_id, review_status=(ReviewStatus.OVERRULED.value,))
+    )
+    changed = rows[
+        (rows["party"].astype(str) != "")
+        & (rows["party"].astype(str) != rows["machine_party"].fillna("").astype(str))
+    ]
+    return dict(zip(changed["event_uid"].astype(str), changed["party"].astype(str), strict=True))
+
+
 def before_after(
-    store: Store, agreement_ids: Sequence[str] | None = None, *, months: int = 12
-) -> pd.DataFrame:
-    """Events and deaths per month inside each zone of the agreements (and of the agreements
-    they supplement), ``months`` before and after each took effect."""
-    registry = registry_of(store)
-    chosen = [registry.get(a) for a in (agreement_ids or sorted(registry.agreements))]
-    agreements = chains(chosen, registry)
-    zones = provision_zones(agreements, zones_of(store))
-    return reports.before_after(agreements, zones, store.events(), months=months)
+    store: Store,
+    agreement_id: str,
+    window: Window = DEFAULT_WINDOW,
+    *,
+    registry: Registry | None = None,
+    zones: Mapping[str, _zones.Zone] | None = None,
+    party_overrides: Mapping[str, str] | None = None,
+) -> Held:
+    """Did it hold (:func:`ceasefire.held.held`) for one agreement over the stored evidence,
+    the evidence span being the store's. ``ceasefire before-after`` and the API's
+    ``/agreements/{id}/held`` both call this, so they answer alike; ``registry`` and ``zones``
+    default to the store's (the web app passes its cached ones, the same)."""
+    registry = registry if registry is not None else registry_of(store)
+    agreement = registry.get(agreement_id)
+    _first, last = window_days(agreement, window)
+    if party_overrides is None:  # analysts' corrected parties count here too
+        party_overrides = reviewed_parties(store, agreement_id)
+    # an event counts by its midpoint: every event that starts by the window's end may count
+    events = store.events(until=(last + dt.timedelta(days=1)).isoformat())
+    return held(
+        agreement,
+        registry,
+        zones if zones is not None else zones_of(store),
+        events,
+        window=window,
+        evidence=store.evidence_span(),
+        party_overrides=party_overrides,
+    )
 
 
 @dataclass

@@ -5,6 +5,7 @@ Each command parses its options, calls one library function, and formats the res
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import sys
@@ -15,17 +16,19 @@ from typing import Any, Final, Literal, TypeVar
 
 import click
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .. import agreements as _agreements
-from .. import monitoring
+from .. import findings, monitoring
 from .. import zones as _zones
 from ..briefing import briefing, verdict_list
 from ..compliance import VERDICTS, Evaluation
 from ..errors import AgreementError, CeasefireError, InputError, StoreError, UnknownIdError
+from ..held import DEFAULT_MONTHS, DEFAULT_WINDOW, Held, Window
 from ..store import Store, open_store
 
 
@@ -553,7 +556,8 @@ def evaluate(
             tell("note:", f"{events_file}: {n_rejected} rows rejected (see `ceasefire ingest`)")
         fmt = fmt or "csv"
         if fmt == "summary":
-            print_summary(result, events)
+            provisions = monitoring.finding_provisions(result.agreements)
+            print_summary(result, events, findings.rows_of(result.verdicts, events), provisions)
         else:
             _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt)
         return
@@ -562,9 +566,11 @@ def evaluate(
             store, list(agreement_ids) or None, progress=lambda m: status.update(m)
         )
         events = store.events()
+        rows = store.finding_rows()
+        provisions = _finding_provisions(store)
         skipped = monitoring.registry_of(store) if not agreement_ids else None
     if (fmt or "summary") == "summary":
-        print_summary(result, events)
+        print_summary(result, events, rows, provisions)
     else:
         _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt or "table")
     if skipped is not None and skipped.broken:
@@ -572,47 +578,180 @@ def evaluate(
         sys.exit(EXIT_SKIPPED)
 
 
-@cli.command()
-@click.option("--agreement", "agreement_id", default=None)
-@click.option("--provision", "provision_id", default=None)
-@click.option("--verdict", type=click.Choice(list(VERDICTS)), default=None)
-@click.option("--party", default=None)
-@click.option("--since", default=None, help="Events on or after this date (YYYY-MM-DD).")
-@click.option("--limit", default=50, show_default=True, help="0 for all.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table"
-)
-@db_option
-@handle_errors
-def verdicts(
-    agreement_id: str | None,
-    provision_id: str | None,
-    verdict: str | None,
-    party: str | None,
-    since: str | None,
-    limit: int,
-    fmt: str,
-    db: str,
-) -> None:
-    """Stored verdicts, filtered; each with its probability, party and reason."""
-    with _store(db, need="data") as store:
-        if agreement_id is not None:
-            monitoring.registry_of(store).get(agreement_id)  # unknown id: a clear error
-        v = store.verdicts(
-            agreement_id=agreement_id,
-            provision_id=provision_id,
-            verdict=verdict,
-            since=since,
-            party=party,
-            limit=limit or None,
-        )
-        stale = store.count_unevaluated()
+def _day(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InputError(f"{name}: not an ISO date YYYY-MM-DD ({value!r})") from None
+
+
+def filter_options(f: F) -> F:
+    """The shared filters (the same names and meaning as the API's and the pages' URLs)."""
+    options = [
+        click.option("--agreement", "agreement", default=None, help="Agreement id."),
+        click.option("--provision", default=None, help="Provision id."),
+        click.option(
+            "--verdict",
+            "verdict",
+            multiple=True,
+            type=click.Choice(list(VERDICTS)),
+            help="Repeatable; default every verdict but outside.",
+        ),
+        click.option("--party", default=None, help="Party id (or unattributed)."),
+        click.option("--actor", default=None, help="Part of an actor's name."),
+        click.option("--event-type", "event_type", default=None),
+        click.option("--source", default=None, help="source_dataset, e.g. ucdp_ged."),
+        click.option(
+            "--since", "--date-from", "date_from", default=None, help="YYYY-MM-DD, inclusive."
+        ),
+        click.option(
+            "--until", "--date-to", "date_to", default=None, help="YYYY-MM-DD, inclusive."
+        ),
+        click.option(
+            "--review-status",
+            "review_status",
+            multiple=True,
+            type=click.Choice(list(findings.REVIEW_STATUSES)),
+            help="Repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _filters(kw: dict[str, Any]) -> findings.Filters:
+    """The :class:`~ceasefire.findings.Filters` of :func:`filter_options`' values (popped)."""
+    names = (
+        "agreement",
+        "provision",
+        "verdict",
+        "party",
+        "actor",
+        "event_type",
+        "source",
+        "date_from",
+        "date_to",
+        "review_status",
+    )
+    v = {k: kw.pop(k) for k in names}
+    return findings.Filters(
+        **{
+            **v,
+            "verdict": tuple(v["verdict"]),
+            "review_status": tuple(v["review_status"]),
+            "date_from": _day(v["date_from"], "--since"),
+            "date_to": _day(v["date_to"], "--until"),
+        }
+    )
+
+
+def _note_unevaluated(store: Store) -> None:
+    stale = store.count_unevaluated()
     if stale:
         err.print(
             f"note: {stale:,} stored events are new or changed since the last evaluation "
             "(they lack some or all current verdicts); run `ceasefire evaluate` to judge them",
             highlight=False,
         )
+
+
+def _checked_rows(store: Store, f: findings.Filters) -> pd.DataFrame:
+    if f.agreement is not None:
+        monitoring.registry_of(store).get(f.agreement)  # unknown id: a clear error
+    return store.finding_rows(f)
+
+
+@cli.command("findings")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@db_option
+@handle_errors
+def findings_cmd(fmt: str, db: str, **kw: Any) -> None:
+    """Every count of the findings, filtered: incidents by verdict, deaths, by party
+    (violations and possible violations apart), by zone, by month, reviews. The same figures
+    as the API's /api/findings and the dashboard."""
+    f = _filters(kw)
+    with _store(db, need="data") as store:
+        report = findings.report(_checked_rows(store, f), f, _finding_provisions(store))
+        _note_unevaluated(store)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=1))
+        return
+    verdicts = report["verdicts"]
+    console.print(
+        _table(
+            pd.DataFrame(
+                [
+                    {
+                        "": "incidents",
+                        **{v: report["incidents"][v] for v in verdicts},
+                        "total": report["incidents"]["total"],
+                    },
+                    {
+                        "": "deaths",
+                        **{v: report["fatalities"][v] for v in verdicts},
+                        "total": report["fatalities"]["total"],
+                    },
+                ]
+            ),
+            "Incidents (each event once, at its worst verdict)",
+        )
+    )
+    for key, title in (
+        ("by_party", "By party: violations and possible violations, each its own share"),
+        ("by_zone", "By zone (incidents)"),
+        ("by_month", "By month (incidents)"),
+    ):
+        if report[key]:
+            console.print(_table(pd.DataFrame(report[key]), title))
+    r = report["reviews"]
+    say(
+        f"reviewed: {report['reviewed']:,} of {report['incidents']['total']:,} incidents ("
+        + ", ".join(f"{r[s]:,} {s}" for s in findings.REVIEW_STATUSES)
+        + ")"
+    )
+
+
+@cli.command()
+@filter_options
+@click.option("--limit", default=50, show_default=True, help="0 for all.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@db_option
+@handle_errors
+def incidents(limit: int, fmt: str, db: str, **kw: Any) -> None:
+    """Incidents, filtered: one row per event with its worst verdict, the provisions it
+    breaches and the party; most deaths first, then the worse verdict, the likelier."""
+    f = _filters(kw)
+    with _store(db, need="data") as store:
+        t = findings.incidents(_checked_rows(store, f))
+        _note_unevaluated(store)
+    t = t.head(limit) if limit else t
+    if fmt == "table":
+        console.print(verdict_list(t.rename(columns={"breaches": "provisions"}), unit="incidents"))
+    else:
+        _emit(t, fmt)
+
+
+@cli.command()
+@filter_options
+@click.option("--limit", default=50, show_default=True, help="0 for all.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "geojson"]), default="table"
+)
+@db_option
+@handle_errors
+def verdicts(limit: int, fmt: str, db: str, **kw: Any) -> None:
+    """Stored verdicts, filtered: one row per event and provision (see `incidents` for one per
+    event), each with its probability, party, reason and review status."""
+    f = _filters(kw)
+    with _store(db, need="data") as store:
+        v = _checked_rows(store, f)
+        _note_unevaluated(store)
+    v = v.sort_values(["agreement_id", "provision_id", "event_date", "event_uid"], kind="stable")
+    v = (v.head(limit) if limit else v).reset_index(drop=True)
     if fmt == "geojson":
         click.echo(json.dumps(_geojson(v)))
         return
@@ -638,23 +777,121 @@ def _geojson(v: pd.DataFrame) -> dict[str, Any]:
 
 
 @cli.command("before-after")
-@click.option("--agreement", "agreement_ids", multiple=True, help="Agreement id (repeatable).")
-@click.option("--months", default=12, show_default=True)
+@click.option("--agreement", "agreement_id", required=True, metavar="ID", help="The agreement.")
+@click.option(
+    "--unit",
+    type=click.Choice(["week", "month"]),
+    default=DEFAULT_WINDOW.unit,
+    show_default=True,
+    help="Weeks (7 days from the start) or calendar months (the start's month split).",
+)
+@click.option(
+    "--before",
+    type=int,
+    default=None,
+    help=f"Periods before the start [default: {DEFAULT_WINDOW.before} weeks, "
+    f"{DEFAULT_MONTHS} months].",
+)
+@click.option("--after", type=int, default=None, help="Periods after the start [as --before].")
+@click.option(
+    "--rows",
+    type=click.Choice(["totals", "periods"]),
+    default="totals",
+    show_default=True,
+    help="What --format csv writes.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @db_option
 @handle_errors
-def before_after(agreement_ids: tuple[str, ...], months: int, fmt: str, db: str) -> None:
-    """Did it hold? Events and deaths per month in each zone, before and after each agreement."""
+def before_after(
+    agreement_id: str,
+    unit: str,
+    before: int | None,
+    after: int | None,
+    rows: str,
+    fmt: str,
+    db: str,
+) -> None:
+    """Did it hold? Events and deaths in each zone, and by party, before vs after an agreement
+    took effect, with the rate ratio after/before and its 95% interval (docs/held.md).
+
+    Periods without evidence say so (they are not zero); --format json prints what the API's
+    /api/agreements/ID/held gives (less its by_party verdict shares).
+    """
+    window = Window.of(unit, before, after)
     with _store(db, need="data") as store:
-        table = monitoring.before_after(store, list(agreement_ids) or None, months=months)
-    if fmt != "table":
-        _emit(table, fmt)
-        return
-    for (agreement_id, zone), part in table.groupby(["agreement_id", "zone"], sort=False):
-        shown = part.astype({"events": object, "fatalities": object})
-        shown.loc[~part["covered"], ["events", "fatalities"]] = "no evidence"
-        cols = ["month", "offset", "side", "events", "fatalities"]
-        console.print(_table(shown[cols], f"{agreement_id}: {zone}"))
+        h = monitoring.before_after(store, agreement_id, window)
+    if fmt == "json":
+        click.echo(json.dumps(h.to_dict(), indent=1, ensure_ascii=False, allow_nan=False))
+    elif fmt == "csv":
+        (h.totals if rows == "totals" else h.periods).to_csv(sys.stdout, index=False)
+    else:
+        for part in _held_tables(h):
+            console.print(part)
+
+
+def _held_tables(h: Held) -> Iterator[RenderableType]:
+    """A head line; per zone, the periods (events (deaths) of all parties, each party's
+    events), then the totals by party with the rate ratio in words."""
+    d = h.to_dict()
+    ev = d["evidence"]
+    yield Text(
+        f"{h.agreement_id} took effect {h.effective.label()} ({h.effective.timezone}); "
+        f"{h.window.label()}; "
+        + (f"evidence {ev['first']} .. {ev['last']}" if ev else "no evidence at all")
+    )
+    unit = h.window.unit
+    everyone = h.parties[0]
+    for zone, name in h.zones:
+        t = _table_of(f"{name} ({zone}): events (deaths) per {unit}")
+        for col in (unit, "days", "evidence", *h.parties):
+            t.add_column(col, justify="left" if col in (unit, "days", "evidence") else "right")
+        mine = [r for r in d["periods"] if r["zone"] == zone]
+        cell = {(r["party"], r["period"], r["side"]): r for r in mine}
+        for r in (x for x in mine if x["party"] == everyone):
+            evidence = {
+                "full": "full",
+                "none": "no evidence",
+                "partial": f"partial: {r['covered_days']} of {r['days']} days",
+            }[r["coverage"]]
+            counts = [cell[(p, r["period"], r["side"])] for p in h.parties]
+            cells = [
+                "-"
+                if c["events"] is None
+                else f"{c['events']:,}" + (f" ({c['fatalities']:,})" if p == everyone else "")
+                for p, c in zip(h.parties, counts, strict=True)
+            ]
+            label = f"{r['period']}" + (f" ({r['side']}, part)" if r["split"] else "")
+            t.add_row(label, f"{r['start']}..{r['end'][5:]}", evidence, *cells)
+        yield t
+    for zone, name in h.zones:
+        t = _table_of(f"{name}: totals, per week of evidence")
+        for col in ("party", "events before", "after", "deaths before", "after", "events"):
+            t.add_column(col, justify="left" if col in ("party", "events") else "right")
+        first = next(x for x in d["totals"] if x["zone"] == zone)
+        t.caption = (
+            f"days of evidence: {first['before_covered_days']} of {first['before_days']} before, "
+            f"{first['after_covered_days']} of {first['after_days']} after"
+        )
+        for r in (x for x in d["totals"] if x["zone"] == zone):
+            t.add_row(
+                str(r["party"]),
+                *[
+                    _per_week(r[f"{side}_{what}"], r[f"{side}_{what}_per_week"])
+                    for what in ("events", "fatalities")
+                    for side in ("before", "after")
+                ],
+                str(r["summary"]),
+            )
+        yield t
+
+
+def _table_of(title: str) -> Table:
+    return Table(title=title, title_justify="left", caption_justify="left")
+
+
+def _per_week(n: int | None, rate: float | None) -> str:
+    return "no evidence" if n is None or rate is None else f"{n:,} ({rate:.2g}/wk)"
 
 
 @cli.command()
@@ -662,17 +899,27 @@ def before_after(agreement_ids: tuple[str, ...], months: int, fmt: str, db: str)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--agreement", "agreement_id", default=None)
 @click.option("--all-verdicts", is_flag=True, help="Include 'outside' verdicts.")
+@click.option(
+    "--unit",
+    type=click.Choice(["verdicts", "incidents"]),
+    default="verdicts",
+    show_default=True,
+    help="A row per event and provision, or per event at its worst verdict.",
+)
 @db_option
 @handle_errors
-def export(fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, db: str) -> None:
-    """Export verdicts with their events (CSV, GeoJSON, GeoPackage)."""
+def export(
+    fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, unit: str, db: str
+) -> None:
+    """Export verdicts or incidents with their events and review status (CSV, GeoJSON,
+    GeoPackage)."""
     from ..exports import export_verdicts
 
     with _store(db, need="data") as store:
         n = export_verdicts(
-            store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts
+            store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts, unit=unit
         )
-    say(f"wrote {n:,} verdicts to {out}")
+    say(f"wrote {n:,} {unit} to {out}")
 
 
 @cli.command()
@@ -703,22 +950,36 @@ def demo(db: str, fresh: bool) -> None:
                 progress=lambda m: bar.update(task, description=m),
             )
             bar.update(task, completed=total, description="done")
+        rows = store.finding_rows()
+        provisions = _finding_provisions(store)
     r = result.ingest
     say(
         f"agreements: {', '.join(result.agreements)}; evidence: {r.rows_read:,} UCDP rows read, "
         f"{r.inserted:,} new, {r.updated:,} updated, {r.unchanged:,} unchanged, "
         f"{r.rejected:,} rejected"
     )
-    print_summary(result.evaluation, result.events)
+    print_summary(result.evaluation, result.events, rows, provisions)
     console.print(
-        "\nNext: [bold]ceasefire verdicts --verdict violation --agreement sochi-2018[/], "
-        "[bold]ceasefire zones list[/], [bold]ceasefire export --format geojson --out v.geojson[/]"
+        "\nNext: [bold]ceasefire incidents --verdict violation --agreement sochi-2018[/], "
+        "[bold]ceasefire findings --agreement sochi-2018[/], [bold]ceasefire zones list[/], "
+        "[bold]ceasefire export --format geojson --out v.geojson[/]"
     )
 
 
-def print_summary(result: Evaluation, events: pd.DataFrame) -> None:
-    """The demo's and `evaluate`'s report (see :mod:`ceasefire.briefing`)."""
-    console.print(briefing(result, events))
+def _finding_provisions(store: Store) -> findings.Provisions:
+    registry = monitoring.registry_of(store)
+    return monitoring.finding_provisions(registry.agreements.values(), monitoring.zones_of(store))
+
+
+def print_summary(
+    result: Evaluation,
+    events: pd.DataFrame,
+    rows: pd.DataFrame,
+    provisions: findings.Provisions,
+) -> None:
+    """The demo's and `evaluate`'s report (see :mod:`ceasefire.briefing`): ``rows`` are the
+    verdict rows that count (from the store, reviews applied)."""
+    console.print(briefing(result, events, rows, provisions=provisions))
 
 
 def main() -> None:

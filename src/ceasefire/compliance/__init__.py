@@ -11,6 +11,7 @@ from .engine import (
     attribute,
     evaluate,
     provision_route,
+    provision_zone_ids,
     provision_zones,
 )
 from .obligations import OBLIGATION_STATUSES
@@ -24,5 +25,6 @@ __all__ = [
     "attribute",
     "evaluate",
     "provision_route",
+    "provision_zone_ids",
     "provision_zones",
 ]

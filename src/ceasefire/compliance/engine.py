@@ -61,6 +61,7 @@ __all__ = [
     "Rules",
     "attribute",
     "evaluate",
+    "provision_zone_ids",
     "provision_zones",
 ]
 
@@ -199,6 +200,15 @@ def provision_zones(
     """The zones the agreements' event-checked provisions use, derived corridors included."""
     plan = _provision_plan(list(agreements), dict(zones) if zones is not None else load_zones())
     return {pl.zone.id: pl.zone for pl in plan}
+
+
+def provision_zone_ids(
+    agreements: Sequence[Agreement], zones: Mapping[str, Zone] | None = None
+) -> dict[tuple[str, str], str]:
+    """(agreement id, provision id) -> the id of the zone the event-checked provision is about
+    (what :func:`ceasefire.findings.summary` counts by zone)."""
+    plan = _provision_plan(list(agreements), dict(zones) if zones is not None else load_zones())
+    return {(pl.agreement.id, pl.provision.id): pl.zone.id for pl in plan}
 
 
 #: What :func:`attribute`'s ``rule`` codes mean (the order of ``_attribute``'s rules).

@@ -10,6 +10,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from ceasefire.findings import Filters
+
 __all__ = [
     "BatchLike",
     "BatchSource",
@@ -137,6 +139,10 @@ class Store(Protocol):
         """How many events are stored."""
         ...
 
+    def evidence_span(self) -> tuple[str, str] | None:
+        """The first and the last stored event day (``YYYY-MM-DD``), or None when empty."""
+        ...
+
     def rejects(self, *, file: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """Stored rejects, by file and line."""
         ...
@@ -198,6 +204,11 @@ class Store(Protocol):
 
     def obligations(self, agreement_id: str | None = None) -> pd.DataFrame:
         """Stored obligations."""
+        ...
+
+    def finding_rows(self, filters: Filters | None = None) -> pd.DataFrame:
+        """The verdict rows that count (reviews applied) matching ``filters``, with their
+        events' and reviews' columns: what :mod:`ceasefire.findings` counts."""
         ...
 
     def count_unevaluated(self) -> int:

@@ -29,6 +29,7 @@ from ceasefire.errors import StoreError
 from ceasefire.field_reports import SOURCE_DATASET, publishable_verdicts
 from ceasefire.store import queries, schema
 from ceasefire.store.engine import write_transaction
+from ceasefire.store.reviews import sync_reviews
 from ceasefire.store.rows import EVENT_DTYPES, as_day, chunks, db_values, iso_text, typed
 
 __all__ = [
@@ -162,6 +163,7 @@ def put_evaluation(
                     insert(schema.obligations),
                     [{**r, "evaluation_id": evaluation_id} for r in o_rows],
                 )
+            sync_reviews(conn, agreement_id=agreement_id)
     except IntegrityError as exc:
         raise StoreError(
             f"cannot store the evaluation of {agreement_id!r}: {exc.orig} "
@@ -259,7 +261,11 @@ def _judged_rows(
 def verdict_rows(verdicts: pd.DataFrame, agreement_id: str) -> list[dict[str, Any]]:
     """One agreement's verdicts frame as rows to store (without ``evaluation_id``), checked:
     required columns present and filled, numbers numeric, no other agreement's rows."""
-    return _frame_rows(verdicts, VERDICT_COLUMNS, _VERDICT_REQUIRED, agreement_id, "verdicts")
+    rows = _frame_rows(verdicts, VERDICT_COLUMNS, _VERDICT_REQUIRED, agreement_id, "verdicts")
+    for r in rows:  # the machine's verdict; a review may overrule it (store.reviews)
+        r["machine_verdict"], r["machine_party"] = r["verdict"], r["party"]
+        r.update(review_status="unreviewed", review_id=None, review_stale=False)
+    return rows
 
 
 def _frame_rows(

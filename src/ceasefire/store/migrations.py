@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7]
+[1, 2, 3, 4, 5, 6, 7, 8]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from ceasefire.store.schema import (
     build_v1_metadata,
     now_utc,
     schema_migrations,
+    v8_reviews_table,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -334,6 +335,54 @@ def _v7_public_report_positions(conn: Connection) -> None:
             conn.execute(update(verdicts).where(*key).values(**new))
 
 
+def _v8_reviews(conn: Connection) -> None:
+    """Version 8, review that counts (see :func:`ceasefire.store.schema.add_v8_reviews`).
+
+    ``reviews`` is rebuilt (its status check widens; SQLite cannot alter a check): each review
+    kept is taken to be of its event's current version and of the verdict stored now (the only
+    statuses before were confirmed and disputed, so there is nothing to overrule). Verdicts get
+    the machine's verdict and party (the stored ones) and their latest review's status."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_reviews_event_uid"))
+    conn.execute(text("ALTER TABLE reviews RENAME TO reviews_v7"))
+    md = add_v3_tables(add_v2_tables(build_v1_metadata()))
+    md.remove(md.tables["reviews"])
+    v8_reviews_table(md).create(conn)
+    conn.execute(
+        text(
+            "INSERT INTO reviews (id, agreement_id, provision_id, event_uid, status, note, "
+            "user_id, created_at, event_version, machine_verdict) "
+            "SELECT r.id, r.agreement_id, r.provision_id, r.event_uid, r.status, r.note, "
+            "r.user_id, r.created_at, "
+            "(SELECT e.version FROM events e WHERE e.event_uid = r.event_uid), "
+            "(SELECT v.verdict FROM verdicts v WHERE v.agreement_id = r.agreement_id "
+            "AND v.provision_id = r.provision_id AND v.event_uid = r.event_uid) "
+            "FROM reviews_v7 r"
+        )
+    )
+    conn.execute(text("DROP TABLE reviews_v7"))
+    for ddl in (
+        "ALTER TABLE verdicts ADD COLUMN machine_verdict TEXT",
+        "ALTER TABLE verdicts ADD COLUMN machine_party TEXT",
+        "ALTER TABLE verdicts ADD COLUMN review_status VARCHAR(16) DEFAULT 'unreviewed' NOT NULL",
+        "ALTER TABLE verdicts ADD COLUMN review_id INTEGER",
+        "ALTER TABLE verdicts ADD COLUMN review_stale BOOLEAN DEFAULT '0' NOT NULL",
+        "CREATE INDEX ix_verdicts_review_status ON verdicts (review_status)",
+        "UPDATE verdicts SET machine_verdict = verdict, machine_party = party",
+    ):
+        conn.execute(text(ddl))
+    latest = (
+        "SELECT max(r.id) FROM reviews r WHERE r.agreement_id = verdicts.agreement_id "
+        "AND r.provision_id = verdicts.provision_id AND r.event_uid = verdicts.event_uid"
+    )
+    conn.execute(
+        text(
+            f"UPDATE verdicts SET review_id = ({latest}), review_status = "
+            f"(SELECT r.status FROM reviews r WHERE r.id = ({latest})) "
+            f"WHERE EXISTS ({latest.replace('max(r.id)', '1')})"
+        )
+    )
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
@@ -343,6 +392,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(5, "verdicts record the event version they judged", _v5_verdict_versions),
     Migration(6, "user names unique regardless of case", _v6_user_names),
     Migration(7, "field reports' events at their published position", _v7_public_report_positions),
+    Migration(8, "reviews that count: statuses, corrections, event versions", _v8_reviews),
 )
 
 #: The schema version this code knows.
@@ -374,7 +424,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4, 5, 6, 7], [])
+    ([1, 2, 3, 4, 5, 6, 7, 8], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

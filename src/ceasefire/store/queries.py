@@ -21,6 +21,7 @@ __all__ = [
     "count_events",
     "event_versions",
     "events",
+    "evidence_span",
     "ingests",
     "precise_report_positions",
     "rejects",
@@ -126,6 +127,15 @@ def count_events(engine: Engine) -> int:
     """How many events are stored."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(schema.events)).scalar_one())
+
+
+def evidence_span(engine: Engine) -> tuple[str, str] | None:
+    """The first and the last ``event_date`` stored (``YYYY-MM-DD``), or None: the days the
+    evidence covers (as :func:`ceasefire.reports.evidence_span` of every stored event)."""
+    d = schema.events.c.event_date
+    with engine.connect() as conn:
+        first, last = conn.execute(select(func.min(d), func.max(d))).one()
+    return (str(first)[:10], str(last)[:10]) if first and last else None
 
 
 def rejects(engine: Engine, *, file: str | None = None, limit: int | None = None) -> pd.DataFrame:

@@ -1,14 +1,17 @@
-"""The API's reads as SQL: SQLAlchemy Core with bound parameters only, never text pasted in.
+"""The read model: every read of the workspace, the CLI's findings and the exports, as SQL
+(SQLAlchemy Core with bound parameters only, never text pasted in).
 
-Each function takes checked :class:`~ceasefire.web.filters.Filters` (and a
-:class:`~ceasefire.web.filters.Page`) and returns plain dicts and lists ready for JSON: a page of
-events with their most severe verdict, the map's points or grid cells, verdict rows with their
-latest review, aggregates, rejects.
+Each function takes :class:`~ceasefire.findings.Filters` (and a :class:`~ceasefire.findings.Page`)
+and returns a frame, or plain dicts and lists ready for JSON: the verdict rows behind the
+findings (:func:`finding_rows`, which :mod:`ceasefire.findings` counts), a page of incidents or
+of events with their most severe verdict, the map's points or grid cells, verdict rows with their
+review, pick-lists, rejects. The filters are defined here once, as SQL conditions; the verdicts
+read are the ones that count (an analyst's overruling applied, see :mod:`ceasefire.store.reviews`).
 
 >>> from ceasefire.store import open_store
->>> from ceasefire.web.filters import Page, parse_filters
+>>> from ceasefire.findings import Filters, Page
 >>> store = open_store(":memory:")
->>> events_page(store.engine, parse_filters(actor="' OR 1=1 --"), Page())
+>>> events_page(store.engine, Filters(actor="' OR 1=1 --"), Page())
 {'items': [], 'total': 0, 'limit': 100, 'offset': 0}
 >>> store.close()
 """
@@ -18,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
+import pandas as pd
 from sqlalchemy import (
     Engine,
     Float,
     Integer,
-    and_,
     case,
     cast,
     exists,
@@ -34,14 +37,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from ceasefire import findings
 from ceasefire.compliance import VERDICTS
-from ceasefire.store import DISPLAY_COLUMNS, VERDICT_COLUMNS, schema
-from ceasefire.web.filters import Filters, Page
+from ceasefire.findings import Filters, Page
+from ceasefire.store import schema
+from ceasefire.store.evaluations import DISPLAY_COLUMNS, VERDICT_COLUMNS
 
 __all__ = [
     "CLUSTER_THRESHOLD",
     "EVENT_SORTS",
     "MAX_ACTORS",
+    "REVIEW_COLUMNS_OUT",
     "VERDICT_COLUMNS_OUT",
     "VERDICT_SORTS",
     "actor_counts",
@@ -50,9 +56,13 @@ __all__ = [
     "events_geojson",
     "events_page",
     "file_name",
+    "finding_rows",
+    "findings_summary",
+    "incidents_page",
     "last_event_day",
     "party_counts",
     "rejects_page",
+    "review_queue",
     "source_counts",
     "verdict_rows",
     "verdicts_page",
@@ -132,10 +142,14 @@ def _event_conditions(f: Filters) -> list[ColumnElement[bool]]:
 
 def _selective_verdicts(f: Filters) -> bool:
     """Whether the verdict filter picks few rows (most stored rows are ``outside``)."""
-    return bool(f.verdict) and "outside" not in f.verdict
+    return "outside" not in f.verdicts
 
 
-def _verdict_conditions(f: Filters, *, by_event: bool = False) -> list[ColumnElement[bool]]:
+def _verdict_conditions(
+    f: Filters, *, by_event: bool = False, any_verdict: bool = False
+) -> list[ColumnElement[bool]]:
+    """The verdict filters as SQL. No verdict asked means every finding verdict
+    (:attr:`Filters.verdicts`: not ``outside``), or with ``any_verdict`` every verdict."""
     cond: list[ColumnElement[bool]] = []
     if f.agreement and (by_event or _selective_verdicts(f)):
         # `|| ''` keeps SQLite's planner off the primary key (agreement, provision, event),
@@ -146,10 +160,12 @@ def _verdict_conditions(f: Filters, *, by_event: bool = False) -> list[ColumnEle
         cond.append(v.c.agreement_id == f.agreement)
     if f.provision:
         cond.append(v.c.provision_id == f.provision)
-    if f.verdict:
-        cond.append(v.c.verdict.in_(f.verdict))
+    if f.verdict or not any_verdict:
+        cond.append(v.c.verdict.in_(f.verdicts))
     if f.party:
         cond.append(v.c.party == f.party)
+    if f.review_status:
+        cond.append(v.c.review_status.in_(f.review_status))
     return cond
 
 
@@ -171,7 +187,10 @@ def _worst_key(f: Filters) -> Any:
     key = cast(_RANK, Float) * 2 + 1 - func.coalesce(v.c.probability, 0.0)
     return (
         select(func.min(key))
-        .where(v.c.event_uid == e.c.event_uid, *_verdict_conditions(f, by_event=True))
+        .where(
+            v.c.event_uid == e.c.event_uid,
+            *_verdict_conditions(f, by_event=True, any_verdict=True),
+        )
         .scalar_subquery()
     )
 
@@ -381,37 +400,44 @@ _VERDICT_OUT: Final = tuple(c for c in VERDICT_COLUMNS if c not in ("p_space", "
 _JOINED: Final = tuple(c for c in DISPLAY_COLUMNS if c != "sub_event_type")
 
 
-#: Columns of a verdict row of ``/api/verdicts`` and its exports.
-VERDICT_COLUMNS_OUT: Final = (*_VERDICT_OUT, *_JOINED, "review_status", "review_note")
+#: The review columns of a verdict row: the status that counts, whether the latest review is
+#: of an older event version (stale), the machine's verdict and party beside the counted ones,
+#: and the latest review's note, corrected event type, reviewer and time.
+REVIEW_COLUMNS_OUT: Final = (
+    "review_status",
+    "review_stale",
+    "machine_verdict",
+    "machine_party",
+    "review_note",
+    "reviewed_event_type",
+    "reviewed_by",
+    "reviewed_at",
+)
+#: Columns of a verdict row of ``/api/verdicts``, the exports and :func:`finding_rows`.
+VERDICT_COLUMNS_OUT: Final = (*_VERDICT_OUT, *_JOINED, *REVIEW_COLUMNS_OUT)
 
 
 def _verdict_select(f: Filters) -> Any:
-    r = schema.reviews
-    latest = (
-        select(func.max(r.c.id).label("rid"), r.c.agreement_id, r.c.provision_id, r.c.event_uid)
-        .group_by(r.c.agreement_id, r.c.provision_id, r.c.event_uid)
-        .subquery()
-    )
-    r2 = r.alias("latest_review")
+    r, u = schema.reviews, schema.users
     stmt = (
         select(
             *[v.c[c] for c in _VERDICT_OUT],
             *[e.c[c] for c in _JOINED],
-            r2.c.status.label("review_status"),
-            r2.c.note.label("review_note"),
+            v.c.review_status,
+            v.c.review_stale,
+            func.coalesce(v.c.machine_verdict, v.c.verdict).label("machine_verdict"),
+            case((v.c.machine_verdict.is_(None), v.c.party), else_=v.c.machine_party).label(
+                "machine_party"
+            ),
+            r.c.note.label("review_note"),
+            r.c.corrected_event_type.label("reviewed_event_type"),
+            u.c.name.label("reviewed_by"),
+            r.c.created_at.label("reviewed_at"),
         )
         .select_from(v)
         .join(e, e.c.event_uid == v.c.event_uid, isouter=not _event_conditions(f))
-        .join(
-            latest,
-            and_(
-                latest.c.agreement_id == v.c.agreement_id,
-                latest.c.provision_id == v.c.provision_id,
-                latest.c.event_uid == v.c.event_uid,
-            ),
-            isouter=True,
-        )
-        .join(r2, r2.c.id == latest.c.rid, isouter=True)
+        .join(r, r.c.id == v.c.review_id, isouter=True)
+        .join(u, u.c.id == r.c.user_id, isouter=True)
         .where(*_verdict_conditions(f), *_event_conditions(f))
     )
     return stmt
@@ -455,6 +481,73 @@ def verdict_rows(
         result = conn.execution_options(yield_per=chunk).execute(stmt).mappings()
         for part in result.partitions():
             yield [dict(r) for r in part]
+
+
+# -------------------------------------------------------------------------------- findings
+
+
+def finding_rows(engine: Engine, f: Filters) -> pd.DataFrame:
+    """The verdict rows matching ``f`` (:data:`VERDICT_COLUMNS_OUT`), the counted verdicts with
+    the machine's beside them: what :mod:`ceasefire.findings` counts on every surface."""
+    stmt = _verdict_select(f).order_by(v.c.event_uid, v.c.agreement_id, v.c.provision_id)
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        frame = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        return pd.DataFrame(columns=list(VERDICT_COLUMNS_OUT))
+    frame["review_stale"] = frame["review_stale"].astype(bool)
+    frame["party"] = frame["party"].fillna("")
+    frame["fatalities"] = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(int)
+    return frame
+
+
+def findings_summary(
+    engine: Engine, f: Filters, provisions: findings.Provisions | None = None
+) -> dict[str, Any]:
+    """:func:`ceasefire.findings.report` of the rows matching ``f``."""
+    return findings.report(finding_rows(engine, f), f, provisions)
+
+
+def incidents_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    """A page of :func:`ceasefire.findings.incidents` matching ``f`` (one row per event, its worst
+    verdict; most severe first unless ``page`` sorts otherwise)."""
+    t = findings.sort_incidents(findings.incidents(finding_rows(engine, f)), page)
+    part = t.iloc[page.offset : page.offset + page.limit]
+    return {
+        "items": _json_records(part),
+        "total": len(t),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def review_queue(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    """A page of :func:`ceasefire.findings.review_queue` over the incidents matching ``f`` (of the
+    review statuses ``f`` asks for, else the open ones)."""
+    t = findings.review_queue(findings.incidents(finding_rows(engine, f)), statuses=f.review_status)
+    part = t.iloc[page.offset : page.offset + page.limit]
+    return {
+        "items": _json_records(part),
+        "total": len(t),
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain JSON values (NaN and NA as None, numpy scalars as Python)."""
+    out = []
+    for r in frame.to_dict(orient="records"):
+        out.append({str(k): _plain(x) for k, x in r.items()})
+    return out
+
+
+def _plain(x: Any) -> Any:
+    if x is None or (not isinstance(x, str | bytes | list | tuple | dict) and pd.isna(x)):
+        return None
+    if hasattr(x, "item"):
+        return x.item()
+    return x
 
 
 # ------------------------------------------------------------------------------ aggregates

@@ -49,6 +49,7 @@ __all__ = [
     "add_v4_tables",
     "add_v5_columns",
     "add_v6_user_names",
+    "add_v8_reviews",
     "agreements",
     "article_events",
     "articles",
@@ -414,7 +415,7 @@ def add_v3_tables(md: MetaData) -> MetaData:
         Column("note", Text, nullable=True),
         Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
         Column("created_at", _time(), nullable=False),
-        CheckConstraint("status IN ('confirmed', 'disputed')", name="ck_reviews_status"),
+        CheckConstraint("status IN ('confirmed', 'disputed')", name="ck_reviews_status"),  # v3
         Index("ix_reviews_event_uid", "event_uid"),
     )
     return md
@@ -509,9 +510,76 @@ def add_v6_user_names(md: MetaData) -> MetaData:
     return md
 
 
+#: Review statuses an analyst records (``unreviewed`` is the absence of a review); a copy of
+#: :data:`ceasefire.findings.REVIEW_STATUSES` as of version 8, frozen.
+V8_REVIEW_STATUSES: Final = ("confirmed", "disputed", "overruled", "needs_info")
+#: Verdicts as of version 8 (a copy of :data:`ceasefire.compliance.VERDICTS`), frozen.
+V8_VERDICTS: Final = ("violation", "possible_violation", "exempt", "compliant", "outside")
+
+
+def v8_reviews_table(md: MetaData) -> Table:
+    """The ``reviews`` table of version 8: a review is of one event version, may overrule the
+    machine's verdict with a corrected verdict, party or event type, and keeps the verdict the
+    analyst saw (``machine_verdict``)."""
+    statuses = ", ".join(f"'{s}'" for s in V8_REVIEW_STATUSES)
+    verdicts = ", ".join(f"'{v}'" for v in V8_VERDICTS)
+    return Table(
+        "reviews",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("agreement_id", Text, nullable=False),
+        Column("provision_id", Text, nullable=False),
+        Column("event_uid", Text, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("note", Text, nullable=True),
+        Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+        Column("created_at", _time(), nullable=False),
+        Column("event_version", Integer, nullable=True),
+        Column("machine_verdict", Text, nullable=True),
+        Column("corrected_verdict", Text, nullable=True),
+        Column("corrected_party", Text, nullable=True),
+        Column("corrected_event_type", Text, nullable=True),
+        CheckConstraint(f"status IN ({statuses})", name="ck_reviews_status"),
+        CheckConstraint(
+            f"corrected_verdict IS NULL OR corrected_verdict IN ({verdicts})",
+            name="ck_reviews_corrected_verdict",
+        ),
+        CheckConstraint(
+            "(status = 'overruled') = (corrected_verdict IS NOT NULL OR corrected_party IS NOT NULL"
+            " OR corrected_event_type IS NOT NULL)",
+            name="ck_reviews_overruled",
+        ),
+        Index("ix_reviews_event_uid", "event_uid"),
+        Index("ix_reviews_verdict", "agreement_id", "provision_id", "event_uid"),
+    )
+
+
+def add_v8_reviews(md: MetaData) -> MetaData:
+    """Version 8, review that counts: ``reviews`` as :func:`v8_reviews_table`, and on each verdict
+    the machine's verdict and party (``machine_verdict``, ``machine_party``) beside the ones that
+    count (``verdict``, ``party``: the latest current review's correction, else the machine's),
+    the ``review_status`` that counts, the ``review_id`` it comes from, and ``review_stale``
+    (the latest review is of an older version of the event, so it no longer counts).
+    See :mod:`ceasefire.store.reviews`."""
+    md.remove(md.tables["reviews"])
+    v8_reviews_table(md)
+    v = md.tables["verdicts"]
+    v.append_column(Column("machine_verdict", Text, nullable=True))
+    v.append_column(Column("machine_party", Text, nullable=True))
+    v.append_column(
+        Column("review_status", String(16), nullable=False, server_default="unreviewed")
+    )
+    v.append_column(Column("review_id", Integer, nullable=True))
+    v.append_column(Column("review_stale", Boolean, nullable=False, server_default="0"))
+    Index("ix_verdicts_review_status", v.c.review_status)
+    return md
+
+
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v6_user_names(
-    add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+metadata: Final = add_v8_reviews(
+    add_v6_user_names(
+        add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+    )
 )
 
 schema_migrations: Final = metadata.tables["schema_migrations"]

@@ -23,12 +23,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from ceasefire.errors import StoreError
+from ceasefire.findings import Filters
 from ceasefire.store import agreements as _agreements
 from ceasefire.store import articles as _articles
 from ceasefire.store import evaluations as _evaluations
 from ceasefire.store import ingest as _ingest
 from ceasefire.store import patrols as _patrols
 from ceasefire.store import queries as _queries
+from ceasefire.store import read as _read
 from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import create_store_engine
 from ceasefire.store.evaluations import (
@@ -183,6 +185,11 @@ class SQLStore:
         """How many events are stored."""
         return _queries.count_events(self._engine)
 
+    def evidence_span(self) -> tuple[str, str] | None:
+        """The first and the last stored event day (``YYYY-MM-DD``), or None when empty: the
+        days the evidence covers, for :func:`ceasefire.held.held`."""
+        return _queries.evidence_span(self._engine)
+
     def rejects(self, *, file: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """Stored rejects (``ingest_id, file, file_sha256, line, field, value, reason``), by file
         and line."""
@@ -252,6 +259,10 @@ class SQLStore:
             judged=judged,
             judge=judge,
         )
+
+    def finding_rows(self, filters: Filters | None = None) -> pd.DataFrame:
+        """The verdict rows that count matching ``filters`` (:func:`~.read.finding_rows`)."""
+        return _read.finding_rows(self._engine, filters or Filters())
 
     def verdicts(
         self,

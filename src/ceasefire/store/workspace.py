@@ -45,11 +45,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ceasefire.compliance import VERDICTS
 from ceasefire.errors import ConflictError, InputError, StoreError, UnknownIdError
+from ceasefire.findings import BREACHES, ReviewStatus
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.evaluations import verdict_rows
 from ceasefire.store.ingest import upsert_events
+from ceasefire.store.reviews import sync_reviews
 from ceasefire.store.rows import chunks
 
 __all__ = [
@@ -606,6 +609,7 @@ def replace_event_verdicts(
             for r in verdict_rows(rows, str(agreement_id))
         ]
         conn.execute(insert(v), records)
+    sync_reviews(conn, event_uids=event_uids)
 
 
 # ---------------------------------------------------------------------------------- reviews
@@ -620,37 +624,100 @@ def add_review(
     event_uid: str,
     status: str,
     note: str | None,
+    corrected_verdict: str | None = None,
+    corrected_party: str | None = None,
+    corrected_event_type: str | None = None,
 ) -> int:
-    """Record an analyst's review of one verdict (``UnknownIdError`` when there is no such
-    verdict). Reviews accumulate; the latest one is the verdict's review status."""
-    v = schema.verdicts
+    """Record an analyst's review of one verdict, of the event's current version, and make it
+    count (:func:`ceasefire.store.reviews.sync_reviews`) in the same transaction.
+
+    ``status`` is a :class:`~ceasefire.findings.ReviewStatus` other than ``unreviewed``;
+    ``overruled`` needs at least one correction and the others take none (``InputError``).
+    ``UnknownIdError`` when there is no such verdict. Reviews accumulate; the latest counts.
+    The audit log keeps the machine's verdict and party beside the analyst's."""
+    allowed = [s.value for s in ReviewStatus if s is not ReviewStatus.UNREVIEWED]
+    if status not in allowed:
+        raise InputError(f"must be one of {', '.join(allowed)}", field="status", value=status)
+    corrections = {
+        "corrected_verdict": corrected_verdict or None,
+        "corrected_party": corrected_party or None,
+        "corrected_event_type": corrected_event_type or None,
+    }
+    overruled = status == ReviewStatus.OVERRULED.value
+    if overruled and not any(corrections.values()):
+        raise InputError(
+            "overruled: give the corrected verdict, party or event type", field="corrected_verdict"
+        )
+    if not overruled and any(corrections.values()):
+        named = [k for k, x in corrections.items() if x]
+        raise InputError(
+            f"only an overruling review corrects (status {status!r})",
+            field=", ".join(named),
+        )
+    if corrections["corrected_verdict"] not in (None, *VERDICTS):
+        raise InputError(
+            f"must be one of {', '.join(VERDICTS)}",
+            field="corrected_verdict",
+            value=corrected_verdict,
+        )
+    v, e = schema.verdicts, schema.events
     key = {"agreement_id": agreement_id, "provision_id": provision_id, "event_uid": event_uid}
     with write_transaction(engine) as conn:
         found = conn.execute(
-            select(v.c.verdict).where(*[v.c[k] == val for k, val in key.items()])
+            select(v.c.machine_verdict, v.c.machine_party, v.c.verdict, v.c.party).where(
+                *[v.c[k] == val for k, val in key.items()]
+            )
         ).first()
         if found is None:
             raise UnknownIdError(
                 f"no verdict of {agreement_id}/{provision_id} on event {event_uid}"
             )
+        version = conn.execute(
+            select(e.c.version).where(e.c.event_uid == event_uid)
+        ).scalar_one_or_none()
+        machine = found.machine_verdict or found.verdict
+        counted = corrections["corrected_verdict"] or machine
+        if corrections["corrected_party"] and counted not in BREACHES:
+            raise InputError(
+                f"a party answers only for a violation or possible violation (the verdict "
+                f"would be {counted!r})",
+                field="corrected_party",
+                value=corrected_party,
+            )
         rid = conn.execute(
             insert(schema.reviews).values(
-                **key, status=status, note=note, user_id=user.id, created_at=_now()
+                **key,
+                status=status,
+                note=note,
+                user_id=user.id,
+                created_at=_now(),
+                event_version=version,
+                machine_verdict=machine,
+                **corrections,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
+        sync_reviews(conn, agreement_id=agreement_id, event_uids=[event_uid])
         record(
             conn,
             user,
             "review.create",
             f"verdict:{agreement_id}/{provision_id}/{event_uid}",
-            {"status": status, "note": note, "verdict": found.verdict},
+            {
+                "status": status,
+                "note": note,
+                "verdict": machine,
+                "party": found.machine_party if found.machine_verdict else found.party,
+                "event_version": version,
+                **{k: x for k, x in corrections.items() if x},
+            },
         )
     return int(rid)
 
 
 def reviews(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
-    """Every review of an event's verdicts, oldest first."""
-    r, u = schema.reviews, schema.users
+    """Every review of an event's verdicts, oldest first; ``stale`` when the event changed since
+    the review (it no longer counts)."""
+    r, u, e = schema.reviews, schema.users, schema.events
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -661,8 +728,15 @@ def reviews(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
                 r.c.note,
                 u.c.name.label("user"),
                 r.c.created_at,
+                r.c.event_version,
+                r.c.machine_verdict,
+                r.c.corrected_verdict,
+                r.c.corrected_party,
+                r.c.corrected_event_type,
+                (r.c.event_version != e.c.version).label("stale"),
             )
             .join(u, u.c.id == r.c.user_id)
+            .join(e, e.c.event_uid == r.c.event_uid, isouter=True)
             .where(r.c.event_uid == event_uid)
             .order_by(r.c.id)
         ).mappings()

@@ -1,7 +1,7 @@
 """The HTTP API: JSON and GeoJSON under ``/api`` (see ``docs/api.md``).
 
 Each route parses its input (:mod:`ceasefire.web.filters`, :mod:`ceasefire.web.schemas`),
-calls one function of :mod:`ceasefire.web.queries`, :mod:`ceasefire.web.catalog`,
+calls one function of :mod:`ceasefire.store.read`, :mod:`ceasefire.web.catalog`,
 :mod:`ceasefire.web.reports` or :mod:`ceasefire.store.workspace`, and returns the result.
 Reads go through :func:`ceasefire.web.auth.reader`; writes through
 :func:`ceasefire.web.auth.require` with the roles allowed.
@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
 from typing import Annotated, Any, Final, Literal
 
 import pandas as pd
@@ -23,16 +22,25 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import agreements as _agreements
+from ceasefire import monitoring
 from ceasefire import zones as _zones
 from ceasefire.errors import ForbiddenError, GeometryError, UnknownIdError
-from ceasefire.events import LOCAL_TIMEZONE
+from ceasefire.findings import (
+    BREACHES,
+    INCIDENT_COLUMNS,
+    INCIDENT_SORTS,
+    aggregate,
+    incidents,
+    sort_incidents,
+)
+from ceasefire.held import Window
 from ceasefire.limits import load_json
 from ceasefire.store import SQLStore, workspace
+from ceasefire.store import read as q
 from ceasefire.store.articles import event_articles
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
 from ceasefire.web import catalog as _catalog
-from ceasefire.web import queries as q
 from ceasefire.web import reports as _reports
 from ceasefire.web.auth import reader, require
 from ceasefire.web.cache import ResultCache
@@ -84,6 +92,7 @@ def filters(
     date_from: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    review_status: Annotated[list[str] | None, Query()] = None,
 ) -> Filters:
     """The shared filters (the same names in page URLs)."""
     return parse_filters(
@@ -97,6 +106,7 @@ def filters(
         date_from=date_from,
         date_to=date_to,
         bbox=bbox,
+        review_status=review_status or (),
     )
 
 
@@ -144,32 +154,33 @@ def agreement_detail(request: Request, agreement_id: str) -> dict[str, Any]:
 
 @router.get("/agreements/{agreement_id}/held")
 def agreement_held(
-    request: Request, agreement_id: str, weeks: Annotated[int, Query(ge=1, le=104)] = 26
+    request: Request,
+    agreement_id: str,
+    unit: Annotated[Literal["week", "month"] | None, Query()] = None,
+    before: Annotated[int | None, Query(description="periods before the start")] = None,
+    after: Annotated[int | None, Query(description="periods after the start")] = None,
 ) -> Response:
-    """Did it hold: weekly counts per zone before and after; by party, violations and possible
-    violations, each with its own share (never summed)."""
+    """Did it hold (:mod:`ceasefire.held`, the CLI's ``before-after --format json``): events and
+    deaths per period, zone and party, ``before`` and ``after`` weeks or months of the start
+    (default 26 weeks each side), periods without evidence as null; totals with the rate ratio
+    after/before and its 95% interval; by party, violations and possible violations over the
+    same days, each with its own share (never summed)."""
+    window = Window.of(unit, before, after)  # over a limit: 422 naming the field and the limit
     cat = _cat(request)
-    a = cat.registry().get(agreement_id)
+    cat.registry().get(agreement_id)  # unknown: 404; stored but broken: 409
 
     def compute() -> dict[str, Any]:
-        effective = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0])
-        start = effective.date()
-        span = timedelta(days=7 * weeks + 7)
-        events = _store(request).events(
-            since=(start - span).isoformat(), until=(start + span).isoformat()
+        store = _store(request)
+        h = monitoring.before_after(
+            store, agreement_id, window, registry=cat.registry(), zones=cat.zones()
         )
-        # the party shares cover the weeks shown: the local days from the first week's start
-        # to the last week's end
-        first = (effective - timedelta(days=7 * weeks)).tz_convert(LOCAL_TIMEZONE)
-        last = (effective + timedelta(days=7 * weeks, microseconds=-1)).tz_convert(LOCAL_TIMEZONE)
         f = Filters(
             agreement=agreement_id,
-            verdict=_catalog.PARTY_SHARE_VERDICTS,
-            date_from=first.date().isoformat(),
-            date_to=last.date().isoformat(),
+            verdict=BREACHES,
+            date_from=h.first_day.isoformat(),
+            date_to=h.last_day.isoformat(),
         )
-        party_rows = q.aggregate_rows(_store(request).engine, f, "party")
-        return _catalog.held_json(a, cat, events, party_rows, weeks=weeks)
+        return _catalog.held_json(h, q.findings_summary(store.engine, f)["by_party"])
 
     return _cached_json(request, compute)
 
@@ -360,11 +371,17 @@ def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) ->
                 "span": [art["sentence_start"], art["sentence_end"]],
             }
         )
+    verdicts = [_with_review(v) for v in q.event_detail_verdicts(store.engine, uid)]
+    counting = {v["review_id"] for v in verdicts if not v["review_stale"]}
     return {
         "event": event,
         "evidence": evidence,
-        "verdicts": q.event_detail_verdicts(store.engine, uid),
-        "reviews": workspace.reviews(store.engine, uid),
+        "verdicts": verdicts,
+        # stale: of an older version of the event; counts: the review its verdict reads now
+        "reviews": [
+            {**r, "stale": bool(r["stale"]), "counts": r["id"] in counting}
+            for r in workspace.reviews(store.engine, uid)
+        ],
     }
 
 
@@ -419,6 +436,26 @@ def verdicts_csv(
     )
 
 
+@router.get("/incidents.csv")
+def incidents_csv(
+    request: Request, f: Filt, sort: str | None = None, order: Order = "desc"
+) -> Response:
+    """Every incident matching the filters (one row per event at its worst verdict, with the
+    machine's verdict and the review status), as CSV, most severe first unless sorted."""
+    page = parse_page(1, 0, sort, order, INCIDENT_SORTS)
+    t = sort_incidents(incidents(q.finding_rows(_store(request).engine, f)), page)
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(INCIDENT_COLUMNS)
+    for r in t.itertuples(index=False):
+        w.writerow([_csv_cell(None if pd.isna(x) else x) for x in r])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="incidents.csv"'},
+    )
+
+
 def _feature(r: dict[str, Any]) -> dict[str, Any]:
     point = r["longitude"] is not None and r["latitude"] is not None
     return {
@@ -454,66 +491,127 @@ def verdicts_geojson(
     )
 
 
+def _with_review(v: dict[str, Any]) -> dict[str, Any]:
+    """A stored verdict row as the API shows it: the counted verdict and party, the machine's
+    beside them, the review status and whether its latest review is stale."""
+    machine = v.get("machine_verdict") or v["verdict"]
+    return {
+        **v,
+        "machine_verdict": machine,
+        "machine_party": v.get("machine_party") if v.get("machine_verdict") else v.get("party"),
+        "review_status": v.get("review_status") or "unreviewed",
+        "review_stale": bool(v.get("review_stale")),
+        "overruled": v.get("review_status") == "overruled",
+    }
+
+
+def _check_party(request: Request, agreement_id: str, party: str | None) -> None:
+    """422 unless ``party`` is one of the agreement's parties or ``unattributed``."""
+    if not party:
+        return
+    agreement = _cat(request).registry().get(agreement_id)  # 404 for no such agreement
+    allowed = [p.id for p in agreement.parties] + ["unattributed"]
+    if party not in allowed:
+        raise ApiError(
+            422,
+            f"corrected_party: not a party of {agreement_id} (one of {', '.join(allowed)}) "
+            f"({party!r})",
+            field="corrected_party",
+        )
+
+
 @router.post("/verdicts/review", status_code=201)
 def verdict_review(request: Request, body: ReviewIn, user: Analyst) -> dict[str, Any]:
-    """Mark one verdict confirmed or disputed, with a note."""
+    """Review one verdict: confirmed, disputed, needs_info, or overruled with the corrected
+    verdict, party or event type (which then count everywhere); answers the review and the
+    verdict as it now counts."""
+    _check_party(request, body.agreement, body.corrected_party)
+    engine = _store(request).engine
     rid = workspace.add_review(
-        _store(request).engine,
+        engine,
         user,
         agreement_id=body.agreement,
         provision_id=body.provision,
         event_uid=body.event_uid,
         status=body.status,
         note=body.note,
+        corrected_verdict=body.corrected_verdict,
+        corrected_party=body.corrected_party,
+        corrected_event_type=body.corrected_event_type,
     )
-    return {"id": rid, **body.model_dump(), "user": user.name}
+    now = next(
+        (
+            _with_review(v)
+            for v in q.event_detail_verdicts(engine, body.event_uid)
+            if (v["agreement_id"], v["provision_id"]) == (body.agreement, body.provision)
+        ),
+        None,  # replaced since by a writer beside this one
+    )
+    return {"id": rid, **body.model_dump(), "user": user.name, "verdict": now}
+
+
+@router.get("/reviews/queue")
+def review_queue(
+    request: Request, f: Filt, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    """The incidents to review next, most consequential first: the briefing's top violations,
+    then by impact (deaths x uncertainty); open ones (unreviewed, needs_info) unless
+    ``review_status`` asks for others."""
+    page = parse_page(limit, offset, None, "asc", ())
+    return q.review_queue(_store(request).engine, f, page)
 
 
 # ------------------------------------------------------------------------------- aggregates
 
 
-def _monday(day: str) -> str:
-    d = date.fromisoformat(day)
-    return (d - timedelta(days=d.weekday())).isoformat()
+@router.get("/findings")
+def findings_summary(request: Request, f: Filt) -> Response:
+    """Every count of the findings matching the filters, from one definition
+    (:func:`ceasefire.findings.summary`): incidents by verdict, deaths, verdict rows per
+    provision, violations and possible violations by party (each with its own share), by zone,
+    by month, and how many were reviewed. The CLI's ``ceasefire findings --format json``
+    prints the same."""
+    cat = _cat(request)
+    return _cached_json(
+        request, lambda: q.findings_summary(_store(request).engine, f, cat.finding_provisions())
+    )
 
 
-_BY: Final[dict[str, str]] = {
-    "day": "event_date",
-    "week": "event_date",
-    "zone": "agreement_id,provision_id",
-    "party": "party",
-    "verdict": "verdict",
-    "event_type": "event_type",
-}
+@router.get("/incidents")
+def incidents_list(
+    request: Request,
+    f: Filt,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    sort: str | None = None,
+    order: Order = "desc",
+) -> Response:
+    """A page of incidents: one row per event with its worst matching verdict, the provisions it
+    breaches and the party; most severe first (deaths, then verdict, then probability)."""
+    page = parse_page(limit, offset, sort, order, INCIDENT_SORTS)
+    return _cached_json(request, lambda: q.incidents_page(_store(request).engine, f, page))
 
 
 @router.get("/aggregates")
 def aggregates(
     request: Request,
     f: Filt,
-    by: Literal["day", "week", "zone", "party", "verdict", "event_type"] = "day",
+    by: Literal["day", "week", "month", "zone", "party", "verdict", "event_type"] = "day",
 ) -> Response:
-    """Counts and fatalities of matching verdict rows by day, week, zone, party, verdict or
-    event type, and by verdict."""
-    return _cached_json(request, lambda: _aggregates(request, f, by))
+    """Incidents (each event once, at its worst matching verdict) and their deaths by day, week
+    (its Monday), month, zone, party, verdict or event type, and by verdict
+    (:func:`ceasefire.findings.aggregate`)."""
+    cat = _cat(request)
 
+    def compute() -> dict[str, Any]:
+        rows = q.finding_rows(_store(request).engine, f)
+        return {
+            "by": by,
+            "unit": "incidents",
+            "rows": aggregate(rows, by, cat.finding_provisions()),
+        }
 
-def _aggregates(request: Request, f: Filters, by: str) -> dict[str, Any]:
-    rows = q.aggregate_rows(_store(request).engine, f, _BY[by])
-    key: Callable[[dict[str, Any]], Any] = lambda r: r["k0"]  # noqa: E731
-    if by == "week":
-        key = lambda r: _monday(r["k0"]) if r["k0"] else None  # noqa: E731
-    elif by == "zone":
-        pz = _cat(request).provision_zone_ids()
-        key = lambda r: next(iter(pz.get((r["k0"], r["k1"]), [])), None)  # noqa: E731
-    merged: dict[tuple[Any, str], dict[str, Any]] = {}
-    for r in rows:
-        k = (key(r), r["verdict"])
-        m = merged.setdefault(k, {"key": k[0], "verdict": k[1], "count": 0, "fatalities": 0})
-        m["count"] += int(r["count"])
-        m["fatalities"] += int(r["fatalities"] or 0)
-    out = sorted(merged.values(), key=lambda m: (str(m["key"]), m["verdict"]))
-    return {"by": by, "rows": out}
+    return _cached_json(request, compute)
 
 
 # ---------------------------------------------------------------------------------- rejects

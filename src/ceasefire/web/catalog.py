@@ -5,8 +5,8 @@ imported, derived) of one store; it drops them when the store's catalog version 
 process stored an agreement or a zone: ``ceasefire agreements add`` beside a running server),
 and :meth:`Catalog.invalidate` drops them at once after this process's own write. The
 ``*_json`` functions turn them into plain JSON: an agreement with each provision in plain words,
-the zones as a GeoJSON FeatureCollection, and "did it hold": weekly counts in each zone before
-and after the agreement took effect.
+the zones as a GeoJSON FeatureCollection, and "did it hold" (:mod:`ceasefire.held`) with the
+party shares of the verdicts.
 """
 
 from __future__ import annotations
@@ -14,21 +14,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Final
-
-import numpy as np
-import pandas as pd
+from typing import Any
 
 from ceasefire import agreements as _agreements
 from ceasefire import monitoring
 from ceasefire import zones as _zones
 from ceasefire.agreements import Agreement, Registry, TimeSpec
-from ceasefire.compliance import provision_zones
-from ceasefire.reports import zone_members
+from ceasefire.findings import Provisions
+from ceasefire.held import Held
 from ceasefire.store import Store
 
 __all__ = [
-    "PARTY_SHARE_VERDICTS",
     "Catalog",
     "agreement_json",
     "agreement_summary",
@@ -38,9 +34,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("ceasefire.web")
-
-#: The verdicts whose shares by party "did it hold" gives, each on its own: never summed.
-PARTY_SHARE_VERDICTS: Final = ("violation", "possible_violation")
 
 
 class Catalog:
@@ -60,6 +53,7 @@ class Catalog:
         self._registry: Registry | None = None
         self._zones: dict[str, _zones.Zone] | None = None
         self._provision_zones: dict[tuple[str, str], list[str]] | None = None
+        self._finding_provisions: Provisions | None = None
 
     def invalidate(self) -> None:
         """Forget what was read (after an agreement or zone was written)."""
@@ -70,6 +64,7 @@ class Catalog:
         # call holding self._lock
         self._version = None
         self._registry = self._zones = self._provision_zones = None
+        self._finding_provisions = None
 
     def _check(self) -> None:
         """Forget what was read when the store's catalog changed since (call holding the
@@ -101,6 +96,19 @@ class Catalog:
             if self._zones is None:
                 self._zones = monitoring.zones_of(self._store)
             return self._zones
+
+    def finding_provisions(self) -> Provisions:
+        """Each provision's zone and start (:func:`ceasefire.monitoring.finding_provisions`):
+        what the findings count by zone and by date."""
+        registry, zones = self.registry(), self.zones()
+        with self._lock:
+            if self._registry is not registry or self._zones is not zones:
+                return monitoring.finding_provisions(registry.agreements.values(), zones)
+            if self._finding_provisions is None:
+                self._finding_provisions = monitoring.finding_provisions(
+                    registry.agreements.values(), zones
+                )
+            return self._finding_provisions
 
     def provision_zone_ids(self) -> dict[tuple[str, str], list[str]]:
         """(agreement, provision) -> the ids of the zones the provision speaks of."""
@@ -253,7 +261,7 @@ def facets_json(
     words); the parties (id, name, the agreements naming them, their verdict rows), the
     agreements' and any other the verdicts name (``unattributed``); and the ``actors`` and
     ``sources`` found in the events. ``parties``, ``actors``, ``sources``: rows of
-    :mod:`ceasefire.web.queries` (``party_counts``, ``actor_counts``, ``source_counts``)."""
+    :mod:`ceasefire.store.read` (``party_counts``, ``actor_counts``, ``source_counts``)."""
     reg = catalog.registry()
     zones = catalog.zones()
     provisions = []
@@ -303,105 +311,9 @@ def zones_geojson(zones: Mapping[str, _zones.Zone]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def held_json(
-    a: Agreement,
-    catalog: Catalog,
-    events: pd.DataFrame,
-    party_rows: list[dict[str, Any]],
-    *,
-    weeks: int = 26,
-) -> dict[str, Any]:
-    """Did it hold: events and fatalities per week inside each of the agreement's zones,
-    ``weeks`` before and after it took effect (an event's side is its time window's midpoint),
-    and by party the violations and the possible violations, each with its share of its own
-    verdict, never summed (``party_rows``: the ``party`` aggregate rows of
-    :func:`ceasefire.web.queries.aggregate_rows`)."""
-    chain = _agreements.chain(a, catalog.registry())
-    zs = list(provision_zones(chain, catalog.zones()).values())
-    effective = pd.Timestamp(_agreements.takes_effect(a).utc_window()[0])
-    rows: list[dict[str, Any]] = []
-    totals: list[dict[str, Any]] = []
-    if zs and len(events):
-        middle = events["time_start"] + (events["time_end"] - events["time_start"]) / 2
-        offset = ((middle - effective) / pd.Timedelta(days=7)).to_numpy(
-            dtype=float, na_value=np.nan
-        )
-        week = np.floor(offset)
-        inside = np.abs(week) <= weeks  # NaN (no time) is outside too
-        lon = np.where(inside, events["longitude"].to_numpy(dtype=float, na_value=np.nan), np.nan)
-        lat = events["latitude"].to_numpy(dtype=float, na_value=np.nan)
-        fat = events["fatalities"].fillna(0).to_numpy(dtype=float)
-        grid = pd.RangeIndex(-weeks, weeks, name="week")
-        starts = [(effective + pd.Timedelta(days=7 * w)).date().isoformat() for w in grid]
-        for z, sel in zip(zs, zone_members(zs, lon, lat), strict=True):
-            frame = pd.DataFrame({"week": week[sel].astype(int), "fatalities": fat[sel]})
-            g = frame.groupby("week")["fatalities"].agg(["size", "sum"]).reindex(grid, fill_value=0)
-            zone_rows: list[dict[str, Any]] = [
-                {
-                    "zone": z.id,
-                    "zone_name": z.name,
-                    "week": int(w),
-                    "week_start": start,
-                    "period": "after" if w >= 0 else "before",
-                    "events": int(n),
-                    "fatalities": int(deaths),
-                }
-                for w, start, n, deaths in zip(grid, starts, g["size"], g["sum"], strict=True)
-            ]
-            rows += zone_rows
-            for period in ("before", "after"):
-                part = [r for r in zone_rows if r["period"] == period]
-                n = sum(r["events"] for r in part)
-                deaths = sum(r["fatalities"] for r in part)
-                totals.append(
-                    {
-                        "zone": z.id,
-                        "period": period,
-                        "events": n,
-                        "fatalities": deaths,
-                        "events_per_week": round(n / weeks, 3),
-                        "fatalities_per_week": round(deaths / weeks, 3),
-                    }
-                )
-    return {
-        "agreement": a.id,
-        "effective_from": _when(_agreements.takes_effect(a)),
-        "weeks": rows,
-        "totals": totals,
-        "by_party": _party_shares(party_rows),
-    }
-
-
-def _party_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Violations and possible violations by party, each with its own share, never summed.
-
-    ``violations_share`` is a party's part of all violations, ``possible_violations_share``
-    its part of all possible violations (``None`` where there are none of that verdict).
-
-    >>> rows = [{"k0": "russia", "verdict": "violation", "count": 3},
-    ...     {"k0": "turkey", "verdict": "possible_violation", "count": 4},
-    ...     {"k0": "turkey", "verdict": "violation", "count": 1}]
-    >>> for r in _party_shares(rows):
-    ...     print(r["party"], r["violations"], r["violations_share"],
-    ...           r["possible_violations"], r["possible_violations_share"])
-    russia 3 0.75 0 0.0
-    turkey 1 0.25 4 1.0
-    """
-    counts: dict[str, dict[str, int]] = {}
-    for r in rows:
-        if r["verdict"] not in PARTY_SHARE_VERDICTS:
-            continue
-        party = r["k0"] or "unattributed"
-        by = counts.setdefault(party, dict.fromkeys(PARTY_SHARE_VERDICTS, 0))
-        by[r["verdict"]] += int(r["count"])
-    totals = {v: sum(c[v] for c in counts.values()) for v in PARTY_SHARE_VERDICTS}
-    out: list[dict[str, Any]] = []
-    for party, c in sorted(
-        counts.items(), key=lambda x: (-x[1]["violation"], -x[1]["possible_violation"], x[0])
-    ):
-        row: dict[str, Any] = {"party": party}
-        for v in PARTY_SHARE_VERDICTS:
-            row[f"{v}s"] = c[v]
-            row[f"{v}s_share"] = round(c[v] / totals[v], 4) if totals[v] else None
-        out.append(row)
-    return out
+def held_json(h: Held, by_party: list[dict[str, Any]]) -> dict[str, Any]:
+    """Did it hold: :meth:`ceasefire.held.Held.to_dict` (the one measure the CLI and the
+    briefing show too), and ``by_party`` the agreement's violations and possible violations over
+    the same days, each with its share of its own verdict, never summed (the ``by_party`` of
+    :func:`ceasefire.findings.summary`: incidents, as every surface counts)."""
+    return {**h.to_dict(), "by_party": by_party}

@@ -2,7 +2,7 @@
 
 :func:`parse_filters` turns query parameters into a :class:`Filters` (a bad value raises
 :class:`ApiError` 422 naming the field); :func:`parse_page` checks paging and sorting against an
-endpoint's sort keys. :mod:`ceasefire.web.queries` turns them into SQL.
+endpoint's sort keys. :mod:`ceasefire.store.read` turns them into SQL.
 
 >>> f = parse_filters(verdict=["violation"], bbox="36.1,35.2,37,36", date_from="2020-03-06")
 >>> f.verdict, f.bbox, f.date_from, f.has_verdict_filter
@@ -22,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from fastapi import Request
 
 from ceasefire.compliance import VERDICTS
+from ceasefire.findings import REVIEW_STATUSES, Filters, Page
 from ceasefire.web.errors import ApiError
 
 __all__ = [
@@ -42,37 +42,6 @@ __all__ = [
 
 #: The largest page.
 MAX_LIMIT: Final = 1000
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The shared filters; ``None`` / empty means "any"."""
-
-    agreement: str | None = None
-    provision: str | None = None
-    verdict: tuple[str, ...] = ()
-    party: str | None = None
-    actor: str | None = None
-    event_type: str | None = None
-    source: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
-
-    @property
-    def has_verdict_filter(self) -> bool:
-        """Whether a filter speaks of verdicts (agreement, provision, verdict, party)."""
-        return bool(self.agreement or self.provision or self.verdict or self.party)
-
-
-@dataclass(frozen=True)
-class Page:
-    """Paging and sorting of a table endpoint."""
-
-    limit: int = 100
-    offset: int = 0
-    sort: str | None = None
-    order: str = "asc"
 
 
 def _day(value: str | None, field: str) -> str | None:
@@ -109,6 +78,14 @@ def _text(value: str | None, field: str) -> str | None:
     return value
 
 
+def _choices(values: Iterable[str], allowed: Sequence[str], name: str) -> tuple[str, ...]:
+    out = tuple(dict.fromkeys(x for x in values if x))
+    for x in out:
+        if x not in allowed:
+            raise ApiError(422, f"{name}: must be one of {', '.join(allowed)} ({x!r})", field=name)
+    return out
+
+
 def parse_filters(
     *,
     agreement: str | None = None,
@@ -121,14 +98,10 @@ def parse_filters(
     date_from: str | None = None,
     date_to: str | None = None,
     bbox: str | None = None,
+    review_status: Iterable[str] = (),
 ) -> Filters:
     """Check and normalise the filter parameters."""
-    verdicts = tuple(x for x in verdict if x)
-    for x in verdicts:
-        if x not in VERDICTS:
-            raise ApiError(
-                422, f"verdict: must be one of {', '.join(VERDICTS)} ({x!r})", field="verdict"
-            )
+    verdicts = _choices(verdict, VERDICTS, "verdict")
     f = Filters(
         agreement=_text(agreement, "agreement"),
         provision=_text(provision, "provision"),
@@ -140,6 +113,7 @@ def parse_filters(
         date_from=_day(date_from, "date_from"),
         date_to=_day(date_to, "date_to"),
         bbox=_bbox(bbox),
+        review_status=_choices(review_status, REVIEW_STATUSES, "review_status"),
     )
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ApiError(422, "date_to: before date_from", field="date_to")

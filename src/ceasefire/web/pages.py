@@ -24,10 +24,12 @@ from ceasefire.compliance import VERDICTS
 from ceasefire.errors import ConflictError, UnknownIdError
 from ceasefire.events import ACLED_EVENT_TYPES, LOCAL_TIMEZONE
 from ceasefire.field_reports import BANDS
+from ceasefire.findings import REVIEW_STATUSES, Filters, Page
+from ceasefire.held import DEFAULT_MONTHS, DEFAULT_WINDOW
+from ceasefire.limits import MAX_HELD_MONTHS, MAX_HELD_WEEKS
 from ceasefire.patrols import PATROL_STATUSES
 from ceasefire.web import patrols as _patrols
 from ceasefire.web.auth import current_user, safe_next
-from ceasefire.web.filters import Filters, Page
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +95,7 @@ def _csp(tiles: str | None) -> str:
 def filters_of(request: Request) -> dict[str, list[str]]:
     """The filters and table state in the URL, non-empty values only, repeatable ones kept."""
     out: dict[str, list[str]] = {}
-    for key in (*FILTERS, *TABLE_STATE):
+    for key in (*FILTERS, *TABLE_STATE, "unit"):
         values = [v for v in request.query_params.getlist(key) if v.strip()]
         if values:
             out[key] = values
@@ -167,6 +169,7 @@ def _render(request: Request, name: str, **context: Any) -> Response:
             "tile_url": tiles or "",
             "verdicts": VERDICTS,
             "event_types": EVENT_TYPES,
+            "review_statuses": REVIEW_STATUSES,
             **context,
         },
     )
@@ -229,6 +232,13 @@ def violations(request: Request) -> Response:
     return _render(request, "violations.html", page="violations")
 
 
+@router.get("/reviews")
+def reviews(request: Request) -> Response:
+    """The review queue: the incidents to review next, most consequential first (the briefing's
+    top violations, then by impact), over the filters and a review-status filter in the URL."""
+    return _render(request, "reviews.html", page="reviews")
+
+
 @router.get("/agreements")
 def agreements(request: Request) -> Response:
     """The stored agreements."""
@@ -246,11 +256,25 @@ def agreement(request: Request, agreement_id: str) -> Response:
 
 @router.get("/agreements/{agreement_id}/held")
 def held(request: Request, agreement_id: str) -> Response:
-    """Did it hold: events and deaths per week in each zone before and after, party shares."""
+    """Did it hold (:mod:`ceasefire.held`): per zone and party, events and deaths before vs
+    after, the rate ratio with its interval, the periods (no evidence shown as such), the party
+    shares of the verdicts. The window is the URL's ``unit``, ``before``, ``after``, as the
+    API takes them (the page's script reads the API with them)."""
     missing = _unknown_agreement(request, agreement_id)
     if missing is not None:
         return missing
-    return _render(request, "held.html", page="agreements", agreement_id=agreement_id)
+    q = request.query_params
+    return _render(
+        request,
+        "held.html",
+        page="agreements",
+        agreement_id=agreement_id,
+        unit=q.get("unit") or DEFAULT_WINDOW.unit,
+        before=q.get("before", ""),
+        after=q.get("after", ""),
+        defaults={"week": DEFAULT_WINDOW.before, "month": DEFAULT_MONTHS},
+        limits={"week": MAX_HELD_WEEKS, "month": MAX_HELD_MONTHS},
+    )
 
 
 @router.get("/events/{event_uid:path}")

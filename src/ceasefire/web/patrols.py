@@ -26,9 +26,9 @@ from ceasefire import monitoring
 from ceasefire.errors import TrackError, UnknownIdError
 from ceasefire.patrols import PatrolStatus, ReadOptions, RouteLine, is_joint, patrol_summary
 from ceasefire.store import SQLStore, workspace
+from ceasefire.store import read as q
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
-from ceasefire.web import queries as q
 from ceasefire.web.auth import reader, require
 from ceasefire.web.catalog import Catalog
 from ceasefire.web.errors import ApiError, error_body

@@ -125,13 +125,35 @@ class ReportPatch(_ReportFields):
 
 
 class ReviewIn(_Strict):
-    """An analyst's review of one verdict."""
+    """An analyst's review of one verdict (:class:`ceasefire.findings.ReviewStatus`).
+
+    ``overruled`` carries at least one correction: the verdict, the party (one of the
+    agreement's, or ``unattributed``: the API checks it against the agreement) or the event type
+    (ACLED's, in any case); the other statuses carry none (the store refuses the combination,
+    naming the field).
+
+    >>> ReviewIn.model_validate({"agreement": "a", "provision": "p", "event_uid": "e",
+    ...     "status": "overruled", "corrected_event_type": "battles"}).corrected_event_type
+    'Battles'
+    """
 
     agreement: str = Field(min_length=1, max_length=200)
     provision: str = Field(min_length=1, max_length=200)
     event_uid: str = Field(min_length=1, max_length=500)
-    status: Literal["confirmed", "disputed"]
+    status: Literal["confirmed", "disputed", "overruled", "needs_info"]
     note: str | None = Field(default=None, max_length=10_000)
+    corrected_verdict: (
+        Literal["violation", "possible_violation", "exempt", "compliant", "outside"] | None
+    ) = None
+    corrected_party: str | None = Field(default=None, max_length=200)
+    corrected_event_type: str | None = Field(
+        default=None, max_length=100, description="ACLED event type"
+    )
+
+    @field_validator("corrected_event_type")
+    @classmethod
+    def _event_type(cls, v: str | None) -> str | None:
+        return None if v is None or not v.strip() else canonical_event_type(v)
 
 
 class UserIn(_Strict):

@@ -4,7 +4,7 @@
 
 const CF = (() => {
   const FILTERS = ["agreement", "provision", "verdict", "party", "actor", "event_type",
-    "source", "date_from", "date_to", "bbox"];
+    "source", "date_from", "date_to", "bbox", "review_status"];
   const TABLE = ["limit", "offset", "sort", "order"];
   const COLORS = {
     violation: "#c62828", possible_violation: "#ef6c00", exempt: "#1565c0",

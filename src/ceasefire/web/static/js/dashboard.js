@@ -44,9 +44,32 @@
   window.CFDashboard.chart = chart;
   const table = document.getElementById("table");
 
+  // The findings panel: the same figures as /api/findings and `ceasefire findings`.
+  const WORDS = { violation: "violations", possible_violation: "possible violations", exempt: "exempt", compliant: "compliant", outside: "outside" };
+  function pct(x) { return x === null || x === undefined ? "–" : Math.round(x * 100) + "%"; }
+  async function loadFindings(q) {
+    const d = await window.CF.api("findings", q);
+    const box = document.getElementById("findings-incidents");
+    const parts = d.verdicts.map((v) => fmt(d.incidents[v]) + " " + WORDS[v]);
+    box.replaceChildren(el("b", {}, fmt(d.incidents.total) + " incidents"), " (each event once, at its worst verdict): " + parts.join(", ") + "; " + fmt(d.fatalities.total) + " deaths");
+    box.dataset.total = String(d.incidents.total);
+    for (const v of d.verdicts) box.dataset[v.replace("_v", "V")] = String(d.incidents[v]);
+    const tbody = document.querySelector("#findings-parties tbody");
+    tbody.replaceChildren(...d.by_party.map((p) => el("tr", { "data-party": p.party },
+      el("td", {}, p.party), el("td", { class: "num" }, fmt(p.violations)), el("td", { class: "num" }, pct(p.violations_share)),
+      el("td", { class: "num" }, fmt(p.possible_violations)), el("td", { class: "num" }, pct(p.possible_violations_share)))));
+    const r = d.reviews;
+    const rv = document.getElementById("findings-reviews");
+    rv.textContent = "Reviewed by an analyst: " + fmt(d.reviewed) + " of " + fmt(d.incidents.total) + " incidents (" +
+      fmt(r.confirmed) + " confirmed, " + fmt(r.disputed) + " disputed, " + fmt(r.overruled) + " overruled, " + fmt(r.needs_info) + " need more information); the rest are the machine's verdicts.";
+    rv.dataset.reviewed = String(d.reviewed);
+    return d;
+  }
+
   async function refresh() {
     const q = filterParams();
     const agreement = q.get("agreement");
+    document.getElementById("findings-error").hidden = true;
     for (const which of ["timeline", "table"]) document.getElementById(which + "-error").hidden = true;
     delete document.body.dataset.error;
     const jobs = [
@@ -59,6 +82,12 @@
         paneError("table", err);
       }),
       events.load(),
+      loadFindings(q).catch((err) => {
+        document.getElementById("findings-incidents").replaceChildren();
+        const box = document.getElementById("findings-error");
+        box.textContent = err.message; box.hidden = false;
+        document.body.dataset.error = err.message;
+      }),
     ];
     await Promise.allSettled(jobs);
     window.CFTimeline.marks(agreement).then((ms) => {

@@ -1,0 +1,570 @@
+"""The findings a mission publishes: one definition of every figure a user can see.
+
+A *verdict row* is one event judged under one provision (the engine's unit). An **incident** is
+one event with its worst verdict among the rows that match the filters: the unit the workspace,
+the briefing and the exports count by default, so an event judged under five provisions is one
+incident, not five violations. Violations and possible violations are always counted apart and
+never summed under the name "violations".
+
+The figures are computed here, from a frame of verdict rows, by one function each:
+:func:`incidents` (the table, most deaths first), :func:`summary` (counts by verdict, party,
+zone and month, and how many were reviewed). The CLI, the API, the pages and the exports all
+read them; the store only selects the rows (:func:`ceasefire.store.read.finding_rows`), with
+analysts' reviews already applied (:class:`ReviewStatus`).
+
+>>> rows = pd.DataFrame({
+...     "event_uid": ["e1", "e1", "e2"], "agreement_id": ["a", "a", "a"],
+...     "provision_id": ["p", "q", "p"], "verdict": ["violation", "possible_violation", "exempt"],
+...     "probability": [1.0, 0.5, 1.0], "party": ["russia", "russia", ""],
+...     "fatalities": [3, 3, 0], "event_date": ["2020-03-07", "2020-03-07", "2020-03-09"]})
+>>> incidents(rows)[["event_uid", "verdict", "breaches"]].values.tolist()
+[['e1', 'violation', 'a/p, a/q'], ['e2', 'exempt', '']]
+>>> summary(rows)["incidents"]
+{'total': 2, 'violation': 1, 'possible_violation': 0, 'exempt': 1, 'compliant': 0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .compliance import VERDICTS
+
+__all__ = [
+    "AGGREGATE_KEYS",
+    "BREACHES",
+    "EVENT_COLUMNS_SHOWN",
+    "FINDING_VERDICTS",
+    "INCIDENT_COLUMNS",
+    "INCIDENT_SORTS",
+    "REVIEW_STATUSES",
+    "Filters",
+    "Page",
+    "Provisions",
+    "ReviewStatus",
+    "aggregate",
+    "corrected_party",
+    "incidents",
+    "report",
+    "review_queue",
+    "rows_of",
+    "sort_incidents",
+    "summary",
+]
+
+#: The verdicts a party answers for; counted apart, never summed.
+BREACHES: Final = ("violation", "possible_violation")
+#: The verdicts that are findings: every verdict but ``outside`` (an event the provision does
+#: not speak of). A filter without verdicts means these; ``outside`` only when asked.
+FINDING_VERDICTS: Final = tuple(v for v in VERDICTS if v != "outside")
+
+
+class ReviewStatus(StrEnum):
+    """An analyst's reading of one verdict (the latest review of it counts).
+
+    ``overruled`` carries a corrected verdict, party or event type, which replaces the
+    machine's in every count; the machine's verdict stays stored beside it
+    (``machine_verdict``, ``machine_party``) and in the audit trail. A review is of one version
+    of the event: when the event changes, the review is *stale* and the verdict counts as
+    unreviewed again (the review is still shown).
+    """
+
+    UNREVIEWED = "unreviewed"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    OVERRULED = "overruled"
+    NEEDS_INFO = "needs_info"
+
+
+#: Every review status, ``unreviewed`` first.
+REVIEW_STATUSES: Final = tuple(s.value for s in ReviewStatus)
+
+
+def corrected_party(
+    verdict: str, machine_verdict: str, machine_party: str | None, party: str | None
+) -> str:
+    """The party an overruled verdict is attributed to: the analyst's ``party`` when given;
+    else the machine's when both verdicts are breaches; ``unattributed`` for a new breach; none
+    (``""``) when the verdict is no breach (a party answers only for a breach).
+
+    >>> corrected_party("violation", "possible_violation", "russia", None)
+    'russia'
+    >>> corrected_party("violation", "compliant", "", None), corrected_party("exempt", "violation",
+    ...     "russia", None)
+    ('unattributed', '')
+    """
+    if verdict not in BREACHES:
+        return ""
+    if party:
+        return party
+    if machine_verdict in BREACHES and machine_party:
+        return machine_party
+    return "unattributed"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The shared filters of every surface; ``None`` / empty means "any".
+
+    ``verdict`` empty means every finding verdict (:data:`FINDING_VERDICTS`): ``outside`` rows
+    only when asked. ``review_status`` empty means any status.
+    """
+
+    agreement: str | None = None
+    provision: str | None = None
+    verdict: tuple[str, ...] = ()
+    party: str | None = None
+    actor: str | None = None
+    event_type: str | None = None
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    review_status: tuple[str, ...] = field(default=())
+
+    @property
+    def has_verdict_filter(self) -> bool:
+        """Whether a filter speaks of verdicts (agreement, provision, verdict, party, review)."""
+        return bool(
+            self.agreement or self.provision or self.verdict or self.party or self.review_status
+        )
+
+    @property
+    def verdicts(self) -> tuple[str, ...]:
+        """The verdicts asked for: ``verdict``, or :data:`FINDING_VERDICTS` when none."""
+        return self.verdict or FINDING_VERDICTS
+
+    def but(self, **changes: Any) -> Filters:
+        """A copy with ``changes``."""
+        return replace(self, **changes)
+
+    def as_params(self) -> dict[str, Any]:
+        """The filters as URL/CLI parameters (only those set)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, ()):
+                continue
+            out[f.name] = ",".join(map(str, value)) if f.name == "bbox" else value
+        return out
+
+
+@dataclass(frozen=True)
+class Page:
+    """Paging and sorting of a table."""
+
+    limit: int = 100
+    offset: int = 0
+    sort: str | None = None
+    order: str = "asc"
+
+
+#: Event columns a verdict row carries for display (as the store joins them).
+EVENT_COLUMNS_SHOWN: Final = (
+    "event_date",
+    "location",
+    "latitude",
+    "longitude",
+    "actor1",
+    "actor2",
+    "fatalities",
+    "event_type",
+    "source_dataset",
+)
+
+
+def rows_of(verdicts: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Verdict rows of an evaluation that was not stored, as the store's read model gives them
+    (:func:`ceasefire.store.read.finding_rows` without filters): the finding verdicts (not
+    ``outside``) with their events' columns; nothing reviewed."""
+    v = verdicts[verdicts["verdict"].astype(str).isin(FINDING_VERDICTS)]
+    cols = ["event_uid", *(c for c in EVENT_COLUMNS_SHOWN if c in events.columns)]
+    out = v.merge(events[cols], on="event_uid", how="left")
+    return out.assign(
+        verdict=out["verdict"].astype(str),
+        party=out["party"].fillna("").astype(str),
+        fatalities=pd.to_numeric(out["fatalities"], errors="coerce").fillna(0).astype(int),
+        machine_verdict=out["verdict"].astype(str),
+        machine_party=out["party"].fillna("").astype(str),
+        review_status=ReviewStatus.UNREVIEWED.value,
+        review_stale=False,
+    )
+
+
+@dataclass(frozen=True)
+class Provisions:
+    """What the findings need of each event-checked provision, by (agreement id, provision id):
+    the zone its verdicts are about (counts by zone) and the local day it starts (an event dated
+    only to a month or a year that began before counts from that day, the part of its window
+    the verdict is about). Built by :func:`ceasefire.monitoring.finding_provisions`."""
+
+    zone: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    start: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------- incidents
+
+#: Columns of :func:`incidents`.
+INCIDENT_COLUMNS: Final = (
+    "event_uid",
+    "event_date",
+    "location",
+    "latitude",
+    "longitude",
+    "actor1",
+    "actor2",
+    "event_type",
+    "source_dataset",
+    "fatalities",
+    "verdict",
+    "probability",
+    "party",
+    "agreement_id",
+    "provision_id",
+    "breaches",
+    "verdict_rows",
+    "review_status",
+    "machine_verdict",
+    "reason",
+)
+#: Sort keys of an incidents table; the default is severity.
+INCIDENT_SORTS: Final = ("severity", "event_date", "fatalities", "probability", "verdict", "party")
+
+_RANK: Final = {v: i for i, v in enumerate(VERDICTS)}
+
+
+def _with_defaults(rows: pd.DataFrame) -> pd.DataFrame:
+    """The verdict rows with every column :func:`incidents` reads (absent ones empty)."""
+    r = rows
+    n = len(r)
+    fill: dict[str, Any] = {
+        "location": None,
+        "latitude": np.nan,
+        "longitude": np.nan,
+        "actor1": None,
+        "actor2": None,
+        "event_type": None,
+        "source_dataset": None,
+        "fatalities": 0,
+        "party": "",
+        "reason": "",
+        "review_status": ReviewStatus.UNREVIEWED.value,
+        "event_date": None,
+        "provision_id": "",
+        "agreement_id": "",
+    }
+    add = {k: [v] * n for k, v in fill.items() if k not in r.columns}
+    if add:
+        r = r.assign(**add)
+    if "machine_verdict" not in r.columns:
+        r = r.assign(machine_verdict=r["verdict"])
+    return r
+
+
+def _severity_order(t: pd.DataFrame) -> pd.DataFrame:
+    """Most deaths first, then the worse verdict, the likelier, the latest, by uid."""
+    return t.assign(
+        _deaths=pd.to_numeric(t["fatalities"], errors="coerce").fillna(0),
+        _rank=t["verdict"].astype(str).map(_RANK).fillna(len(VERDICTS)),
+        _p=pd.to_numeric(t["probability"], errors="coerce").fillna(0),
+        _date=t["event_date"].astype(str),
+    ).sort_values(
+        ["_deaths", "_rank", "_p", "_date", "event_uid"],
+        ascending=[False, True, False, False, True],
+        kind="stable",
+    )
+
+
+def incidents(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per event: its worst verdict among ``rows`` (then the likelier; then agreement and
+    provision order), that row's probability, party, provision, reason and review status, the
+    provisions it breaches (``agreement/provision`` with a violation or possible violation,
+    comma-separated), its number of verdict rows and its review status (its worst row's, or,
+    when that one is unreviewed, the first reviewed row's); sorted by severity: most deaths first,
+    then the worse verdict, the likelier, the latest (:data:`INCIDENT_COLUMNS`)."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(INCIDENT_COLUMNS))
+    r = _with_defaults(rows)
+    verdict = r["verdict"].astype(str)
+    order = r.assign(
+        _rank=verdict.map(_RANK).fillna(len(VERDICTS)),
+        _p=pd.to_numeric(r["probability"], errors="coerce").fillna(0),
+    ).sort_values(
+        ["event_uid", "_rank", "_p", "agreement_id", "provision_id"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
+    )
+    worst = order.drop_duplicates("event_uid", keep="first").set_index("event_uid")
+    # an event is reviewed when one of its rows is (an overruled row may no longer be the worst)
+    status = order["review_status"].fillna(ReviewStatus.UNREVIEWED.value).astype(str)
+    reviewed = order[status != ReviewStatus.UNREVIEWED.value]
+    first_review = reviewed.drop_duplicates("event_uid").set_index("event_uid")["review_status"]
+    worst["review_status"] = first_review.reindex(worst.index).fillna(
+        worst["review_status"].fillna(ReviewStatus.UNREVIEWED.value)
+    )
+    breach = order[order["verdict"].astype(str).isin(BREACHES)]
+    named = breach["agreement_id"].astype(str) + "/" + breach["provision_id"].astype(str)
+    breaches = named.groupby(breach["event_uid"].to_numpy(), sort=False).agg(", ".join)
+    counts = order.groupby("event_uid", sort=False).size()
+    t = worst.assign(
+        breaches=breaches.reindex(worst.index).fillna(""),
+        verdict_rows=counts.reindex(worst.index).astype(int),
+        fatalities=pd.to_numeric(worst["fatalities"], errors="coerce").fillna(0).astype(int),
+        party=worst["party"].fillna("").astype(str),
+    ).reset_index()
+    t = _severity_order(t)
+    return t[list(INCIDENT_COLUMNS)].reset_index(drop=True)
+
+
+def sort_incidents(t: pd.DataFrame, page: Page) -> pd.DataFrame:
+    """``t`` (from :func:`incidents`) in the order ``page`` asks (``severity`` by default)."""
+    if page.sort in (None, "severity"):
+        return t if page.order != "asc" or page.sort is None else t.iloc[::-1]
+    ascending = page.order == "asc"
+    return t.sort_values(
+        [page.sort, "event_uid"], ascending=[ascending, True], kind="stable", na_position="last"
+    )
+
+
+# ------------------------------------------------------------------------------------ summary
+
+
+def _share(n: int, total: int) -> float | None:
+    return round(n / total, 4) if total else None
+
+
+def _by_verdict(t: pd.DataFrame, verdicts: Sequence[str]) -> dict[str, int]:
+    counts = t["verdict"].astype(str).value_counts()
+    return {v: int(counts.get(v, 0)) for v in verdicts}
+
+
+#: What :func:`aggregate` groups incidents by.
+AGGREGATE_KEYS: Final = ("day", "week", "month", "zone", "party", "verdict", "event_type")
+
+
+def _week(day: pd.Series) -> pd.Series:
+    """The Monday (ISO date) of each ISO date's week."""
+    d = pd.to_datetime(day, errors="coerce")
+    return (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.strftime("%Y-%m-%d")
+
+
+def aggregate(
+    rows: pd.DataFrame, by: str, provisions: Provisions | None = None
+) -> list[dict[str, Any]]:
+    """Incidents (each event once, at its worst verdict) and their deaths grouped by ``by``
+    (one of :data:`AGGREGATE_KEYS`) and verdict: ``[{key, verdict, count, fatalities}]``.
+
+    By ``zone``, an incident counts in each zone one of its rows is about (``provisions.zone``),
+    at its worst verdict there; by ``party``, a breach without a party is ``unattributed`` and
+    other verdicts have none; by ``day``, ``week`` or ``month``, an incident counts on its
+    event date, or on the day its worst verdict's provision starts when that is later
+    (``provisions.start``: an event dated only to a month or a year).
+    """
+    provisions = provisions or Provisions()
+    if by not in AGGREGATE_KEYS:
+        raise ValueError(f"by: must be one of {', '.join(AGGREGATE_KEYS)} ({by!r})")
+    if by == "zone":
+        parts = [inc.assign(_key=z) for z, inc in _zone_incidents(rows, provisions.zone)]
+        t = pd.concat(parts, ignore_index=True) if parts else incidents(rows.iloc[:0])
+        if not parts:
+            t = t.assign(_key=pd.Series(dtype=object))
+    else:
+        t = incidents(rows)
+        day = _counted_day(t, provisions.start)
+        keys: dict[str, Callable[[], pd.Series]] = {
+            "day": lambda: day,
+            "week": lambda: _week(day),
+            "month": lambda: day.str.slice(0, 7),
+            "party": lambda: _party_label(t),
+            "verdict": lambda: t["verdict"].astype(str),
+            "event_type": lambda: t["event_type"],
+        }
+        key = keys[by]()
+        t = t.assign(_key=key)
+    if t.empty:
+        return []
+    g = t.groupby(["_key", t["verdict"].astype(str)], sort=True, dropna=False)["fatalities"]
+    out = [
+        {
+            "key": None if pd.isna(k) else str(k),
+            "verdict": str(v),
+            "count": int(n),
+            "fatalities": int(d),
+        }
+        for (k, v), n, d in zip(g.size().index, g.size(), g.sum(), strict=True)
+    ]
+    return sorted(out, key=lambda m: (str(m["key"]), _RANK.get(m["verdict"], 9)))
+
+
+def _counted_day(inc: pd.DataFrame, start: Mapping[tuple[str, str], str]) -> pd.Series:
+    """Each incident's day: its event date, or its worst row's provision start if later."""
+    day = inc["event_date"].astype(str).str.slice(0, 10)
+    if not start or inc.empty:
+        return day
+    begins = pd.Series(
+        [
+            start.get((str(a), str(p)), "")
+            for a, p in zip(inc["agreement_id"], inc["provision_id"], strict=True)
+        ],
+        index=inc.index,
+    )
+    return day.where(day >= begins, begins)
+
+
+def _party_label(inc: pd.DataFrame) -> pd.Series:
+    breach = inc["verdict"].astype(str).isin(BREACHES)
+    party = inc["party"].fillna("").astype(str).replace("", "unattributed")
+    return party.where(breach, None)
+
+
+def _zone_incidents(
+    rows: pd.DataFrame, zone_of: Mapping[tuple[str, str], str]
+) -> list[tuple[str, pd.DataFrame]]:
+    """(zone id, the incidents of the rows about that zone) for every zone with rows."""
+    if rows.empty or not zone_of:
+        return []
+    zone = pd.Series(
+        [
+            zone_of.get((str(a), str(p)))
+            for a, p in zip(rows["agreement_id"], rows["provision_id"], strict=True)
+        ],
+        index=rows.index,
+        dtype=object,
+    )
+    placed = rows.assign(_zone=zone).dropna(subset=["_zone"])
+    return [
+        (str(z), incidents(part.drop(columns="_zone")))
+        for z, part in placed.groupby("_zone", sort=True)
+    ]
+
+
+def _counts(agg: list[dict[str, Any]], verdicts: Sequence[str]) -> list[dict[str, Any]]:
+    """:func:`aggregate` rows as one row per key with a count per verdict and a total."""
+    table: dict[Any, dict[str, Any]] = {}
+    for r in agg:
+        row = table.setdefault(r["key"], {"key": r["key"], "total": 0} | dict.fromkeys(verdicts, 0))
+        if r["verdict"] in row:
+            row[r["verdict"]] += r["count"]
+            row["total"] += r["count"]
+    return list(table.values())
+
+
+def summary(
+    rows: pd.DataFrame,
+    provisions: Provisions | None = None,
+    *,
+    verdicts: Sequence[str] = FINDING_VERDICTS,
+) -> dict[str, Any]:
+    """Every count of the findings in ``rows`` (verdict rows, reviews applied), as plain JSON:
+
+    - ``incidents``: events at their worst verdict (``total`` and one count per verdict);
+    - ``fatalities``: deaths in the incidents, in total and per worst verdict;
+    - ``verdict_rows``: per agreement and provision, verdict rows per verdict;
+    - ``by_party``: violations and possible violations per party (the party of the incident's
+      worst verdict), each with its own share of that verdict, never summed;
+    - ``by_zone``, ``by_month``: :func:`aggregate` by zone and by month (``provisions``: each
+      provision's zone and start), one row per key with a count per verdict;
+    - ``reviews``: incidents per review status of their worst verdict's row, and
+      ``reviewed``: how many have any status but unreviewed.
+
+    ``verdicts`` are the verdict columns reported (those the filters asked for).
+    """
+    verdicts = [v for v in VERDICTS if v in verdicts]
+    inc = incidents(rows)
+    by_verdict = _by_verdict(inc, verdicts)
+    deaths = inc.groupby(inc["verdict"].astype(str))["fatalities"].sum()
+    out: dict[str, Any] = {
+        "incidents": {"total": len(inc), **by_verdict},
+        "fatalities": {"total": int(inc["fatalities"].sum()) if len(inc) else 0}
+        | {v: int(deaths.get(v, 0)) for v in verdicts},
+    }
+    r = _with_defaults(rows)
+    per_provision: list[dict[str, Any]] = []
+    if len(r):
+        for (a, p), part in r.groupby(["agreement_id", "provision_id"], sort=True):
+            per_provision.append(
+                {"agreement_id": a, "provision_id": p, "total": len(part)}
+                | _by_verdict(part, verdicts)
+            )
+    out["verdict_rows"] = {"total": len(r), "by_provision": per_provision}
+    out["by_party"] = _parties(inc)
+    out["by_zone"] = [
+        {"zone": c.pop("key")} | c for c in _counts(aggregate(rows, "zone", provisions), verdicts)
+    ]
+    out["by_month"] = [
+        {"month": c.pop("key")} | c for c in _counts(aggregate(rows, "month", provisions), verdicts)
+    ]
+    status = inc["review_status"].fillna(ReviewStatus.UNREVIEWED.value).astype(str)
+    counts = status.value_counts()
+    out["reviews"] = {s: int(counts.get(s, 0)) for s in REVIEW_STATUSES}
+    out["reviewed"] = int((status != ReviewStatus.UNREVIEWED.value).sum())
+    return out
+
+
+def report(rows: pd.DataFrame, f: Filters, provisions: Provisions | None = None) -> dict[str, Any]:
+    """What every surface shows for filters ``f``: the filters, the verdicts counted and
+    :func:`summary` of ``rows`` (the verdict rows matching ``f``). ``/api/findings`` answers it
+    and ``ceasefire findings --format json`` prints it."""
+    return {
+        "filters": f.as_params(),
+        "verdicts": list(f.verdicts),
+        **summary(rows, provisions, verdicts=f.verdicts),
+    }
+
+
+def _parties(inc: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per party, violations and possible violations each with its share of that verdict."""
+    b = inc[inc["verdict"].astype(str).isin(BREACHES)]
+    party = b["party"].replace("", "unattributed").fillna("unattributed").astype(str)
+    counts = pd.crosstab(party, b["verdict"].astype(str)) if len(b) else pd.DataFrame()
+    counts = counts.reindex(columns=list(BREACHES), fill_value=0)
+    totals = {v: int(counts[v].sum()) for v in BREACHES}
+    rows = []
+    for p, c in counts.iterrows():
+        row: dict[str, Any] = {"party": str(p)}
+        for v in BREACHES:
+            row[f"{v}s"] = int(c[v])
+            row[f"{v}s_share"] = _share(int(c[v]), totals[v])
+        rows.append(row)
+    rows.sort(key=lambda x: (-x["violations"], -x["possible_violations"], x["party"]))
+    return rows
+
+
+# ------------------------------------------------------------------------------- review queue
+
+
+def review_queue(inc: pd.DataFrame, *, top: int = 10, statuses: Sequence[str] = ()) -> pd.DataFrame:
+    """The incidents an analyst should read next, most consequential first: those not yet
+    settled (unreviewed, or needing more information; or those of ``statuses`` when given)
+    among the breaches; the briefing's ``top`` gravest violations (most deaths, then most
+    certain, whatever their review status: ``in_briefing``) first, then the rest by ``impact``
+    = deaths x uncertainty, where uncertainty is 1 at p = 0.5 and 0 at p = 0 or 1
+    (``2 * min(p, 1 - p)``), then by deaths.
+
+    >>> t = pd.DataFrame({"event_uid": ["a", "b", "c"], "verdict": ["violation",
+    ...     "possible_violation", "possible_violation"], "probability": [1.0, 0.5, 0.9],
+    ...     "fatalities": [2, 10, 40], "review_status": ["unreviewed"] * 3,
+    ...     "event_date": ["2020-03-07"] * 3})
+    >>> review_queue(t, top=1)[["event_uid", "impact"]].values.tolist()
+    [['a', 0.0], ['b', 10.0], ['c', 8.0]]
+    """
+    wanted = list(statuses) or [ReviewStatus.UNREVIEWED.value, ReviewStatus.NEEDS_INFO.value]
+    open_ = inc["review_status"].fillna("unreviewed").astype(str).isin(wanted)
+    violations = inc[inc["verdict"].astype(str) == "violation"]
+    briefing = set(_severity_order(violations).head(top)["event_uid"])
+    t = inc[open_ & inc["verdict"].astype(str).isin(BREACHES)].copy()
+    p = pd.to_numeric(t["probability"], errors="coerce").fillna(0).clip(0, 1)
+    deaths = pd.to_numeric(t["fatalities"], errors="coerce").fillna(0)
+    t["impact"] = (deaths * 2 * np.minimum(p, 1 - p)).round(4)
+    t["in_briefing"] = t["event_uid"].isin(briefing)
+    first = t[t["in_briefing"]]
+    first = _severity_order(first).drop(columns=["_deaths", "_rank", "_p", "_date"])
+    rest = t[~t["in_briefing"]].sort_values(
+        ["impact", "fatalities", "event_uid"], ascending=[False, False, True], kind="stable"
+    )
+    return pd.concat([first, rest], ignore_index=True)
