@@ -123,6 +123,9 @@ def test_exports(demo_db, tmp_path):
         back = pd.read_csv(out) if fmt == "csv" else gpd.read_file(out)
         assert len(back) == n > 1000
         assert "outside" not in set(back["verdict"])
+        # incidents by default: each event once, with the machine's verdict and the review
+        assert back["event_uid"].is_unique and "incidents" in text
+        assert {"machine_verdict", "review_status", "breaches"} <= set(back.columns)
 
 
 def test_agreements_commands(tmp_path):

@@ -27,7 +27,7 @@ def verdicts_frame(
     *,
     agreement_id: str | None = None,
     include_outside: bool = False,
-    unit: str = "verdicts",
+    unit: str = "incidents",
     filters: findings.Filters | None = None,
 ) -> pd.DataFrame:
     """The verdict rows that count (or the incidents, ``unit="incidents"``) with their events'
@@ -50,7 +50,7 @@ def export_verdicts(
     *,
     agreement_id: str | None = None,
     include_outside: bool = False,
-    unit: str = "verdicts",
+    unit: str = "incidents",
 ) -> int:
     """Write verdicts (or incidents) to ``out`` as ``csv``, ``geojson`` or ``gpkg``; returns
     the row count."""

@@ -901,18 +901,19 @@ def _per_week(n: int | None, rate: float | None) -> str:
 @click.option("--all-verdicts", is_flag=True, help="Include 'outside' verdicts.")
 @click.option(
     "--unit",
-    type=click.Choice(["verdicts", "incidents"]),
-    default="verdicts",
+    type=click.Choice(["incidents", "verdicts"]),
+    default="incidents",
     show_default=True,
-    help="A row per event and provision, or per event at its worst verdict.",
+    help="A row per event at its worst verdict, or per event and provision.",
 )
 @db_option
 @handle_errors
 def export(
     fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, unit: str, db: str
 ) -> None:
-    """Export verdicts or incidents with their events and review status (CSV, GeoJSON,
-    GeoPackage)."""
+    """Export incidents (each event once, at its worst verdict; or each provision's verdict with
+    --unit verdicts) with their events, the machine's verdict and the review status (CSV,
+    GeoJSON, GeoPackage)."""
     from ..exports import export_verdicts
 
     with _store(db, need="data") as store:
