@@ -18,7 +18,7 @@ def test_incidents_counts_party_and_top(make_events, box_zones):
     )
     r = evaluate(MOSCOW, ev, zones=box_zones)
     rows = findings.rows_of(r.verdicts, ev)
-    s = findings.summary(rows)
+    s = findings.summary(rows, verdicts=findings.FINDING_VERDICTS)
     per = {p["provision_id"]: p for p in s["verdict_rows"]["by_provision"]}
     assert [per["ceasefire"][v] for v in ("violation", "compliant", "total")] == [2, 1, 3]
     # each event once, at its worst verdict
@@ -38,7 +38,7 @@ def test_by_month_counts_a_wide_window_from_when_the_provision_starts(make_event
     rows = findings.rows_of(r.verdicts, ev)
     rows = rows[rows["provision_id"] == "ceasefire-regime"]
     provisions = monitoring.finding_provisions([sochi], box_zones)
-    months = {m["month"]: m for m in findings.summary(rows, provisions)["by_month"]}
+    months = {m["month"]: m for m in findings.summary(rows, provisions)["by_month"]}  # breaches
     assert months["2018-09"]["possible_violation"] == 1
     assert months["2018-11"]["violation"] == 1
     assert "2018-01" not in months

@@ -24,7 +24,7 @@ from web_api_store import _rows, bearer, build
 from ceasefire import findings, monitoring
 from ceasefire.compliance import VERDICTS
 from ceasefire.events import day_window, normalise_events
-from ceasefire.findings import REVIEW_STATUSES, Filters, Page
+from ceasefire.findings import FINDING_VERDICTS, REVIEW_STATUSES, Filters, Page
 from ceasefire.store import MIGRATIONS, migrate, open_store
 from ceasefire.store import read as q
 from ceasefire.store.engine import create_store_engine
@@ -152,7 +152,8 @@ def test_overruling_the_top_violation_changes_every_count(app: Any, c: TestClien
     assert top["in_briefing"]  # a violation at the top of the briefing
     uid, party = top["event_uid"], top["party"]
     engine = _engine(app)
-    before = q.findings_summary(engine, Filters())
+    every = Filters(verdict=FINDING_VERDICTS)  # every finding, not only breaches (the default)
+    before = q.findings_summary(engine, every)
     listed = c.get("/api/verdicts?verdict=violation&limit=1").json()["total"]
     events = c.get("/api/events?verdict=violation&limit=1").json()["total"]
 
@@ -165,16 +166,27 @@ def test_overruling_the_top_violation_changes_every_count(app: Any, c: TestClien
     assert answer["verdict"]["machine_party"] == party and answer["verdict"]["party"] == ""
     assert answer["verdict"]["review_status"] == "overruled"
 
-    after = q.findings_summary(engine, Filters())
+    after = q.findings_summary(engine, every)
     assert after["incidents"]["violation"] == before["incidents"]["violation"] - 1
     assert after["incidents"]["total"] == before["incidents"]["total"]
+    breaches = q.findings_summary(engine, Filters())  # the default: violations and possible
+    assert (
+        breaches["incidents"]["total"]
+        == after["incidents"]["total"]
+        - after["incidents"]["compliant"]
+        - after["incidents"]["exempt"]
+    )
     assert _party_count(after, party) == _party_count(before, party) - 1
-    overruled = q.findings_summary(engine, Filters(review_status=("overruled",)))
-    assert overruled["incidents"]["total"] == overruled["incidents"]["compliant"] == 1
+    # the row unit finds the overruled verdict; the incident's review is its worst row's (here
+    # another provision's unreviewed verdict, worse than compliant)
+    overruled = q.verdict_frame(engine, every.but(review_status=("overruled",)))
+    assert overruled["verdict"].tolist() == ["compliant"]
     assert c.get("/api/verdicts?verdict=violation&limit=1").json()["total"] == listed - 1
     assert c.get("/api/events?verdict=violation&limit=1").json()["total"] == events - 1
 
-    exported = _csv_rows(c, f"agreement={top['agreement_id']}&provision={top['provision_id']}")
+    exported = _csv_rows(
+        c, f"agreement={top['agreement_id']}&provision={top['provision_id']}&verdict=compliant"
+    )
     row = next(x for x in exported if x["event_uid"] == uid)
     assert (row["verdict"], row["machine_verdict"], row["review_status"]) == (
         "compliant",
@@ -233,7 +245,8 @@ def test_overruling_the_party_moves_the_violation_to_the_other_party(
 def test_overruling_a_compliant_verdict_makes_an_unattributed_violation(
     app: Any, c: TestClient
 ) -> None:
-    incidents = q.incidents_page(_engine(app), Filters(), Page(limit=1000))["items"]
+    every = Filters(verdict=FINDING_VERDICTS)
+    incidents = q.incidents_page(_engine(app), every, Page(limit=1000))["items"]
     row = next(x for x in incidents if x["verdict"] == "compliant")  # no breach on the event
     r = _review(app, c, row, "overruled", corrected_verdict="violation")
     assert r.status_code == 201, r.text
@@ -585,8 +598,11 @@ def test_the_migration_from_version_7_keeps_old_reviews(tmp_path: Path) -> None:
     assert (dmz.review_status, bool(dmz.review_stale)) == ("disputed", False)
     assert verdicts["ceasefire-regime"].review_status == "unreviewed"
     with open_store(db) as store:  # the store opens it, and the review reads as current
-        frame = q.finding_rows(store.engine, Filters(review_status=("disputed",)))
+        frame = q.verdict_frame(store.engine, Filters(review_status=("disputed",)))
         assert frame["event_uid"].tolist() == ["e:1"]
+        # the incident's worst verdict (dmz, a violation) is the disputed one
+        found = q.findings_summary(store.engine, Filters(review_status=("disputed",)))
+        assert found["incidents"]["total"] == 1
 
 
 # ----------------------------------------------------------------------------- the pages
@@ -633,3 +649,146 @@ def test_the_event_page_review_form(app: Any, c: TestClient) -> None:
     # viewers and readers see the verdicts and reviews, not the form
     assert '<form id="review"' not in c.get(url, headers=bearer(app, "viewer")).text
     assert '<form id="review"' not in c.get(url).text
+
+
+# ------------------------------------------------- found by a review of this work (issue 10)
+
+
+def _row(app: Any, agreement: str, provision: str, uid: str) -> dict[str, Any]:
+    rows = q.verdict_frame(_engine(app), Filters(agreement=agreement, verdict=VERDICTS))
+    found = rows[(rows["provision_id"] == provision) & (rows["event_uid"] == uid)]
+    return {str(k): v for k, v in found.iloc[0].to_dict().items()}
+
+
+def test_a_review_is_stale_when_the_machine_changes_its_verdict(app: Any, c: TestClient) -> None:
+    """A confirmed violation, then the machine judges the same event version otherwise (an
+    agreement, zone or engine change): the analyst confirmed another verdict, so the review no
+    longer counts, and the machine's new verdict is the one counted (not the old one)."""
+    top = _single_breach(c)
+    assert _review(app, c, top, "confirmed").status_code == 201
+    engine = _engine(app)
+    key = (top["agreement_id"], top["provision_id"], top["event_uid"])
+    v = app.state.store.verdicts(agreement_id=top["agreement_id"]).copy()
+    m = (v["event_uid"] == key[2]) & (v["provision_id"] == key[1])
+    v.loc[m, "verdict"], v.loc[m, "party"] = "compliant", ""
+    app.state.store.put_evaluation(
+        key[0],
+        v,
+        pd.DataFrame(columns=["agreement_id", "provision_id", "status"]),
+        n_events=len(v),
+        settings={},
+    )
+    row = _row(app, *key)
+    assert (row["verdict"], row["machine_verdict"]) == ("compliant", "compliant")
+    assert row["review_status"] == "unreviewed" and bool(row["review_stale"])
+    queued = [r["event_uid"] for r in c.get("/api/reviews/queue?limit=1000").json()["items"]]
+    assert engine is not None and key[2] not in queued  # compliant now: nothing to review
+
+
+def test_an_incident_is_reviewed_only_when_its_worst_verdict_is(app: Any, c: TestClient) -> None:
+    """Confirming a compliant row of an event whose worst verdict is an unreviewed violation
+    leaves the incident unreviewed: in the queue, and counted so."""
+    every = Filters(verdict=FINDING_VERDICTS)
+    rows = q.verdict_frame(_engine(app), every)
+    inc = findings.incidents(rows)
+    mixed = next(
+        r
+        for r in inc.to_dict(orient="records")
+        if r["verdict"] == "violation"
+        and set(rows.loc[rows["event_uid"] == r["event_uid"], "verdict"]) > {"violation"}
+    )
+    other = rows[(rows["event_uid"] == mixed["event_uid"]) & (rows["verdict"] != "violation")]
+    assert _review(app, c, other.iloc[0].to_dict(), "confirmed").status_code == 201
+    summary = q.findings_summary(_engine(app), Filters())
+    unreviewed = q.findings_summary(_engine(app), Filters(review_status=("unreviewed",)))
+    assert summary["reviews"]["unreviewed"] == unreviewed["incidents"]["total"]
+    queued = [r["event_uid"] for r in c.get("/api/reviews/queue?limit=1000").json()["items"]]
+    assert mixed["event_uid"] in queued
+
+
+def test_a_verdict_filter_picks_incidents_by_their_worst_verdict(app: Any, c: TestClient) -> None:
+    """Ticking one verdict never relabels an event that is worse elsewhere: the incidents at
+    each verdict, asked alone, are those counted at it when every verdict is asked; the map
+    and the events listing count the same."""
+    every = c.get("/api/findings", params=[("verdict", v) for v in FINDING_VERDICTS]).json()
+    for v in FINDING_VERDICTS:
+        alone = c.get(f"/api/findings?verdict={v}").json()["incidents"]
+        assert alone["total"] == alone[v] == every["incidents"][v], v
+        listed = c.get(f"/api/events?verdict={v}&limit=1").json()["total"]
+        mapped = c.get(f"/api/events.geojson?verdict={v}").json()
+        assert listed == alone["total"]
+        assert mapped["total"] == sum(
+            1 for f in mapped["features"] if f["properties"]["verdict"] == v
+        )
+
+
+def test_an_event_type_correction_counts(app: Any, c: TestClient) -> None:
+    """The analyst's corrected event type is the incident's, by event type and in the event
+    type filter, with the machine's kept beside it."""
+    top = _single_breach(c)
+    before = c.get("/api/findings?event_type=Protests").json()["incidents"]["total"]
+    r = _review(app, c, top, "overruled", corrected_event_type="Protests")
+    assert r.status_code == 201, r.text
+    inc = next(
+        i
+        for i in c.get("/api/incidents?limit=1000").json()["items"]
+        if i["event_uid"] == top["event_uid"]
+    )
+    assert inc["event_type"] == "Protests" and inc["machine_event_type"] != "Protests"
+    after = c.get("/api/findings?event_type=Protests").json()["incidents"]["total"]
+    assert after == before + 1
+    by_type = c.get("/api/aggregates?by=event_type").json()["rows"]
+    assert any(r["key"] == "Protests" for r in by_type)
+
+
+def test_a_field_report_does_not_make_days_covered(app: Any, c: TestClient) -> None:
+    """'Did it hold' counts a day as covered by the datasets only: a field report filed long
+    after they end does not turn 'no evidence' into zero events."""
+    before = c.get("/api/agreements/moscow-2020/held?unit=month&before=3&after=3").json()
+    report = {
+        "observed_at": "2026-12-01T10:00:00+03:00",
+        "latitude": 33.51,
+        "longitude": 36.29,
+        "observation": "heard",
+        "event_type": "Explosions/Remote violence",
+        "text": "one report, far from the zones",
+    }
+    r = c.post("/api/reports", json=report, headers=bearer(app, "monitor"))
+    assert r.status_code == 201, r.text
+    after = c.get("/api/agreements/moscow-2020/held?unit=month&before=3&after=3").json()
+    assert after["evidence"] == before["evidence"]
+    assert [p["coverage"] for p in after["periods"]] == [p["coverage"] for p in before["periods"]]
+
+
+def test_the_findings_refuse_unbounded_work(
+    app: Any, c: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_FINDING_ROWS verdict rows a question of the findings is refused, naming the
+    limit, instead of read into memory (outside over everything is 5 rows an event)."""
+    monkeypatch.setattr(q, "MAX_FINDING_ROWS", 100)
+    r = c.get("/api/findings?verdict=outside")
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "over_limit" and err["limit"] == 100 and err["field"] == "verdict"
+    assert c.get("/api/findings?verdict=violation&agreement=moscow-2020").status_code == 200
+
+
+def test_the_cli_csv_never_carries_a_formula(app: Any, c: TestClient, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ceasefire.cli import cli
+
+    top = _single_breach(c)
+    note = '=HYPERLINK("http://evil.example/","x")'
+    body = {**{k: top[k] for k in ("event_uid",)}, "agreement": top["agreement_id"]}
+    body |= {"provision": top["provision_id"], "status": "disputed", "note": note}
+    assert (
+        c.post("/api/verdicts/review", json=body, headers=bearer(app, "analyst")).status_code == 201
+    )
+    db = str(app.state.store.engine.url.database)
+    out = (
+        CliRunner()
+        .invoke(cli, ["verdicts", "--review-status", "disputed", "--format", "csv", "--db", db])
+        .stdout
+    )
+    assert "'=HYPERLINK" in out and ",=HYPERLINK" not in out and '"=HYPERLINK' not in out

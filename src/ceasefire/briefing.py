@@ -83,7 +83,7 @@ def _parts(
             ends = f"; the evidence ends {span[1]}" if span else ""
             yield Padding(Text(f"no findings: no event falls under its provisions{ends}"), (0, 2))
             continue
-        summary = findings.summary(mine, provisions)
+        summary = findings.summary(mine, provisions, verdicts=findings.FINDING_VERDICTS)
         yield Padding(_incidents_line(summary), (0, 2))
         yield Padding(_counts(summary), (0, 2))
         yield Padding(_parties(summary, a), (0, 2))
@@ -98,7 +98,16 @@ def _parts(
     held = [
         h
         for a in result.agreements
-        if not (h := did_it_hold(a, registry, result.zones, events, evidence=span)).totals.empty
+        if not (
+            h := did_it_hold(
+                a,
+                registry,
+                result.zones,
+                events,
+                evidence=span,
+                party_overrides=findings.reviewed_parties(rows[rows["agreement_id"] == a.id]),
+            )
+        ).totals.empty
     ]
     if held:
         yield Text("")

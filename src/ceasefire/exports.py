@@ -8,6 +8,7 @@ counts, the machine's beside it and the review status.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -16,10 +17,43 @@ from . import findings
 from .compliance import VERDICTS
 from .store import Store
 
-__all__ = ["UNITS", "export_verdicts", "verdicts_frame"]
+__all__ = [
+    "UNITS",
+    "export_verdicts",
+    "spreadsheet_safe",
+    "spreadsheet_safe_frame",
+    "verdicts_frame",
+]
 
 #: What a row of an export is.
 UNITS = ("verdicts", "incidents")
+
+
+#: A text cell starting with one of these would run as a formula in a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(x: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with ``= + - @``, a tab
+    or a carriage return gets a leading ``'`` (text from articles, reports and analysts' notes is
+    never trusted).
+
+    >>> cells = ['=HYPERLINK("http://x")', "-3", -3]
+    >>> print(*[spreadsheet_safe(x) for x in cells])
+    '=HYPERLINK("http://x") '-3 -3
+    """
+    if isinstance(x, str) and x[:1] in _FORMULA_STARTS:
+        return "'" + x
+    return x
+
+
+def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`spreadsheet_safe` applied to every text column."""
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
+            out[c] = out[c].map(spreadsheet_safe, na_action="ignore")
+    return out
 
 
 def verdicts_frame(
@@ -35,9 +69,9 @@ def verdicts_frame(
     f = filters or findings.Filters(agreement=agreement_id)
     if include_outside and not f.verdict:
         f = f.but(verdict=VERDICTS)
-    v = store.finding_rows(f)
     if unit == "incidents":
-        return findings.incidents(v)
+        return findings.incidents(store.finding_rows(f))
+    v = store.verdict_frame(f)
     return v.sort_values(
         ["agreement_id", "provision_id", "event_date", "event_uid"], kind="stable"
     ).reset_index(drop=True)
@@ -51,13 +85,20 @@ def export_verdicts(
     agreement_id: str | None = None,
     include_outside: bool = False,
     unit: str = "incidents",
+    filters: findings.Filters | None = None,
 ) -> int:
-    """Write verdicts (or incidents) to ``out`` as ``csv``, ``geojson`` or ``gpkg``; returns
-    the row count."""
-    v = verdicts_frame(store, agreement_id=agreement_id, include_outside=include_outside, unit=unit)
+    """Write incidents (or verdict rows) to ``out`` as ``csv``, ``geojson`` or ``gpkg``;
+    returns the row count. ``filters`` as everywhere, else ``agreement_id`` alone."""
+    v = verdicts_frame(
+        store,
+        agreement_id=agreement_id,
+        include_outside=include_outside,
+        unit=unit,
+        filters=filters,
+    )
     out = Path(out)
     if fmt == "csv":
-        v.to_csv(out, index=False)
+        spreadsheet_safe_frame(v).to_csv(out, index=False)
         return len(v)
     frame = v.copy()
     for c in frame.columns:

@@ -19,8 +19,10 @@ analysts' reviews already applied (:class:`ReviewStatus`).
 ...     "fatalities": [3, 3, 0], "event_date": ["2020-03-07", "2020-03-07", "2020-03-09"]})
 >>> incidents(rows)[["event_uid", "verdict", "breaches"]].values.tolist()
 [['e1', 'violation', 'a/p, a/q'], ['e2', 'exempt', '']]
->>> summary(rows)["incidents"]
-{'total': 2, 'violation': 1, 'possible_violation': 0, 'exempt': 1, 'compliant': 0}
+>>> summary(rows)["incidents"]  # violations and possible violations, by default
+{'total': 1, 'violation': 1, 'possible_violation': 0}
+>>> summary(rows, verdicts=FINDING_VERDICTS)["incidents"]["total"]
+2
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from .compliance import VERDICTS
 __all__ = [
     "AGGREGATE_KEYS",
     "BREACHES",
+    "DEFAULT_VERDICTS",
     "EVENT_COLUMNS_SHOWN",
     "FINDING_VERDICTS",
     "INCIDENT_COLUMNS",
@@ -52,7 +55,9 @@ __all__ = [
     "incidents",
     "report",
     "review_queue",
+    "reviewed_parties",
     "rows_of",
+    "select",
     "sort_incidents",
     "summary",
 ]
@@ -60,8 +65,11 @@ __all__ = [
 #: The verdicts a party answers for; counted apart, never summed.
 BREACHES: Final = ("violation", "possible_violation")
 #: The verdicts that are findings: every verdict but ``outside`` (an event the provision does
-#: not speak of). A filter without verdicts means these; ``outside`` only when asked.
+#: not speak of): ``outside`` rows are read only when asked.
 FINDING_VERDICTS: Final = tuple(v for v in VERDICTS if v != "outside")
+#: What a filter without verdicts shows, on every surface (the pages tick these boxes):
+#: violations and possible violations, never compliant, exempt or outside unless asked.
+DEFAULT_VERDICTS: Final = BREACHES
 
 
 class ReviewStatus(StrEnum):
@@ -111,8 +119,13 @@ def corrected_party(
 class Filters:
     """The shared filters of every surface; ``None`` / empty means "any".
 
-    ``verdict`` empty means every finding verdict (:data:`FINDING_VERDICTS`): ``outside`` rows
-    only when asked. ``review_status`` empty means any status.
+    ``verdict`` empty means :data:`DEFAULT_VERDICTS` (violations and possible violations, on
+    every surface). ``review_status`` empty means any status.
+
+    The findings apply ``verdict``, ``party``, ``review_status`` and ``event_type`` to incidents
+    (:func:`select`: an event by its worst verdict, that verdict's party and review, its event
+    type as an analyst corrected it); the others pick the verdict rows an incident is made of.
+    The per-provision listing (``/api/verdicts``) applies them all to rows.
     """
 
     agreement: str | None = None
@@ -136,8 +149,14 @@ class Filters:
 
     @property
     def verdicts(self) -> tuple[str, ...]:
-        """The verdicts asked for: ``verdict``, or :data:`FINDING_VERDICTS` when none."""
-        return self.verdict or FINDING_VERDICTS
+        """The verdicts asked for: ``verdict``, or :data:`DEFAULT_VERDICTS` when none."""
+        return self.verdict or DEFAULT_VERDICTS
+
+    @property
+    def row_verdicts(self) -> tuple[str, ...]:
+        """The verdict rows an incident is made of: every finding verdict, and ``outside``
+        when asked for."""
+        return FINDING_VERDICTS + (("outside",) if "outside" in self.verdict else ())
 
     def but(self, **changes: Any) -> Filters:
         """A copy with ``changes``."""
@@ -174,6 +193,7 @@ EVENT_COLUMNS_SHOWN: Final = (
     "actor2",
     "fatalities",
     "event_type",
+    "sub_event_type",
     "source_dataset",
 )
 
@@ -216,9 +236,11 @@ INCIDENT_COLUMNS: Final = (
     "location",
     "latitude",
     "longitude",
+    "location_uncertainty_km",
     "actor1",
     "actor2",
     "event_type",
+    "machine_event_type",
     "source_dataset",
     "fatalities",
     "verdict",
@@ -246,6 +268,8 @@ def _with_defaults(rows: pd.DataFrame) -> pd.DataFrame:
         "location": None,
         "latitude": np.nan,
         "longitude": np.nan,
+        "location_uncertainty_km": np.nan,
+        "reviewed_event_type": None,
         "actor1": None,
         "actor2": None,
         "event_type": None,
@@ -284,8 +308,9 @@ def incidents(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per event: its worst verdict among ``rows`` (then the likelier; then agreement and
     provision order), that row's probability, party, provision, reason and review status, the
     provisions it breaches (``agreement/provision`` with a violation or possible violation,
-    comma-separated), its number of verdict rows and its review status (its worst row's, or,
-    when that one is unreviewed, the first reviewed row's); sorted by severity: most deaths first,
+    comma-separated), its number of verdict rows, its review status (its worst row's) and its
+    event type (an analyst's correction, the machine's kept in ``machine_event_type``); sorted
+    by severity: most deaths first,
     then the worse verdict, the likelier, the latest (:data:`INCIDENT_COLUMNS`)."""
     if rows.empty:
         return pd.DataFrame(columns=list(INCIDENT_COLUMNS))
@@ -300,13 +325,17 @@ def incidents(rows: pd.DataFrame) -> pd.DataFrame:
         kind="stable",
     )
     worst = order.drop_duplicates("event_uid", keep="first").set_index("event_uid")
-    # an event is reviewed when one of its rows is (an overruled row may no longer be the worst)
-    status = order["review_status"].fillna(ReviewStatus.UNREVIEWED.value).astype(str)
-    reviewed = order[status != ReviewStatus.UNREVIEWED.value]
-    first_review = reviewed.drop_duplicates("event_uid").set_index("event_uid")["review_status"]
-    worst["review_status"] = first_review.reindex(worst.index).fillna(
-        worst["review_status"].fillna(ReviewStatus.UNREVIEWED.value)
+    # the event type an analyst's current overruling gives the event (any of its rows)
+    corrected = order.dropna(subset=["reviewed_event_type"]).drop_duplicates("event_uid")
+    worst["machine_event_type"] = worst["event_type"]
+    worst["event_type"] = (
+        corrected.set_index("event_uid")["reviewed_event_type"]
+        .reindex(worst.index)
+        .fillna(worst["event_type"])
     )
+    # the incident's review is its worst row's: an event with an unreviewed violation is
+    # unreviewed, whatever was said of its other rows
+    worst["review_status"] = worst["review_status"].fillna(ReviewStatus.UNREVIEWED.value)
     breach = order[order["verdict"].astype(str).isin(BREACHES)]
     named = breach["agreement_id"].astype(str) + "/" + breach["provision_id"].astype(str)
     breaches = named.groupby(breach["event_uid"].to_numpy(), sort=False).agg(", ".join)
@@ -319,6 +348,52 @@ def incidents(rows: pd.DataFrame) -> pd.DataFrame:
     ).reset_index()
     t = _severity_order(t)
     return t[list(INCIDENT_COLUMNS)].reset_index(drop=True)
+
+
+def select(rows: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The rows of the incidents ``f`` asks for: an event whose worst verdict among ``rows`` is
+    one of ``f.verdicts``, with that verdict's party (``unattributed`` for a breach without
+    one) ``f.party``, its review status one of ``f.review_status`` and its event type (as
+    corrected) ``f.event_type``. ``rows`` are an incident's verdict rows as
+    :attr:`Filters.row_verdicts` and the other filters pick them.
+
+    >>> rows = pd.DataFrame({"event_uid": ["e1", "e1", "e2"], "provision_id": ["p", "q", "p"],
+    ...     "verdict": ["violation", "possible_violation", "possible_violation"],
+    ...     "probability": [1.0, 0.5, 0.5], "party": ["russia", "russia", "turkey"]})
+    >>> sorted(set(select(rows, Filters(verdict=("possible_violation",)))["event_uid"]))
+    ['e2']
+    """
+    if rows.empty:
+        return rows
+    inc = incidents(rows)
+    keep = inc["verdict"].astype(str).isin(f.verdicts)
+    if f.party:
+        keep &= _party_label(inc) == f.party
+    if f.review_status:
+        keep &= inc["review_status"].astype(str).isin(f.review_status)
+    if f.event_type:
+        keep &= inc["event_type"] == f.event_type
+    return rows[rows["event_uid"].isin(set(inc.loc[keep, "event_uid"]))]
+
+
+def reviewed_parties(rows: pd.DataFrame) -> dict[str, str]:
+    """Event uid -> the party an analyst's current overruling attributes it to, from verdict
+    rows (what "did it hold" counts by party, as the findings do).
+
+    >>> rows = pd.DataFrame({"event_uid": ["e1", "e2"], "review_status": ["overruled"] * 2,
+    ...     "party": ["russia", ""], "machine_party": ["turkey", "turkey"]})
+    >>> reviewed_parties(rows)
+    {'e1': 'russia'}
+    """
+    if rows.empty or "machine_party" not in rows.columns:
+        return {}
+    party = rows["party"].fillna("").astype(str)
+    changed = rows[
+        (rows["review_status"].astype(str) == ReviewStatus.OVERRULED.value)
+        & (party != "")
+        & (party != rows["machine_party"].fillna("").astype(str))
+    ]
+    return dict(zip(changed["event_uid"].astype(str), changed["party"].astype(str), strict=True))
 
 
 def sort_incidents(t: pd.DataFrame, page: Page) -> pd.DataFrame:
@@ -354,7 +429,11 @@ def _week(day: pd.Series) -> pd.Series:
 
 
 def aggregate(
-    rows: pd.DataFrame, by: str, provisions: Provisions | None = None
+    rows: pd.DataFrame,
+    by: str,
+    provisions: Provisions | None = None,
+    *,
+    verdicts: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Incidents (each event once, at its worst verdict) and their deaths grouped by ``by``
     (one of :data:`AGGREGATE_KEYS`) and verdict: ``[{key, verdict, count, fatalities}]``.
@@ -363,7 +442,9 @@ def aggregate(
     at its worst verdict there; by ``party``, a breach without a party is ``unattributed`` and
     other verdicts have none; by ``day``, ``week`` or ``month``, an incident counts on its
     event date, or on the day its worst verdict's provision starts when that is later
-    (``provisions.start``: an event dated only to a month or a year).
+    (``provisions.start``: an event dated only to a month or a year). With ``verdicts`` (the
+    filters' :attr:`Filters.verdicts`), only incidents at those verdicts are counted: by zone,
+    an event that is a violation elsewhere but only compliant in a zone is not counted there.
     """
     provisions = provisions or Provisions()
     if by not in AGGREGATE_KEYS:
@@ -386,6 +467,8 @@ def aggregate(
         }
         key = keys[by]()
         t = t.assign(_key=key)
+    if verdicts is not None:
+        t = t[t["verdict"].astype(str).isin(verdicts)]
     if t.empty:
         return []
     g = t.groupby(["_key", t["verdict"].astype(str)], sort=True, dropna=False)["fatalities"]
@@ -458,7 +541,7 @@ def summary(
     rows: pd.DataFrame,
     provisions: Provisions | None = None,
     *,
-    verdicts: Sequence[str] = FINDING_VERDICTS,
+    verdicts: Sequence[str] = DEFAULT_VERDICTS,
 ) -> dict[str, Any]:
     """Every count of the findings in ``rows`` (verdict rows, reviews applied), as plain JSON:
 
@@ -476,6 +559,8 @@ def summary(
     """
     verdicts = [v for v in VERDICTS if v in verdicts]
     inc = incidents(rows)
+    inc = inc[inc["verdict"].astype(str).isin(verdicts)]  # the incidents counted
+    rows = rows[rows["event_uid"].isin(set(inc["event_uid"]))]
     by_verdict = _by_verdict(inc, verdicts)
     deaths = inc.groupby(inc["verdict"].astype(str))["fatalities"].sum()
     out: dict[str, Any] = {
@@ -494,10 +579,12 @@ def summary(
     out["verdict_rows"] = {"total": len(r), "by_provision": per_provision}
     out["by_party"] = _parties(inc)
     out["by_zone"] = [
-        {"zone": c.pop("key")} | c for c in _counts(aggregate(rows, "zone", provisions), verdicts)
+        {"zone": c.pop("key")} | c
+        for c in _counts(aggregate(rows, "zone", provisions, verdicts=verdicts), verdicts)
     ]
     out["by_month"] = [
-        {"month": c.pop("key")} | c for c in _counts(aggregate(rows, "month", provisions), verdicts)
+        {"month": c.pop("key")} | c
+        for c in _counts(aggregate(rows, "month", provisions, verdicts=verdicts), verdicts)
     ]
     status = inc["review_status"].fillna(ReviewStatus.UNREVIEWED.value).astype(str)
     counts = status.value_counts()

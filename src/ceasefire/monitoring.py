@@ -21,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from . import agreements as _agreements
+from . import findings
 from . import patrols as _patrols
 from . import zones as _zones
 from .agreements import EVENT_CHECKED_TYPES, Agreement, Registry, chains, provision_start
 from .compliance import (
+    VERDICTS,
     Evaluation,
     Rules,
     evaluate,
@@ -301,15 +303,15 @@ def evaluate_file(
 
 def reviewed_parties(store: Store, agreement_id: str) -> dict[str, str]:
     """Event uid -> the party an analyst's overruling attributes the event to, under this
-    agreement (its breaches whose party was corrected)."""
-    rows = store.finding_rows(
-        Filters(agreement=agreement_id, review_status=(ReviewStatus.OVERRULED.value,))
+    agreement (:func:`ceasefire.findings.reviewed_parties` of its overruled verdict rows)."""
+    rows = store.verdict_frame(
+        Filters(
+            agreement=agreement_id,
+            verdict=VERDICTS,
+            review_status=(ReviewStatus.OVERRULED.value,),
+        )
     )
-    changed = rows[
-        (rows["party"].astype(str) != "")
-        & (rows["party"].astype(str) != rows["machine_party"].fillna("").astype(str))
-    ]
-    return dict(zip(changed["event_uid"].astype(str), changed["party"].astype(str), strict=True))
+    return findings.reviewed_parties(rows)
 
 
 def before_after(

@@ -6,6 +6,7 @@ figures themselves are computed once, in those two modules.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -13,11 +14,26 @@ import pandas as pd
 from .compliance.spatial import build_zone_index, disc_shares
 from .zones import Zone
 
-__all__ = ["evidence_span", "zone_members"]
+__all__ = ["SPORADIC_SOURCES", "evidence_span", "zone_members"]
+
+
+#: Sources that report when something happens and say nothing of the days they do not report
+#: (a monitor's field report, a news article): they do not make a day "covered by evidence". A
+#: single report filed today must not turn the months after a dataset ends into "no events".
+SPORADIC_SOURCES: Final = ("field_report", "news")
 
 
 def evidence_span(events: pd.DataFrame) -> tuple[str, str] | None:
-    """First and last event date in the evidence, as ISO dates."""
+    """First and last event date of the systematic evidence (the datasets, not
+    :data:`SPORADIC_SOURCES`), as ISO dates: the days "did it hold" counts as covered.
+
+    >>> ev = pd.DataFrame({"event_date": ["2019-01-05", "2019-11-30", "2026-12-01"],
+    ...                    "source_dataset": ["ucdp_ged", "ucdp_ged", "field_report"]})
+    >>> evidence_span(ev)
+    ('2019-01-05', '2019-11-30')
+    """
+    if "source_dataset" in events.columns:
+        events = events[~events["source_dataset"].astype(str).isin(SPORADIC_SOURCES)]
     d = events["event_date"].dropna().astype(str)
     if d.empty:
         return None

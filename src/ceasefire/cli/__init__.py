@@ -192,7 +192,9 @@ def _cell(column: object, x: object) -> str:
 
 def _emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
     if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        from ..exports import spreadsheet_safe_frame
+
+        spreadsheet_safe_frame(frame).to_csv(sys.stdout, index=False)
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:
@@ -566,7 +568,7 @@ def evaluate(
             store, list(agreement_ids) or None, progress=lambda m: status.update(m)
         )
         events = store.events()
-        rows = store.finding_rows()
+        rows = store.finding_rows(_EVERY_FINDING)
         provisions = _finding_provisions(store)
         skipped = monitoring.registry_of(store) if not agreement_ids else None
     if (fmt or "summary") == "summary":
@@ -658,9 +660,13 @@ def _note_unevaluated(store: Store) -> None:
         )
 
 
-def _checked_rows(store: Store, f: findings.Filters) -> pd.DataFrame:
+def _check_agreement(store: Store, f: findings.Filters) -> None:
     if f.agreement is not None:
         monitoring.registry_of(store).get(f.agreement)  # unknown id: a clear error
+
+
+def _checked_rows(store: Store, f: findings.Filters) -> pd.DataFrame:
+    _check_agreement(store, f)
     return store.finding_rows(f)
 
 
@@ -748,7 +754,8 @@ def verdicts(limit: int, fmt: str, db: str, **kw: Any) -> None:
     event), each with its probability, party, reason and review status."""
     f = _filters(kw)
     with _store(db, need="data") as store:
-        v = _checked_rows(store, f)
+        _check_agreement(store, f)
+        v = store.verdict_frame(f)
         _note_unevaluated(store)
     v = v.sort_values(["agreement_id", "provision_id", "event_date", "event_uid"], kind="stable")
     v = (v.head(limit) if limit else v).reset_index(drop=True)
@@ -897,8 +904,8 @@ def _per_week(n: int | None, rate: float | None) -> str:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gpkg"]), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-@click.option("--agreement", "agreement_id", default=None)
-@click.option("--all-verdicts", is_flag=True, help="Include 'outside' verdicts.")
+@filter_options
+@click.option("--all-verdicts", is_flag=True, help="Every verdict, 'outside' included.")
 @click.option(
     "--unit",
     type=click.Choice(["incidents", "verdicts"]),
@@ -908,18 +915,18 @@ def _per_week(n: int | None, rate: float | None) -> str:
 )
 @db_option
 @handle_errors
-def export(
-    fmt: str, out: Path, agreement_id: str | None, all_verdicts: bool, unit: str, db: str
-) -> None:
+def export(fmt: str, out: Path, all_verdicts: bool, unit: str, db: str, **kw: Any) -> None:
     """Export incidents (each event once, at its worst verdict; or each provision's verdict with
-    --unit verdicts) with their events, the machine's verdict and the review status (CSV,
-    GeoJSON, GeoPackage)."""
+    --unit verdicts), filtered as everywhere, with their events, the machine's verdict and the
+    review status (CSV, GeoJSON, GeoPackage)."""
     from ..exports import export_verdicts
 
+    f = _filters(kw)
+    if all_verdicts:
+        f = f.but(verdict=VERDICTS)
     with _store(db, need="data") as store:
-        n = export_verdicts(
-            store, out, fmt, agreement_id=agreement_id, include_outside=all_verdicts, unit=unit
-        )
+        _check_agreement(store, f)
+        n = export_verdicts(store, out, fmt, filters=f, unit=unit)
     say(f"wrote {n:,} {unit} to {out}")
 
 
@@ -951,7 +958,7 @@ def demo(db: str, fresh: bool) -> None:
                 progress=lambda m: bar.update(task, description=m),
             )
             bar.update(task, completed=total, description="done")
-        rows = store.finding_rows()
+        rows = store.finding_rows(_EVERY_FINDING)
         provisions = _finding_provisions(store)
     r = result.ingest
     say(
@@ -965,6 +972,10 @@ def demo(db: str, fresh: bool) -> None:
         "[bold]ceasefire findings --agreement sochi-2018[/], [bold]ceasefire zones list[/], "
         "[bold]ceasefire export --format geojson --out v.geojson[/]"
     )
+
+
+#: What the briefing reads: every finding, whatever its verdict (not outside).
+_EVERY_FINDING: Final = findings.Filters(verdict=findings.FINDING_VERDICTS)
 
 
 def _finding_provisions(store: Store) -> findings.Provisions:

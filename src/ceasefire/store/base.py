@@ -206,6 +206,11 @@ class Store(Protocol):
         """Stored obligations."""
         ...
 
+    def verdict_frame(self, filters: Filters | None = None) -> pd.DataFrame:
+        """Each provision's verdict rows matching ``filters`` (every filter on rows), with their
+        events' and reviews' columns."""
+        ...
+
     def finding_rows(self, filters: Filters | None = None) -> pd.DataFrame:
         """The verdict rows that count (reviews applied) matching ``filters``, with their
         events' and reviews' columns: what :mod:`ceasefire.findings` counts."""

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ceasefire.errors import StoreError
 from ceasefire.field_reports import SOURCE_DATASET, publishable_verdicts
+from ceasefire.findings import EVENT_COLUMNS_SHOWN
 from ceasefire.store import queries, schema
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.reviews import sync_reviews
@@ -60,18 +61,7 @@ VERDICT_COLUMNS: Final[dict[str, str]] = {
 _VERDICT_REQUIRED: Final = ("event_uid", "provision_id", "verdict")
 
 #: Event columns joined to verdicts for display.
-DISPLAY_COLUMNS: Final[tuple[str, ...]] = (
-    "event_date",
-    "location",
-    "latitude",
-    "longitude",
-    "actor1",
-    "actor2",
-    "fatalities",
-    "event_type",
-    "sub_event_type",
-    "source_dataset",
-)
+DISPLAY_COLUMNS: Final[tuple[str, ...]] = EVENT_COLUMNS_SHOWN
 
 #: Columns of an obligations frame, and their dtypes (``due`` is ISO-8601 text).
 OBLIGATION_COLUMNS: Final[dict[str, str]] = {

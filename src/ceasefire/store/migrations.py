@@ -339,7 +339,9 @@ def _v8_reviews(conn: Connection) -> None:
     """Version 8, review that counts (see :func:`ceasefire.store.schema.add_v8_reviews`).
 
     ``reviews`` is rebuilt (its status check widens; SQLite cannot alter a check): each review
-    kept is taken to be of its event's current version and of the verdict stored now (the only
+    kept is of the event version current when it was made (the first version superseded after
+    it, else the current one: a review of an event changed since is stale) and of the verdict
+    stored now (the only
     statuses before were confirmed and disputed, so there is nothing to overrule). Verdicts get
     the machine's verdict and party (the stored ones) and their latest review's status."""
     conn.execute(text("DROP INDEX IF EXISTS ix_reviews_event_uid"))
@@ -353,7 +355,10 @@ def _v8_reviews(conn: Connection) -> None:
             "user_id, created_at, event_version, machine_verdict) "
             "SELECT r.id, r.agreement_id, r.provision_id, r.event_uid, r.status, r.note, "
             "r.user_id, r.created_at, "
-            "(SELECT e.version FROM events e WHERE e.event_uid = r.event_uid), "
+            # the version the review was of: the first superseded after it, else the current
+            "COALESCE((SELECT MIN(ev.version) FROM event_versions ev "
+            "WHERE ev.event_uid = r.event_uid AND ev.superseded_at > r.created_at), "
+            "(SELECT e.version FROM events e WHERE e.event_uid = r.event_uid)), "
             "(SELECT v.verdict FROM verdicts v WHERE v.agreement_id = r.agreement_id "
             "AND v.provision_id = r.provision_id AND v.event_uid = r.event_uid) "
             "FROM reviews_v7 r"

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
+from ceasefire.reports import SPORADIC_SOURCES
 from ceasefire.store import schema
 from ceasefire.store.rows import EVENT_COLS, as_day, chunks, events_frame, table_frame
 
@@ -130,11 +131,16 @@ def count_events(engine: Engine) -> int:
 
 
 def evidence_span(engine: Engine) -> tuple[str, str] | None:
-    """The first and the last ``event_date`` stored (``YYYY-MM-DD``), or None: the days the
-    evidence covers (as :func:`ceasefire.reports.evidence_span` of every stored event)."""
-    d = schema.events.c.event_date
+    """The first and the last ``event_date`` of the systematic evidence stored
+    (``YYYY-MM-DD``), or None: the days the evidence covers (as
+    :func:`ceasefire.reports.evidence_span` of every stored event: field reports and news
+    articles do not cover a day)."""
+    t = schema.events
+    d = t.c.event_date
     with engine.connect() as conn:
-        first, last = conn.execute(select(func.min(d), func.max(d))).one()
+        first, last = conn.execute(
+            select(func.min(d), func.max(d)).where(t.c.source_dataset.not_in(SPORADIC_SOURCES))
+        ).one()
     return (str(first)[:10], str(last)[:10]) if first and last else None
 
 

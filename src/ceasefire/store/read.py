@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Engine,
@@ -39,7 +40,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ceasefire import findings
 from ceasefire.compliance import VERDICTS
+from ceasefire.errors import LimitError
 from ceasefire.findings import Filters, Page
+from ceasefire.limits import MAX_FINDING_ROWS
 from ceasefire.store import schema
 from ceasefire.store.evaluations import DISPLAY_COLUMNS, VERDICT_COLUMNS
 
@@ -212,7 +215,11 @@ def _event_item(row: Any) -> dict[str, Any]:
 
 
 def events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
-    """A page of events matching ``f``, each with its most severe matching verdict."""
+    """A page of events matching ``f``, each with its most severe matching verdict. With a
+    verdict filter (agreement, provision, verdict, party, review status) the events are the
+    incidents the findings count (:func:`finding_rows`), each at its worst verdict."""
+    if f.has_verdict_filter:
+        return _incident_events_page(engine, f, page)
     where = _matching_events(f)
     sort = e.c[page.sort or "event_date"]
     order = [sort.desc() if page.order == "desc" else sort.asc(), e.c.event_uid.asc()]
@@ -242,7 +249,10 @@ def _cell_size(zoom: int) -> float:
 
 
 def events_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
-    """Points, or grid cells when more than :data:`CLUSTER_THRESHOLD` events match."""
+    """Points, or grid cells when more than :data:`CLUSTER_THRESHOLD` events match. With a
+    verdict filter, the located incidents the findings count, each at its worst verdict."""
+    if f.has_verdict_filter:
+        return _incidents_geojson(engine, f, zoom=zoom)
     where = [*_matching_events(f), e.c.longitude.is_not(None), e.c.latitude.is_not(None)]
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
@@ -273,8 +283,94 @@ def events_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
     }
 
 
+def _incidents(engine: Engine, f: Filters) -> pd.DataFrame:
+    return findings.incidents(finding_rows(engine, f))
+
+
+def _incident_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    inc = _incidents(engine, f)
+    key = page.sort or "event_date"
+    inc = inc.sort_values([key, "event_uid"], ascending=[page.order != "desc", True], kind="stable")
+    part = inc.iloc[page.offset : page.offset + page.limit]
+    uids = [str(u) for u in part["event_uid"]]
+    with engine.connect() as conn:
+        found = {
+            r["event_uid"]: dict(r)
+            for r in conn.execute(
+                select(*[e.c[c] for c in _EVENT_OUT]).where(e.c.event_uid.in_(uids))
+            ).mappings()
+        }
+    items = []
+    for r in _json_records(part):
+        item = found.get(r["event_uid"], {c: r.get(c) for c in _EVENT_OUT})
+        items.append({**item, "verdict": r["verdict"], "probability": r["probability"]})
+    return {"items": items, "total": len(inc), "limit": page.limit, "offset": page.offset}
+
+
+def _incidents_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
+    inc = _incidents(engine, f)
+    inc = inc[inc["longitude"].notna() & inc["latitude"].notna()]
+    inc = inc.sort_values(["event_date", "event_uid"], kind="stable")
+    total = len(inc)
+    if total > CLUSTER_THRESHOLD:
+        features = _incident_cells(inc, _cell_size(zoom))
+    else:
+        features = [
+            _point(
+                {
+                    **r,
+                    "worst": None,
+                    "verdict": r["verdict"],
+                    "probability": r["probability"],
+                }
+            )
+            for r in _json_records(inc)
+        ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": total,
+        "clustered": total > CLUSTER_THRESHOLD,
+    }
+
+
+def _incident_cells(inc: pd.DataFrame, size: float) -> list[dict[str, Any]]:
+    """Grid cells of located incidents, as :func:`_cells` makes them from SQL."""
+    t = inc.assign(
+        cx=np.floor((inc["longitude"].astype(float) + 180.0) / size).astype(int),
+        cy=np.floor((inc["latitude"].astype(float) + 90.0) / size).astype(int),
+        fat=pd.to_numeric(inc["fatalities"], errors="coerce").fillna(0).astype(int),
+    )
+    out = []
+    for (_, _), cell in t.groupby(["cx", "cy"], sort=True):
+        by = cell["verdict"].astype(str).value_counts()
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [
+                        float(cell["longitude"].astype(float).mean()),
+                        float(cell["latitude"].astype(float).mean()),
+                    ],
+                },
+                "properties": {
+                    "cluster": True,
+                    "count": len(cell),
+                    "fatalities": int(cell["fat"].sum()),
+                    "by_verdict": {str(k): int(n) for k, n in by.items()},
+                    "cell_deg": size,
+                },
+            }
+        )
+    return out
+
+
 def _point(r: Any) -> dict[str, Any]:
-    verdict, probability = _unpack(r["worst"])
+    if r["worst"] is None and "verdict" in r:  # an incident: its worst verdict given
+        verdict, probability = r["verdict"], r["probability"]
+    else:
+        verdict, probability = _unpack(r["worst"])
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [r["longitude"], r["latitude"]]},
@@ -417,7 +513,9 @@ REVIEW_COLUMNS_OUT: Final = (
 VERDICT_COLUMNS_OUT: Final = (*_VERDICT_OUT, *_JOINED, *REVIEW_COLUMNS_OUT)
 
 
-def _verdict_select(f: Filters) -> Any:
+def _verdict_select(f: Filters, *, located: bool = False) -> Any:
+    """Verdict rows matching ``f`` with their events' and reviews' columns (and, ``located``,
+    the event's location uncertainty). A stale review's corrected event type is not given."""
     r, u = schema.reviews, schema.users
     stmt = (
         select(
@@ -430,9 +528,12 @@ def _verdict_select(f: Filters) -> Any:
                 "machine_party"
             ),
             r.c.note.label("review_note"),
-            r.c.corrected_event_type.label("reviewed_event_type"),
+            case((v.c.review_stale.is_(True), None), else_=r.c.corrected_event_type).label(
+                "reviewed_event_type"
+            ),
             u.c.name.label("reviewed_by"),
             r.c.created_at.label("reviewed_at"),
+            *([e.c.location_uncertainty_km] if located else []),
         )
         .select_from(v)
         .join(e, e.c.event_uid == v.c.event_uid, isouter=not _event_conditions(f))
@@ -486,15 +587,38 @@ def verdict_rows(
 # -------------------------------------------------------------------------------- findings
 
 
+def verdict_frame(engine: Engine, f: Filters) -> pd.DataFrame:
+    """The verdict rows matching ``f``, every filter applied to rows (the per-provision unit of
+    ``/api/verdicts``), as a frame of :data:`VERDICT_COLUMNS_OUT`."""
+    return _frame(engine, _verdict_select(f))
+
+
 def finding_rows(engine: Engine, f: Filters) -> pd.DataFrame:
-    """The verdict rows matching ``f`` (:data:`VERDICT_COLUMNS_OUT`), the counted verdicts with
-    the machine's beside them: what :mod:`ceasefire.findings` counts on every surface."""
-    stmt = _verdict_select(f).order_by(v.c.event_uid, v.c.agreement_id, v.c.provision_id)
+    """The verdict rows of the incidents ``f`` asks for (:func:`ceasefire.findings.select`: its
+    verdict, party, review status and event type filters apply to each event's worst verdict),
+    the counted verdicts with the machine's beside them: what :mod:`ceasefire.findings` counts
+    on every surface. Columns: :data:`VERDICT_COLUMNS_OUT` and ``location_uncertainty_km``."""
+    rows = f.but(verdict=f.row_verdicts, party=None, review_status=(), event_type=None)
+    with engine.connect() as conn:
+        n = conn.execute(_verdict_count(rows)).scalar_one()
+    if n > MAX_FINDING_ROWS:
+        raise LimitError(
+            f"these filters match {n:,} verdict rows (narrow the dates, the agreement or the"
+            " place, or leave out 'outside'); the findings read at most",
+            limit=MAX_FINDING_ROWS,
+            field="verdict" if "outside" in f.verdict else None,
+        )
+    return findings.select(_frame(engine, _verdict_select(rows, located=True)), f)
+
+
+def _frame(engine: Engine, stmt: Any) -> pd.DataFrame:
+    """The rows of a verdict select, ordered by event, agreement, provision, as a frame."""
+    stmt = stmt.order_by(v.c.event_uid, v.c.agreement_id, v.c.provision_id)
     with engine.connect() as conn:
         result = conn.execute(stmt)
         frame = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
     if frame.empty:
-        return pd.DataFrame(columns=list(VERDICT_COLUMNS_OUT))
+        return pd.DataFrame(columns=list(result.keys()))
     frame["review_stale"] = frame["review_stale"].astype(bool)
     frame["party"] = frame["party"].fillna("")
     frame["fatalities"] = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(int)
@@ -511,20 +635,20 @@ def findings_summary(
 def incidents_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
     """A page of :func:`ceasefire.findings.incidents` matching ``f`` (one row per event, its worst
     verdict; most severe first unless ``page`` sorts otherwise)."""
-    t = findings.sort_incidents(findings.incidents(finding_rows(engine, f)), page)
-    part = t.iloc[page.offset : page.offset + page.limit]
-    return {
-        "items": _json_records(part),
-        "total": len(t),
-        "limit": page.limit,
-        "offset": page.offset,
-    }
+    return _page_of(
+        findings.sort_incidents(findings.incidents(finding_rows(engine, f)), page), page
+    )
 
 
 def review_queue(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
     """A page of :func:`ceasefire.findings.review_queue` over the incidents matching ``f`` (of the
     review statuses ``f`` asks for, else the open ones)."""
-    t = findings.review_queue(findings.incidents(finding_rows(engine, f)), statuses=f.review_status)
+    inc = findings.incidents(finding_rows(engine, f))
+    return _page_of(findings.review_queue(inc, statuses=f.review_status), page)
+
+
+def _page_of(t: pd.DataFrame, page: Page) -> dict[str, Any]:
+    """The rows of ``t`` that ``page`` shows, as JSON, with the total."""
     part = t.iloc[page.offset : page.offset + page.limit]
     return {
         "items": _json_records(part),

@@ -6,7 +6,9 @@ counts while it is of the event version the verdict judged: ``overruled`` replac
 and/or party by the analyst's (:func:`ceasefire.findings.corrected_party`); every status sets
 ``review_status``. When the event changes (a new version), the review is *stale*: the verdict
 is the machine's again and counts as unreviewed, with ``review_stale`` set and the review still
-linked (``review_id``), so the workspace can say "reviewed, but the event changed since".
+linked (``review_id``), so the workspace can say "reviewed, but the event changed since". So is
+a review of a verdict the machine has since changed on the same event version (after an
+agreement, zone or engine change): the analyst reviewed another verdict.
 
 :func:`sync_reviews` recomputes this inside the transaction of every write that stores verdict
 rows (an evaluation, a field report) and of every review, so reads never join the reviews to
@@ -70,7 +72,8 @@ def sync_reviews(
         )
         rows = conn.execute(
             select(
-                r,
+                *[c for c in r.c if c.name != "machine_verdict"],
+                r.c.machine_verdict.label("seen_verdict"),  # what the analyst reviewed
                 v.c.machine_verdict,
                 v.c.machine_party,
                 v.c.verdict.label("stored_verdict"),
@@ -105,7 +108,11 @@ def _effective(row: Any) -> dict[str, Any]:
     """The counted columns of one verdict under its latest review ``row``."""
     machine = row["machine_verdict"] or row["stored_verdict"]
     machine_party = row["machine_party"] if row["machine_verdict"] else row["stored_party"]
-    stale = row["event_version"] is not None and row["event_version"] != row["verdict_version"]
+    # stale: the event changed since the review, or the machine now judges it otherwise (an
+    # agreement, a zone or the engine changed): the analyst reviewed something else
+    stale = (
+        row["event_version"] is not None and row["event_version"] != row["verdict_version"]
+    ) or (row["seen_verdict"] is not None and row["seen_verdict"] != machine)
     if stale:
         return {
             "verdict": machine,

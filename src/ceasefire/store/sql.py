@@ -260,6 +260,10 @@ class SQLStore:
             judge=judge,
         )
 
+    def verdict_frame(self, filters: Filters | None = None) -> pd.DataFrame:
+        """Each provision's verdict rows matching ``filters`` (:func:`~.read.verdict_frame`)."""
+        return _read.verdict_frame(self._engine, filters or Filters())
+
     def finding_rows(self, filters: Filters | None = None) -> pd.DataFrame:
         """The verdict rows that count matching ``filters`` (:func:`~.read.finding_rows`)."""
         return _read.finding_rows(self._engine, filters or Filters())

@@ -13,7 +13,9 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Final, Literal
 
 import pandas as pd
@@ -24,7 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from ceasefire import agreements as _agreements
 from ceasefire import monitoring
 from ceasefire import zones as _zones
-from ceasefire.errors import ForbiddenError, GeometryError, UnknownIdError
+from ceasefire.errors import ForbiddenError, GeometryError, StoreBusyError, UnknownIdError
+from ceasefire.exports import spreadsheet_safe
 from ceasefire.findings import (
     BREACHES,
     INCIDENT_COLUMNS,
@@ -76,9 +79,27 @@ def _cached_json(
     cache: ResultCache = request.app.state.cache
 
     def render() -> bytes:
-        return json.dumps(compute(), separators=(",", ":"), allow_nan=False).encode()
+        with _heavy():
+            return json.dumps(compute(), separators=(",", ":"), allow_nan=False).encode()
 
     return Response(cache.get(key, render), media_type=media_type)
+
+
+#: How many answers are computed at once (the findings read up to MAX_FINDING_ROWS rows
+#: each); a request that waits longer than _HEAVY_WAIT_S for its turn is a 503 with
+#: Retry-After, never a pile-up of work that exhausts the server's memory.
+_HEAVY_SLOTS: Final = threading.BoundedSemaphore(2)
+_HEAVY_WAIT_S: Final = 30.0
+
+
+@contextmanager
+def _heavy() -> Iterator[None]:
+    if not _HEAVY_SLOTS.acquire(timeout=_HEAVY_WAIT_S):
+        raise StoreBusyError("the server is busy computing other answers; try again shortly")
+    try:
+        yield
+    finally:
+        _HEAVY_SLOTS.release()
 
 
 def filters(
@@ -402,13 +423,6 @@ def verdicts_list(
     return q.verdicts_page(_store(request).engine, f, page)
 
 
-def _csv_cell(x: Any) -> Any:
-    # a text cell starting with = + - @ would run as a formula in a spreadsheet
-    if isinstance(x, str) and x[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + x
-    return x
-
-
 @router.get("/verdicts.csv")
 def verdicts_csv(
     request: Request, f: Filt, sort: str | None = None, order: Order = "asc"
@@ -423,7 +437,7 @@ def verdicts_csv(
         w.writerow(cols)
         for rows in q.verdict_rows(_store(request).engine, f, page):
             for r in rows:
-                w.writerow([_csv_cell(r[c]) for c in cols])
+                w.writerow([spreadsheet_safe(r[c]) for c in cols])
             yield out.getvalue().encode()
             out.seek(0)
             out.truncate()
@@ -443,12 +457,13 @@ def incidents_csv(
     """Every incident matching the filters (one row per event at its worst verdict, with the
     machine's verdict and the review status), as CSV, most severe first unless sorted."""
     page = parse_page(1, 0, sort, order, INCIDENT_SORTS)
-    t = sort_incidents(incidents(q.finding_rows(_store(request).engine, f)), page)
+    with _heavy():
+        t = sort_incidents(incidents(q.finding_rows(_store(request).engine, f)), page)
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(INCIDENT_COLUMNS)
     for r in t.itertuples(index=False):
-        w.writerow([_csv_cell(None if pd.isna(x) else x) for x in r])
+        w.writerow([spreadsheet_safe(None if pd.isna(x) else x) for x in r])
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -558,7 +573,8 @@ def review_queue(
     then by impact (deaths x uncertainty); open ones (unreviewed, needs_info) unless
     ``review_status`` asks for others."""
     page = parse_page(limit, offset, None, "asc", ())
-    return q.review_queue(_store(request).engine, f, page)
+    with _heavy():
+        return q.review_queue(_store(request).engine, f, page)
 
 
 # ------------------------------------------------------------------------------- aggregates
@@ -608,7 +624,7 @@ def aggregates(
         return {
             "by": by,
             "unit": "incidents",
-            "rows": aggregate(rows, by, cat.finding_provisions()),
+            "rows": aggregate(rows, by, cat.finding_provisions(), verdicts=f.verdicts),
         }
 
     return _cached_json(request, compute)
