@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 DB ?= ceasefire.db
 # the browser tests drive Debian's chromium (Playwright with executable_path; no browser download)
 CHROMIUM := /usr/bin/chromium
+# the store, API and web tests also run on PostgreSQL 15 + PostGIS 3 (Debian's packages): the
+# test run starts a throwaway cluster itself (tests/pg_cluster.py)
+POSTGIS := /usr/share/postgresql/15/extension/postgis.control
 
 .PHONY: install demo test lint typecheck pytest bench format clean
 
@@ -36,7 +39,11 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
-pytest: install $(CHROMIUM)
+$(POSTGIS):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-postgis-3
+
+pytest: install $(CHROMIUM) $(POSTGIS)
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

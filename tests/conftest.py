@@ -135,3 +135,86 @@ def dashboard_demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     finally:
         store.close()
     return str(path)
+
+
+# ------------------------------------------------------------ both stores (issue 11)
+
+#: The stores the store, API and web tests run on: the embedded SQLite default and the team
+#: server's PostgreSQL + PostGIS (a throwaway cluster, tests/pg_cluster.py).
+STORES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Any:
+    """A PostgreSQL 15 + PostGIS 3 cluster for the session (started on first use)."""
+    from pg_cluster import Cluster, missing
+
+    why = missing()
+    if why:
+        pytest.fail(why)
+    cluster = Cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module", params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store a module's tests run on: each test runs once on each (module by module, so
+    a module's shared store is built once per kind)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def new_store(
+    store_kind: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[..., str]:
+    """Make a new, empty store of the test's kind: ``new_store("name")`` is the path of a new
+    SQLite file, or the URL of a new PostgreSQL database (PostGIS on)."""
+    folder = tmp_path_factory.mktemp("stores")
+    count = iter(range(1, 1_000_000))
+
+    def make(name: str = "store") -> str:
+        if store_kind == "sqlite":
+            return str(folder / f"{name}-{next(count)}.db")
+        cluster = request.getfixturevalue("pg_cluster")
+        return str(cluster.database())
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pg_demo_db(pg_cluster: Any) -> str:
+    """What ``ceasefire demo`` builds, on PostgreSQL, once per session. Treat it as read-only
+    (:func:`demo_store` gives private copies)."""
+    from ceasefire.monitoring import run_demo
+    from ceasefire.store import open_store
+
+    url = str(pg_cluster.database("demo"))
+    store = open_store(url)
+    try:
+        run_demo(store)
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_store(
+    store_kind: str,
+    dashboard_demo_db: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> str:
+    """A module's own copy of the demo store, of the module's kind (SQLite, then PostgreSQL):
+    its path or URL."""
+    if store_kind == "sqlite":
+        import shutil
+
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(dashboard_demo_db, path)
+        return str(path)
+    from pg_cluster import copy_database
+
+    return copy_database(request.getfixturevalue("pg_demo_db"))

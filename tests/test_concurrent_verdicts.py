@@ -13,7 +13,6 @@ load test, as an overlapping ``ceasefire evaluate`` would be), the real ingest.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -49,8 +48,8 @@ N_REPORTS = N_CLIENTS * N_EACH
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("concurrent") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture
@@ -58,12 +57,14 @@ def db(base_db: Path, tmp_path: Path) -> Path:
     return copy(base_db, tmp_path / "store.db")
 
 
-def _raw(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(db)
+def _raw(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of plain SQL, read outside the store's code (SQLite or PostgreSQL)."""
+    engine = create_store_engine(db)
     try:
-        return list(con.execute(sql, args))
+        with engine.connect() as con:
+            return [tuple(r) for r in con.exec_driver_sql(sql)]
     finally:
-        con.close()
+        engine.dispose()
 
 
 def _pairs(db: Path) -> set[tuple[str, str]]:
@@ -173,20 +174,22 @@ def test_reports_from_many_clients_during_repeated_evaluations_keep_their_verdic
         """While the reports and evaluations run: every report answered 201 keeps its full
         verdict set for its current version at all times (not only once a later evaluation
         has judged everything again)."""
-        con = sqlite3.connect(db)
+        engine = create_store_engine(db)
         try:
-            while watching.is_set():
-                with lock:
-                    answered = {rep["event_uid"] for code, rep in answers if code == 201}
-                held: dict[str, set[tuple[str, str]]] = {}
-                for uid, agreement, provision in con.execute(_REPORT_VERDICTS):
-                    held.setdefault(uid, set()).add((agreement, provision))
-                for uid in answered:
-                    if held.get(uid, set()) != pairs:
-                        lost.setdefault(uid, sorted(held.get(uid, set())))
-                time.sleep(0.1)
+            with engine.connect() as con:
+                while watching.is_set():
+                    with lock:
+                        answered = {rep["event_uid"] for code, rep in answers if code == 201}
+                    held: dict[str, set[tuple[str, str]]] = {}
+                    for uid, agreement, provision in con.exec_driver_sql(_REPORT_VERDICTS):
+                        held.setdefault(uid, set()).add((agreement, provision))
+                    con.rollback()  # the next look reads the latest commit
+                    for uid in answered:
+                        if held.get(uid, set()) != pairs:
+                            lost.setdefault(uid, sorted(held.get(uid, set())))
+                    time.sleep(0.1)
         finally:
-            con.close()
+            engine.dispose()
 
     def client(k: int) -> None:
         try:
@@ -460,13 +463,14 @@ def test_verdicts_of_events_gone_since_the_snapshot_go(store: SQLStore, tmp_path
     assert sorted(store.verdicts()["event_uid"].unique()) == ["test:0", "test:1"]
 
 
-def _raw_write(db: Path, sql: str) -> None:
-    con = sqlite3.connect(db)
+def _raw_write(db: Path | str, sql: str) -> None:
+    """Plain SQL written outside the store's code."""
+    engine = create_store_engine(db)
     try:
-        with con:
-            con.execute(sql)
+        with engine.begin() as con:
+            con.exec_driver_sql(sql)
     finally:
-        con.close()
+        engine.dispose()
 
 
 # ------------------------------------------------------------------------ count_unevaluated

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from typing import Any
 
 import pytest
@@ -47,10 +46,9 @@ def _options(pairs: list[tuple[str, str]]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def db(dashboard_demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("surfaces") / "demo.db"
-    shutil.copyfile(dashboard_demo_db, path)
-    return str(path)
+def db(demo_store: str) -> str:
+    """A copy of the demo store: SQLite, then PostgreSQL (the CLI gets the path or the URL)."""
+    return demo_store
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +59,7 @@ def client(db: str) -> Any:
             app.state.store.engine, "analyst", "analyst", "analyst-pass-1", actor=None
         )
         yield c
+    app.state.store.close()
 
 
 def _cli(db: str, *args: str) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -112,11 +112,11 @@ raw_bodies = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("fuzz-web") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
-def _client(base_db: Path, to: Path) -> Iterator[TestClient]:
+def _client(base_db: Any, to: Path) -> Iterator[TestClient]:
     app = create_app(copy(base_db, to))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
@@ -124,20 +124,20 @@ def _client(base_db: Path, to: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def client(base_db: Path) -> Iterator[TestClient]:
+def client(base_db: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app the JSON writes share (reports, reviews, users, login)."""
-    yield from _client(base_db, base_db.with_name("writes.db"))
+    yield from _client(base_db, tmp_path_factory.mktemp("fuzz") / "writes.db")
 
 
 @pytest.fixture(scope="module")
-def catalog_client(base_db: Path) -> Iterator[TestClient]:
+def catalog_client(base_db: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """An app of its own for agreement and zone uploads (a stored one changes every answer)."""
-    yield from _client(base_db, base_db.with_name("catalog.db"))
+    yield from _client(base_db, tmp_path_factory.mktemp("fuzz") / "catalog.db")
 
 
 @pytest.fixture(scope="module")
-def patrol_client(base_db: Path) -> Iterator[TestClient]:
-    yield from _client(base_db, base_db.with_name("patrols.db"))
+def patrol_client(base_db: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    yield from _client(base_db, tmp_path_factory.mktemp("fuzz") / "patrols.db")
 
 
 def _token(client: TestClient, name: str) -> dict[str, str]:

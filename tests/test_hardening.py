@@ -12,7 +12,7 @@ import random
 import re
 import sqlite3
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +60,28 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
 
 
-def put_raw_agreement(db: Path, agreement_id: str, text: str) -> None:
-    """Write an agreement row as an older version (or a hand edit) would have: no validation."""
-    con = sqlite3.connect(db)
+def _raw_write(db: Path | str, sql: str, *rows: dict[str, Any]) -> None:
+    """Plain SQL written outside the store's code, on either store."""
+    from sqlalchemy import text as sql_text
+
+    from ceasefire.store.engine import create_store_engine
+
+    engine = create_store_engine(db)
     try:
-        with con:
-            con.execute(
-                "INSERT INTO agreements (id, yaml, source, loaded_at) VALUES (?, ?, ?, ?)",
-                (agreement_id, text, "older version", "2020-01-01T00:00:00.000000Z"),
-            )
+        with engine.begin() as con:
+            for row in rows:
+                con.execute(sql_text(sql), row)
     finally:
-        con.close()
+        engine.dispose()
+
+
+def put_raw_agreement(db: Path | str, agreement_id: str, text: str) -> None:
+    """Write an agreement row as an older version (or a hand edit) would have: no validation."""
+    _raw_write(
+        db,
+        "INSERT INTO agreements (id, yaml, source, loaded_at) VALUES (:i, :y, :s, :t)",
+        {"i": agreement_id, "y": text, "s": "older version", "t": "2020-01-01T00:00:00.000000Z"},
+    )
 
 
 #: A field report inside the de-escalation area (both agreements judge it).
@@ -84,8 +95,8 @@ REPORT = {
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("hardening") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture
@@ -554,17 +565,15 @@ def test_user_names_are_nfkc_normalised_and_compared_in_ascii_case(app: Any) -> 
 
 
 def test_a_name_stored_before_names_were_checked_still_logs_in(app: Any, db: Path) -> None:
-    con = sqlite3.connect(db)
-    try:
-        with con:  # as an older version stored them
-            for name in ("\u00c9mile", "\uff4a\uff4f\uff45"):  # Émile, full-width joe
-                con.execute(
-                    "INSERT INTO users (name, role, password_hash, created_at, disabled) "
-                    "VALUES (?, 'viewer', ?, 'x', 0)",
-                    (name, workspace.hash_password("long-enough")),
-                )
-    finally:
-        con.close()
+    _raw_write(  # as an older version stored them
+        db,
+        "INSERT INTO users (name, role, password_hash, created_at, disabled) "
+        "VALUES (:n, 'viewer', :h, 'x', false)",
+        *[
+            {"n": name, "h": workspace.hash_password("long-enough")}
+            for name in ("\u00c9mile", "\uff4a\uff4f\uff45")  # Émile, full-width joe
+        ],
+    )
     engine = app.state.store.engine
     emile = workspace.check_password(engine, "\u00c9MILE", "long-enough")
     assert emile is not None and emile.name == "\u00c9mile"

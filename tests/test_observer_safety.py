@@ -11,7 +11,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +117,9 @@ class Scene:
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def base_db(new_store: Callable[..., str]) -> Any:
     """The test store, built once (copy it to write)."""
-    return build(tmp_path_factory.mktemp("observers-base") / "base.db")
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture(scope="module")

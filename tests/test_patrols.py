@@ -469,3 +469,14 @@ def test_status_is_inferred_from_how_far_a_track_got():
         "cut_short",
         "never on the route (no fix within 0.5 km)",
     )
+
+
+def test_a_gpx_declaring_an_encoding_expat_cannot_read_is_a_bad_track() -> None:
+    """Found by the API fuzz tests: a GPX declaring UTF-32 made expat raise ValueError ("multi-byte
+    encodings are not supported"), a 500; it is a bad track, named so."""
+    from ceasefire.errors import TrackError
+    from ceasefire.patrols.tracks import read_track_bytes
+
+    data = b'<?xml version="1.0" encoding="UTF-32"?><gpx/>'
+    with pytest.raises(TrackError, match="not valid XML: multi-byte encodings"):
+        read_track_bytes(data, "t.gpx")

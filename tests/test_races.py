@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import collections
 import json
-import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ceasefire import monitoring
 from ceasefire.agreements import Registry
 from ceasefire.cli import cli
 from ceasefire.store import open_store, workspace
+from ceasefire.store.engine import create_store_engine, write_transaction
 from ceasefire.web import create_app
 from ceasefire.web.auth import MAX_ADDRESS_FAILURES, MAX_LOGIN_FAILURES, LoginThrottle
 from ceasefire.web.catalog import Catalog
@@ -41,8 +41,8 @@ REPORT = {
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("races") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture
@@ -250,9 +250,12 @@ def test_every_write_answers_503_busy_when_the_store_stays_locked(app: Any, db: 
     app.state.store.close()
     app.state.store = open_store(db, busy_timeout_s=0.2)
     app.state.catalog = Catalog(app.state.store)
-    blocker = sqlite3.connect(db, isolation_level=None)
+    # another writer holds the store's write lock (BEGIN IMMEDIATE on SQLite, the advisory
+    # lock on PostgreSQL: the same write_transaction every writer takes)
+    blocker = create_store_engine(db)
+    holding = write_transaction(blocker)
+    holding.__enter__()
     try:
-        blocker.execute("BEGIN IMMEDIATE")
         answers = [
             c.post("/api/reports", json=REPORT, headers=h),
             c.patch(f"/api/reports/{rid}", json={"fatalities": 3}, headers=h),
@@ -262,8 +265,8 @@ def test_every_write_answers_503_busy_when_the_store_stays_locked(app: Any, db: 
                    follow_redirects=False),
         ]  # fmt: skip
     finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
+        holding.__exit__(RuntimeError, RuntimeError("rolled back"), None)
+        blocker.dispose()
     for r in answers:
         assert r.status_code == 503, (r.request.url, r.status_code, r.text)
         assert r.json()["error"]["code"] == "busy" and "retry-after" in r.headers

@@ -9,9 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from web_api_store import _rows, bearer, build
+from web_api_store import _rows, bearer, build, copy
 
 from ceasefire import findings, monitoring
 from ceasefire.compliance import VERDICTS
@@ -67,9 +66,9 @@ def _wide_events() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def base_db(new_store: Callable[..., str]) -> Any:
     """The API tests' store (40 events, a user per role) plus five events with wide discs."""
-    db = build(tmp_path_factory.mktemp("reviews") / "base.db")
+    db = build(new_store("base"))  # SQLite, then PostgreSQL
     with open_store(db) as store:
         store.add_events(_wide_events())
         monitoring.evaluate_store(store)
@@ -79,9 +78,7 @@ def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def app(base_db: Path, tmp_path: Path) -> Iterator[Any]:
     """An app over a private copy of the store (each test writes)."""
-    db = tmp_path / "r.db"
-    shutil.copyfile(base_db, db)
-    app = create_app(db)
+    app = create_app(copy(base_db, tmp_path / "r.db"))
     yield app
     app.state.store.close()
 
@@ -528,9 +525,7 @@ def test_a_reviewed_top_violation_leaves_the_queue_and_the_briefing_stays(
 
 
 def test_the_queue_reads_like_the_other_reads(base_db: Path, tmp_path: Path) -> None:
-    db = tmp_path / "closed.db"
-    shutil.copyfile(base_db, db)
-    app = create_app(db, anonymous_read=False)
+    app = create_app(copy(base_db, tmp_path / "closed.db"), anonymous_read=False)
     try:
         c = TestClient(app)
         assert c.get("/api/reviews/queue").status_code == 401
@@ -785,7 +780,7 @@ def test_the_cli_csv_never_carries_a_formula(app: Any, c: TestClient, tmp_path: 
     assert (
         c.post("/api/verdicts/review", json=body, headers=bearer(app, "analyst")).status_code == 201
     )
-    db = str(app.state.store.engine.url.database)
+    db = app.state.store.engine.url.render_as_string(hide_password=False)
     out = (
         CliRunner()
         .invoke(cli, ["verdicts", "--review-status", "disputed", "--format", "csv", "--db", db])

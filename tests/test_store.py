@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +73,9 @@ def make_events(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLStore]:
-    s = open_store(tmp_path / "store.db")
+def store(new_store: Callable[..., str]) -> Iterator[SQLStore]:
+    """A new store, SQLite or PostgreSQL (each test runs on both)."""
+    s = open_store(new_store("store"))
     yield s
     s.close()
 
@@ -87,12 +88,15 @@ def _raw(store: SQLStore, sql: str) -> list[tuple[Any, ...]]:
 # ---------------------------------------------------------------- opening
 
 
-def test_open_store_is_a_store_with_sqlite_settings(store: SQLStore) -> None:
+def test_open_store_is_a_store_with_sqlite_settings(tmp_path: Path) -> None:
+    """SQLite only: its pragmas (PostgreSQL has none of these settings)."""
+    store = open_store(tmp_path / "store.db")
     assert isinstance(store, Store)
     assert _raw(store, "PRAGMA journal_mode") == [("wal",)]
     assert _raw(store, "PRAGMA foreign_keys") == [(1,)]
     assert _raw(store, "PRAGMA synchronous") == [(1,)]  # NORMAL
     assert _raw(store, "PRAGMA busy_timeout")[0][0] >= 1000
+    store.close()
 
 
 def test_open_store_accepts_a_url_and_a_str_path(tmp_path: Path) -> None:
@@ -109,10 +113,10 @@ def test_open_store_in_a_missing_folder_raises_store_error(tmp_path: Path) -> No
         open_store(tmp_path / "nope" / "x.db")
 
 
-def test_a_writer_waits_for_another_then_gives_up(tmp_path: Path) -> None:
+def test_a_writer_waits_for_another_then_gives_up(new_store: Callable[..., str]) -> None:
     from ceasefire.store.engine import write_transaction
 
-    db = tmp_path / "locked.db"
+    db = new_store("locked")
     with open_store(db) as a, open_store(db, busy_timeout_s=0.2) as b:
         with write_transaction(a.engine) as conn:
             conn.exec_driver_sql("INSERT INTO agreements VALUES ('x', 'y', 'z', 'now')")
@@ -463,7 +467,9 @@ def test_bad_evaluation_frames_are_refused(store: SQLStore) -> None:
     assert empty >= 1 and store.verdicts().empty
 
 
-def test_store_file_is_plain_sqlite(store: SQLStore, tmp_path: Path) -> None:
+def test_store_file_is_plain_sqlite(tmp_path: Path) -> None:
+    """SQLite only: the file itself, read without ceasefire."""
+    store = open_store(tmp_path / "store.db")
     store.add_events(make_events(3))
     store.close()
     con = sqlite3.connect(tmp_path / "store.db")

@@ -147,8 +147,8 @@ def write_toy(path: Path, n: int, *, bad_every: int = 0, dup_every: int = 0) -> 
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLStore]:
-    s = open_store(tmp_path / "store.db")
+def store(new_store: Callable[..., str]) -> Iterator[SQLStore]:
+    s = open_store(new_store("store"))  # SQLite, then PostgreSQL
     yield s
     s.close()
 

@@ -6,7 +6,7 @@ Real SQLite files, the real ACLED reader on the constructed test file, and real 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +22,8 @@ ARIHA = "35.8126,36.6104"  # SYR90001's latitude and longitude, once in the file
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLStore]:
-    s = open_store(tmp_path / "store.db")
+def store(new_store: Callable[..., str]) -> Iterator[SQLStore]:
+    s = open_store(new_store("store"))  # SQLite, then PostgreSQL
     yield s
     s.close()
 

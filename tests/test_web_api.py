@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,8 +19,8 @@ from ceasefire.web import create_app
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = build(tmp_path_factory.mktemp("web") / "read.db")
+def client(new_store: Callable[..., str]) -> Iterator[TestClient]:
+    db = build(new_store("read"))  # SQLite, then PostgreSQL
     app = create_app(db)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
@@ -420,3 +421,49 @@ def test_exports_stream_every_row_in_chunks(client: TestClient) -> None:
     empty = client.get("/api/verdicts.geojson?agreement=nope").json()
     assert empty == {"type": "FeatureCollection", "features": []}
     assert client.get("/api/verdicts.csv?agreement=nope").text.strip().count("\n") == 0
+
+
+def test_map_cells_are_identical_on_both_stores(
+    pg_cluster: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same data gives the same grid cells on SQLite and PostgreSQL (issue 11: a cell is
+    floor((lon + 180) / size), where PostgreSQL's CAST would round). Not parametrised: it
+    needs both stores at once."""
+    from sqlalchemy import literal, select
+
+    monkeypatch.setattr(q, "CLUSTER_THRESHOLD", 5)
+    answers = []
+    for db in (build(tmp_path / "cells.db"), build(pg_cluster.database())):
+        app = create_app(db)
+        with app.state.store.engine.connect() as conn:  # floor, never round (2.7 -> 2)
+            floors = [
+                conn.execute(select(q.floor_int(literal(x)))).scalar_one() for x in (2.7, 3.2)
+            ]
+            assert floors == [2, 3]
+        with TestClient(app) as c:
+            answers.append(
+                [
+                    c.get(f"/api/events.geojson?zoom={z}{extra}").json()
+                    for z in (4, 8, 12)
+                    for extra in ("", "&verdict=violation&verdict=possible_violation")
+                ]
+            )
+        app.state.store.close()
+    sqlite, postgresql = answers
+    for a, b in zip(sqlite, postgresql, strict=True):
+        assert a["clustered"] and b["clustered"]
+
+        def cells(fc: dict[str, Any]) -> list[tuple[float, float, int]]:
+            return sorted(
+                (
+                    round(f["geometry"]["coordinates"][0], 9),
+                    round(f["geometry"]["coordinates"][1], 9),
+                    f["properties"]["count"],
+                )
+                for f in fc["features"]
+            )
+
+        assert cells(a) == cells(b)
+        assert sorted(f["properties"]["count"] for f in a["features"]) == sorted(
+            f["properties"]["count"] for f in b["features"]
+        )

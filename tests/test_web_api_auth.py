@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,8 +45,8 @@ ZONE = {
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("web") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture
@@ -214,9 +213,15 @@ def test_secrets_are_stored_hashed(app: Any, db: Path) -> None:
     headers = token_for(app, "viewer")
     token = headers["Authorization"].split()[1]
     login(app, "viewer")
-    with sqlite3.connect(db) as con:
-        dump = "\n".join(con.iterdump())
-        hashes = dict(con.execute("SELECT name, password_hash FROM users").fetchall())
+    from sqlalchemy import select
+
+    from ceasefire.store import schema
+
+    with app.state.store.engine.connect() as con:  # every stored value, either store
+        dump = "\n".join(
+            str(tuple(row)) for t in schema.metadata.sorted_tables for row in con.execute(select(t))
+        )
+        hashes = dict(con.exec_driver_sql("SELECT name, password_hash FROM users").all())
     assert PASSWORDS["viewer"] not in dump and token not in dump
     assert hashlib.sha256(token.encode()).hexdigest() in dump
     assert hashes["viewer"].startswith("scrypt$") and hashes["viewer"] != hashes["analyst"]
@@ -306,8 +311,8 @@ def test_every_write_is_audited(app: Any, anon: TestClient) -> None:
 def test_an_expired_session_is_anonymous(app: Any, db: Path) -> None:
     c = login(app, "monitor")
     assert c.get("/api/me").json()["user"]["name"] == "monitor"
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
+    with app.state.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000000Z'")
     assert c.get("/api/me").json()["user"] is None  # read like anyone
     r = c.post("/api/reports", json=REPORT, headers=CSRF)
     assert r.status_code == 401 and r.json()["error"]["code"] == "not_authenticated"

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,8 @@ from ceasefire.web.limits import MAX_BODY, BodyLimit
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    app = create_app(build(tmp_path_factory.mktemp("web") / "limits.db"))
+def app(new_store: Callable[..., str]) -> Iterator[Any]:
+    app = create_app(build(new_store("limits")))  # SQLite, then PostgreSQL
     yield app
     app.state.store.close()
 
@@ -124,3 +124,27 @@ def test_the_limit_is_one_setting() -> None:
 
     assert api.MAX_BODY == MAX_BODY == 2_000_000
     assert Path(api.__file__).read_text(encoding="utf-8").count("2_000_000") == 0
+
+
+def test_a_nul_character_is_refused_on_both_stores(app: Any) -> None:
+    """PostgreSQL keeps no NUL in text (SQLite does): a NUL in the path, the query or a JSON
+    body's text is a 422 on both stores, never a 500 on one of them (issue 11)."""
+    from web_api_store import bearer
+
+    c = TestClient(app, raise_server_exceptions=False)
+    for url in ("/api/verdicts?actor=a%00b", "/api/events/test%003", "/api/findings?party=%00"):
+        r = c.get(url)
+        assert r.status_code == 422, (url, r.text)
+        assert "NUL" in r.json()["error"]["message"]
+    report = {
+        "observed_at": "2020-03-07T10:00:00+03:00",
+        "latitude": 35.8,
+        "longitude": 36.6,
+        "observation": "heard",
+        "event_type": "Battles",
+        "text": "shots \u0000 heard",
+    }
+    r = c.post("/api/reports", json=report, headers=bearer(app, "monitor"))
+    assert r.status_code == 422 and "NUL" in r.json()["error"]["message"], r.text
+    r = c.post("/login", data={"username": "a\x00b", "password": "x" * 10}, follow_redirects=False)
+    assert r.status_code < 500, r.text

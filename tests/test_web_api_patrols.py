@@ -4,7 +4,7 @@ day, the obligation's findings, and uploads (roles, CSRF, bad tracks, re-uploads
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ CSRF = {"X-Requested-With": "ceasefire"}
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("web-patrols") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture

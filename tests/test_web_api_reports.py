@@ -4,7 +4,7 @@ geodesic), and a report's way through the API into evidence with verdicts."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +55,8 @@ def test_bad_bands_and_bearings_are_input_errors(kw: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("web") / "base.db")
+def base_db(new_store: Callable[..., str]) -> Any:
+    return build(new_store("base"))  # SQLite, then PostgreSQL
 
 
 @pytest.fixture

@@ -23,9 +23,11 @@ SPLIT = {"party", "violations", "violations_share", "possible_violations",
 
 
 @pytest.fixture(scope="module")
-def client(dashboard_demo_db: str) -> Iterator[TestClient]:
-    with TestClient(create_app(dashboard_demo_db)) as c:
+def client(demo_store: str) -> Iterator[TestClient]:
+    app = create_app(demo_store)  # SQLite, then PostgreSQL
+    with TestClient(app) as c:
         yield c
+    app.state.store.close()
 
 
 def _query(location: str) -> list[tuple[str, str]]:

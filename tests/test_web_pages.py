@@ -22,9 +22,11 @@ HOSTILE = "\"'><svg onload=alert(1)><script>window.__pwned=1"
 
 
 @pytest.fixture(scope="module")
-def client(dashboard_demo_db: str) -> Iterator[TestClient]:
-    with TestClient(create_app(dashboard_demo_db)) as c:
+def client(demo_store: str) -> Iterator[TestClient]:
+    app = create_app(demo_store)  # SQLite, then PostgreSQL
+    with TestClient(app) as c:
         yield c
+    app.state.store.close()
 
 
 PAGES = [
@@ -173,12 +175,14 @@ def test_vendored_assets_are_present_with_licences() -> None:
         assert basemap.stat().st_size < 300_000
 
 
-def test_pages_need_a_login_when_anonymous_reads_are_off(dashboard_demo_db: str) -> None:
-    with TestClient(create_app(dashboard_demo_db, anonymous_read=False)) as c:
+def test_pages_need_a_login_when_anonymous_reads_are_off(demo_store: str) -> None:
+    app = create_app(demo_store, anonymous_read=False)
+    with TestClient(app) as c:
         r = c.get("/violations?verdict=violation", follow_redirects=False)
         assert r.status_code == 303
         assert r.headers["location"] == "/login?next=%2Fviolations%3Fverdict%3Dviolation"
         assert c.get("/login").status_code == 200
+    app.state.store.close()
 
 
 def test_a_monitor_gets_the_report_form_on_an_empty_store(tmp_path: Path) -> None:

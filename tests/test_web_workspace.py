@@ -26,11 +26,12 @@ KNOWN_EVENT = "ucdp_ged:214797"
 
 
 @pytest.fixture(scope="module")
-def client(dashboard_demo_db: str) -> Iterator[TestClient]:
-    """Reads only, over the session's demo store."""
-    app = create_app(dashboard_demo_db)
+def client(demo_store: str) -> Iterator[TestClient]:
+    """Reads only, over the module's demo store (SQLite, then PostgreSQL)."""
+    app = create_app(demo_store)
     with TestClient(app) as c:
         yield c
+    app.state.store.close()
 
 
 @pytest.fixture(scope="module")

@@ -77,8 +77,9 @@ def events_frame() -> pd.DataFrame:
     return normalise_events(frame)
 
 
-def build(path: Path) -> Path:
-    """Build the store at ``path`` (closed when returned)."""
+def build(path: Path | str) -> Any:
+    """Build the store at ``path`` (an SQLite path, or a PostgreSQL URL), closed when
+    returned; returns ``path``."""
     with open_store(path) as store:
         monitoring.seed_bundled(store)
         store.add_events(events_frame())
@@ -88,8 +89,13 @@ def build(path: Path) -> Path:
     return path
 
 
-def copy(base: Path, to: Path) -> Path:
-    """A private copy of a built store (for tests that write)."""
+def copy(base: Path | str, to: Path) -> Any:
+    """A private copy of a built store (for tests that write): a copy of the SQLite file at
+    ``to``, or of a PostgreSQL database (a new database; ``to`` is not used)."""
+    if "://" in str(base) and not str(base).startswith("sqlite"):
+        from pg_cluster import copy_database
+
+        return copy_database(str(base))
     shutil.copyfile(base, to)
     return to
 

@@ -1003,8 +1003,9 @@ if __name__ == "__main__":
     main()
 
 
-# The news, web and patrols commands live in their own modules; importing one registers it on
-# ``cli``.
+# The db, news, web and patrols commands live in their own modules; importing one registers it
+# on ``cli``.
+from . import db as _db  # noqa: E402, F401
 from . import news as _news  # noqa: E402, F401
 from . import patrols as _patrols  # noqa: E402, F401
 from . import web as _web  # noqa: E402, F401

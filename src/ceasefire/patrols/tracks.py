@@ -196,7 +196,9 @@ def _no_entities(data: bytes, file: str) -> None:
         parser.Parse(data, True)
     except expat.ExpatError as e:
         raise TrackError(f"not valid XML: {e}", file=file) from None  # as ElementTree says
-    except LookupError as e:  # <?xml encoding="..."?> names an encoding Python does not know
+    except (LookupError, ValueError) as e:
+        # <?xml encoding="..."?> names an encoding Python does not know, or one expat cannot
+        # read (UTF-32: "multi-byte encodings are not supported")
         raise TrackError(f"not valid XML: {e}", file=file) from None
 
 
@@ -217,7 +219,7 @@ def _gpx(data: bytes, file: str) -> list[_Raw]:
         for at in range(0, len(data), _FEED):  # in pieces: other threads run in between
             parser.feed(data[at : at + _FEED])
         root = parser.close()
-    except ET.ParseError as e:
+    except (ET.ParseError, ValueError) as e:
         raise TrackError(f"not valid XML: {e}", file=file) from None
     if _local(root.tag) != "gpx":
         raise TrackError("not a GPX file", file=file, field="root", value=_local(root.tag))

@@ -10,6 +10,13 @@ and :func:`open_store` opens one (a plain path is an SQLite file). See ``docs/st
 """
 
 from ceasefire.store.base import BatchLike, BatchSource, IngestReport, RejectLike, Store
+from ceasefire.store.copy import (
+    CopyReport,
+    compare_stores,
+    copy_store,
+    store_status,
+    upgrade_store,
+)
 from ceasefire.store.migrations import LATEST, MIGRATIONS, Migration, migrate
 from ceasefire.store.sql import (
     DISPLAY_COLUMNS,
@@ -28,12 +35,17 @@ __all__ = [
     "VERDICT_COLUMNS",
     "BatchLike",
     "BatchSource",
+    "CopyReport",
     "IngestReport",
     "Migration",
     "RejectLike",
     "SQLStore",
     "Store",
+    "compare_stores",
+    "copy_store",
     "file_sha256",
     "migrate",
     "open_store",
+    "store_status",
+    "upgrade_store",
 ]

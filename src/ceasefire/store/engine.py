@@ -19,14 +19,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from ceasefire.errors import StoreBusyError, StoreError
 
-__all__ = ["create_store_engine", "store_url", "write_transaction"]
+__all__ = ["WRITE_LOCK_KEY", "create_store_engine", "store_url", "write_transaction"]
+
+#: The PostgreSQL advisory lock every write transaction takes first (see
+#: :func:`write_transaction`): one number for the store, any other application's is unlikely.
+WRITE_LOCK_KEY: Final = 0x6365_6173_6566
 
 #: Execution option that makes the SQLite ``BEGIN`` an immediate (write-locking) one.
 _WRITE_OPTION: Final = "ceasefire_write"
@@ -65,6 +69,10 @@ def create_store_engine(path_or_url: str | Path, *, busy_timeout_s: float = 30.0
     if url.get_backend_name() == "sqlite" and _is_memory(url):
         # one shared connection, or every connection would see its own empty database
         kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    elif url.get_backend_name() == "postgresql":
+        # a writer waits this long for the write lock (and any row lock) before giving up
+        ms = int(busy_timeout_s * 1000)
+        kwargs = {"connect_args": {"options": f"-c lock_timeout={ms}"}, "pool_pre_ping": True}
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -98,17 +106,24 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in a write transaction: committed when the block ends, rolled back on error.
 
     On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it waits (busy timeout) for the
-    write lock first, so it never fails half-way because another writer got in between. A lock
-    not released within the busy timeout raises :class:`StoreBusyError` (nothing was written).
+    write lock first, so it never fails half-way because another writer got in between. On
+    PostgreSQL it takes the store's write lock first (a transaction-level advisory lock, released
+    at commit or rollback): writers take turns as on SQLite, so a check-then-write (a version,
+    a name, a content hash) never races another writer, while readers never wait. A lock not
+    released within the busy timeout raises :class:`StoreBusyError` (nothing was written).
     """
     try:
         with engine.connect() as conn:
             conn.execution_options(**{_WRITE_OPTION: True})
             with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY}
+                    )
                 yield conn
     except OperationalError as exc:
-        text = str(exc.orig).lower()
-        if "locked" in text or "busy" in text:
+        message = str(exc.orig).lower()
+        if "locked" in message or "busy" in message or "lock timeout" in message:
             raise StoreBusyError(
                 f"the store is locked by another writer and stayed locked: {exc.orig}"
             ) from exc

@@ -36,7 +36,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from ceasefire import findings
 from ceasefire.compliance import VERDICTS
@@ -243,6 +245,25 @@ def events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
+class floor_int(FunctionElement[int]):
+    """``floor(x)`` as an integer on every dialect: SQLite's ``CAST(x AS INTEGER)`` truncates
+    (the floor for x >= 0, which every use here is), PostgreSQL's rounds, so there it is
+    ``floor(x)::integer``. Map cells are identical on both stores."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(floor_int)
+def _floor_int_default(element: floor_int, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
+
+
+@compiles(floor_int, "postgresql")
+def _floor_int_postgresql(element: floor_int, compiler: Any, **kw: Any) -> str:
+    return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
 def _cell_size(zoom: int) -> float:
     """Grid cell in degrees: an eighth of a web-map tile at ``zoom``."""
     return 360.0 / (2**zoom) / 8
@@ -418,8 +439,8 @@ def _worst_key_joined(f: Filters) -> tuple[Any, Any]:
 
 def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[str, Any]]:
     # longitude+180 and latitude+90 are >= 0, so CAST(... AS INTEGER) is floor() everywhere
-    cx = cast((e.c.longitude + 180.0) / size, Integer).label("cx")
-    cy = cast((e.c.latitude + 90.0) / size, Integer).label("cy")
+    cx = floor_int((e.c.longitude + 180.0) / size).label("cx")
+    cy = floor_int((e.c.latitude + 90.0) / size).label("cy")
     g, worst = _worst_key_joined(f)
     per_event = (
         select(
@@ -435,7 +456,7 @@ def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[st
         .where(*where)
         .subquery()
     )
-    rank = cast(per_event.c.worst / 2, Integer)
+    rank = floor_int(per_event.c.worst / 2)
     stmt = select(
         per_event.c.cx,
         per_event.c.cy,

@@ -27,6 +27,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
@@ -189,5 +190,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DataError) and "nul" in str(exc).lower():
+            # PostgreSQL keeps no NUL character in text (SQLite does): refused, not a 500
+            return _json(
+                422,
+                "invalid_parameter",
+                "a text holds a NUL character (\\u0000), which the store cannot keep",
+            )
         log.exception("unhandled error", exc_info=exc)
         return _json(500, "server_error", "the server could not do this; see its log")

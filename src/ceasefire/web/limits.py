@@ -34,6 +34,7 @@ whole, so the connection stays usable.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -144,19 +145,33 @@ def _looks_like_json(body: bytes) -> bool:
     return first in ("[", "{")
 
 
+_NUL: Final = "a text holds a NUL character (\\u0000), which the store cannot keep"
+
+
+def _holds_nul(scope: Scope) -> bool:
+    """Whether the path or the query string holds a NUL character (``%00``): no text field of
+    either store keeps one (PostgreSQL refuses it), so it is refused up front, on both."""
+    return "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+
+
 class JsonLimit:
     """Answer ``422 over_limit`` to a request whose JSON body is over a limit of
     :func:`ceasefire.limits.check_json`, before the app parses it (see the module docstring).
 
     The body is read whole here (:class:`BodyLimit`, outside it, has capped it) and handed on
     as one message. A form (multipart, urlencoded) passes untouched: nothing parses it as
-    JSON whole, and a patrol upload may be larger than the body limit of JSON.
+    JSON whole, and a patrol upload may be larger than the body limit of JSON. A NUL character
+    in the path, the query string or a JSON body's text is refused too (``422``): PostgreSQL
+    keeps none in text, and neither store should hold what one of them cannot.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _holds_nul(scope):
+            await send_error(send, 422, "invalid_parameter", _NUL, close=False)
+            return
         if scope["type"] != "http" or not _may_have_body(scope):
             await self.app(scope, receive, send)
             return
@@ -172,6 +187,9 @@ class JsonLimit:
                 break
         body = b"".join(chunks)
         if ended is None and _looks_like_json(body):
+            if re.search(rb"\\u0000", body, re.IGNORECASE):
+                await send_error(send, 422, "invalid_body", f"request: {_NUL}", close=False)
+                return
             try:
                 check_json(body, file="request", max_bytes=None)  # the size: BodyLimit's
             except LimitError as e:
