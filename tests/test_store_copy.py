@@ -67,6 +67,7 @@ FILLED = (
     "patrol_incidents",
     "ingests",
     "rejects",
+    "login_failures",
 )
 
 
@@ -131,7 +132,7 @@ def _fill(db: Path) -> None:
     """The API tests' store plus one of everything else: an event changed (a superseded
     version), odd values, an ingest with rejects, a zone, a field report through the API,
     reviews (one overruling), an article with a claim, patrols with their tracks and an
-    incident, a token and a login session."""
+    incident, a token, a login session and a failed login."""
     with open_store(db) as store:
         changed = events_frame().iloc[[0]].copy()
         changed["notes"] = "event 0, corrected"
@@ -165,6 +166,14 @@ def _fill(db: Path) -> None:
         analyst = workspace.user_by_name(engine, "analyst")
         assert analyst is not None
         workspace.create_session(engine, analyst, ttl=timedelta(hours=8))
+        workspace.count_login_failure(  # a wrong password, kept for the login throttle
+            engine,
+            "10.0.0.9",
+            "analyst",
+            at="2026-12-07T04:00:00.000000Z",
+            since="2026-12-07T03:45:00.000000Z",
+            max_rows=1000,
+        )
         breaches = store.verdict_frame()
         breaches = breaches[breaches["verdict"].isin(["violation", "possible_violation"])]
         first, second = breaches.iloc[0], breaches.iloc[1]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 
 import click
 import pandas as pd
+from sqlalchemy import Engine
 
 from ..errors import StoreError, UnknownIdError
 from ..store import SQLStore, Store, workspace
+from ..store.engine import store_url
 from . import _emit, _store, cli, db_option, handle_errors, say
 
 
@@ -40,6 +43,15 @@ def _sql(store: Store) -> SQLStore:
     "for the client's address (login throttling, logs). Default: none; the address is the "
     "socket's.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Server processes. Logins, sessions, the login throttle and every cache's "
+    "invalidation go through the store, so a write through one is seen by the next read "
+    "through any other (docs/web.md).",
+)
 @handle_errors
 def serve(
     db: str,
@@ -48,28 +60,52 @@ def serve(
     demo_users: bool,
     no_anonymous: bool,
     forwarded_allow_ips: str | None,
+    workers: int,
 ) -> None:
-    """Serve the dashboard and the HTTP API (docs/api.md) over the store."""
+    """Serve the dashboard and the HTTP API (docs/api.md) over the store; `GET /healthz`
+    answers a proxy whether the store does."""
     import uvicorn
 
-    from ..web import create_app
+    from ..web import app as web_app
 
-    app = create_app(db, anonymous_read=not no_anonymous)
-    if demo_users:
-        for name, role, password, created in workspace.ensure_demo_users(app.state.store.engine):
-            state = "created" if created else "exists; password unchanged"
-            say(f"demo user {name} ({role}) password {password}  [{state}]")
-    say(f"Dashboard on http://{host}:{port}")
     # client addresses from the socket unless proxies are named (uvicorn would otherwise trust
     # X-Forwarded-For from 127.0.0.1, so any local process could pick its address)
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": forwarded_allow_ips is not None,
+        "forwarded_allow_ips": forwarded_allow_ips,
+    }
+    if workers == 1:
+        app = web_app.create_app(db, anonymous_read=not no_anonymous)
+        if demo_users:
+            _say_demo_users(app.state.store.engine)
+        say(f"Dashboard on http://{host}:{port}")
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        return
+    url = store_url(db)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise StoreError("several workers need a store they can all open, not ':memory:'")
+    # the store is migrated and the demo users made once, here, before any worker starts
+    with _store(db) as store:
+        if demo_users:
+            _say_demo_users(_sql(store).engine)
+    os.environ[web_app.ENV_DB] = db
+    os.environ[web_app.ENV_ANONYMOUS_READ] = "0" if no_anonymous else "1"
+    say(f"Dashboard on http://{host}:{port} ({workers} worker processes)")
     uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        proxy_headers=forwarded_allow_ips is not None,
-        forwarded_allow_ips=forwarded_allow_ips,
+        f"{web_app.__name__}:{web_app.app_from_env.__name__}",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
     )
+
+
+def _say_demo_users(engine: Engine) -> None:
+    for name, role, password, created in workspace.ensure_demo_users(engine):
+        state = "created" if created else "exists; password unchanged"
+        say(f"demo user {name} ({role}) password {password}  [{state}]")
 
 
 @cli.group()

@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8]
+[1, 2, 3, 4, 5, 6, 7, 8, 9]
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from ceasefire.store.schema import (
     add_v3_tables,
     add_v4_tables,
     add_v6_user_names,
+    add_v9_login_failures,
     build_v1_metadata,
     now_utc,
     schema_migrations,
@@ -388,6 +389,13 @@ def _v8_reviews(conn: Connection) -> None:
     )
 
 
+def _v9_login_failures(conn: Connection) -> None:
+    """Version 9: the ``login_failures`` table of
+    :func:`~ceasefire.store.schema.add_v9_login_failures` (login throttling shared by every
+    server process)."""
+    _create_new_tables(conn, MetaData(), add_v9_login_failures(MetaData()))
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
@@ -398,6 +406,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(6, "user names unique regardless of case", _v6_user_names),
     Migration(7, "field reports' events at their published position", _v7_public_report_positions),
     Migration(8, "reviews that count: statuses, corrections, event versions", _v8_reviews),
+    Migration(9, "login failures shared by every server process", _v9_login_failures),
 )
 
 #: The schema version this code knows.
@@ -429,7 +438,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4, 5, 6, 7, 8], [])
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

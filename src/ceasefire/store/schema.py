@@ -50,6 +50,7 @@ __all__ = [
     "add_v5_columns",
     "add_v6_user_names",
     "add_v8_reviews",
+    "add_v9_login_failures",
     "agreements",
     "article_events",
     "articles",
@@ -60,6 +61,7 @@ __all__ = [
     "events",
     "ingests",
     "iso_utc",
+    "login_failures",
     "metadata",
     "now_utc",
     "obligations",
@@ -575,10 +577,31 @@ def add_v8_reviews(md: MetaData) -> MetaData:
     return md
 
 
+def add_v9_login_failures(md: MetaData) -> MetaData:
+    """Version 9, login throttling shared by every server process: ``login_failures``, one row
+    per counted login attempt: ``address`` (the client's), ``name_sha256`` (the SHA-256 of the
+    name tried, as logins compare names; NULL once a login of that name from that address
+    succeeded: it then counts for the address only) and ``at``, kept for the throttle's window
+    (see :class:`ceasefire.web.auth.LoginThrottle`). Frozen like the versions before."""
+    Table(
+        "login_failures",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("address", Text, nullable=False),
+        Column("name_sha256", String(64), nullable=True),
+        Column("at", _time(), nullable=False),
+        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
+    return md
+
+
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v8_reviews(
-    add_v6_user_names(
-        add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+metadata: Final = add_v9_login_failures(
+    add_v8_reviews(
+        add_v6_user_names(
+            add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+        )
     )
 )
 
@@ -606,6 +629,7 @@ sessions: Final = metadata.tables["sessions"]  # v3
 audit_log: Final = metadata.tables["audit_log"]  # v3
 field_reports: Final = metadata.tables["field_reports"]  # v3
 reviews: Final = metadata.tables["reviews"]  # v3
+login_failures: Final = metadata.tables["login_failures"]  # v9
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

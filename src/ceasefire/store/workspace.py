@@ -1,5 +1,6 @@
 """The monitor's workspace as stored: users, API tokens, login sessions, the audit log, field
-reports and analysts' reviews of verdicts (schema version 3).
+reports and analysts' reviews of verdicts (schema version 3), and the login attempts the login
+throttle counts (version 9, shared by every server process).
 
 Secrets never reach the database: a password is kept as a salted scrypt hash
 (``scrypt$n$r$p$salt$hash``, hex), an API token or a session id as its SHA-256. Every function
@@ -42,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ceasefire.compliance import VERDICTS
@@ -66,16 +67,20 @@ __all__ = [
     "add_user",
     "audit_rows",
     "check_password",
+    "count_login_failure",
     "create_session",
     "create_token",
     "delete_session",
     "ensure_demo_users",
+    "forget_login_failures",
     "hash_password",
+    "login_failure_counts",
     "put_report_event",
     "record",
     "replace_event_verdicts",
     "report",
     "reports",
+    "reserve_login",
     "reviews",
     "revoke_token",
     "tokens",
@@ -453,6 +458,112 @@ def delete_session(engine: Engine, sid: str, actor: User | None) -> None:
         conn.execute(delete(schema.sessions).where(schema.sessions.c.id_sha256 == _sha256(sid)))
         if actor is not None:
             record(conn, actor, "logout", f"user:{actor.name}", {})
+
+
+# --------------------------------------------------------------------------- login failures
+
+#: Every this many counted login attempts, the rows beyond the throttle's cap are trimmed.
+_TRIM_EVERY: Final = 1024
+
+
+def _name_sha256(name: str) -> str:
+    """What ``login_failures`` keeps of a name tried: the SHA-256 of :func:`user_name_key`
+    (equal for names that log in as one; a password typed into the name field is not kept)."""
+    return _sha256(user_name_key(name))
+
+
+def login_failure_counts(
+    bind: Engine | Connection, address: str, name: str, *, since: str
+) -> tuple[int, int]:
+    """Login attempts counted after ``since`` (stored time text) from ``address``: for the user
+    name ``name`` (as logins compare names, :func:`user_name_key`), and for any name. One query.
+
+    >>> from ceasefire.store import open_store
+    >>> store = open_store(":memory:")
+    >>> t0, t1 = "2024-05-01T10:00:00.000000Z", "2024-05-01T10:01:00.000000Z"
+    >>> for name in ("Ann", "ann", "bob"):
+    ...     count_login_failure(store.engine, "10.0.0.9", name, at=t1, since=t0, max_rows=9)
+    >>> login_failure_counts(store.engine, "10.0.0.9", "ANN", since=t0)
+    (2, 3)
+    >>> forget_login_failures(store.engine, "10.0.0.9", "ann")  # ann logged in
+    >>> login_failure_counts(store.engine, "10.0.0.9", "ann", since=t0)
+    (0, 2)
+    >>> login_failure_counts(store.engine, "10.0.0.9", "bob", since=t1)  # none after t1
+    (0, 0)
+    >>> store.close()
+    """
+    t = schema.login_failures
+    q = select(
+        func.coalesce(func.sum(case((t.c.name_sha256 == _name_sha256(name), 1), else_=0)), 0),
+        func.count(),
+    ).where(t.c.address == address, t.c.at > since)
+    if isinstance(bind, Connection):
+        pair, alone = bind.execute(q).one()
+    else:
+        with bind.connect() as conn:
+            pair, alone = conn.execute(q).one()
+    return int(pair), int(alone)
+
+
+def reserve_login(
+    engine: Engine,
+    address: str,
+    name: str,
+    *,
+    at: str,
+    since: str,
+    limit: int,
+    address_limit: int,
+    max_rows: int,
+) -> bool:
+    """Whether a login for ``name`` from ``address`` may check its password; if so, its attempt
+    is counted (as failed, until :func:`forget_login_failures`). One write transaction (writers
+    take turns, whichever server process they run in): the rows at or before ``since`` are
+    deleted, the recent ones counted, and the attempt added at ``at`` only when fewer than
+    ``limit`` are there for the name and fewer than ``address_limit`` for the address."""
+    with write_transaction(engine) as conn:
+        conn.execute(delete(schema.login_failures).where(schema.login_failures.c.at <= since))
+        pair, alone = login_failure_counts(conn, address, name, since=since)
+        if pair >= limit or alone >= address_limit:
+            return False
+        _add_login_failure(conn, address, name, at, max_rows)
+    return True
+
+
+def count_login_failure(
+    engine: Engine, address: str, name: str, *, at: str, since: str, max_rows: int
+) -> None:
+    """Count one failed login for ``name`` from ``address`` at ``at`` (and delete the rows at
+    or before ``since``)."""
+    with write_transaction(engine) as conn:
+        conn.execute(delete(schema.login_failures).where(schema.login_failures.c.at <= since))
+        _add_login_failure(conn, address, name, at, max_rows)
+
+
+def _add_login_failure(conn: Connection, address: str, name: str, at: str, max_rows: int) -> None:
+    t = schema.login_failures
+    done = conn.execute(insert(t).values(address=address, name_sha256=_name_sha256(name), at=at))
+    new_id = done.inserted_primary_key[0] if done.inserted_primary_key else None
+    if new_id is not None and int(new_id) % _TRIM_EVERY == 0:
+        cut = conn.execute(
+            select(t.c.id).order_by(t.c.id.desc()).offset(max_rows).limit(1)
+        ).scalar()
+        if cut is not None:
+            conn.execute(delete(t).where(t.c.id <= cut))
+
+
+def forget_login_failures(engine: Engine, address: str, name: str) -> None:
+    """After a successful login of ``name`` from ``address``: its own attempt (the latest
+    counted for the name there) is given back, and the name's earlier failures from there no
+    longer count for the name (they still count for the address)."""
+    t = schema.login_failures
+    mine = (t.c.address == address) & (t.c.name_sha256 == _name_sha256(name))
+    with write_transaction(engine) as conn:
+        latest = conn.execute(select(func.max(t.c.id)).where(mine)).scalar()
+        if latest is None:
+            return
+        conn.execute(delete(t).where(t.c.id == latest))
+        conn.execute(update(t).where(mine).values(name_sha256=None))
 
 
 def audit_rows(engine: Engine, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final
 from urllib.parse import quote
 
@@ -27,7 +27,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine
 
 from ceasefire.errors import CsrfError, ForbiddenError, NotAuthenticatedError
-from ceasefire.store import workspace
+from ceasefire.store import SQLStore, open_store, workspace
+from ceasefire.store.schema import time_text
 from ceasefire.store.workspace import User
 
 __all__ = [
@@ -63,23 +64,32 @@ MAX_LOGIN_FAILURES: Final = 5
 #: :data:`LOGIN_WINDOW`: slows one address trying one password on many names (spraying).
 MAX_ADDRESS_FAILURES: Final = 20
 LOGIN_WINDOW: Final = timedelta(minutes=15)
-#: The most (address, name) and address keys the throttle keeps; past it, the stalest go.
+#: The most counted login attempts the throttle keeps (rows of ``login_failures``); past it,
+#: the oldest go (trimmed every so often, see :func:`ceasefire.store.workspace.reserve_login`).
 MAX_THROTTLE_KEYS: Final = 100_000
 
 
 class LoginThrottle:
-    """Failed logins per (client address, user name) and per client address, in memory for one
-    server process. Names are compared as logins match them
+    """Failed logins per (client address, user name) and per client address, kept in the store
+    (``login_failures``, schema version 9) so that every server process (``ceasefire serve
+    --workers N``) counts against the same limits. Names are compared as logins match them
     (:func:`~ceasefire.store.workspace.user_name_key`: NFKC, ASCII letters in any case).
 
-    Each login first reserves its attempt (:meth:`reserve`): under one lock the counts are
-    checked and, when they allow it, the attempt is counted as failed *before* the (slow)
-    password check, so parallel logins cannot all pass the check before any of them is counted;
-    a login that succeeds gives its attempt back (:meth:`succeeded`).
+    Each login first reserves its attempt (:meth:`reserve`): in one write transaction of the
+    store (writers take turns, in every process: ``BEGIN IMMEDIATE`` on SQLite, the store's
+    advisory lock on PostgreSQL) the counts are checked and, when they allow it, the attempt is
+    counted as failed *before* the (slow) password check, so parallel logins, through any
+    worker, cannot all pass the check before any of them is counted; a login that succeeds gives
+    its attempt back (:meth:`succeeded`). Rows older than the window are deleted as attempts
+    come in. Times are the wall clock's (seconds since the epoch), the same in every process.
 
     The address is the socket's peer (``request.client``), never a header: behind a reverse
     proxy, ``ceasefire serve --forwarded-allow-ips`` names the proxies whose
     ``X-Forwarded-For`` is trusted (uvicorn then puts the client's address there).
+
+    ``engine``: the store's, or a function answering it (the app's current store: see
+    :func:`~ceasefire.web.app.create_app`); without one, a private in-memory store (one
+    process only).
 
     >>> t = LoginThrottle(limit=2, address_limit=3, window=60.0)
     >>> t.failed("10.0.0.9", "Ann", now=0.0); t.failed("10.0.0.9", "ann", now=1.0)
@@ -93,6 +103,7 @@ class LoginThrottle:
     (False, False)
     >>> [t.reserve("10.0.0.5", "dan", now=70.0) for _ in range(3)]
     [True, True, False]
+    >>> t.close()
     """
 
     def __init__(
@@ -102,86 +113,73 @@ class LoginThrottle:
         *,
         address_limit: int = MAX_ADDRESS_FAILURES,
         max_keys: int = MAX_THROTTLE_KEYS,
+        engine: Engine | Callable[[], Engine] | None = None,
     ) -> None:
         self.limit = limit
         self.address_limit = address_limit
         self.window = LOGIN_WINDOW.total_seconds() if window is None else window
         self.max_keys = max_keys
-        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._own: SQLStore | None = None
+        if engine is None:
+            self._own = open_store(":memory:")
+            engine = self._own.engine
+        self._engine_of = engine if callable(engine) else lambda: engine
+        # one attempt at a time in this process (the store serialises the processes): an
+        # in-memory store has one connection, and a file store's writers need not queue twice
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _keys(address: str, name: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        # the address alone is keyed with a name no login can send (names are printable)
-        return (address, workspace.user_name_key(name)), (address, "\x00")
+    def close(self) -> None:
+        """Close the private in-memory store, if this throttle made one."""
+        if self._own is not None:
+            self._own.close()
 
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        kept = [t for t in self._failures.get(key, []) if now - t < self.window]
-        if kept:
-            self._failures[key] = kept
-        else:
-            self._failures.pop(key, None)
-        return kept
+    @property
+    def _engine(self) -> Engine:
+        return self._engine_of()
 
-    def _locked(self, pair: tuple[str, str], alone: tuple[str, str], at: float) -> bool:
-        # call holding self._lock
-        return (
-            len(self._recent(pair, at)) >= self.limit
-            or len(self._recent(alone, at)) >= self.address_limit
-        )
+    def _times(self, now: float | None) -> tuple[str, str]:
+        at = time.time() if now is None else now
+        return _stamp(at), _stamp(at - self.window)
 
     def locked(self, address: str, name: str, now: float | None = None) -> bool:
         """Too many recent failures for ``name`` from ``address``, or from ``address`` at all."""
-        at = time.monotonic() if now is None else now
-        pair, alone = self._keys(address, name)
+        _, since = self._times(now)
         with self._lock:
-            return self._locked(pair, alone, at)
+            pair, alone = workspace.login_failure_counts(self._engine, address, name, since=since)
+        return pair >= self.limit or alone >= self.address_limit
 
     def reserve(self, address: str, name: str, now: float | None = None) -> bool:
         """Whether a login for ``name`` from ``address`` may check its password now; if so, the
-        attempt is already counted as failed (check and count are one step under the lock), so
+        attempt is already counted as failed (check and count are one write transaction), so
         at most :attr:`limit` passwords per name and :attr:`address_limit` per address are ever
-        checked in a window, however many logins run at once. Give it back on success with
-        :meth:`succeeded`."""
-        at = time.monotonic() if now is None else now
-        pair, alone = self._keys(address, name)
+        checked in a window, however many logins run at once through however many server
+        processes. Give it back on success with :meth:`succeeded`."""
+        at, since = self._times(now)
         with self._lock:
-            if self._locked(pair, alone, at):
-                return False
-            self._count(at, pair, alone)
-            return True
+            return workspace.reserve_login(
+                self._engine, address, name, at=at, since=since,
+                limit=self.limit, address_limit=self.address_limit, max_rows=self.max_keys,
+            )  # fmt: skip
 
     def failed(self, address: str, name: str, now: float | None = None) -> None:
         """Count one failed login for ``name`` from ``address``."""
-        at = time.monotonic() if now is None else now
+        at, since = self._times(now)
         with self._lock:
-            self._count(at, *self._keys(address, name))
-
-    def _count(self, at: float, *keys: tuple[str, str]) -> None:
-        # call holding self._lock
-        for key in keys:
-            self._failures[key] = [*self._recent(key, at), at]
-        if len(self._failures) > self.max_keys:
-            self._forget_stalest(at)
+            workspace.count_login_failure(
+                self._engine, address, name, at=at, since=since,
+                max_rows=self.max_keys,
+            )  # fmt: skip
 
     def succeeded(self, address: str, name: str) -> None:
         """Forget the failures for ``name`` from ``address`` and give back the successful
         login's reserved attempt (the address's earlier failures stay counted)."""
-        pair, alone = self._keys(address, name)
         with self._lock:
-            self._failures.pop(pair, None)
-            if self._failures.get(alone):
-                self._failures[alone].pop()
-                if not self._failures[alone]:
-                    del self._failures[alone]
+            workspace.forget_login_failures(self._engine, address, name)
 
-    def _forget_stalest(self, now: float) -> None:
-        for key in list(self._failures):
-            self._recent(key, now)
-        if len(self._failures) > self.max_keys:
-            by_age = sorted(self._failures, key=lambda k: self._failures[k][-1])
-            for key in by_age[: len(self._failures) - self.max_keys]:
-                del self._failures[key]
+
+def _stamp(seconds: float) -> str:
+    """Seconds since the epoch as stored time text (UTC, microseconds)."""
+    return time_text(datetime.fromtimestamp(seconds, UTC))
 
 
 def client_address(request: Request) -> str:

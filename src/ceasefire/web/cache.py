@@ -3,9 +3,13 @@ hold"), dropped whenever the data may have changed.
 
 An entry is kept under its request key and the store's *data version*: the highest ids of
 evaluations, ingests, reviews and field-report edits (each write that changes an answer moves
-one of them: a field report's evaluation adds an evaluations row) and the number of events. A
-version that moved, or an entry older than ``ttl_s``, is computed again. One process only: a
-second server process has its own cache.
+one of them: a field report's evaluation adds an evaluations row), when the latest ingest
+ended, the number of events, the catalog's version (agreements and zones: count and latest
+time of each) and the patrol files' (count and latest import). A version that moved, or an
+entry older than ``ttl_s``, is computed again. Each server process has its own cache, but the
+version is read from the store before every use, so a write through any process (another
+worker of ``ceasefire serve --workers N``, or the command line) is seen by the next read in
+every other.
 
 >>> from ceasefire.store import open_store
 >>> store = open_store(":memory:")
@@ -34,17 +38,26 @@ T = TypeVar("T")
 
 
 def data_version(engine: Engine) -> tuple[Any, ...]:
-    """What changes when the answers may: highest ids of the write tables, and the count of
-    events (an index-only count)."""
+    """What changes when the answers may: highest ids of the write tables, the end of the
+    latest ingest, the count of events (an index-only count), and the agreements', zones' and
+    patrol files' counts and latest times (small tables). One query."""
+    a, z, pf = schema.agreements, schema.zones, schema.patrol_files
     with engine.connect() as conn:
         return tuple(
             conn.execute(
                 select(
                     select(func.max(schema.evaluations.c.id)).scalar_subquery(),
                     select(func.max(schema.ingests.c.id)).scalar_subquery(),
+                    select(func.max(schema.ingests.c.finished_at)).scalar_subquery(),
                     select(func.max(schema.reviews.c.id)).scalar_subquery(),
                     select(func.max(schema.field_reports.c.updated_at)).scalar_subquery(),
                     select(func.count()).select_from(schema.events).scalar_subquery(),
+                    select(func.count()).select_from(a).scalar_subquery(),
+                    select(func.max(a.c.loaded_at)).scalar_subquery(),
+                    select(func.count()).select_from(z).scalar_subquery(),
+                    select(func.max(z.c.updated_at)).scalar_subquery(),
+                    select(func.count()).select_from(pf).scalar_subquery(),
+                    select(func.max(pf.c.imported_at)).scalar_subquery(),
                 )
             ).one()
         )
@@ -78,6 +91,7 @@ class ResultCache:
         return value
 
     def clear(self) -> None:
-        """Forget everything (after a write that the data version does not see)."""
+        """Forget everything in this process (at once, after this process's own write; the
+        other processes see the write through the data version)."""
         with self._lock:
             self._entries.clear()
