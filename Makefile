@@ -11,7 +11,7 @@ CHROMIUM := /usr/bin/chromium
 # test run starts a throwaway cluster itself (tests/pg_cluster.py)
 POSTGIS := /usr/share/postgresql/15/extension/postgis.control
 
-.PHONY: install demo test lint typecheck pytest bench format clean
+.PHONY: install demo demo-team test lint typecheck pytest bench format clean
 
 $(STAMP): pyproject.toml requirements.lock requirements-model.txt
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,13 @@ demo: install
 	$(BIN)/ceasefire demo --fresh --db $(DB)
 	@echo "Now serving the dashboard over $(DB) on http://127.0.0.1:8000 (demo users: see docs/web.md; Ctrl-C stops it)"
 	$(BIN)/ceasefire serve --db $(DB) --demo-users
+
+# the same demo on the team server's store: a local PostgreSQL + PostGIS in .team-db (port 5433)
+demo-team: install $(POSTGIS)
+	$(BIN)/python scripts/local_postgres.py start
+	$(BIN)/ceasefire demo --db "$$($(BIN)/python scripts/local_postgres.py url)"
+	@echo "Now serving the dashboard over PostgreSQL on http://127.0.0.1:8000 with 2 workers (Ctrl-C stops it; python scripts/local_postgres.py stop stops the database)"
+	$(BIN)/ceasefire serve --db "$$($(BIN)/python scripts/local_postgres.py url)" --demo-users --workers 2
 
 lint: install
 	$(BIN)/ruff check src tests bench
