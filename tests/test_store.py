@@ -479,3 +479,18 @@ def test_store_file_is_plain_sqlite(tmp_path: Path) -> None:
         assert con.execute("SELECT time_start FROM events LIMIT 1").fetchone()[0].endswith("Z")
     finally:
         con.close()
+
+
+def test_a_change_and_its_record_commit_together(store: SQLStore) -> None:
+    """An agreement or zone and its audit row are one transaction (issue 11): when recording
+    fails, nothing is stored; when it succeeds, both are."""
+
+    def failing(conn: Any) -> None:
+        raise RuntimeError("the audit could not be written")
+
+    with pytest.raises(RuntimeError):
+        store.put_agreement("x", "id: x", "x.yaml", also=failing)
+    assert store.agreements() == {}
+    recorded: list[Any] = []
+    store.put_agreement("x", "id: x", "x.yaml", also=recorded.append)
+    assert store.agreements() == {"x": "id: x"} and len(recorded) == 1

@@ -6,9 +6,10 @@ Both are replaced whole under their id (delete then insert, in one write transac
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from ceasefire.errors import GeometryError
 from ceasefire.store import schema
@@ -17,10 +18,20 @@ from ceasefire.store.engine import write_transaction
 __all__ = ["agreements", "catalog_version", "put_agreement", "put_zone", "zones"]
 
 
-def put_agreement(engine: Engine, agreement_id: str, yaml_text: str, source: str) -> None:
-    """Store an agreement's YAML text under ``agreement_id``, replacing any earlier one."""
+#: What a write calls inside its transaction to record itself (an audit row): the change and
+#: its record commit together or not at all.
+Also = Callable[[Connection], None]
+
+
+def put_agreement(
+    engine: Engine, agreement_id: str, yaml_text: str, source: str, *, also: Also | None = None
+) -> None:
+    """Store an agreement's YAML text under ``agreement_id``, replacing any earlier one (and
+    call ``also`` in the same transaction)."""
     t = schema.agreements
     with write_transaction(engine) as conn:
+        if also is not None:
+            also(conn)
         conn.execute(delete(t).where(t.c.id == agreement_id))
         conn.execute(
             insert(t).values(
@@ -36,8 +47,9 @@ def agreements(engine: Engine) -> dict[str, str]:
         return {str(i): str(y) for i, y in conn.execute(select(t.c.id, t.c.yaml).order_by(t.c.id))}
 
 
-def put_zone(engine: Engine, feature: dict[str, Any]) -> None:
-    """Store a zone Feature (checked: see ``SQLStore.put_zone``), replacing one with its id."""
+def put_zone(engine: Engine, feature: dict[str, Any], *, also: Also | None = None) -> None:
+    """Store a zone Feature (checked: see ``SQLStore.put_zone``), replacing one with its id (and
+    call ``also`` in the same transaction)."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise GeometryError("a zone must be a GeoJSON Feature", field="type")
     props = feature.get("properties")
@@ -65,6 +77,8 @@ def put_zone(engine: Engine, feature: dict[str, Any]) -> None:
 
     t = schema.zones
     with write_transaction(engine) as conn:
+        if also is not None:
+            also(conn)
         conn.execute(delete(t).where(t.c.id == props["id"]))
         conn.execute(
             insert(t).values(

@@ -151,7 +151,14 @@ class Store(Protocol):
         """Every ingest run, oldest first."""
         ...
 
-    def put_agreement(self, agreement_id: str, yaml_text: str, source: str) -> None:
+    def put_agreement(
+        self,
+        agreement_id: str,
+        yaml_text: str,
+        source: str,
+        *,
+        also: Callable[[Any], None] | None = None,
+    ) -> None:
         """Store (or replace) an agreement's YAML."""
         ...
 
@@ -159,7 +166,9 @@ class Store(Protocol):
         """Agreement id -> YAML text."""
         ...
 
-    def put_zone(self, feature: dict[str, Any]) -> None:
+    def put_zone(
+        self, feature: dict[str, Any], *, also: Callable[[Any], None] | None = None
+    ) -> None:
         """Store (or replace) a zone given as a GeoJSON Feature with ``properties.id``."""
         ...
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from ceasefire.errors import StoreError
@@ -201,19 +201,30 @@ class SQLStore:
 
     # ------------------------------------------------------------------ agreements and zones
 
-    def put_agreement(self, agreement_id: str, yaml_text: str, source: str) -> None:
-        """Store an agreement's YAML text under ``agreement_id``, replacing any earlier one."""
-        _agreements.put_agreement(self._engine, agreement_id, yaml_text, source)
+    def put_agreement(
+        self,
+        agreement_id: str,
+        yaml_text: str,
+        source: str,
+        *,
+        also: Callable[[Connection], None] | None = None,
+    ) -> None:
+        """Store an agreement's YAML text under ``agreement_id``, replacing any earlier one;
+        ``also`` runs in the same transaction (its audit row)."""
+        _agreements.put_agreement(self._engine, agreement_id, yaml_text, source, also=also)
 
     def agreements(self) -> dict[str, str]:
         """Agreement id -> YAML text, by id."""
         return _agreements.agreements(self._engine)
 
-    def put_zone(self, feature: dict[str, Any]) -> None:
+    def put_zone(
+        self, feature: dict[str, Any], *, also: Callable[[Connection], None] | None = None
+    ) -> None:
         """Store a zone, a GeoJSON Feature whose ``properties`` hold ``id`` (required), ``name``,
         ``kind``, ``approximation_note``, ``approximation_error_km``, ``source`` and
-        ``derived_from``; replaces a stored zone with the same id."""
-        _agreements.put_zone(self._engine, feature)
+        ``derived_from``; replaces a stored zone with the same id; ``also`` runs in the same
+        transaction (its audit row)."""
+        _agreements.put_zone(self._engine, feature, also=also)
 
     def zones(self) -> list[dict[str, Any]]:
         """The stored zone Features, by id."""

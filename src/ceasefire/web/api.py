@@ -41,7 +41,6 @@ from ceasefire.limits import load_json
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store import read as q
 from ceasefire.store.articles import event_articles
-from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
 from ceasefire.web import catalog as _catalog
 from ceasefire.web import reports as _reports
@@ -243,14 +242,17 @@ def _agreement_put(request: Request, user: User, text: str) -> dict[str, Any]:
     store = _store(request)
     existed = agreement.id in registry.agreements or agreement.id in registry.broken
     old = _sha256(_yaml_text(request, agreement.id)) if existed else None
-    # stored, then audited: two transactions (the store's put_agreement opens its own)
-    store.put_agreement(agreement.id, text, source=f"api:{user.name}")
-    with write_transaction(store.engine) as conn:
-        workspace.record(
+    # stored and audited in one transaction: both or neither
+    store.put_agreement(
+        agreement.id,
+        text,
+        source=f"api:{user.name}",
+        also=lambda conn: workspace.record(
             conn, user, "agreement.put", f"agreement:{agreement.id}",
             {"replaced": existed, "bytes": len(text.encode()), "old_sha256": old,
              "new_sha256": _sha256(text)},
-        )  # fmt: skip
+        ),
+    )  # fmt: skip
     cat.invalidate()
     request.app.state.cache.clear()
     return {"id": agreement.id, "replaced": existed}
@@ -287,14 +289,15 @@ def _zone_put(request: Request, user: User, body: bytes) -> dict[str, Any]:
     known = _cat(request).zones()
     old = _geojson_sha256(_zones.zone_to_feature(known[zone.id])) if zone.id in known else None
     new = _zones.zone_to_feature(zone)
-    # stored, then audited: two transactions (the store's put_zone opens its own)
-    store.put_zone(new)
-    with write_transaction(store.engine) as conn:
-        workspace.record(
+    # stored and audited in one transaction: both or neither
+    store.put_zone(
+        new,
+        also=lambda conn: workspace.record(
             conn, user, "zone.put", f"zone:{zone.id}",
             {"name": zone.name, "kind": zone.kind, "replaced": old is not None,
              "old_sha256": old, "new_sha256": _geojson_sha256(new)},
-        )  # fmt: skip
+        ),
+    )  # fmt: skip
     _cat(request).invalidate()
     request.app.state.cache.clear()
     return {"id": zone.id}
