@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
-from web_api_store import bearer, build, copy, events_frame
+from web_api_store import bearer, build, copy, events_frame, field_report
 
 from ceasefire.cli import cli
 from ceasefire.errors import StoreError
@@ -67,16 +67,7 @@ def _with_review_and_report(db: str) -> str:
         )
     app = create_app(db)
     try:
-        report = {
-            "observed_at": "2020-03-07T10:30:00+02:00",
-            "latitude": 35.83,
-            "longitude": 36.61,
-            "observation": "heard",
-            "event_type": "Explosions/Remote violence",
-            "bearing_deg": 90,
-            "distance_band": "0-1km",
-            "text": "two shells east",
-        }
+        report = field_report(text="two shells east")
         r = TestClient(app).post("/api/reports", json=report, headers=bearer(app, "monitor"))
         assert r.status_code in (200, 201), r.text
     finally:

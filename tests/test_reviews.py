@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from web_api_store import _rows, bearer, build, copy
+from web_api_store import _rows, bearer, build, copy, field_report
 
 from ceasefire import findings, monitoring
 from ceasefire.compliance import VERDICTS
@@ -380,16 +380,7 @@ def test_a_changed_event_makes_the_review_stale(app: Any, c: TestClient) -> None
 
 
 def test_a_patched_field_report_makes_its_review_stale(app: Any, c: TestClient) -> None:
-    report = {
-        "observed_at": "2020-03-07T10:30:00+02:00",
-        "latitude": 35.83,
-        "longitude": 36.61,
-        "observation": "heard",
-        "event_type": "Explosions/Remote violence",
-        "bearing_deg": 90,
-        "distance_band": "0-1km",
-        "fatalities": 2,
-    }
+    report = field_report(fatalities=2)
     monitor = bearer(app, "monitor")
     rep = c.post("/api/reports", json=report, headers=monitor).json()
     target = next(v for v in rep["verdicts"] if v["provision_id"] == "ceasefire")

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text, update
-from web_api_store import _rows, bearer, build, events_frame
+from web_api_store import _rows, bearer, build, events_frame, field_report
 
 from ceasefire import monitoring
 from ceasefire.cli import cli
@@ -192,17 +192,7 @@ def _fill(db: Path) -> None:
     app = create_app(db)
     try:
         client = TestClient(app)
-        report = {
-            "observed_at": "2020-03-07T10:30:00+02:00",
-            "latitude": 35.83,
-            "longitude": 36.61,
-            "observation": "heard",
-            "event_type": "Explosions/Remote violence",
-            "bearing_deg": 90,
-            "distance_band": "0-1km",
-            "fatalities": 2,
-            "text": "two shells <b>east</b>",
-        }
+        report = field_report(fatalities=2, text="two shells <b>east</b>")
         r = client.post("/api/reports", json=report, headers=bearer(app, "monitor"))
         assert r.status_code in (200, 201), r.text
     finally:

@@ -69,6 +69,21 @@ def _rows() -> list[dict[str, Any]]:
     return rows
 
 
+def field_report(**changes: Any) -> dict[str, Any]:
+    """A field report's body as the API takes it: a monitor 0-1 km west of explosions heard
+    near Ariha on 2020-03-07 (``changes`` replace or add fields)."""
+    return {
+        "observed_at": "2020-03-07T10:30:00+02:00",
+        "latitude": 35.83,
+        "longitude": 36.61,
+        "observation": "heard",
+        "event_type": "Explosions/Remote violence",
+        "bearing_deg": 90,
+        "distance_band": "0-1km",
+        **changes,
+    }
+
+
 def events_frame() -> pd.DataFrame:
     """The test events, as an events frame."""
     frame = pd.DataFrame(_rows())

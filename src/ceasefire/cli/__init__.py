@@ -124,6 +124,21 @@ def expand_paths(paths: tuple[Path, ...], suffixes: tuple[str, ...]) -> list[Pat
     return out
 
 
+def progress_bar(label: str = "", *, transient: bool = False) -> Progress:
+    """The CLI's progress bar on stderr: ``label`` in bold, then the task's description, a bar,
+    done/total and the time it has taken."""
+    prefix = f"[bold]{label}[/] " if label else "[bold]"
+    suffix = "" if label else "[/]"
+    return Progress(
+        TextColumn(prefix + "{task.description}" + suffix),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+    )
+
+
 def each_file(
     files: list[Path], label: str, work: Callable[[Path], None], *, failed: str = "skipped"
 ) -> int:
@@ -131,13 +146,7 @@ def each_file(
     :class:`CeasefireError` is printed (``failed`` and the message naming the file) and the
     batch goes on. The number of files that failed."""
     n_failed = 0
-    with Progress(
-        TextColumn(f"[bold]{label}[/] {{task.description}}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-    ) as bar:
+    with progress_bar(label) as bar:
         task = bar.add_task("files", total=len(files))
         for f in files:
             bar.update(task, description=escape(f.name))
@@ -427,14 +436,7 @@ def _ingest_with_bar(store: Store, source: str, path: Path) -> Any:
     from ..sources import count_records
 
     total = count_records(path)
-    with Progress(
-        TextColumn("[bold]ingest[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as bar:
+    with progress_bar("ingest") as bar:
         task = bar.add_task(path.name, total=total)
         report = store.ingest(source, path, progress=lambda n: bar.update(task, completed=n))
         bar.update(task, completed=total)
@@ -944,13 +946,7 @@ def demo(db: str, fresh: bool) -> None:
     total = count_records(monitoring.BUNDLED_UCDP)
     with _store(db) as store:
         console.print(f"[bold]ceasefire demo[/]: the Idlib case, store {db}")
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as bar:
+        with progress_bar() as bar:
             task = bar.add_task("ingest UCDP GED Syria", total=total)
             result = monitoring.run_demo(
                 store,

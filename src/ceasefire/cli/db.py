@@ -9,17 +9,22 @@ from pathlib import Path
 import click
 import pandas as pd
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
 )
 
 from ..store.backup import backup_store, restore_store
 from ..store.copy import copy_store, store_status, upgrade_store
-from . import EXIT_ERROR, _table, cli, console, db_option, err, handle_errors, say, tell
+from . import (
+    EXIT_ERROR,
+    _table,
+    cli,
+    console,
+    db_option,
+    handle_errors,
+    progress_bar,
+    say,
+    tell,
+)
 
 
 @cli.group("db")
@@ -98,14 +103,7 @@ def db_copy(source: str, target: str) -> None:
     copy that stops half-way leaves a target that is not empty, which is refused: drop and
     recreate it, upgrade it, and copy again. Exit status 2 when a table differs (named).
     """
-    with Progress(
-        TextColumn("[bold]copy[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    ) as bar:
+    with progress_bar("copy") as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(table: str, done: int, total: int) -> None:
