@@ -551,7 +551,7 @@ def test_the_migration_from_version_7_keeps_old_reviews(tmp_path: Path) -> None:
                 "('sochi-2018', 'dmz', 'e:1', 'disputed', 'then', 1, '2020-03-09T00:00:00Z')",
             ):
                 conn.execute(text(sql))
-        assert migrate(engine) == [8]
+        assert migrate(engine, MIGRATIONS[:8]) == [8]  # migration 8 itself (9 came later)
         with engine.connect() as conn:
             reviews = conn.execute(
                 text(
