@@ -218,3 +218,30 @@ def demo_store(
     from pg_cluster import copy_database
 
     return copy_database(request.getfixturevalue("pg_demo_db"))
+
+
+@pytest.fixture(scope="module")
+def base_db(new_store: Callable[..., str]) -> Any:
+    """The API tests' small store (tests/web_api_store.py), SQLite then PostgreSQL; a module
+    may define its own."""
+    from web_api_store import build
+
+    return build(new_store("base"))
+
+
+@pytest.fixture
+def db(base_db: Any, tmp_path: Path) -> Any:
+    """A test's private copy of :func:`base_db` (it may write)."""
+    from web_api_store import copy
+
+    return copy(base_db, tmp_path / "w.db")
+
+
+@pytest.fixture
+def app(db: Any) -> Any:
+    """The workspace app over :func:`db`, its store closed afterwards."""
+    from ceasefire.web import create_app
+
+    app = create_app(db)
+    yield app
+    app.state.store.close()

@@ -77,8 +77,8 @@ class Cluster:
             "-w",
             "start",
         )
-        self._sql("postgres", f"CREATE DATABASE {TEMPLATE}")
-        self._sql(TEMPLATE, "CREATE EXTENSION postgis")
+        self.sql("postgres", f"CREATE DATABASE {TEMPLATE}")
+        self.sql(TEMPLATE, "CREATE EXTENSION postgis")
 
     def _run(self, *cmd: str) -> None:
         full = ["runuser", "-u", "postgres", "--", *cmd] if self._as_postgres else list(cmd)
@@ -86,7 +86,8 @@ class Cluster:
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed: {done.stdout}{done.stderr}")
 
-    def _sql(self, database: str, sql: str) -> None:
+    def sql(self, database: str, sql: str) -> None:
+        """Run ``sql`` on ``database`` as the superuser, outside a transaction."""
         import psycopg
 
         with psycopg.connect(
@@ -100,7 +101,7 @@ class Cluster:
     def database(self, prefix: str = "t") -> str:
         """A new database with PostGIS, empty of ceasefire's tables; its URL."""
         name = f"{prefix}_{next(self._names)}"
-        self._sql("postgres", f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        self.sql("postgres", f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
 
     def stop(self) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import psycopg
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -337,12 +336,7 @@ def test_the_team_servers_role_restores_without_being_a_superuser(
         store.add_events(events_frame())
     backup = backup_store(source, tmp_path / "team.backup")
 
-    def sql(database: str, statement: str) -> None:
-        with psycopg.connect(
-            host="127.0.0.1", port=pg_cluster.port, user="postgres", dbname=database
-        ) as conn:
-            conn.autocommit = True
-            conn.execute(statement)  # type: ignore[arg-type]
+    sql = pg_cluster.sql  # as the superuser, outside a transaction
 
     sql("postgres", "CREATE ROLE ceasefire LOGIN PASSWORD 'not-a-real-one'")
     for name in ("team", "team_bare"):

@@ -12,7 +12,6 @@ import random
 import re
 import sqlite3
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 import shapely
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
-from web_api_store import PASSWORDS, bearer, build, copy
+from web_api_store import PASSWORDS, SEEN_REPORT, bearer
 
 from ceasefire import agreements as _agreements
 from ceasefire import monitoring
@@ -84,31 +83,7 @@ def put_raw_agreement(db: Path | str, agreement_id: str, text: str) -> None:
     )
 
 
-#: A field report inside the de-escalation area (both agreements judge it).
-REPORT = {
-    "observed_at": "2020-03-07T10:30:00+02:00",
-    "latitude": 35.83,
-    "longitude": 36.61,
-    "observation": "seen",
-    "event_type": "Explosions/Remote violence",
-}
-
-
-@pytest.fixture(scope="module")
-def base_db(new_store: Callable[..., str]) -> Any:
-    return build(new_store("base"))  # SQLite, then PostgreSQL
-
-
-@pytest.fixture
-def db(base_db: Path, tmp_path: Path) -> Path:
-    return copy(base_db, tmp_path / "h.db")
-
-
-@pytest.fixture
-def app(db: Path) -> Iterator[Any]:
-    app = create_app(db)
-    yield app
-    app.state.store.close()
+REPORT = SEEN_REPORT
 
 
 # ------------------------------------------------------------ add refuses what validate refuses

@@ -8,16 +8,14 @@ from __future__ import annotations
 import collections
 import json
 import threading
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
 import shapely
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from web_api_store import PASSWORDS, bearer, build, copy
+from web_api_store import PASSWORDS, SEEN_REPORT, bearer
 
 from ceasefire import agreements as _agreements
 from ceasefire import monitoring
@@ -25,36 +23,12 @@ from ceasefire.agreements import Registry
 from ceasefire.cli import cli
 from ceasefire.store import open_store, workspace
 from ceasefire.store.engine import create_store_engine, write_transaction
-from ceasefire.web import create_app
 from ceasefire.web.auth import MAX_ADDRESS_FAILURES, MAX_LOGIN_FAILURES, LoginThrottle
 from ceasefire.web.catalog import Catalog
 from ceasefire.web.reports import edit_report, submit_report
 from ceasefire.web.schemas import ReportIn
 
-REPORT = {
-    "observed_at": "2020-03-07T10:30:00+02:00",
-    "latitude": 35.83,
-    "longitude": 36.61,
-    "observation": "seen",
-    "event_type": "Explosions/Remote violence",
-}
-
-
-@pytest.fixture(scope="module")
-def base_db(new_store: Callable[..., str]) -> Any:
-    return build(new_store("base"))  # SQLite, then PostgreSQL
-
-
-@pytest.fixture
-def db(base_db: Path, tmp_path: Path) -> Path:
-    return copy(base_db, tmp_path / "r.db")
-
-
-@pytest.fixture
-def app(db: Path) -> Iterator[Any]:
-    app = create_app(db)
-    yield app
-    app.state.store.close()
+REPORT = SEEN_REPORT
 
 
 # ------------------------------------------------------------- two edits of one report

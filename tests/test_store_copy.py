@@ -328,14 +328,8 @@ def test_a_server_ordering_text_otherwise_gives_the_same_hashes(
     """Text keys are hashed in byte order on both sides, whatever the server's locale: here a
     database ordering text as English does (ICU en-US: "test-triangle" before "Zeta-triangle",
     where SQLite's byte order puts "Zeta" first)."""
-    import psycopg
 
-    def sql(database: str, statement: str) -> None:
-        with psycopg.connect(
-            host="127.0.0.1", port=pg_cluster.port, user="postgres", dbname=database
-        ) as conn:
-            conn.autocommit = True
-            conn.execute(statement)  # type: ignore[arg-type]
+    sql = pg_cluster.sql  # as the superuser, outside a transaction
 
     sql(
         "postgres",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web_api_store import PASSWORDS, build, copy
+from web_api_store import PASSWORDS, SEEN_REPORT
 from web_api_store import bearer as token_for
 
 from ceasefire import agreements as _agreements
@@ -20,13 +19,7 @@ from ceasefire.store import workspace
 from ceasefire.web import create_app
 
 CSRF = {"X-Requested-With": "ceasefire"}
-REPORT = {
-    "observed_at": "2020-03-07T10:30:00+02:00",
-    "latitude": 35.83,
-    "longitude": 36.61,
-    "observation": "seen",
-    "event_type": "Explosions/Remote violence",
-}
+REPORT = SEEN_REPORT
 REVIEW = {
     "agreement": "moscow-2020",
     "provision": "ceasefire",
@@ -42,23 +35,6 @@ ZONE = {
         "coordinates": [[[36.0, 35.0], [36.1, 35.0], [36.1, 35.1], [36.0, 35.1], [36.0, 35.0]]],
     },
 }
-
-
-@pytest.fixture(scope="module")
-def base_db(new_store: Callable[..., str]) -> Any:
-    return build(new_store("base"))  # SQLite, then PostgreSQL
-
-
-@pytest.fixture
-def db(base_db: Path, tmp_path: Path) -> Path:
-    return copy(base_db, tmp_path / "w.db")
-
-
-@pytest.fixture
-def app(db: Path) -> Iterator[Any]:
-    app = create_app(db)
-    yield app
-    app.state.store.close()
 
 
 @pytest.fixture

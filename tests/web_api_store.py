@@ -69,6 +69,17 @@ def _rows() -> list[dict[str, Any]]:
     return rows
 
 
+#: A field report seen inside the de-escalation area (both agreements judge it), with no
+#: bearing: the observer's own position is the event's.
+SEEN_REPORT: dict[str, Any] = {
+    "observed_at": "2020-03-07T10:30:00+02:00",
+    "latitude": 35.83,
+    "longitude": 36.61,
+    "observation": "seen",
+    "event_type": "Explosions/Remote violence",
+}
+
+
 def field_report(**changes: Any) -> dict[str, Any]:
     """A field report's body as the API takes it: a monitor 0-1 km west of explosions heard
     near Ariha on 2020-03-07 (``changes`` replace or add fields)."""

@@ -58,6 +58,7 @@ __all__ = [
     "reviewed_parties",
     "rows_of",
     "select",
+    "selected",
     "sort_incidents",
     "summary",
 ]
@@ -363,9 +364,15 @@ def select(rows: pd.DataFrame, f: Filters) -> pd.DataFrame:
     >>> sorted(set(select(rows, Filters(verdict=("possible_violation",)))["event_uid"]))
     ['e2']
     """
-    if rows.empty:
-        return rows
+    return selected(rows, f)[0]
+
+
+def selected(rows: pd.DataFrame, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`select`'s rows and their :func:`incidents` (computed once: an event's incident
+    depends on its own rows only, and the selection keeps all of them)."""
     inc = incidents(rows)
+    if rows.empty:
+        return rows, inc
     keep = inc["verdict"].astype(str).isin(f.verdicts)
     if f.party:
         keep &= _party_label(inc) == f.party
@@ -373,7 +380,8 @@ def select(rows: pd.DataFrame, f: Filters) -> pd.DataFrame:
         keep &= inc["review_status"].astype(str).isin(f.review_status)
     if f.event_type:
         keep &= inc["event_type"] == f.event_type
-    return rows[rows["event_uid"].isin(set(inc.loc[keep, "event_uid"]))]
+    kept = inc[keep].reset_index(drop=True)
+    return rows[rows["event_uid"].isin(set(kept["event_uid"]))], kept
 
 
 def reviewed_parties(rows: pd.DataFrame) -> dict[str, str]:

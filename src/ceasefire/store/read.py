@@ -61,6 +61,7 @@ __all__ = [
     "events_geojson",
     "events_page",
     "file_name",
+    "finding_incidents",
     "finding_rows",
     "findings_summary",
     "incidents_page",
@@ -304,12 +305,8 @@ def events_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
     }
 
 
-def _incidents(engine: Engine, f: Filters) -> pd.DataFrame:
-    return findings.incidents(finding_rows(engine, f))
-
-
 def _incident_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
-    inc = _incidents(engine, f)
+    inc = finding_incidents(engine, f)
     key = page.sort or "event_date"
     inc = inc.sort_values([key, "event_uid"], ascending=[page.order != "desc", True], kind="stable")
     part = inc.iloc[page.offset : page.offset + page.limit]
@@ -329,7 +326,7 @@ def _incident_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, A
 
 
 def _incidents_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
-    inc = _incidents(engine, f)
+    inc = finding_incidents(engine, f)
     inc = inc[inc["longitude"].notna() & inc["latitude"].notna()]
     inc = inc.sort_values(["event_date", "event_uid"], kind="stable")
     total = len(inc)
@@ -619,6 +616,16 @@ def finding_rows(engine: Engine, f: Filters) -> pd.DataFrame:
     verdict, party, review status and event type filters apply to each event's worst verdict),
     the counted verdicts with the machine's beside them: what :mod:`ceasefire.findings` counts
     on every surface. Columns: :data:`VERDICT_COLUMNS_OUT` and ``location_uncertainty_km``."""
+    return _selection(engine, f)[0]
+
+
+def finding_incidents(engine: Engine, f: Filters) -> pd.DataFrame:
+    """:func:`ceasefire.findings.incidents` of :func:`finding_rows` (computed once)."""
+    return _selection(engine, f)[1]
+
+
+def _selection(engine: Engine, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows and incidents ``f`` asks for, read once (at most :data:`MAX_FINDING_ROWS`)."""
     rows = f.but(verdict=f.row_verdicts, party=None, review_status=(), event_type=None)
     with engine.connect() as conn:
         n = conn.execute(_verdict_count(rows)).scalar_one()
@@ -629,7 +636,7 @@ def finding_rows(engine: Engine, f: Filters) -> pd.DataFrame:
             limit=MAX_FINDING_ROWS,
             field="verdict" if "outside" in f.verdict else None,
         )
-    return findings.select(_frame(engine, _verdict_select(rows, located=True)), f)
+    return findings.selected(_frame(engine, _verdict_select(rows, located=True)), f)
 
 
 def _frame(engine: Engine, stmt: Any) -> pd.DataFrame:
@@ -656,15 +663,13 @@ def findings_summary(
 def incidents_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
     """A page of :func:`ceasefire.findings.incidents` matching ``f`` (one row per event, its worst
     verdict; most severe first unless ``page`` sorts otherwise)."""
-    return _page_of(
-        findings.sort_incidents(findings.incidents(finding_rows(engine, f)), page), page
-    )
+    return _page_of(findings.sort_incidents(finding_incidents(engine, f), page), page)
 
 
 def review_queue(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
     """A page of :func:`ceasefire.findings.review_queue` over the incidents matching ``f`` (of the
     review statuses ``f`` asks for, else the open ones)."""
-    inc = findings.incidents(finding_rows(engine, f))
+    inc = finding_incidents(engine, f)
     return _page_of(findings.review_queue(inc, statuses=f.review_status), page)
 
 

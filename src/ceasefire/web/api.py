@@ -33,7 +33,6 @@ from ceasefire.findings import (
     INCIDENT_COLUMNS,
     INCIDENT_SORTS,
     aggregate,
-    incidents,
     sort_incidents,
 )
 from ceasefire.held import Window
@@ -461,7 +460,7 @@ def incidents_csv(
     machine's verdict and the review status), as CSV, most severe first unless sorted."""
     page = parse_page(1, 0, sort, order, INCIDENT_SORTS)
     with _heavy():
-        t = sort_incidents(incidents(q.finding_rows(_store(request).engine, f)), page)
+        t = sort_incidents(q.finding_incidents(_store(request).engine, f), page)
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(INCIDENT_COLUMNS)
