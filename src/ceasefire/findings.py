@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Final
 
 import numpy as np
@@ -52,6 +54,7 @@ __all__ = [
     "ReviewStatus",
     "aggregate",
     "corrected_party",
+    "incident_rows",
     "incidents",
     "report",
     "review_queue",
@@ -305,6 +308,36 @@ def _severity_order(t: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _worst_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` by event, each event's worst row first: the most severe verdict, then the
+    likelier, then agreement and provision order. The one definition of an incident's row."""
+    return rows.assign(
+        _rank=rows["verdict"].astype(str).map(_RANK).fillna(len(VERDICTS)),
+        _p=pd.to_numeric(rows["probability"], errors="coerce").fillna(0),
+    ).sort_values(
+        ["event_uid", "_rank", "_p", "agreement_id", "provision_id"],
+        ascending=[True, True, False, True, True],
+        kind="stable",
+    )
+
+
+def incident_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The row :func:`incidents` takes for each event of ``rows`` (``event_uid``, ``verdict``,
+    ``probability``, ``agreement_id``, ``provision_id``): its worst. The store marks these rows
+    (``verdicts.incident``) per agreement, so that a page or a timeline of incidents reads one
+    row per event instead of all of them.
+
+    >>> rows = pd.DataFrame({"event_uid": ["e1", "e1"], "agreement_id": ["a", "a"],
+    ...     "provision_id": ["p", "q"], "verdict": ["possible_violation", "violation"],
+    ...     "probability": [0.9, 0.6]})
+    >>> incident_rows(rows)[["event_uid", "provision_id"]].to_dict("records")
+    [{'event_uid': 'e1', 'provision_id': 'q'}]
+    """
+    if rows.empty:
+        return rows
+    return _worst_first(rows).drop_duplicates("event_uid", keep="first")[list(rows.columns)]
+
+
 def incidents(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per event: its worst verdict among ``rows`` (then the likelier; then agreement and
     provision order), that row's probability, party, provision, reason and review status, the
@@ -315,16 +348,7 @@ def incidents(rows: pd.DataFrame) -> pd.DataFrame:
     then the worse verdict, the likelier, the latest (:data:`INCIDENT_COLUMNS`)."""
     if rows.empty:
         return pd.DataFrame(columns=list(INCIDENT_COLUMNS))
-    r = _with_defaults(rows)
-    verdict = r["verdict"].astype(str)
-    order = r.assign(
-        _rank=verdict.map(_RANK).fillna(len(VERDICTS)),
-        _p=pd.to_numeric(r["probability"], errors="coerce").fillna(0),
-    ).sort_values(
-        ["event_uid", "_rank", "_p", "agreement_id", "provision_id"],
-        ascending=[True, True, False, True, True],
-        kind="stable",
-    )
+    order = _worst_first(_with_defaults(rows))
     worst = order.drop_duplicates("event_uid", keep="first").set_index("event_uid")
     # the event type an analyst's current overruling gives the event (any of its rows)
     corrected = order.dropna(subset=["reviewed_event_type"]).drop_duplicates("event_uid")
@@ -339,7 +363,17 @@ def incidents(rows: pd.DataFrame) -> pd.DataFrame:
     worst["review_status"] = worst["review_status"].fillna(ReviewStatus.UNREVIEWED.value)
     breach = order[order["verdict"].astype(str).isin(BREACHES)]
     named = breach["agreement_id"].astype(str) + "/" + breach["provision_id"].astype(str)
-    breaches = named.groupby(breach["event_uid"].to_numpy(), sort=False).agg(", ".join)
+    # `order` is sorted by event, so each event's breaches are one run (a pandas groupby
+    # with a Python join per group costs ~30 µs a group)
+    breaches = pd.Series(
+        {
+            uid: ", ".join(name for _, name in run)
+            for uid, run in groupby(
+                zip(breach["event_uid"].tolist(), named.tolist(), strict=True), key=itemgetter(0)
+            )
+        },
+        dtype=object,
+    )
     counts = order.groupby("event_uid", sort=False).size()
     t = worst.assign(
         breaches=breaches.reindex(worst.index).fillna(""),

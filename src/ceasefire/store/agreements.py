@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from shapely.geometry import shape
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from ceasefire.errors import GeometryError
@@ -57,6 +58,12 @@ def put_zone(engine: Engine, feature: dict[str, Any], *, also: Also | None = Non
         raise GeometryError("a zone Feature needs a text properties.id", field="properties.id")
     if not isinstance(feature.get("geometry"), dict):
         raise GeometryError("a zone Feature needs a geometry", field="geometry", value=props["id"])
+    try:  # PostgreSQL stores the geometry too (schema 10): refuse what it would refuse
+        shape(feature["geometry"])
+    except Exception as exc:  # shapely raises many kinds for bad GeoJSON
+        raise GeometryError(
+            f"the zone's geometry is not GeoJSON: {exc}", field="geometry", value=props["id"]
+        ) from exc
     error_km = props.get("approximation_error_km")
     if error_km is not None and not isinstance(error_km, int | float):
         raise GeometryError(

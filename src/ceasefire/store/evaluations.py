@@ -227,7 +227,8 @@ def _current_rows(
                 continue
             if provisions and row["provision_id"] not in provisions:
                 continue
-            found.setdefault(uid, []).append(dict(row))
+            # the incident flag is marked again after the write (store.incidents)
+            found.setdefault(uid, []).append({k: x for k, x in row.items() if k != "incident"})
     return found
 
 

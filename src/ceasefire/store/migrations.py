@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
 """
 
 from __future__ import annotations
@@ -45,15 +45,19 @@ from ceasefire.events import content_hash
 from ceasefire.field_reports import Estimate, published_location
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.schema import (
+    POSTGIS_DDL,
     V1_EVENT_COLUMNS,
     add_v2_tables,
     add_v3_tables,
     add_v4_tables,
+    add_v5_columns,
     add_v6_user_names,
+    add_v8_reviews,
     add_v9_login_failures,
     build_v1_metadata,
     now_utc,
     schema_migrations,
+    time_columns,
     v8_reviews_table,
 )
 
@@ -396,6 +400,76 @@ def _v9_login_failures(conn: Connection) -> None:
     _create_new_tables(conn, MetaData(), add_v9_login_failures(MetaData()))
 
 
+def _v10_native_types(conn: Connection) -> None:
+    """Version 10, native types on PostgreSQL (nothing to do on SQLite, whose types stay ISO
+    text and two floats): every instant becomes ``timestamptz`` (the stored text is UTC; a
+    ``timestamp`` parse ignores its ``Z``), and :data:`~ceasefire.store.schema.POSTGIS_DDL` adds
+    the events' geography points, the zones' geometries and their GiST and BRIN indexes. PostGIS
+    must be installed on the server; the step creates the extension when the role may."""
+    if conn.dialect.name != "postgresql":
+        return
+    _ensure_postgis(conn)
+    columns: dict[str, list[str]] = {}
+    for table, column in time_columns(
+        add_v9_login_failures(
+            add_v8_reviews(
+                add_v6_user_names(
+                    add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+                )
+            )
+        )
+    ):
+        columns.setdefault(table, []).append(column)
+    for table, names in columns.items():
+        alters = ", ".join(
+            f'ALTER COLUMN "{c}" TYPE timestamptz USING ("{c}"::timestamp AT TIME ZONE \'UTC\')'
+            for c in names
+        )
+        conn.execute(text(f'ALTER TABLE "{table}" {alters}'))
+    for ddl in POSTGIS_DDL:
+        conn.execute(text(ddl))
+
+
+def _ensure_postgis(conn: Connection) -> None:
+    if conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first():
+        return
+    available = conn.execute(
+        text("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+    ).first()
+    if not available:
+        raise StoreError(
+            "schema version 10 needs PostGIS 3, which this PostgreSQL server lacks: install "
+            "it (Debian: postgresql-15-postgis-3) and run ceasefire db upgrade again"
+        )
+    try:
+        with conn.begin_nested():
+            conn.execute(text("CREATE EXTENSION postgis"))
+    except Exception as exc:
+        raise StoreError(
+            "schema version 10 needs the PostGIS extension in this database, and this role may "
+            "not create it: as a superuser, run CREATE EXTENSION postgis in it, then ceasefire "
+            f"db upgrade again ({type(exc).__name__})"
+        ) from exc
+
+
+def _v11_incident_rows(conn: Connection) -> None:
+    """Version 11: ``verdicts.incident`` and its partial index
+    (:func:`~ceasefire.store.schema.add_v11_incident_rows`), marked for every stored verdict."""
+    from ceasefire.store.incidents import mark_incidents
+
+    conn.execute(text("ALTER TABLE verdicts ADD COLUMN incident BOOLEAN DEFAULT '0' NOT NULL"))
+    # the predicate as each dialect's queries say it (SQLite matches a partial index's WHERE
+    # by its terms: `incident = 1` there, as SQLAlchemy writes true; PostgreSQL normalises)
+    marked = "incident = 1" if conn.dialect.name == "sqlite" else "incident"
+    conn.execute(
+        text(
+            "CREATE INDEX ix_verdicts_incident ON verdicts (agreement_id, verdict) "
+            f"WHERE {marked}"
+        )
+    )
+    mark_incidents(conn)
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
@@ -407,6 +481,10 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(7, "field reports' events at their published position", _v7_public_report_positions),
     Migration(8, "reviews that count: statuses, corrections, event versions", _v8_reviews),
     Migration(9, "login failures shared by every server process", _v9_login_failures),
+    Migration(
+        10, "native types on PostgreSQL: timestamptz, PostGIS points and zones", _v10_native_types
+    ),
+    Migration(11, "incidents read as rows: verdicts.incident", _v11_incident_rows),
 )
 
 #: The schema version this code knows.
@@ -438,7 +516,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9], [])
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

@@ -18,12 +18,13 @@ read are the ones that count (an analyst's overruling applied, see :mod:`ceasefi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
+    Boolean,
     Engine,
     Float,
     Integer,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -64,6 +66,7 @@ __all__ = [
     "finding_incidents",
     "finding_rows",
     "findings_summary",
+    "incident_aggregate",
     "incidents_page",
     "last_event_day",
     "party_counts",
@@ -133,6 +136,7 @@ def _event_conditions(f: Filters) -> list[ColumnElement[bool]]:
             e.c.longitude <= maxlon,
             e.c.latitude >= minlat,
             e.c.latitude <= maxlat,
+            near_box(*(literal(float(x)) for x in f.bbox)),
         ]
     if f.actor:
         # LIKE with the user's text escaped, so % and _ are literal characters
@@ -265,6 +269,29 @@ def _floor_int_postgresql(element: floor_int, compiler: Any, **kw: Any) -> str:
     return f"CAST(floor({compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
+class near_box(FunctionElement[bool]):
+    """``near_box(minlon, minlat, maxlon, maxlat)``: an index's first cut of the events in a
+    box, beside the exact latitude/longitude ranges that decide (so the answer is the same on
+    both stores). On PostgreSQL, the events' PostGIS points against the box, through their GiST
+    index (schema 10; its float4 boxes may let in a point a hair outside, which the ranges then
+    drop); elsewhere, nothing (``1 = 1``: SQLite's index on (latitude, longitude) serves the
+    ranges)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(near_box)
+def _near_box_default(element: near_box, compiler: Any, **kw: Any) -> str:
+    return "1 = 1"
+
+
+@compiles(near_box, "postgresql")
+def _near_box_postgresql(element: near_box, compiler: Any, **kw: Any) -> str:
+    args = compiler.process(element.clauses, **kw)
+    return f"(events.position::geometry && ST_MakeEnvelope({args}, 4326))"
+
+
 def _cell_size(zoom: int) -> float:
     """Grid cell in degrees: an eighth of a web-map tile at ``zoom``."""
     return 360.0 / (2**zoom) / 8
@@ -306,6 +333,8 @@ def events_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
 
 
 def _incident_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    if _marked(f) and page.sort != "event_type":  # sorting by a corrected type: all rows
+        return _marked_events_page(engine, f, page)
     inc = finding_incidents(engine, f)
     key = page.sort or "event_date"
     inc = inc.sort_values([key, "event_uid"], ascending=[page.order != "desc", True], kind="stable")
@@ -326,6 +355,22 @@ def _incident_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, A
 
 
 def _incidents_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
+    if _marked(f):
+        where = [*_marked_where(f), e.c.longitude.is_not(None), e.c.latitude.is_not(None)]
+        with engine.connect() as conn:
+            total = conn.execute(
+                select(func.count())
+                .select_from(v)
+                .join(e, e.c.event_uid == v.c.event_uid)
+                .where(*where)
+            ).scalar_one()
+            if total > CLUSTER_THRESHOLD:  # points need the corrected event type: all rows
+                return {
+                    "type": "FeatureCollection",
+                    "features": _marked_cells(conn, where, _cell_size(zoom)),
+                    "total": total,
+                    "clustered": True,
+                }
     inc = finding_incidents(engine, f)
     inc = inc[inc["longitude"].notna() & inc["latitude"].notna()]
     inc = inc.sort_values(["event_date", "event_uid"], kind="stable")
@@ -359,29 +404,192 @@ def _incident_cells(inc: pd.DataFrame, size: float) -> list[dict[str, Any]]:
         cy=np.floor((inc["latitude"].astype(float) + 90.0) / size).astype(int),
         fat=pd.to_numeric(inc["fatalities"], errors="coerce").fillna(0).astype(int),
     )
-    out = []
-    for (_, _), cell in t.groupby(["cx", "cy"], sort=True):
-        by = cell["verdict"].astype(str).value_counts()
-        out.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [
-                        float(cell["longitude"].astype(float).mean()),
-                        float(cell["latitude"].astype(float).mean()),
-                    ],
-                },
-                "properties": {
-                    "cluster": True,
-                    "count": len(cell),
-                    "fatalities": int(cell["fat"].sum()),
-                    "by_verdict": {str(k): int(n) for k, n in by.items()},
-                    "cell_deg": size,
-                },
-            }
+    t = t.assign(
+        verdict=t["verdict"].astype(str),
+        longitude=_micro(t["longitude"].astype(float).to_numpy(), 180.0),
+        latitude=_micro(t["latitude"].astype(float).to_numpy(), 90.0),
+    )
+    g = t.groupby(["cx", "cy", "verdict"], sort=True)
+    sums = g[["fat", "longitude", "latitude"]].sum()
+    per = [
+        {"cx": cx, "cy": cy, "verdict": verdict, "n": int(n), "fatalities": fat, "lon": lon,
+         "lat": lat}
+        for (cx, cy, verdict), n, fat, lon, lat in zip(
+            g.size().index, g.size(), sums["fat"], sums["longitude"], sums["latitude"],
+            strict=True,
         )
-    return out
+    ]  # fmt: skip
+    return _cell_features(per, size)
+
+
+def _micro(degrees: Any, offset: float) -> Any:
+    """Degrees + ``offset`` (so >= 0) in whole micro-degrees, rounded half up: summed as
+    integers, a cell's centre is exact in any order, so it is the same from SQL on either
+    store and from pandas (floats summed in another order differ in the last bit). In SQL for
+    a column, with numpy for an array."""
+    if isinstance(degrees, np.ndarray):
+        return np.floor((degrees + offset) * 1e6 + 0.5).astype(np.int64)
+    return floor_int((degrees + offset) * 1e6 + 0.5)
+
+
+def _cell_features(per: Iterable[Any], size: float) -> list[dict[str, Any]]:
+    """Map cells from rows of (``cx``, ``cy``, ``verdict``, ``n``, ``fatalities``, and the sums
+    of ``lon`` and ``lat`` in :func:`_micro` units), ordered by cell: one Feature per cell at
+    the mean position of its incidents, with their count, deaths and count by verdict (most
+    first)."""
+    cells: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in per:
+        cell = cells.setdefault(
+            (int(r["cx"]), int(r["cy"])),
+            {"count": 0, "fatalities": 0, "lon": 0, "lat": 0, "by": {}},
+        )
+        n = int(r["n"])
+        cell["count"] += n
+        cell["fatalities"] += int(r["fatalities"] or 0)
+        cell["lon"] += int(r["lon"])
+        cell["lat"] += int(r["lat"])
+        cell["by"][str(r["verdict"])] = n
+    return [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [
+                    round(c["lon"] / c["count"] / 1e6 - 180.0, 6),
+                    round(c["lat"] / c["count"] / 1e6 - 90.0, 6),
+                ],
+            },
+            "properties": {
+                "cluster": True,
+                "count": c["count"],
+                "fatalities": c["fatalities"],
+                "by_verdict": dict(sorted(c["by"].items(), key=lambda kv: (-kv[1], kv[0]))),
+                "cell_deg": size,
+            },
+        }
+        for _, c in sorted(cells.items())
+    ]
+
+
+# ------------------------------------------------------------------- incidents, as marked rows
+
+
+def _marked(f: Filters) -> bool:
+    """Whether the marked incident rows (``verdicts.incident``, :mod:`ceasefire.store.incidents`)
+    answer ``f``: one agreement, every provision, no ``outside`` and no event-type filter (an
+    analyst's corrected event type may come from any of the event's rows). Else every row is
+    read and :func:`ceasefire.findings.selected` picks (the same answer, slower)."""
+    return bool(f.agreement) and not f.provision and not f.event_type and "outside" not in f.verdict
+
+
+def _marked_where(f: Filters) -> list[ColumnElement[bool]]:
+    """:func:`ceasefire.findings.selected`'s filters on each event's incident row: its verdict,
+    its party as labelled (a breach without one is ``unattributed``; other verdicts have none)
+    and its review status; and the event filters."""
+    cond: list[ColumnElement[bool]] = [
+        v.c.agreement_id == f.agreement,
+        v.c.incident == true(),
+        v.c.verdict.in_(f.verdicts),
+    ]
+    if f.party:
+        party = func.coalesce(v.c.party, "")
+        named = party == f.party
+        if f.party == "unattributed":
+            named = or_(named, party == "")
+        cond += [v.c.verdict.in_(findings.BREACHES), named]
+    if f.review_status:
+        cond.append(v.c.review_status.in_(f.review_status))
+    return cond + _event_conditions(f)
+
+
+def _marked_from(f: Filters) -> Any:
+    """Verdicts joined to their events: inner when an event filter needs the event, else outer
+    (an evaluated event that is not stored still counts), as :func:`_verdict_select` joins."""
+    return v.join(e, e.c.event_uid == v.c.event_uid, isouter=not _event_conditions(f))
+
+
+def _marked_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any]:
+    """:func:`_incident_events_page` from the marked rows: one SQL count and one page."""
+    where = _marked_where(f)
+    key = page.sort or "event_date"
+    col: Any = {
+        "event_uid": v.c.event_uid,
+        "fatalities": func.coalesce(e.c.fatalities, 0),
+    }.get(key, e.c[key])
+    first = col.desc() if page.order == "desc" else col.asc()
+    stmt = (
+        select(
+            *[v.c.event_uid if c == "event_uid" else e.c[c] for c in _EVENT_OUT],
+            v.c.verdict,
+            v.c.probability,
+        )
+        .select_from(_marked_from(f))
+        .where(*where)
+        .order_by(first.nulls_last(), v.c.event_uid.asc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    # without an event filter the outer join cannot change the count: leave it out
+    counted = _marked_from(f) if _event_conditions(f) else v
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(counted).where(*where)).scalar_one()
+        items = [dict(r) for r in conn.execute(stmt).mappings()]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+def _marked_cells(conn: Any, where: list[Any], size: float) -> list[dict[str, Any]]:
+    """:func:`_incident_cells` from the marked rows, grouped in SQL."""
+    cx = floor_int((e.c.longitude + 180.0) / size).label("cx")
+    cy = floor_int((e.c.latitude + 90.0) / size).label("cy")
+    stmt = (
+        select(
+            cx,
+            cy,
+            v.c.verdict,
+            func.count().label("n"),
+            func.sum(func.coalesce(e.c.fatalities, 0)).label("fatalities"),
+            func.sum(_micro(e.c.longitude, 180.0)).label("lon"),
+            func.sum(_micro(e.c.latitude, 90.0)).label("lat"),
+        )
+        .select_from(v)
+        .join(e, e.c.event_uid == v.c.event_uid)
+        .where(*where)
+        .group_by(cx, cy, v.c.verdict)
+        .order_by(cx, cy, v.c.verdict)
+    )
+    return _cell_features(conn.execute(stmt).mappings(), size)
+
+
+def _marked_incident_rows(engine: Engine, f: Filters) -> pd.DataFrame | None:
+    """Each incident's row as :func:`finding_rows` would give it (the columns
+    :func:`ceasefire.findings.aggregate` reads), from the marked rows; None when they do not
+    answer ``f`` (:func:`_marked`). ``aggregate`` of these equals ``aggregate`` of
+    :func:`finding_rows` by day, week, month, party and verdict (one row per event is what it
+    keeps of them)."""
+    if not _marked(f):
+        return None
+    cols = [
+        v.c.event_uid,
+        v.c.agreement_id,
+        v.c.provision_id,
+        v.c.verdict,
+        v.c.probability,
+        v.c.party,
+        v.c.review_status,
+        e.c.event_date,
+        e.c.event_type,
+        e.c.fatalities,
+    ]
+    stmt = select(*cols).select_from(_marked_from(f)).where(*_marked_where(f))
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        keys, rows = list(result.keys()), result.all()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    frame = pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
+    frame["party"] = frame["party"].fillna("")
+    frame["fatalities"] = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(int)
+    return frame
 
 
 def _point(r: Any) -> dict[str, Any]:
@@ -443,8 +651,8 @@ def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[st
         select(
             cx,
             cy,
-            e.c.longitude.label("lon"),
-            e.c.latitude.label("lat"),
+            _micro(e.c.longitude, 180.0).label("lon"),
+            _micro(e.c.latitude, 90.0).label("lat"),
             func.coalesce(e.c.fatalities, 0).label("fat"),
             worst.label("worst"),
         )
@@ -460,39 +668,16 @@ def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[st
         rank.label("rank"),
         func.count().label("n"),
         func.sum(per_event.c.fat).label("fatalities"),
-        func.avg(per_event.c.lon).label("lon"),
-        func.avg(per_event.c.lat).label("lat"),
+        func.sum(per_event.c.lon).label("lon"),
+        func.sum(per_event.c.lat).label("lat"),
     ).group_by(per_event.c.cx, per_event.c.cy, rank)
-    cells: dict[tuple[int, int], dict[str, Any]] = {}
-    for r in conn.execute(stmt).mappings():
-        cell = cells.setdefault(
-            (r["cx"], r["cy"]), {"count": 0, "fatalities": 0, "lon": 0.0, "lat": 0.0, "by": {}}
-        )
-        n = int(r["n"])
-        cell["lon"] += float(r["lon"]) * n
-        cell["lat"] += float(r["lat"]) * n
-        cell["count"] += n
-        cell["fatalities"] += int(r["fatalities"] or 0)
-        name = VERDICTS[r["rank"]] if r["rank"] is not None and r["rank"] < len(VERDICTS) else None
-        key = name or "none"
-        cell["by"][key] = cell["by"].get(key, 0) + n
-    return [
-        {
-            "type": "Feature",
-            "geometry": {
-                "type": "Point",
-                "coordinates": [c["lon"] / c["count"], c["lat"] / c["count"]],
-            },
-            "properties": {
-                "cluster": True,
-                "count": c["count"],
-                "fatalities": c["fatalities"],
-                "by_verdict": c["by"],
-                "cell_deg": size,
-            },
-        }
-        for c in cells.values()
-    ]
+
+    def named(r: Any) -> dict[str, Any]:
+        rank = r["rank"]
+        name = VERDICTS[rank] if rank is not None and rank < len(VERDICTS) else None
+        return {**r, "verdict": name or "none"}
+
+    return _cell_features((named(r) for r in conn.execute(stmt).mappings()), size)
 
 
 def event_detail_verdicts(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
@@ -644,13 +829,32 @@ def _frame(engine: Engine, stmt: Any) -> pd.DataFrame:
     stmt = stmt.order_by(v.c.event_uid, v.c.agreement_id, v.c.provision_id)
     with engine.connect() as conn:
         result = conn.execute(stmt)
-        frame = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
-    if frame.empty:
-        return pd.DataFrame(columns=list(result.keys()))
+        keys, rows = list(result.keys()), result.all()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    # column by column (from_records probes every row's type: three times slower)
+    frame = pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
     frame["review_stale"] = frame["review_stale"].astype(bool)
     frame["party"] = frame["party"].fillna("")
     frame["fatalities"] = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(int)
     return frame
+
+
+#: What :func:`ceasefire.findings.aggregate` groups by from each incident's own row alone (by
+#: zone it needs every zone's worst, by event type any row's correction).
+_ONE_ROW_KEYS: Final = ("day", "week", "month", "party", "verdict")
+
+
+def incident_aggregate(
+    engine: Engine, f: Filters, by: str, provisions: findings.Provisions | None = None
+) -> list[dict[str, Any]]:
+    """:func:`ceasefire.findings.aggregate` of the incidents matching ``f`` by ``by``: of the
+    marked incident rows where they answer (:func:`_marked`; one row per incident), else of
+    every row (:func:`finding_rows`). The same answer both ways (tested)."""
+    rows = _marked_incident_rows(engine, f) if by in _ONE_ROW_KEYS else None
+    if rows is None:
+        rows = finding_rows(engine, f)
+    return findings.aggregate(rows, by, provisions, verdicts=f.verdicts)
 
 
 def findings_summary(

@@ -12,7 +12,8 @@ agreement, zone or engine change): the analyst reviewed another verdict.
 
 :func:`sync_reviews` recomputes this inside the transaction of every write that stores verdict
 rows (an evaluation, a field report) and of every review, so reads never join the reviews to
-know what counts: the filters, counts and indexes work on ``verdicts`` alone.
+know what counts: the filters, counts and indexes work on ``verdicts`` alone. It then marks each
+event's incident row again (:func:`ceasefire.store.incidents.mark_incidents`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from ceasefire.findings import ReviewStatus, corrected_party
 from ceasefire.store import schema
+from ceasefire.store.incidents import mark_incidents
 from ceasefire.store.rows import chunks
 
 __all__ = ["sync_reviews"]
@@ -101,6 +103,8 @@ def sync_reviews(
                 .values(**_effective(row))
             )
             n += 1
+    # what a row counts as may have changed: so may which row is its event's incident
+    mark_incidents(conn, agreement_id=agreement_id, event_uids=event_uids)
     return n
 
 

@@ -19,7 +19,7 @@ means adding a migration, never editing an old one: :func:`build_v1_metadata` mu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -38,12 +38,21 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    true,
 )
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.dialects.postgresql import TIMESTAMP
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from ceasefire.errors import StoreError
 
 __all__ = [
     "INGEST_STATUSES",
+    "POSTGIS_DDL",
     "V1_EVENT_COLUMNS",
+    "UTCTime",
     "add_v2_tables",
     "add_v3_tables",
     "add_v4_tables",
@@ -51,6 +60,8 @@ __all__ = [
     "add_v6_user_names",
     "add_v8_reviews",
     "add_v9_login_failures",
+    "add_v10_native_types",
+    "add_v11_incident_rows",
     "agreements",
     "article_events",
     "articles",
@@ -71,6 +82,7 @@ __all__ = [
     "patrols",
     "rejects",
     "schema_migrations",
+    "time_columns",
     "time_text",
     "verdicts",
     "zones",
@@ -146,7 +158,81 @@ def _sql_type(dtype: str) -> TypeEngine[object]:
 
 
 def _time() -> String:
+    """A time column as the frozen steps 1-9 made it (text; :func:`add_v10_native_types` makes
+    it a :class:`UTCTime`)."""
     return String(TIME_TEXT_LENGTH)
+
+
+class utc_text(FunctionElement[str]):
+    """A stored instant read as the store's text, ``2016-01-01T22:00:00.000000Z``: the column
+    itself on SQLite (where it is that text), formatted by the server on PostgreSQL (where it is
+    a ``timestamptz``), so that every caller sees the same text on both stores."""
+
+    inherit_cache = True
+    name = "utc_text"
+
+    def __init__(self, expr: ColumnElement[Any]) -> None:
+        super().__init__(expr)
+        self.type = String(TIME_TEXT_LENGTH)
+
+
+@compiles(utc_text)
+def _utc_text_default(element: utc_text, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(utc_text, "postgresql")
+def _utc_text_postgresql(element: utc_text, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    return f"to_char(({inner}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+class UTCTime(TypeDecorator[str]):
+    """An instant: fixed-width ISO-8601 UTC text on SQLite (text order is time order), a
+    ``timestamptz`` on PostgreSQL (schema version 10). Python always sees the text, on both:
+    values bound may be that text (or any ISO-8601 text with an offset, or a day, taken as UTC
+    midnight) or an aware :class:`datetime`; values read are the text, formatted by the
+    database itself on PostgreSQL (:class:`utc_text`), so a million rows cost no Python per
+    value."""
+
+    impl = String(TIME_TEXT_LENGTH)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(String(TIME_TEXT_LENGTH))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return _instant(value)
+        if isinstance(value, datetime):
+            return time_text(value if value.tzinfo else value.replace(tzinfo=UTC))
+        return value
+
+    def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
+        return utc_text(colexpr)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if isinstance(value, datetime):  # a driver that skipped utc_text
+            return time_text(value if value.tzinfo else value.replace(tzinfo=UTC))
+        return value  # type: ignore[no-any-return]
+
+
+def _instant(value: object) -> datetime:
+    """An aware datetime for PostgreSQL from the store's text (or a datetime)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise StoreError(f"not an ISO-8601 time: {value!r}") from exc
+    else:
+        raise StoreError(f"not a time: {value!r}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def build_v1_metadata() -> MetaData:
@@ -596,11 +682,81 @@ def add_v9_login_failures(md: MetaData) -> MetaData:
     return md
 
 
+def time_columns(md: MetaData) -> list[tuple[str, str]]:
+    """``(table, column)`` of every stored instant in ``md``: the columns that versions 1-9 made
+    ``VARCHAR(27)`` text (:func:`_time`, and the event model's datetimes). Not
+    ``schema_migrations.applied_at``: the table that says which version a database is at keeps
+    one shape at every version."""
+    return [
+        (t.name, c.name)
+        for t in md.sorted_tables
+        if t.name != "schema_migrations"
+        for c in t.columns
+        if isinstance(c.type, UTCTime)
+        or (isinstance(c.type, String) and c.type.length == TIME_TEXT_LENGTH)
+    ]
+
+
+def add_v10_native_types(md: MetaData) -> MetaData:
+    """Version 10, native types on PostgreSQL: every instant is a :class:`UTCTime`
+    (``timestamptz`` there, the same text as before on SQLite). The PostGIS columns of
+    :data:`POSTGIS_DDL` exist on PostgreSQL only and are not in the metadata: they are computed
+    by the database from columns that are (``GENERATED ALWAYS ... STORED``), so nothing writes
+    them and nothing copies them."""
+    for table, column in time_columns(md):
+        md.tables[table].c[column].type = UTCTime()
+    return md
+
+
+def add_v11_incident_rows(md: MetaData) -> MetaData:
+    """Version 11, incidents read as rows: ``verdicts.incident`` is true on the row that is its
+    event's incident under its agreement (:func:`ceasefire.findings.incident_rows` of the
+    agreement's finding rows: every verdict but ``outside``), kept by
+    :func:`ceasefire.store.incidents.mark_incidents` in every write that changes verdicts; a
+    partial index holds those rows only (a few percent of the table)."""
+    v = md.tables["verdicts"]
+    v.append_column(Column("incident", Boolean, nullable=False, server_default="0"))
+    Index(
+        "ix_verdicts_incident",
+        v.c.agreement_id,
+        v.c.verdict,
+        sqlite_where=v.c.incident == true(),
+        postgresql_where=v.c.incident == true(),
+    )
+    return md
+
+
+#: What version 10 adds on PostgreSQL besides the ``timestamptz`` columns: each event's position
+#: as a PostGIS geography point (NULL when it has none, or none on the globe), each zone's
+#: geometry, and the indexes that the map, the zones and the append-only logs query by.
+POSTGIS_DDL: Final[tuple[str, ...]] = (
+    "ALTER TABLE events ADD COLUMN position geography(Point, 4326) GENERATED ALWAYS AS ("
+    "CASE WHEN latitude BETWEEN -90 AND 90 AND longitude BETWEEN -180 AND 180 "
+    "THEN ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)::geography END) STORED",
+    # the map's bounding box: the planar box on the point, exactly the latitude/longitude
+    # ranges SQLite tests (a geography box would bulge along great circles)
+    "CREATE INDEX ix_events_position_box ON events USING gist ((position::geometry))",
+    # distances (an event's uncertainty radius from a zone): ST_DWithin on the geography
+    "CREATE INDEX ix_events_position ON events USING gist (position)",
+    "ALTER TABLE zones ADD COLUMN geom geometry(Geometry, 4326) GENERATED ALWAYS AS ("
+    "ST_SetSRID(ST_GeomFromGeoJSON((geojson::jsonb -> 'geometry')::text), 4326)) STORED",
+    "CREATE INDEX ix_zones_geom ON zones USING gist (geom)",
+    # append-only, so physical order is time order: a BRIN index is a few pages
+    "CREATE INDEX ix_audit_log_at_brin ON audit_log USING brin (at)",
+    "CREATE INDEX ix_event_versions_superseded_at_brin ON event_versions "
+    "USING brin (superseded_at)",
+)
+
+
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v9_login_failures(
-    add_v8_reviews(
-        add_v6_user_names(
-            add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+metadata: Final = add_v11_incident_rows(
+    add_v10_native_types(
+        add_v9_login_failures(
+            add_v8_reviews(
+                add_v6_user_names(
+                    add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+                )
+            )
         )
     )
 )

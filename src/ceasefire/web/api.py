@@ -32,7 +32,6 @@ from ceasefire.findings import (
     BREACHES,
     INCIDENT_COLUMNS,
     INCIDENT_SORTS,
-    aggregate,
     sort_incidents,
 )
 from ceasefire.held import Window
@@ -622,11 +621,10 @@ def aggregates(
     cat = _cat(request)
 
     def compute() -> dict[str, Any]:
-        rows = q.finding_rows(_store(request).engine, f)
         return {
             "by": by,
             "unit": "incidents",
-            "rows": aggregate(rows, by, cat.finding_provisions(), verdicts=f.verdicts),
+            "rows": q.incident_aggregate(_store(request).engine, f, by, cat.finding_provisions()),
         }
 
     return _cached_json(request, compute)
