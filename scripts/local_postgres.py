@@ -46,7 +46,12 @@ def start(folder: Path, port: int) -> None:
         _run(str(BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
     status = _run(str(BIN / "pg_ctl"), "-D", str(data), "status", check=False)
     if status.returncode != 0:
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+        # the settings docs/deploy.md suggests for a store of a million events (the defaults,
+        # 128 MB of buffers and 4 MB to sort in, make the map's cells sort on disk)
+        options = (
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+            " -c shared_buffers=512MB -c work_mem=32MB"
+        )
         _run(str(BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
              "start")  # fmt: skip
     import psycopg

@@ -16,9 +16,11 @@ from sqlalchemy import select
 from web_api_store import bearer, copy, events_frame, field_report
 
 from ceasefire import findings, monitoring
+from ceasefire.compliance import VERDICTS
 from ceasefire.findings import Filters, Page
 from ceasefire.store import open_store, schema
 from ceasefire.store import read as q
+from ceasefire.store.incidents import OUTSIDE_KEY
 from ceasefire.web import create_app
 
 A = "sochi-2018"
@@ -56,7 +58,30 @@ def _flags_hold(engine: Any) -> int:
     marked = rows[rows["i"].astype(bool)]
     got = set(zip(marked["agreement_id"], marked["provision_id"], marked["event_uid"], strict=True))
     assert got == want
+    _worst_holds(engine)
     return len(got)
+
+
+def _worst_holds(engine: Any) -> None:
+    """events.worst is, from every verdict row: the least rank*2+1-p of its finding rows, else
+    outside's when it has rows, else NULL."""
+    v, e = schema.verdicts, schema.events
+    with engine.connect() as conn:
+        rows = pd.DataFrame(
+            conn.execute(select(v.c.event_uid, v.c.verdict, v.c.probability)).all(),
+            columns=["event_uid", "verdict", "probability"],
+        )
+        stored = dict(conn.execute(select(e.c.event_uid, e.c.worst)).all())
+    rank = rows["verdict"].map({name: i for i, name in enumerate(VERDICTS)})
+    key = rank * 2 + 1 - rows["probability"].fillna(0.0)
+    finding = rows["verdict"] != "outside"
+    best = key[finding].groupby(rows["event_uid"][finding]).min().to_dict()
+    judged = set(rows["event_uid"])
+    for uid, worst in stored.items():
+        want = best.get(uid, OUTSIDE_KEY if uid in judged else None)
+        assert (worst is None) == (want is None), uid
+        if want is not None:
+            assert worst == pytest.approx(want, abs=1e-12), uid
 
 
 def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,6 +98,7 @@ def _answers(engine: Any, f: Filters) -> dict[str, Any]:
     for by in ("day", "week", "month", "party", "verdict"):
         out[f"by {by}"] = q.incident_aggregate(engine, f, by)
     out["cells"] = q.events_geojson(engine, f, zoom=9)
+    out["every event's cells"] = q.events_geojson(engine, f.but(agreement=None), zoom=9)
     return out
 
 
@@ -157,3 +183,26 @@ def test_every_write_keeps_the_flags(app: Any, monkeypatch: pytest.MonkeyPatch) 
     monitoring.evaluate_store(store)
     assert _flags_hold(engine) > 0
     _same_both_ways(engine, monkeypatch)
+
+    # an evaluation of events that are not stored (a file judged without a store), then one
+    # of them stored: its incident counts both ways, and its colour is set when it arrives
+    ghost = events_frame().head(2).assign(event_uid=["ghost:1", "ghost:2"])
+    verdicts = pd.DataFrame(
+        {
+            "event_uid": ["ghost:1", "ghost:2", "test:0"],
+            "provision_id": ["p", "p", "p"],
+            "verdict": ["violation", "possible_violation", "violation"],
+            "probability": [1.0, 0.4, 0.9],
+            "party": ["russia", None, "turkey"],
+        }
+    )
+    none = pd.DataFrame(columns=["provision_id", "status"])
+    store.put_evaluation("ghost-test", verdicts, none, n_events=3, settings={})
+    _flags_hold(engine)
+    for f in (Filters(agreement="ghost-test"), Filters(agreement="ghost-test", party="russia")):
+        fast = _answers(engine, f)
+        with monkeypatch.context() as m:
+            _slow(m)
+            assert fast == _answers(engine, f)
+    store.add_events(ghost.head(1))
+    _flags_hold(engine)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from shapely.geometry import shape
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -48,6 +48,18 @@ def agreements(engine: Engine) -> dict[str, str]:
         return {str(i): str(y) for i, y in conn.execute(select(t.c.id, t.c.yaml).order_by(t.c.id))}
 
 
+#: The GeoJSON geometry types (RFC 7946, 3.1) a zone's ``geometry`` may be.
+GEOMETRY_TYPES: Final = (
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+
 def put_zone(engine: Engine, feature: dict[str, Any], *, also: Also | None = None) -> None:
     """Store a zone Feature (checked: see ``SQLStore.put_zone``), replacing one with its id (and
     call ``also`` in the same transaction)."""
@@ -58,6 +70,13 @@ def put_zone(engine: Engine, feature: dict[str, Any], *, also: Also | None = Non
         raise GeometryError("a zone Feature needs a text properties.id", field="properties.id")
     if not isinstance(feature.get("geometry"), dict):
         raise GeometryError("a zone Feature needs a geometry", field="geometry", value=props["id"])
+    kind = feature["geometry"].get("type")
+    if kind not in GEOMETRY_TYPES:
+        raise GeometryError(
+            f"a zone's geometry must be a GeoJSON geometry ({', '.join(GEOMETRY_TYPES)})",
+            field="geometry.type",
+            value=kind,
+        )
     try:  # PostgreSQL stores the geometry too (schema 10): refuse what it would refuse
         shape(feature["geometry"])
     except Exception as exc:  # shapely raises many kinds for bad GeoJSON
@@ -72,7 +91,7 @@ def put_zone(engine: Engine, feature: dict[str, Any], *, also: Also | None = Non
             value=error_km,
         )
     try:
-        text = json.dumps(feature, ensure_ascii=False)
+        text = json.dumps(feature, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise GeometryError(
             f"the zone Feature is not JSON: {exc}", field="properties.id", value=props["id"]

@@ -72,7 +72,10 @@ def create_store_engine(path_or_url: str | Path, *, busy_timeout_s: float = 30.0
     elif url.get_backend_name() == "postgresql":
         # a writer waits this long for the write lock (and any row lock) before giving up
         ms = int(busy_timeout_s * 1000)
-        kwargs = {"connect_args": {"options": f"-c lock_timeout={ms}"}, "pool_pre_ping": True}
+        # no JIT: it compiles for 15-50 ms whenever a plan looks costly, which a page that
+        # scans many rows for a second-long answer may repay but a map or a count never does
+        options = f"-c lock_timeout={ms} -c jit=off"
+        kwargs = {"connect_args": {"options": options}, "pool_pre_ping": True}
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:

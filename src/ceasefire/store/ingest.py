@@ -31,6 +31,7 @@ from ceasefire.events import content_hash
 from ceasefire.store import schema
 from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import write_transaction
+from ceasefire.store.incidents import set_worst
 from ceasefire.store.rows import EVENT_COLS, chunks, conformed, db_values, text
 
 __all__ = ["add_events", "fail_dead_ingests", "file_sha256", "ingest_file", "upsert_events"]
@@ -448,7 +449,9 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
                         "event_uid": row["event_uid"],
                         "version": row["version"],
                         "content_hash": row["content_hash"],
-                        "row_json": json.dumps(dict(row), ensure_ascii=False),
+                        "row_json": json.dumps(
+                            {k: x for k, x in row.items() if k != "worst"}, ensure_ascii=False
+                        ),
                         "superseded_at": now,
                     }
                 )
@@ -460,6 +463,7 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
                 {
                     **{k: v for k, v in rec.items() if k != "event_uid"},
                     "version": stored[rec["event_uid"]][1] + 1,
+                    "worst": None,  # its verdicts go (below): judged by none
                     "_uid": rec["event_uid"],
                 }
                 for rec in changed
@@ -471,6 +475,8 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
             conn.execute(delete(v).where(v.c.event_uid.in_(chunk)))
     if new:
         conn.execute(insert(t), new)
+        # verdicts may be stored on events not stored yet (an evaluated file): their colour
+        set_worst(conn, [r["event_uid"] for r in new])
     return len(new), len(changed), len(records) - len(new) - len(changed)
 
 

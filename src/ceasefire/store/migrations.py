@@ -453,18 +453,18 @@ def _ensure_postgis(conn: Connection) -> None:
 
 
 def _v11_incident_rows(conn: Connection) -> None:
-    """Version 11: ``verdicts.incident`` and its partial index
-    (:func:`~ceasefire.store.schema.add_v11_incident_rows`), marked for every stored verdict."""
+    """Version 11: ``verdicts.incident`` and its partial index, and ``events.worst``
+    (:func:`~ceasefire.store.schema.add_v11_incident_rows`), set for every stored verdict."""
     from ceasefire.store.incidents import mark_incidents
 
     conn.execute(text("ALTER TABLE verdicts ADD COLUMN incident BOOLEAN DEFAULT '0' NOT NULL"))
+    conn.execute(text("ALTER TABLE events ADD COLUMN worst DOUBLE PRECISION"))
     # the predicate as each dialect's queries say it (SQLite matches a partial index's WHERE
     # by its terms: `incident = 1` there, as SQLAlchemy writes true; PostgreSQL normalises)
     marked = "incident = 1" if conn.dialect.name == "sqlite" else "incident"
     conn.execute(
         text(
-            "CREATE INDEX ix_verdicts_incident ON verdicts (agreement_id, verdict) "
-            f"WHERE {marked}"
+            f"CREATE INDEX ix_verdicts_incident ON verdicts (agreement_id, verdict) WHERE {marked}"
         )
     )
     mark_incidents(conn)

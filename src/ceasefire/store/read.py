@@ -26,11 +26,9 @@ import pandas as pd
 from sqlalchemy import (
     Boolean,
     Engine,
-    Float,
     Integer,
+    String,
     case,
-    cast,
-    exists,
     func,
     literal,
     or_,
@@ -49,6 +47,7 @@ from ceasefire.findings import Filters, Page
 from ceasefire.limits import MAX_FINDING_ROWS
 from ceasefire.store import schema
 from ceasefire.store.evaluations import DISPLAY_COLUMNS, VERDICT_COLUMNS
+from ceasefire.store.incidents import worst_key
 
 __all__ = [
     "CLUSTER_THRESHOLD",
@@ -188,15 +187,12 @@ def _matching_events(f: Filters) -> list[ColumnElement[bool]]:
     return cond
 
 
-_RANK: Final = case({name: i for i, name in enumerate(VERDICTS)}, value=v.c.verdict, else_=9)
-
-
 def _worst_key(f: Filters) -> Any:
     """A correlated scalar: the most severe matching verdict of the event and its probability
-    packed in one number (rank*2 + 1 - p), so one MIN() finds both; see :func:`_unpack`."""
-    key = cast(_RANK, Float) * 2 + 1 - func.coalesce(v.c.probability, 0.0)
+    packed in one number (:func:`~ceasefire.store.incidents.worst_key`), so one MIN() finds
+    both; see :func:`_unpack`."""
     return (
-        select(func.min(key))
+        select(func.min(worst_key()))
         .where(
             v.c.event_uid == e.c.event_uid,
             *_verdict_conditions(f, by_event=True, any_verdict=True),
@@ -292,6 +288,39 @@ def _near_box_postgresql(element: near_box, compiler: Any, **kw: Any) -> str:
     return f"(events.position::geometry && ST_MakeEnvelope({args}, 4326))"
 
 
+class byte_order(FunctionElement[Any]):
+    """A text column to sort by code point on every database: SQLite's own order, PostgreSQL's
+    ``C`` collation whatever the database's locale (so the same page on both, and as pandas
+    sorts). Other columns are left as they are."""
+
+    inherit_cache = True
+
+    def __init__(self, expr: Any) -> None:
+        super().__init__(expr)
+        self.type = expr.type
+
+
+@compiles(byte_order)
+def _byte_order_default(element: byte_order, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(byte_order, "postgresql")
+def _byte_order_postgresql(element: byte_order, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.clauses, **kw)
+    if isinstance(element.type, String):
+        return f'({inner}) COLLATE "C"'
+    return str(inner)
+
+
+def _count_to(conn: Any, stmt: Any, most: int) -> int:
+    """How many rows ``stmt`` gives, counting no further than ``most``: enough to choose points
+    or cells without counting a million rows twice (the cells' counts add up to the total)."""
+    return int(
+        conn.execute(select(func.count()).select_from(stmt.limit(most).subquery())).scalar_one()
+    )
+
+
 def _cell_size(zoom: int) -> float:
     """Grid cell in degrees: an eighth of a web-map tile at ``zoom``."""
     return 360.0 / (2**zoom) / 8
@@ -304,9 +333,10 @@ def events_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, Any]:
         return _incidents_geojson(engine, f, zoom=zoom)
     where = [*_matching_events(f), e.c.longitude.is_not(None), e.c.latitude.is_not(None)]
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(e).where(*where)).scalar_one()
+        total = _count_to(conn, select(e.c.event_uid).where(*where), CLUSTER_THRESHOLD + 1)
         if total > CLUSTER_THRESHOLD:
-            features = _cells(conn, f, where, _cell_size(zoom))
+            features = _cells(conn, where, _cell_size(zoom))
+            total = sum(int(c["properties"]["count"]) for c in features)
         else:
             rows = conn.execute(
                 select(
@@ -358,17 +388,14 @@ def _incidents_geojson(engine: Engine, f: Filters, *, zoom: int) -> dict[str, An
     if _marked(f):
         where = [*_marked_where(f), e.c.longitude.is_not(None), e.c.latitude.is_not(None)]
         with engine.connect() as conn:
-            total = conn.execute(
-                select(func.count())
-                .select_from(v)
-                .join(e, e.c.event_uid == v.c.event_uid)
-                .where(*where)
-            ).scalar_one()
+            located = select(v.c.event_uid).join(e, e.c.event_uid == v.c.event_uid)
+            total = _count_to(conn, located.where(*where), CLUSTER_THRESHOLD + 1)
             if total > CLUSTER_THRESHOLD:  # points need the corrected event type: all rows
+                features = _marked_cells(conn, where, _cell_size(zoom))
                 return {
                     "type": "FeatureCollection",
-                    "features": _marked_cells(conn, where, _cell_size(zoom)),
-                    "total": total,
+                    "features": features,
+                    "total": sum(int(c["properties"]["count"]) for c in features),
                     "clustered": True,
                 }
     inc = finding_incidents(engine, f)
@@ -516,16 +543,20 @@ def _marked_events_page(engine: Engine, f: Filters, page: Page) -> dict[str, Any
         "event_uid": v.c.event_uid,
         "fatalities": func.coalesce(e.c.fatalities, 0),
     }.get(key, e.c[key])
+    col = byte_order(col)  # pandas sorts text by code point: so must the database
     first = col.desc() if page.order == "desc" else col.asc()
+    # an incident of an event that was judged but never stored counts no deaths (as incidents)
+    fatalities = case((e.c.event_uid.is_(None), 0), else_=e.c.fatalities).label("fatalities")
+    out = {"event_uid": v.c.event_uid, "fatalities": fatalities}
     stmt = (
         select(
-            *[v.c.event_uid if c == "event_uid" else e.c[c] for c in _EVENT_OUT],
+            *[out.get(c, e.c[c]) for c in _EVENT_OUT],
             v.c.verdict,
             v.c.probability,
         )
         .select_from(_marked_from(f))
         .where(*where)
-        .order_by(first.nulls_last(), v.c.event_uid.asc())
+        .order_by(first.nulls_last(), byte_order(v.c.event_uid).asc())
         .limit(page.limit)
         .offset(page.offset)
     )
@@ -613,51 +644,20 @@ def _point(r: Any) -> dict[str, Any]:
     }
 
 
-def _worst_key_joined(f: Filters) -> tuple[Any, Any]:
-    """The most severe matching verdict for every event at once (a map of 100,000 events).
-
-    Most stored rows are ``outside``: the non-outside ones are grouped per event through the
-    verdict index (one pass, a few percent of the rows), and an event without one is
-    ``outside`` when it has any verdict row (a probe of the event-uid index, never the table)
-    and has none when it was never evaluated. (The same answer as :func:`_worst_key`, which
-    visits every verdict row of every event.) Returns (subquery to left-join, key column).
-    """
-    severe = tuple(x for x in (f.verdict or VERDICTS) if x != "outside")
-    key = cast(_RANK, Float) * 2 + 1 - func.coalesce(v.c.probability, 0.0)
-    g = (
-        select(v.c.event_uid.label("uid"), func.min(key).label("k"))
-        .where(
-            v.c.verdict.in_(severe),
-            *_verdict_conditions(Filters(**{**f.__dict__, "verdict": severe})),
-        )
-        .group_by(v.c.event_uid)
-        .subquery()
-    )
-    v2 = v.alias("any_verdict")
-    outside = 2 * VERDICTS.index("outside") + 1.0
-    fallback = case(
-        (exists().where(v2.c.event_uid == e.c.event_uid), literal(outside)),
-        else_=literal(None),
-    )
-    return g, func.coalesce(g.c.k, fallback)
-
-
-def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[str, Any]]:
+def _cells(conn: Any, where: list[Any], size: float) -> list[dict[str, Any]]:
+    """Grid cells of the events matching ``where`` (no verdict filter), each event at its most
+    severe verdict over every agreement, as stored with it (``events.worst``, kept by
+    :mod:`ceasefire.store.incidents`): one scan of the events, no join."""
     # longitude+180 and latitude+90 are >= 0, so CAST(... AS INTEGER) is floor() everywhere
-    cx = floor_int((e.c.longitude + 180.0) / size).label("cx")
-    cy = floor_int((e.c.latitude + 90.0) / size).label("cy")
-    g, worst = _worst_key_joined(f)
     per_event = (
         select(
-            cx,
-            cy,
+            floor_int((e.c.longitude + 180.0) / size).label("cx"),
+            floor_int((e.c.latitude + 90.0) / size).label("cy"),
             _micro(e.c.longitude, 180.0).label("lon"),
             _micro(e.c.latitude, 90.0).label("lat"),
             func.coalesce(e.c.fatalities, 0).label("fat"),
-            worst.label("worst"),
+            e.c.worst.label("worst"),
         )
-        .select_from(e)
-        .join(g, g.c.uid == e.c.event_uid, isouter=True)
         .where(*where)
         .subquery()
     )
@@ -682,7 +682,7 @@ def _cells(conn: Any, f: Filters, where: list[Any], size: float) -> list[dict[st
 
 def event_detail_verdicts(engine: Engine, event_uid: str) -> list[dict[str, Any]]:
     """Every verdict on one event, by agreement and provision."""
-    cols = [c for c in v.columns if c.name != "evaluation_id"]
+    cols = [c for c in v.columns if c.name not in ("evaluation_id", "incident")]
     with engine.connect() as conn:
         rows = conn.execute(
             select(*cols)

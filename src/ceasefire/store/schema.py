@@ -208,9 +208,9 @@ class UTCTime(TypeDecorator[str]):
             return None
         if dialect.name == "postgresql":
             return _instant(value)
-        if isinstance(value, datetime):
-            return time_text(value if value.tzinfo else value.replace(tzinfo=UTC))
-        return value
+        if isinstance(value, str) and len(value) == TIME_TEXT_LENGTH and value.endswith("Z"):
+            return value  # the store's own text (every writer's): as it is
+        return time_text(_instant(value))  # another offset, a day, a datetime: the same text
 
     def column_expression(self, colexpr: ColumnElement[Any]) -> ColumnElement[Any]:
         return utc_text(colexpr)
@@ -713,7 +713,11 @@ def add_v11_incident_rows(md: MetaData) -> MetaData:
     event's incident under its agreement (:func:`ceasefire.findings.incident_rows` of the
     agreement's finding rows: every verdict but ``outside``), kept by
     :func:`ceasefire.store.incidents.mark_incidents` in every write that changes verdicts; a
-    partial index holds those rows only (a few percent of the table)."""
+    partial index holds those rows only (a few percent of the table). ``events.worst`` is each
+    event's most severe verdict over every agreement as one number (``rank * 2 + 1 - p``,
+    :func:`ceasefire.store.incidents.worst_key`; ``outside`` when it has only such rows, NULL
+    when it was never judged), kept with the flags: the map's cells read it with the event."""
+    md.tables["events"].append_column(Column("worst", Double, nullable=True))
     v = md.tables["verdicts"]
     v.append_column(Column("incident", Boolean, nullable=False, server_default="0"))
     Index(
