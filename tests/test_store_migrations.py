@@ -52,7 +52,7 @@ def test_the_database_matches_the_metadata(tmp_path: Path) -> None:
             "ix_events_source_dataset",
             "ix_events_event_date",
             "ix_events_time_start",
-            "ix_events_lat_lon",
+            "ix_events_map",
         } <= indexes
         assert insp.get_pk_constraint("verdicts")["constrained_columns"] == [
             "agreement_id",

@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
-from web_api_store import PASSWORDS, build
+from web_api_store import PASSWORDS, build, events_frame
 
 from ceasefire.agreements import bundled_text
 from ceasefire.store import LATEST, open_store, workspace
@@ -33,6 +33,9 @@ from ceasefire.store.schema import now_utc, schema_migrations
 from ceasefire.web import create_app
 from ceasefire.web.app import WORKER_HEADER
 from ceasefire.web.auth import COOKIE, MAX_LOGIN_FAILURES, LoginThrottle
+
+#: Before every stored time.
+EPOCH = "1970-01-01T00:00:00.000000Z"
 
 #: Requests that may be needed before both workers have answered (each picks one at random).
 TRIES = 80
@@ -43,6 +46,7 @@ class Server:
     base: str
     kind: str
     tokens: dict[str, str]  # role -> "Authorization" header value
+    db: str = ""
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request on a new connection (closed after it)."""
@@ -108,7 +112,7 @@ def server(
             assert time.monotonic() < deadline, "ceasefire serve did not answer within a minute"
             time.sleep(0.1)
         assert proc.poll() is None, (folder / "serve.log").read_text()
-        yield Server(base, store_kind, tokens)
+        yield Server(base, store_kind, tokens, str(db))
     finally:
         proc.terminate()
         try:
@@ -215,6 +219,21 @@ def test_a_review_through_one_worker_changes_the_cached_findings_of_both(
         assert got["reviews"]["overruled"] == summary["reviews"].get("overruled", 0) + 1
 
 
+def test_events_written_by_another_process_change_the_cached_map_of_both(
+    server: Server,
+) -> None:
+    """Events added outside any ingest run (a script's ``add_events``) move the store's
+    event-write counter, which the answer cache reads (not a count of the events)."""
+    before = on_both(lambda: server.call("GET", "/api/events.geojson", params={"zoom": 3}))
+    total = before[0].json()["total"]
+    assert all(r.json()["total"] == total for r in before)
+    frame = events_frame().head(2).assign(event_uid=["script:1", "script:2"])
+    with open_store(server.db) as store:
+        assert store.add_events(frame).inserted == 2
+    after = on_both(lambda: server.call("GET", "/api/events.geojson", params={"zoom": 3}))
+    assert {r.json()["total"] for r in after} == {total + 2}
+
+
 def test_the_health_check_answers_503_when_the_store_does_not(
     new_store: Callable[..., str], store_kind: str
 ) -> None:
@@ -268,15 +287,15 @@ def test_the_throttle_keeps_no_more_rows_than_its_cap() -> None:
     try:
         for i in range(1023):
             t.failed("10.0.0.1", f"user{i}", now=1000.0 + i)
-        assert workspace.login_failure_counts(t._engine, "10.0.0.1", "user1", since="0") == (
+        assert workspace.login_failure_counts(t._engine, "10.0.0.1", "user1", since=EPOCH) == (
             1,
             1023,
         )
         t.failed("10.0.0.1", "user1023", now=3000.0)  # the 1024th: trimmed to the newest 10
-        left = workspace.login_failure_counts(t._engine, "10.0.0.1", "user1023", since="0")
+        left = workspace.login_failure_counts(t._engine, "10.0.0.1", "user1023", since=EPOCH)
         assert left == (1, 10)
         # rows older than the window go as the next attempts come in
         assert t.reserve("10.0.0.2", "ann", now=3000.0 + 3600.0 + 1)
-        assert workspace.login_failure_counts(t._engine, "10.0.0.1", "x", since="0") == (0, 0)
+        assert workspace.login_failure_counts(t._engine, "10.0.0.1", "x", since=EPOCH) == (0, 0)
     finally:
         t.close()

@@ -62,7 +62,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ceasefire.errors import StoreError
 from ceasefire.store.engine import create_store_engine, store_url, write_transaction
 from ceasefire.store.migrations import LATEST, MIGRATIONS, Migration, current_version, migrate
-from ceasefire.store.schema import metadata, schema_migrations, time_text
+from ceasefire.store.schema import metadata, schema_migrations, store_state, time_text
 
 __all__ = [
     "COPIED_TABLES",
@@ -85,9 +85,10 @@ __all__ = [
 COPY_BATCH_ROWS: Final = 5000
 
 #: The tables a copy moves, parents before children (``schema_migrations`` is not copied: the
-#: target records its own upgrade, and both must be at the same version).
+#: target records its own upgrade, and both must be at the same version; nor is
+#: ``store_state``, counters of this database's own writes that its upgrade started).
 COPIED_TABLES: Final[tuple[Table, ...]] = tuple(
-    t for t in metadata.sorted_tables if t is not schema_migrations
+    t for t in metadata.sorted_tables if t is not schema_migrations and t is not store_state
 )
 
 #: ``progress(table, rows copied so far, rows in the table)``, called as a table starts and

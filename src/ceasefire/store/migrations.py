@@ -459,6 +459,10 @@ def _v11_incident_rows(conn: Connection) -> None:
 
     conn.execute(text("ALTER TABLE verdicts ADD COLUMN incident BOOLEAN DEFAULT '0' NOT NULL"))
     conn.execute(text("ALTER TABLE events ADD COLUMN worst DOUBLE PRECISION"))
+    conn.execute(
+        text("CREATE TABLE store_state (key VARCHAR(32) PRIMARY KEY, value INTEGER NOT NULL)")
+    )
+    conn.execute(text("INSERT INTO store_state (key, value) VALUES ('events', 0)"))
     # the predicate as each dialect's queries say it (SQLite matches a partial index's WHERE
     # by its terms: `incident = 1` there, as SQLAlchemy writes true; PostgreSQL normalises)
     marked = "incident = 1" if conn.dialect.name == "sqlite" else "incident"
@@ -468,6 +472,11 @@ def _v11_incident_rows(conn: Connection) -> None:
         )
     )
     mark_incidents(conn)
+    # after worst is set (an index built once, not updated a million times)
+    conn.execute(text("DROP INDEX ix_events_lat_lon"))
+    conn.execute(
+        text("CREATE INDEX ix_events_map ON events (latitude, longitude, worst, fatalities)")
+    )
 
 
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.

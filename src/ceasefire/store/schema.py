@@ -82,6 +82,7 @@ __all__ = [
     "patrols",
     "rejects",
     "schema_migrations",
+    "store_state",
     "time_columns",
     "time_text",
     "verdicts",
@@ -716,8 +717,22 @@ def add_v11_incident_rows(md: MetaData) -> MetaData:
     partial index holds those rows only (a few percent of the table). ``events.worst`` is each
     event's most severe verdict over every agreement as one number (``rank * 2 + 1 - p``,
     :func:`ceasefire.store.incidents.worst_key`; ``outside`` when it has only such rows, NULL
-    when it was never judged), kept with the flags: the map's cells read it with the event."""
-    md.tables["events"].append_column(Column("worst", Double, nullable=True))
+    when it was never judged), kept with the flags: the map's cells read it with the event.
+    ``store_state`` holds counters the answer cache reads instead of counting rows: ``events``
+    moves with every event inserted or changed (:func:`ceasefire.store.ingest.upsert_events`
+    and the readers' batches)."""
+    events = md.tables["events"]
+    events.append_column(Column("worst", Double, nullable=True))
+    # the map's box and cells read from one index: (latitude, longitude) and what a cell sums
+    events.indexes.discard(next(i for i in events.indexes if i.name == "ix_events_lat_lon"))
+    Index("ix_events_map", events.c.latitude, events.c.longitude, events.c.worst,
+          events.c.fatalities)  # fmt: skip
+    Table(
+        "store_state",
+        md,
+        Column("key", String(32), primary_key=True),
+        Column("value", Integer, nullable=False),
+    )
     v = md.tables["verdicts"]
     v.append_column(Column("incident", Boolean, nullable=False, server_default="0"))
     Index(
@@ -790,6 +805,7 @@ audit_log: Final = metadata.tables["audit_log"]  # v3
 field_reports: Final = metadata.tables["field_reports"]  # v3
 reviews: Final = metadata.tables["reviews"]  # v3
 login_failures: Final = metadata.tables["login_failures"]  # v9
+store_state: Final = metadata.tables["store_state"]  # v11
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

@@ -330,10 +330,10 @@ def events_list(
     offset: Offset = 0,
     sort: str | None = None,
     order: Order = "asc",
-) -> dict[str, Any]:
+) -> Response:
     """A page of events matching the filters, each with its most severe matching verdict."""
     page = parse_page(limit, offset, sort, order, q.EVENT_SORTS)
-    return q.events_page(_store(request).engine, f, page)
+    return _cached_json(request, lambda: q.events_page(_store(request).engine, f, page))
 
 
 @router.get("/events.geojson")
