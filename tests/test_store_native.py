@@ -59,8 +59,8 @@ def test_instants_are_timestamptz_and_positions_postgis(pg_store: Any) -> None:
     indexes = dict(
         _rows(pg_store, "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")
     )
-    assert "USING gist (\"position\")" in indexes["ix_events_position"]
-    assert "USING gist (((\"position\")::geometry))" in indexes["ix_events_position_box"]
+    assert 'USING gist ("position")' in indexes["ix_events_position"]
+    assert 'USING gist ((("position")::geometry))' in indexes["ix_events_position_box"]
     assert "USING gist (geom)" in indexes["ix_zones_geom"]
     assert "USING brin (at)" in indexes["ix_audit_log_at_brin"]
 
@@ -160,9 +160,7 @@ def test_times_read_back_as_the_same_text(kind: str, tmp_path: Any, pg_cluster: 
         with store.engine.begin() as conn:
             for i, at in enumerate(given):
                 conn.execute(insert(t).values(at=at, action=f"a{i}", changes="{}"))
-            got = [
-                r[0] for r in conn.execute(select(t.c.at).order_by(t.c.at, t.c.id)).all()
-            ]
+            got = [r[0] for r in conn.execute(select(t.c.at).order_by(t.c.at, t.c.id)).all()]
             later = conn.execute(
                 select(t.c.action).where(t.c.at > "2020-03-05T22:01:00.000001Z")
             ).all()
@@ -194,9 +192,7 @@ def test_the_upgrade_from_9_keeps_every_time_and_the_session_zone_does_not_matte
         with engine.begin() as conn:
             for i, at in enumerate(times):
                 conn.execute(
-                    text(
-                        "INSERT INTO audit_log (at, action, changes) VALUES (:at, :a, '{}')"
-                    ),
+                    text("INSERT INTO audit_log (at, action, changes) VALUES (:at, :a, '{}')"),
                     {"at": at, "a": f"a{i}"},
                 )
         assert migrate(engine) == [10, 11]
