@@ -104,6 +104,16 @@ def make_events() -> EventFactory:
 
 
 @pytest.fixture
+def writes_before_v11(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Event writes as versions before schema 11 made them, for tests that build an older
+    store with today's code: no ``events.worst`` colours and no ``store_state`` counter (both
+    arrive with migration 11, which computes them)."""
+    from ceasefire.store import ingest
+
+    monkeypatch.setattr(ingest, "events_written", lambda conn, uids: None)
+
+
+@pytest.fixture
 def box_zones() -> dict[str, Zone]:
     """Simple stand-ins with the bundled ids: a 1-degree area, an east-west route through it, and
     a DMZ band along the area's southern edge."""

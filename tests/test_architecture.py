@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from pathlib import Path
+from typing import Any
 
 import ceasefire
 
@@ -68,9 +70,11 @@ def test_the_checker_sees_relative_imports():
     )
 
 
-def _isort_key(name: str) -> tuple[int, str]:
-    # ruff's RUF022 order: CONSTANTS, then Classes, then functions
-    return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+def _isort_key(name: str) -> tuple[int, list[Any]]:
+    # ruff's RUF022 order: CONSTANTS, then Classes, then functions; numbers in names in
+    # natural order (add_v9_... before add_v10_...)
+    kind = 0 if name.isupper() else 1 if name[0].isupper() else 2
+    return (kind, [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)])
 
 
 def test_public_api_sorted_and_complete():

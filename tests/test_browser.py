@@ -7,7 +7,6 @@ These tests fail, never skip, when Chromium cannot be launched: ``make test`` in
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -51,11 +50,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _add_hostile_reject(db: Path) -> None:
+def _add_hostile_reject(db: str, folder: Path) -> None:
     """Ingest an ACLED row whose date is markup, so the rejects page has something to escape."""
     sample = ROOT / "tests" / "data" / "sources" / "acled_2024_format.csv"
     header, row = sample.read_text(encoding="utf-8").splitlines()[:2]
-    bad = db.parent / "hostile_acled.csv"
+    bad = folder / "hostile_acled.csv"
     fields = row.split(",")
     fields[0], fields[1] = "SYR_HOSTILE", '"' + HOSTILE.replace('"', '""') + '"'
     bad.write_text(header + "\n" + ",".join(fields) + "\n", encoding="utf-8")
@@ -67,13 +66,15 @@ def _add_hostile_reject(db: Path) -> None:
 
 
 @contextmanager
-def serve(db: Path) -> Iterator[str]:
-    """``ceasefire serve --demo-users`` over the store at ``db``; yields its base URL."""
+def serve(db: Path | str, folder: Path | None = None) -> Iterator[str]:
+    """``ceasefire serve --demo-users`` over the store at ``db`` (a path, or a PostgreSQL URL
+    with a ``folder`` for the log); yields its base URL."""
+    folder = folder or Path(db).parent
     port = _free_port()
     exe = Path(sys.executable).with_name("ceasefire")
     cmd = [str(exe), "serve", "--db", str(db), "--port", str(port), "--demo-users"]
-    log = (db.parent / "serve.log").open("w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=db.parent)
+    log = (folder / "serve.log").open("w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60  # the demo users' password hashing and startup
@@ -87,7 +88,7 @@ def serve(db: Path) -> Iterator[str]:
                 raise AssertionError("ceasefire serve did not answer within a minute")
             time.sleep(0.1)
         if proc.poll() is not None:
-            raise AssertionError(f"ceasefire serve exited: {(db.parent / 'serve.log').read_text()}")
+            raise AssertionError(f"ceasefire serve exited: {(folder / 'serve.log').read_text()}")
         yield base
     finally:
         proc.terminate()
@@ -96,14 +97,12 @@ def serve(db: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def server(dashboard_demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``ceasefire serve --demo-users`` over a copy of the demo store; yields its base URL."""
-    db = tmp_path_factory.mktemp("browser") / "demo.db"
-    for suffix in ("", "-wal", "-shm"):  # a closed store has no -wal left, but be safe
-        if Path(dashboard_demo_db + suffix).exists():
-            shutil.copy(dashboard_demo_db + suffix, str(db) + suffix)
-    _add_hostile_reject(db)
-    with serve(db) as base:
+def server(demo_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``ceasefire serve --demo-users`` over the module's own copy of the demo store, SQLite
+    then PostgreSQL (``demo_store``: every page test runs on both); yields its base URL."""
+    folder = tmp_path_factory.mktemp("browser")
+    _add_hostile_reject(demo_store, folder)
+    with serve(demo_store, folder) as base:
         yield base
 
 

@@ -7,7 +7,7 @@ are those of ``tests/test_browser.py``; screenshots go to ``test-artifacts/scree
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,10 +26,14 @@ DATA = Path(__file__).parent / "data" / "patrols"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(
+    new_store: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """``ceasefire serve`` over a store holding the bundled agreements and zones, the sample
-    tracks and plan, and the moscow-2020 evaluation (so the obligation has its weeks)."""
-    db = tmp_path_factory.mktemp("browser-patrols") / "patrols.db"
+    tracks and plan, and the moscow-2020 evaluation (so the obligation has its weeks): SQLite,
+    then PostgreSQL."""
+    folder = tmp_path_factory.mktemp("browser-patrols")
+    db = new_store("patrols")
     store = open_store(db)
     try:
         monitoring.seed_bundled(store)
@@ -46,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         monitoring.evaluate_store(store, ["moscow-2020"])
     finally:
         store.close()
-    with serve(db) as base:
+    with serve(db, folder) as base:
         yield base
 
 

@@ -13,7 +13,7 @@ violations fail a test; an HTTP error a test provokes on purpose is allowed by t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -436,10 +436,13 @@ def test_the_sochi_patrols_page_names_places_of_the_dmz_perimeter(page: Page, se
 
 
 @pytest.fixture(scope="module")
-def patrols_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def patrols_server(
+    new_store: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A store with the sample tracks (the GPX of 15 March without its parties) evaluated: the
-    records end on 26 March, 12 days from the patrols' start."""
-    db = tmp_path_factory.mktemp("browser-workspace-patrols") / "patrols.db"
+    records end on 26 March, 12 days from the patrols' start (SQLite, then PostgreSQL)."""
+    folder = tmp_path_factory.mktemp("browser-workspace-patrols")
+    db = new_store("patrols")
     store = open_store(db)
     try:
         monitoring.seed_bundled(store)
@@ -454,7 +457,7 @@ def patrols_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         monitoring.evaluate_store(store, ["moscow-2020"])
     finally:
         store.close()
-    with serve(db) as base:
+    with serve(db, folder) as base:
         yield base
 
 

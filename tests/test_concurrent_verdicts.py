@@ -498,6 +498,7 @@ def test_count_unevaluated_counts_events_that_lost_some_verdicts(
 # ------------------------------------------------------------------------------ migration 5
 
 
+@pytest.mark.usefixtures("writes_before_v11")
 def test_migration_5_marks_stored_verdicts_with_their_events_version(tmp_path: Path) -> None:
     db = tmp_path / "v4.db"
     engine = create_store_engine(db)

@@ -543,7 +543,7 @@ def test_a_name_stored_before_names_were_checked_still_logs_in(app: Any, db: Pat
     _raw_write(  # as an older version stored them
         db,
         "INSERT INTO users (name, role, password_hash, created_at, disabled) "
-        "VALUES (:n, 'viewer', :h, 'x', false)",
+        "VALUES (:n, 'viewer', :h, '2020-01-01T00:00:00.000000Z', false)",
         *[
             {"n": name, "h": workspace.hash_password("long-enough")}
             for name in ("\u00c9mile", "\uff4a\uff4f\uff45")  # Émile, full-width joe

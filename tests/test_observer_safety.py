@@ -449,6 +449,7 @@ def test_the_events_read_for_evaluation_are_precise_and_only_then(scene: Scene) 
 # ----------------------------------------------------------------------- migration 7
 
 
+@pytest.mark.usefixtures("writes_before_v11")
 def test_migration_7_coarsens_the_events_of_existing_reports(tmp_path: Path) -> None:
     db = tmp_path / "v6.db"
     engine = create_engine(f"sqlite:///{db}")
@@ -656,6 +657,7 @@ def test_an_edit_within_the_cell_during_an_evaluation_keeps_its_verdicts(
         app.state.store.close()
 
 
+@pytest.mark.usefixtures("writes_before_v11")
 def test_migration_7_publishes_the_verdicts_of_existing_reports(tmp_path: Path) -> None:
     """Stores from before version 7 hold field reports' verdicts with the share of the precise
     disc and the distance to the M4 in their reasons: migration 7 rewrites them as published

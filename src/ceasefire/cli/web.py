@@ -67,6 +67,7 @@ def serve(
     import uvicorn
 
     from ..web import app as web_app
+    from ..web.serving import NoDelayH11Protocol
 
     # client addresses from the socket unless proxies are named (uvicorn would otherwise trust
     # X-Forwarded-For from 127.0.0.1, so any local process could pick its address)
@@ -76,6 +77,7 @@ def serve(
         "log_level": "warning",
         "proxy_headers": forwarded_allow_ips is not None,
         "forwarded_allow_ips": forwarded_allow_ips,
+        "http": NoDelayH11Protocol,  # no Nagle delay on kept-alive connections (web/serving.py)
     }
     if workers == 1:
         app = web_app.create_app(db, anonymous_read=not no_anonymous)

@@ -44,7 +44,7 @@ from ceasefire.findings import incident_rows
 from ceasefire.store import schema
 from ceasefire.store.rows import chunks
 
-__all__ = ["OUTSIDE_KEY", "mark_incidents", "set_worst", "worst_key"]
+__all__ = ["OUTSIDE_KEY", "events_written", "mark_incidents", "worst_key"]
 
 #: ``events.worst`` of an event judged ``outside`` by every provision.
 OUTSIDE_KEY: Final = 2.0 * VERDICTS.index("outside") + 1
@@ -147,9 +147,13 @@ def _set_worst(conn: Connection, uids: list[str] | None) -> None:
     conn.execute(update(e).where(e.c.worst.is_not(None), ~judged).values(worst=None))
 
 
-def set_worst(conn: Connection, uids: Sequence[str]) -> None:
-    """``events.worst`` of these events from their stored verdict rows (for events stored
-    after verdicts on them were: an evaluation of a file, then its ingest). In the caller's
-    transaction."""
+def events_written(conn: Connection, uids: Sequence[str]) -> None:
+    """After these events were inserted or changed, in the caller's transaction: their
+    ``events.worst`` from their stored verdict rows (a changed event's verdicts are gone, so
+    NULL; a new one may have verdicts stored before it: an evaluated file, then its ingest),
+    and the ``store_state`` counter of event writes, which the answer cache reads instead of
+    counting the events."""
     for chunk in chunks(list(uids)):
         _set_worst(conn, list(chunk))
+    st = schema.store_state
+    conn.execute(update(st).where(st.c.key == "events").values(value=st.c.value + len(uids)))

@@ -31,7 +31,7 @@ from ceasefire.events import content_hash
 from ceasefire.store import schema
 from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import write_transaction
-from ceasefire.store.incidents import set_worst
+from ceasefire.store.incidents import events_written
 from ceasefire.store.rows import EVENT_COLS, chunks, conformed, db_values, text
 
 __all__ = ["add_events", "fail_dead_ingests", "file_sha256", "ingest_file", "upsert_events"]
@@ -443,15 +443,14 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
         now = schema.now_utc()
         history: list[dict[str, Any]] = []
         for chunk in chunks([r["event_uid"] for r in changed]):
-            for row in conn.execute(select(t).where(t.c.event_uid.in_(chunk))).mappings():
+            kept = select(*[c for c in t.c if c.name != "worst"])  # a colour, not content
+            for row in conn.execute(kept.where(t.c.event_uid.in_(chunk))).mappings():
                 history.append(
                     {
                         "event_uid": row["event_uid"],
                         "version": row["version"],
                         "content_hash": row["content_hash"],
-                        "row_json": json.dumps(
-                            {k: x for k, x in row.items() if k != "worst"}, ensure_ascii=False
-                        ),
+                        "row_json": json.dumps(dict(row), ensure_ascii=False),
                         "superseded_at": now,
                     }
                 )
@@ -463,7 +462,6 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
                 {
                     **{k: v for k, v in rec.items() if k != "event_uid"},
                     "version": stored[rec["event_uid"]][1] + 1,
-                    "worst": None,  # its verdicts go (below): judged by none
                     "_uid": rec["event_uid"],
                 }
                 for rec in changed
@@ -475,15 +473,10 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
             conn.execute(delete(v).where(v.c.event_uid.in_(chunk)))
     if new:
         conn.execute(insert(t), new)
-        # verdicts may be stored on events not stored yet (an evaluated file): their colour
-        set_worst(conn, [r["event_uid"] for r in new])
-    if new or changed:  # what the answer cache reads instead of counting the events
-        st = schema.store_state
-        conn.execute(
-            update(st)
-            .where(st.c.key == "events")
-            .values(value=st.c.value + len(new) + len(changed))
-        )
+    if new or changed:
+        # a changed event's verdicts went (above); verdicts may be stored on events not stored
+        # yet (an evaluated file): their colour, and the counter the answer cache reads
+        events_written(conn, [r["event_uid"] for r in new + changed])
     return len(new), len(changed), len(records) - len(new) - len(changed)
 
 
