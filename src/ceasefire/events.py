@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 __all__ = [
     "ACLED_EVENT_TYPES",
@@ -115,6 +116,10 @@ def empty_events() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in EVENT_COLUMNS.items()})
 
 
+#: :data:`EVENT_COLUMNS` as dtype objects, resolved once (not per call and column).
+_DTYPES: Final[dict[str, Any]] = {c: pandas_dtype(t) for c, t in EVENT_COLUMNS.items()}
+
+
 def normalise_events(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with every event column present, in order, with its dtype.
 
@@ -124,18 +129,20 @@ def normalise_events(frame: pd.DataFrame) -> pd.DataFrame:
     >>> f["latitude"].dtype, f["fatalities"].dtype
     (dtype('float64'), Int64Dtype())
     """
-    out = pd.DataFrame(index=frame.index)
-    for col, dtype in EVENT_COLUMNS.items():
+    # the columns gathered first and framed once: inserting ~45 columns one by one cost ~15 ms
+    # a call, which is most of an event page's or one event's read
+    cols: dict[str, pd.Series] = {}
+    for col, dtype in _DTYPES.items():
         if col in frame.columns:
-            out[col] = frame[col].astype(dtype)  # type: ignore[call-overload]
+            x = frame[col]
+            cols[col] = x if x.dtype == dtype else x.astype(dtype)
         else:
-            out[col] = pd.Series(pd.NA if dtype != "float64" else np.nan, index=frame.index).astype(
-                dtype  # type: ignore[call-overload]
-            )
-    extra = [c for c in frame.columns if c not in EVENT_COLUMNS]
-    for col in extra:
-        out[col] = frame[col]
-    return out
+            empty = np.nan if dtype == np.float64 else pd.NA
+            cols[col] = pd.Series(empty, index=frame.index).astype(dtype)
+    for col in frame.columns:
+        if col not in EVENT_COLUMNS:
+            cols[str(col)] = frame[col]
+    return pd.DataFrame(cols, index=frame.index)
 
 
 def radius_from_acled_geo_precision(codes: pd.Series) -> pd.Series:
