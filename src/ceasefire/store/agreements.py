@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 from shapely.geometry import shape
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from ceasefire.errors import GeometryError
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
+from ceasefire.zones.files import GEOMETRY_TYPES
 
 __all__ = ["agreements", "catalog_version", "put_agreement", "put_zone", "zones"]
 
@@ -46,18 +47,6 @@ def agreements(engine: Engine) -> dict[str, str]:
     t = schema.agreements
     with engine.connect() as conn:
         return {str(i): str(y) for i, y in conn.execute(select(t.c.id, t.c.yaml).order_by(t.c.id))}
-
-
-#: The GeoJSON geometry types (RFC 7946, 3.1) a zone's ``geometry`` may be.
-GEOMETRY_TYPES: Final = (
-    "Point",
-    "MultiPoint",
-    "LineString",
-    "MultiLineString",
-    "Polygon",
-    "MultiPolygon",
-    "GeometryCollection",
-)
 
 
 def put_zone(engine: Engine, feature: dict[str, Any], *, also: Also | None = None) -> None:

@@ -11,7 +11,7 @@ import math
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import shapely
@@ -34,6 +34,7 @@ from .model import (
 )
 
 __all__ = [
+    "GEOMETRY_TYPES",
     "import_zone",
     "read_geometry_file",
     "read_zones",
@@ -43,8 +44,9 @@ __all__ = [
 ]
 
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
-# a tuple, not a set: a file's "type" may be a list or an object, which `in` a set cannot hash
-_GEOMETRY_TYPES = (
+#: The GeoJSON geometry types (RFC 7946, 3.1) a zone's ``geometry`` may be. A tuple, not a set: a
+#: file's "type" may be a list or an object, which ``in`` a set cannot hash.
+GEOMETRY_TYPES: Final = (
     "Point",
     "MultiPoint",
     "LineString",
@@ -86,7 +88,7 @@ def _problem(exc: BaseException) -> str:
 def _shape(obj: Any, file: str, field: str) -> shapely.Geometry:
     if obj is None:
         raise GeometryError("no geometry (null)", file=file, field=field)
-    if not isinstance(obj, Mapping) or obj.get("type") not in _GEOMETRY_TYPES:
+    if not isinstance(obj, Mapping) or obj.get("type") not in GEOMETRY_TYPES:
         kind = obj.get("type") if isinstance(obj, Mapping) else type(obj).__name__
         raise GeometryError("not a GeoJSON geometry", file=file, field=field, value=kind)
     try:
@@ -165,7 +167,7 @@ def _features(doc: Any, file: str) -> list[tuple[str, Any]]:
         if not features:
             raise GeometryError("empty FeatureCollection: no features", file=file, field="features")
         return [(f"features[{i}]", f) for i, f in enumerate(features)]
-    if kind == "Feature" or kind in _GEOMETRY_TYPES:
+    if kind == "Feature" or kind in GEOMETRY_TYPES:
         return [("", doc)]
     raise GeometryError(
         "not GeoJSON: expected a FeatureCollection, a Feature or a geometry",
@@ -179,7 +181,7 @@ def _feature_geometry(field: str, obj: Any, file: str) -> tuple[str, shapely.Geo
     if isinstance(obj, Mapping) and obj.get("type") == "Feature":
         where = f"{field}.geometry" if field else "geometry"
         return where, _shape(obj.get("geometry"), file, where)
-    if isinstance(obj, Mapping) and obj.get("type") in _GEOMETRY_TYPES:
+    if isinstance(obj, Mapping) and obj.get("type") in GEOMETRY_TYPES:
         return field or "geometry", _shape(obj, file, field or "geometry")
     raise GeometryError("not a GeoJSON Feature", file=file, field=field or "type")
 
