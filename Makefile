@@ -10,6 +10,8 @@ CHROMIUM := /usr/bin/chromium
 # the store, API and web tests also run on PostgreSQL 15 + PostGIS 3 (Debian's packages): the
 # test run starts a throwaway cluster itself (tests/pg_cluster.py)
 POSTGIS := /usr/share/postgresql/15/extension/postgis.control
+# the situation report tests read the PDFs they print with poppler's pdftotext and pdftoppm
+POPPLER := /usr/bin/pdftoppm
 
 .PHONY: install demo demo-team test lint typecheck pytest bench format clean
 
@@ -50,7 +52,11 @@ $(POSTGIS):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-postgis-3
 
-pytest: install $(CHROMIUM) $(POSTGIS)
+$(POPPLER):
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils
+
+pytest: install $(CHROMIUM) $(POSTGIS) $(POPPLER)
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

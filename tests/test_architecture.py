@@ -22,8 +22,10 @@ CORE = [
     "patrols",
     "field_reports",
     "held",
+    "situation",
+    "weapons",
 ]
-EDGES = {"store", "web", "cli", "monitoring", "exports"}
+EDGES = {"store", "web", "cli", "monitoring", "exports", "situation_report"}
 
 
 def _modules(name: str) -> list[Path]:

@@ -21,6 +21,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from ceasefire.situation import render
+from ceasefire.situation.render import CHROMIUM
 from ceasefire.store import open_store
 from ceasefire.store.workspace import DEMO_USERS
 
@@ -28,16 +30,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM_ARGS = [*render.CHROMIUM_ARGS, "--disable-quic"]
 #: The demo monitor ``ceasefire serve --demo-users`` creates (docs/web.md).
 MONITOR = next((name, password) for name, role, password in DEMO_USERS if role == "monitor")
 DASHBOARD = "/?verdict=violation&verdict=possible_violation&verdict=exempt&verdict=compliant"

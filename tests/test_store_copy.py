@@ -27,6 +27,7 @@ from ceasefire.errors import StoreError
 from ceasefire.events import day_window, normalise_events
 from ceasefire.findings import Filters
 from ceasefire.store import LATEST, MIGRATIONS, migrate, open_store, workspace
+from ceasefire.store import alerts as stored_alerts
 from ceasefire.store import read as q
 from ceasefire.store.copy import (
     COPIED_TABLES,
@@ -68,6 +69,8 @@ FILLED = (
     "ingests",
     "rejects",
     "login_failures",
+    "alert_rules",
+    "alert_deliveries",
 )
 
 
@@ -188,6 +191,29 @@ def _fill(db: Path) -> None:
             status="overruled",
             note="no: outside",
             corrected_verdict="outside",
+        )
+        # an alert rule, a subject known when it was added and one delivered
+        hook = {"name": "dmz", "kind": "violation", "params": {"zone": "sochi-dmz"}}
+        hook |= {"channel": "webhook", "target": "http://127.0.0.1:9/hook"}
+        rule_id = stored_alerts.add_rule(engine, hook, actor=None, baseline=[("event:test:1", {})])
+        sent = stored_alerts.claim(
+            engine,
+            rule_id,
+            "event:test:2",
+            "webhook",
+            {"title": "t"},
+            now=stored_alerts.T0,
+            lease_s=600,
+        )
+        assert sent is not None
+        stored_alerts.record_attempt(
+            engine,
+            sent,
+            ok=True,
+            error=None,
+            now=stored_alerts.T0,
+            next_attempt_at=None,
+            audit={},
         )
     app = create_app(db)
     try:

@@ -138,3 +138,30 @@ def test_steps_must_be_numbered_in_order(tmp_path: Path) -> None:
             migrate(engine, [*MIGRATIONS, Migration(NEXT + 1, "gap", _add_reviewer)])
     finally:
         engine.dispose()
+
+
+def test_version_12_adds_the_alert_tables_to_a_v11_store(tmp_path: Path) -> None:
+    """Migration 12 (alerts) on a store made at version 11, with a row in it (SQLite; the
+    same step on PostgreSQL: tests/test_alerts_store.py)."""
+    db = tmp_path / "v11.db"
+    engine = create_store_engine(db)
+    try:
+        assert migrate(engine, MIGRATIONS[:11]) == list(range(1, 12))
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, action, changes) "
+                    "VALUES ('2020-03-06T00:00:00.000000Z', 'user.create', '{}')"
+                )
+            )
+        assert "alert_rules" not in inspect(engine).get_table_names()
+        assert migrate(engine) == [12] == [LATEST]
+        insp = inspect(engine)
+        assert {"alert_rules", "alert_deliveries"} <= set(insp.get_table_names())
+        uniques = insp.get_unique_constraints("alert_deliveries")
+        assert [u["column_names"] for u in uniques] == [["rule_id", "subject", "channel"]]
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    assert _versions(db) == list(range(1, LATEST + 1))

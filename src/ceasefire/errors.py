@@ -17,6 +17,8 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     │   ├── ConflictError       a write that clashes with what is stored (a taken user name)
     │   └── StoreBusyError      another writer held the store's lock past the busy timeout
     │                           (try again: web 503 with Retry-After)
+    ├── DeliveryError           an alert that could not be delivered (an SMTP server or a
+    │                           webhook receiver down or refusing; no SMTP settings)
     ├── AccessError             a request the caller may not make (web: 401 / 403)
     │   ├── NotAuthenticatedError   no valid login, session or token
     │   └── ForbiddenError          the role does not allow it
@@ -36,6 +38,7 @@ __all__ = [
     "CeasefireError",
     "ConflictError",
     "CsrfError",
+    "DeliveryError",
     "EventReadError",
     "ForbiddenError",
     "GeometryError",
@@ -169,6 +172,12 @@ class ConflictError(StoreError):
 class StoreBusyError(StoreError):
     """Another writer held the store's write lock longer than the busy timeout; nothing was
     written, and the same write may simply be tried again."""
+
+
+class DeliveryError(CeasefireError):
+    """An alert that could not be delivered: the SMTP server or the webhook receiver did not
+    take it, or the channel is not configured. The message names the channel and why, never a
+    password or a signing secret."""
 
 
 class AccessError(CeasefireError):

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .compliance import VERDICTS
+from .weapons import weapon_classes
 
 __all__ = [
     "AGGREGATE_KEYS",
@@ -53,6 +54,7 @@ __all__ = [
     "Provisions",
     "ReviewStatus",
     "aggregate",
+    "by_observation",
     "corrected_party",
     "incident_rows",
     "incidents",
@@ -64,6 +66,7 @@ __all__ = [
     "selected",
     "sort_incidents",
     "summary",
+    "zone_incidents",
 ]
 
 #: The verdicts a party answers for; counted apart, never summed.
@@ -461,7 +464,16 @@ def _by_verdict(t: pd.DataFrame, verdicts: Sequence[str]) -> dict[str, int]:
 
 
 #: What :func:`aggregate` groups incidents by.
-AGGREGATE_KEYS: Final = ("day", "week", "month", "zone", "party", "verdict", "event_type")
+AGGREGATE_KEYS: Final = (
+    "day",
+    "week",
+    "month",
+    "zone",
+    "party",
+    "verdict",
+    "event_type",
+    "weapon",
+)
 
 
 def _week(day: pd.Series) -> pd.Series:
@@ -482,7 +494,9 @@ def aggregate(
 
     By ``zone``, an incident counts in each zone one of its rows is about (``provisions.zone``),
     at its worst verdict there; by ``party``, a breach without a party is ``unattributed`` and
-    other verdicts have none; by ``day``, ``week`` or ``month``, an incident counts on its
+    other verdicts have none; by ``weapon``, its :mod:`ceasefire.weapons` class (from its
+    ``sub_event_type``, as the rows carry it, unless an analyst corrected its event type:
+    then ``other_unknown``); by ``day``, ``week`` or ``month``, an incident counts on its
     event date, or on the day its worst verdict's provision starts when that is later
     (``provisions.start``: an event dated only to a month or a year). With ``verdicts`` (the
     filters' :attr:`Filters.verdicts`), only incidents at those verdicts are counted: by zone,
@@ -506,6 +520,7 @@ def aggregate(
             "party": lambda: _party_label(t),
             "verdict": lambda: t["verdict"].astype(str),
             "event_type": lambda: t["event_type"],
+            "weapon": lambda: _weapon(t, rows),
         }
         key = keys[by]()
         t = t.assign(_key=key)
@@ -524,6 +539,45 @@ def aggregate(
         for (k, v), n, d in zip(g.size().index, g.size(), g.sum(), strict=True)
     ]
     return sorted(out, key=lambda m: (str(m["key"]), _RANK.get(m["verdict"], 9)))
+
+
+def by_observation(inc: pd.DataFrame, observations: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Incidents of monitors' field reports and their deaths by what the monitor did
+    (``observations``: event uid -> ``seen`` or ``heard``) and verdict, as :func:`aggregate`
+    gives its rows (``[{key, verdict, count, fatalities}]``); incidents of other events (not in
+    ``observations``) are left out. ``/api/aggregates?by=observation`` answers this.
+
+    >>> inc = pd.DataFrame({"event_uid": ["a", "b", "c"], "fatalities": [1, 0, 2],
+    ...     "verdict": ["violation", "violation", "possible_violation"]})
+    >>> rows = by_observation(inc, {"a": "seen", "c": "heard"})
+    >>> [(r["key"], r["verdict"], r["count"]) for r in rows]
+    [('heard', 'possible_violation', 1), ('seen', 'violation', 1)]
+    """
+    if inc.empty:
+        return []
+    key = inc["event_uid"].astype(str).map(observations)
+    t = inc.assign(_key=key).dropna(subset=["_key"])
+    if t.empty:
+        return []
+    g = t.groupby(["_key", t["verdict"].astype(str)], sort=True)["fatalities"]
+    out = [
+        {"key": str(k), "verdict": str(v), "count": int(n), "fatalities": int(d)}
+        for (k, v), n, d in zip(g.size().index, g.size(), g.sum(), strict=True)
+    ]
+    return sorted(out, key=lambda m: (str(m["key"]), _RANK.get(m["verdict"], 9)))
+
+
+def _weapon(inc: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """Each incident's weapon class (:func:`ceasefire.weapons.weapon_classes`): the sub-event
+    type of its event, dropped where an analyst's corrected event type replaced the machine's."""
+    if "sub_event_type" in rows.columns and len(rows):
+        sub_of = rows.drop_duplicates("event_uid").set_index("event_uid")["sub_event_type"]
+        sub = inc["event_uid"].map(sub_of).astype(object)
+    else:
+        sub = pd.Series([None] * len(inc), index=inc.index, dtype=object)
+    machine = inc["machine_event_type"].fillna("").astype(str)
+    sub = sub.where(inc["event_type"].fillna("").astype(str) == machine, None)
+    return weapon_classes(inc["event_type"], sub)
 
 
 def _counted_day(inc: pd.DataFrame, start: Mapping[tuple[str, str], str]) -> pd.Series:
@@ -566,6 +620,24 @@ def _zone_incidents(
         (str(z), incidents(part.drop(columns="_zone")))
         for z, part in placed.groupby("_zone", sort=True)
     ]
+
+
+def zone_incidents(
+    rows: pd.DataFrame, zone_of: Mapping[tuple[str, str], str]
+) -> dict[str, pd.DataFrame]:
+    """Zone id -> :func:`incidents` of the rows about that zone (``zone_of``: each provision's
+    zone, :attr:`Provisions.zone`): each event at its worst verdict *there*, as :func:`aggregate`
+    counts by zone (an event that is a violation elsewhere may be a possible violation in the
+    corridor). The alert rules of a zone read it (:mod:`ceasefire.alerts`).
+
+    >>> rows = pd.DataFrame({"event_uid": ["e1", "e1"], "agreement_id": ["a", "a"],
+    ...     "provision_id": ["p", "q"], "verdict": ["violation", "possible_violation"],
+    ...     "probability": [1.0, 0.5]})
+    >>> {z: t["verdict"].tolist() for z, t in zone_incidents(rows, {("a", "p"): "area",
+    ...     ("a", "q"): "corridor"}).items()}
+    {'area': ['violation'], 'corridor': ['possible_violation']}
+    """
+    return dict(_zone_incidents(rows, zone_of))
 
 
 def _counts(agg: list[dict[str, Any]], verdicts: Sequence[str]) -> list[dict[str, Any]]:

@@ -460,6 +460,7 @@ def ingest(source: str, file: Path, db: str) -> None:
         except MemoryError:
             tell("error:", f"{file}: out of memory; the run is marked failed", "bold red")
             sys.exit(1)
+        _alert_rules.after(store, "ingest")
         stale = store.count_unevaluated()
     say(
         f"{file}: {r.rows_read:,} rows read, {r.inserted:,} new, {r.updated:,} updated, "
@@ -569,6 +570,7 @@ def evaluate(
         result = monitoring.evaluate_store(
             store, list(agreement_ids) or None, progress=lambda m: status.update(m)
         )
+        _alert_rules.after(store, "evaluation")
         events = store.events()
         rows = store.finding_rows(_EVERY_FINDING)
         provisions = _finding_provisions(store)
@@ -1001,7 +1003,9 @@ if __name__ == "__main__":
 
 # The db, news, web and patrols commands live in their own modules; importing one registers it
 # on ``cli``.
+from . import alerts as _alert_rules  # noqa: E402
 from . import db as _db  # noqa: E402, F401
 from . import news as _news  # noqa: E402, F401
 from . import patrols as _patrols  # noqa: E402, F401
+from . import report as _report  # noqa: E402, F401
 from . import web as _web  # noqa: E402, F401

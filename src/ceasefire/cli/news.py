@@ -11,6 +11,7 @@ import yaml
 
 from ..news import extraction as _extraction
 from . import _store, cli, console, db_option, each_file, expand_paths, handle_errors, say
+from .alerts import after
 
 _SUFFIXES = (".html", ".htm", ".txt", ".text", ".md")
 
@@ -82,6 +83,7 @@ def news_ingest(
 
     with _store(db) as store:
         failed = each_file(files, "news", one)
+        after(store, "ingest")
     stored, skipped, events = counts["stored"], counts["skipped"], counts["events"]
     say(
         f"{len(files)} files: {stored} stored ({events} events), {skipped} already stored, "

@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from ceasefire.store.schema import (
     add_v6_user_names,
     add_v8_reviews,
     add_v9_login_failures,
+    add_v12_alerts,
     build_v1_metadata,
     now_utc,
     schema_migrations,
@@ -479,6 +480,13 @@ def _v11_incident_rows(conn: Connection) -> None:
     )
 
 
+def _v12_alerts(conn: Connection) -> None:
+    """Version 12: the ``alert_rules`` and ``alert_deliveries`` tables of
+    :func:`~ceasefire.store.schema.add_v12_alerts` (alert rules and the deliveries claimed
+    for them, one per rule, subject and channel)."""
+    _create_new_tables(conn, MetaData(), add_v12_alerts(MetaData()))
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
@@ -494,6 +502,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         10, "native types on PostgreSQL: timestamptz, PostGIS points and zones", _v10_native_types
     ),
     Migration(11, "incidents read as rows: verdicts.incident", _v11_incident_rows),
+    Migration(12, "alerts: alert_rules, alert_deliveries", _v12_alerts),
 )
 
 #: The schema version this code knows.
@@ -525,7 +534,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [])
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

@@ -50,6 +50,7 @@ from ceasefire.store.evaluations import DISPLAY_COLUMNS, VERDICT_COLUMNS
 from ceasefire.store.incidents import worst_key
 
 __all__ = [
+    "CLAIM_COLUMNS",
     "CLUSTER_THRESHOLD",
     "EVENT_SORTS",
     "MAX_ACTORS",
@@ -58,16 +59,22 @@ __all__ = [
     "VERDICT_SORTS",
     "actor_counts",
     "aggregate_rows",
+    "claims_published",
+    "event_days",
     "event_detail_verdicts",
     "events_geojson",
     "events_page",
+    "field_report_observations",
     "file_name",
     "finding_incidents",
     "finding_rows",
     "findings_summary",
     "incident_aggregate",
+    "incidents_of_events",
     "incidents_page",
+    "last_evaluation",
     "last_event_day",
+    "observation_aggregate",
     "party_counts",
     "rejects_page",
     "review_queue",
@@ -618,13 +625,9 @@ def _marked_incident_rows(engine: Engine, f: Filters) -> pd.DataFrame | None:
         e.c.event_type,
         e.c.fatalities,
     ]
-    stmt = select(*cols).select_from(_marked_from(f)).where(*_marked_where(f))
-    with engine.connect() as conn:
-        result = conn.execute(stmt)
-        keys, rows = list(result.keys()), result.all()
-    if not rows:
-        return pd.DataFrame(columns=keys)
-    frame = pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
+    frame = _columns(engine, select(*cols).select_from(_marked_from(f)).where(*_marked_where(f)))
+    if frame.empty:
+        return frame
     frame["party"] = frame["party"].fillna("")
     frame["fatalities"] = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(int)
     return frame
@@ -725,7 +728,8 @@ VERDICT_COLUMNS_OUT: Final = (*_VERDICT_OUT, *_JOINED, *REVIEW_COLUMNS_OUT)
 
 def _verdict_select(f: Filters, *, located: bool = False) -> Any:
     """Verdict rows matching ``f`` with their events' and reviews' columns (and, ``located``,
-    the event's location uncertainty). A stale review's corrected event type is not given."""
+    the event's location uncertainty and sub-event type). A stale review's corrected event
+    type is not given."""
     r, u = schema.reviews, schema.users
     stmt = (
         select(
@@ -743,7 +747,7 @@ def _verdict_select(f: Filters, *, located: bool = False) -> Any:
             ),
             u.c.name.label("reviewed_by"),
             r.c.created_at.label("reviewed_at"),
-            *([e.c.location_uncertainty_km] if located else []),
+            *([e.c.location_uncertainty_km, e.c.sub_event_type] if located else []),
         )
         .select_from(v)
         .join(e, e.c.event_uid == v.c.event_uid, isouter=not _event_conditions(f))
@@ -807,13 +811,31 @@ def finding_rows(engine: Engine, f: Filters) -> pd.DataFrame:
     """The verdict rows of the incidents ``f`` asks for (:func:`ceasefire.findings.select`: its
     verdict, party, review status and event type filters apply to each event's worst verdict),
     the counted verdicts with the machine's beside them: what :mod:`ceasefire.findings` counts
-    on every surface. Columns: :data:`VERDICT_COLUMNS_OUT` and ``location_uncertainty_km``."""
+    on every surface. Columns: :data:`VERDICT_COLUMNS_OUT`, ``location_uncertainty_km`` and
+    ``sub_event_type`` (what the counts by weapon class read)."""
     return _selection(engine, f)[0]
 
 
 def finding_incidents(engine: Engine, f: Filters) -> pd.DataFrame:
     """:func:`ceasefire.findings.incidents` of :func:`finding_rows` (computed once)."""
     return _selection(engine, f)[1]
+
+
+def incidents_of_events(engine: Engine, f: Filters, event_uids: Iterable[str]) -> pd.DataFrame:
+    """:func:`finding_incidents` of ``f`` among the events ``event_uids`` only: what the
+    findings say of given events (an article's), whatever their dates (``f``'s dates, like its
+    other filters, still apply: leave them out to look the events up on any day)."""
+    uids = sorted({str(u) for u in event_uids})
+    if not uids:
+        return findings.incidents(pd.DataFrame())
+    rows = f.but(verdict=f.row_verdicts, party=None, review_status=(), event_type=None)
+    parts = [
+        _frame(engine, _verdict_select(rows, located=True).where(v.c.event_uid.in_(part)))
+        for part in (uids[i : i + 500] for i in range(0, len(uids), 500))
+    ]
+    parts = [x for x in parts if not x.empty]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return findings.selected(frame, f)[1]
 
 
 def _selection(engine: Engine, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -831,16 +853,22 @@ def _selection(engine: Engine, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     return findings.selected(_frame(engine, _verdict_select(rows, located=True)), f)
 
 
-def _frame(engine: Engine, stmt: Any) -> pd.DataFrame:
-    """The rows of a verdict select, ordered by event, agreement, provision, as a frame."""
-    stmt = stmt.order_by(v.c.event_uid, v.c.agreement_id, v.c.provision_id)
+def _columns(engine: Engine, stmt: Any) -> pd.DataFrame:
+    """The rows of ``stmt`` as a frame, built column by column (``from_records`` probes every
+    row's type: three times slower); no rows give an empty frame with the columns."""
     with engine.connect() as conn:
         result = conn.execute(stmt)
         keys, rows = list(result.keys()), result.all()
     if not rows:
         return pd.DataFrame(columns=keys)
-    # column by column (from_records probes every row's type: three times slower)
-    frame = pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
+    return pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
+
+
+def _frame(engine: Engine, stmt: Any) -> pd.DataFrame:
+    """The rows of a verdict select, ordered by event, agreement, provision, as a frame."""
+    frame = _columns(engine, stmt.order_by(v.c.event_uid, v.c.agreement_id, v.c.provision_id))
+    if frame.empty:
+        return frame
     frame["review_stale"] = frame["review_stale"].astype(bool)
     frame["party"] = frame["party"].fillna("")
     frame["fatalities"] = pd.to_numeric(frame["fatalities"], errors="coerce").fillna(0).astype(int)
@@ -1014,3 +1042,118 @@ def rejects_page(engine: Engine, page: Page) -> dict[str, Any]:
         ).mappings()
         items = [dict(x) | {"file": file_name(x["file"])} for x in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+# ------------------------------------------------------------------- situation reports
+
+
+def event_days(engine: Engine, date_from: str, date_to: str) -> dict[str, int]:
+    """Stored events per ``event_date`` from ``date_from`` to ``date_to`` (inclusive,
+    ``YYYY-MM-DD``), days without any left out: how much evidence a period has."""
+    stmt = (
+        select(e.c.event_date, func.count())
+        .where(e.c.event_date >= date_from, e.c.event_date <= date_to)
+        .group_by(e.c.event_date)
+        .order_by(e.c.event_date)
+    )
+    with engine.connect() as conn:
+        return {str(d)[:10]: int(n) for d, n in conn.execute(stmt).all()}
+
+
+def field_report_observations(engine: Engine, event_uids: Iterable[str]) -> dict[str, str]:
+    """Event uid -> ``seen`` or ``heard``, for the events of field reports among
+    ``event_uids`` (the others are left out)."""
+    fr = schema.field_reports
+    uids = sorted({str(u) for u in event_uids})
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for i in range(0, len(uids), 500):
+            stmt = select(fr.c.event_uid, fr.c.observation).where(
+                fr.c.event_uid.in_(uids[i : i + 500])
+            )
+            out.update({str(u): str(o) for u, o in conn.execute(stmt).all()})
+    return out
+
+
+def observation_aggregate(engine: Engine, f: Filters) -> list[dict[str, Any]]:
+    """:func:`ceasefire.findings.by_observation` of the incidents matching ``f`` (those of
+    field reports: what the monitor saw and what it heard), for ``/api/aggregates?by=observation``
+    and the situation report."""
+    inc = finding_incidents(engine, f)
+    seen = field_report_observations(engine, inc["event_uid"]) if len(inc) else {}
+    return findings.by_observation(inc, seen)
+
+
+#: Columns of :func:`claims_published`.
+CLAIM_COLUMNS: Final = (
+    "claim_id",
+    "article_id",
+    "published",
+    "headline",
+    "publisher",
+    "url",
+    "kind",
+    "claimant",
+    "subject",
+    "predicate",
+    "text",
+    "event_uids",
+)
+
+
+def claims_published(engine: Engine, date_from: str, date_to: str) -> pd.DataFrame:
+    """The claims of the articles published from ``date_from`` to ``date_to`` (inclusive, by
+    the day of ``articles.published``), with their article's headline, publisher and link and
+    the uids of the events the article reported (``event_uids``, a sorted list): claims are
+    kept apart from findings, and this reads them apart (:data:`CLAIM_COLUMNS`), by day,
+    article and position in the text."""
+    c, a, ae = schema.claims, schema.articles, schema.article_events
+    day = func.substr(a.c.published, 1, 10)
+    stmt = (
+        select(
+            c.c.id.label("claim_id"),
+            c.c.article_id,
+            day.label("published"),
+            a.c.headline,
+            a.c.publisher,
+            a.c.url,
+            c.c.kind,
+            c.c.claimant,
+            c.c.subject,
+            c.c.predicate,
+            c.c.text,
+        )
+        .join(a, a.c.article_id == c.c.article_id)
+        .where(day >= date_from, day <= date_to)
+        .order_by(day, byte_order(c.c.article_id), c.c.start, c.c.id)
+    )
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        articles = sorted({r["article_id"] for r in rows})
+        linked: dict[str, list[str]] = {}
+        for i in range(0, len(articles), 500):
+            part = articles[i : i + 500]
+            for art, uid in conn.execute(
+                select(ae.c.article_id, ae.c.event_uid)
+                .where(ae.c.article_id.in_(part))
+                .order_by(ae.c.article_id, byte_order(ae.c.event_uid))
+            ).all():
+                linked.setdefault(str(art), []).append(str(uid))
+    for r in rows:
+        r["event_uids"] = linked.get(r["article_id"], [])
+    return pd.DataFrame(rows, columns=list(CLAIM_COLUMNS))
+
+
+def last_evaluation(engine: Engine, agreement_id: str) -> dict[str, Any] | None:
+    """The latest stored evaluation of an agreement (``id``, ``created_at``, ``n_events``,
+    ``n_verdicts``), or None: what a report's figures were computed from."""
+    t = schema.evaluations
+    stmt = (
+        select(t.c.id, t.c.created_at, t.c.n_events, t.c.n_verdicts)
+        .where(t.c.agreement_id == agreement_id)
+        .order_by(t.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None

@@ -13,7 +13,7 @@ Conventions, the same in every table:
 means adding a migration, never editing an old one: :func:`build_v1_metadata` must not change.
 
 >>> sorted(metadata.tables)[:4]
-['agreements', 'api_tokens', 'article_events', 'articles']
+['agreements', 'alert_deliveries', 'alert_rules', 'api_tokens']
 """
 
 from __future__ import annotations
@@ -62,7 +62,10 @@ __all__ = [
     "add_v9_login_failures",
     "add_v10_native_types",
     "add_v11_incident_rows",
+    "add_v12_alerts",
     "agreements",
+    "alert_deliveries",
+    "alert_rules",
     "article_events",
     "articles",
     "build_v1_metadata",
@@ -745,6 +748,77 @@ def add_v11_incident_rows(md: MetaData) -> MetaData:
     return md
 
 
+#: Alert rule kinds as of version 12 (a copy of :class:`ceasefire.alerts.RuleKind`), frozen.
+V12_ALERT_KINDS: Final = (
+    "violation",
+    "possible_violation",
+    "no_joint_patrol",
+    "obligation_overdue",
+)
+#: Alert channels as of version 12 (a copy of :class:`ceasefire.alerts.Channel`), frozen.
+V12_ALERT_CHANNELS: Final = ("email", "webhook")
+#: Delivery statuses as of version 12 (a copy of :class:`ceasefire.alerts.DeliveryStatus`).
+V12_DELIVERY_STATUSES: Final = (
+    "sending",
+    "sent",
+    "failed",
+    "baseline",
+    "abandoned",
+    "withdrawn",
+)
+
+
+def add_v12_alerts(md: MetaData) -> MetaData:
+    """Version 12, alerts: ``alert_rules`` (a rule's kind, its parameters as JSON, one channel
+    and its target: e-mail addresses or a webhook URL; never a password or a signing secret,
+    which come from the environment) and ``alert_deliveries``, one row per (rule, subject,
+    channel), unique: the row is claimed in a write transaction before anything is sent, so a
+    subject (an event, a week, an obligation) is delivered at most once per channel however
+    many processes evaluate the rules at once (see :mod:`ceasefire.alerts`). A removed rule is
+    kept (``removed_at``) with its deliveries. Frozen like the versions before."""
+    kinds = ", ".join(f"'{k}'" for k in V12_ALERT_KINDS)
+    channels = ", ".join(f"'{c}'" for c in V12_ALERT_CHANNELS)
+    statuses = ", ".join(f"'{s}'" for s in V12_DELIVERY_STATUSES)
+    Table(
+        "alert_rules",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", Text, nullable=False),
+        Column("kind", String(32), nullable=False),
+        Column("params", Text, nullable=False),
+        Column("channel", String(16), nullable=False),
+        Column("target", Text, nullable=False),
+        Column("created_at", UTCTime(), nullable=False),
+        Column("created_by", Text, nullable=True),
+        Column("removed_at", UTCTime(), nullable=True),
+        CheckConstraint(f"kind IN ({kinds})", name="ck_alert_rules_kind"),
+        CheckConstraint(f"channel IN ({channels})", name="ck_alert_rules_channel"),
+        Index("ix_alert_rules_name", "name"),
+    )
+    Table(
+        "alert_deliveries",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("rule_id", Integer, ForeignKey("alert_rules.id"), nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("channel", String(16), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("message", Text, nullable=False),
+        Column("created_at", UTCTime(), nullable=False),
+        Column("claimed_at", UTCTime(), nullable=True),
+        Column("claim", String(32), nullable=True),
+        Column("last_attempt_at", UTCTime(), nullable=True),
+        Column("next_attempt_at", UTCTime(), nullable=True),
+        Column("sent_at", UTCTime(), nullable=True),
+        Column("last_error", Text, nullable=True),
+        UniqueConstraint("rule_id", "subject", "channel", name="uq_alert_deliveries_key"),
+        CheckConstraint(f"status IN ({statuses})", name="ck_alert_deliveries_status"),
+        Index("ix_alert_deliveries_status", "status", "next_attempt_at"),
+    )
+    return md
+
+
 #: What version 10 adds on PostgreSQL besides the ``timestamptz`` columns: each event's position
 #: as a PostGIS geography point (NULL when it has none, or none on the globe), each zone's
 #: geometry, and the indexes that the map, the zones and the append-only logs query by.
@@ -768,12 +842,16 @@ POSTGIS_DDL: Final[tuple[str, ...]] = (
 
 
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v11_incident_rows(
-    add_v10_native_types(
-        add_v9_login_failures(
-            add_v8_reviews(
-                add_v6_user_names(
-                    add_v5_columns(add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata()))))
+metadata: Final = add_v12_alerts(
+    add_v11_incident_rows(
+        add_v10_native_types(
+            add_v9_login_failures(
+                add_v8_reviews(
+                    add_v6_user_names(
+                        add_v5_columns(
+                            add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata())))
+                        )
+                    )
                 )
             )
         )
@@ -806,6 +884,8 @@ field_reports: Final = metadata.tables["field_reports"]  # v3
 reviews: Final = metadata.tables["reviews"]  # v3
 login_failures: Final = metadata.tables["login_failures"]  # v9
 store_state: Final = metadata.tables["store_state"]  # v11
+alert_rules: Final = metadata.tables["alert_rules"]  # v12
+alert_deliveries: Final = metadata.tables["alert_deliveries"]  # v12
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Final, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import agreements as _agreements
-from ceasefire import monitoring
+from ceasefire import alerts, monitoring
 from ceasefire import zones as _zones
 from ceasefire.errors import ForbiddenError, GeometryError, StoreBusyError, UnknownIdError
 from ceasefire.exports import spreadsheet_safe
@@ -613,19 +613,25 @@ def incidents_list(
 def aggregates(
     request: Request,
     f: Filt,
-    by: Literal["day", "week", "month", "zone", "party", "verdict", "event_type"] = "day",
+    by: Literal[
+        "day", "week", "month", "zone", "party", "verdict", "event_type", "weapon", "observation"
+    ] = "day",
 ) -> Response:
     """Incidents (each event once, at its worst matching verdict) and their deaths by day, week
-    (its Monday), month, zone, party, verdict or event type, and by verdict
-    (:func:`ceasefire.findings.aggregate`)."""
+    (its Monday), month, zone, party, verdict, event type or weapon class
+    (:mod:`ceasefire.weapons`), and by verdict (:func:`ceasefire.findings.aggregate`); or, by
+    observation, field reports' incidents by seen and heard
+    (:func:`ceasefire.findings.by_observation`)."""
     cat = _cat(request)
 
     def compute() -> dict[str, Any]:
-        return {
-            "by": by,
-            "unit": "incidents",
-            "rows": q.incident_aggregate(_store(request).engine, f, by, cat.finding_provisions()),
-        }
+        engine = _store(request).engine
+        rows = (
+            q.observation_aggregate(engine, f)
+            if by == "observation"
+            else q.incident_aggregate(engine, f, by, cat.finding_provisions())
+        )
+        return {"by": by, "unit": "incidents", "rows": rows}
 
     return _cached_json(request, compute)
 
@@ -699,9 +705,14 @@ def reports_list(
 
 
 @router.post("/reports", status_code=201)
-def report_create(request: Request, body: ReportIn, user: Monitor) -> dict[str, Any]:
-    """Submit a field report: located, stored as an event, evaluated at once."""
-    return _reports.submit_report(_store(request), _cat(request), user, body.model_dump())
+def report_create(
+    request: Request, body: ReportIn, user: Monitor, background: BackgroundTasks
+) -> dict[str, Any]:
+    """Submit a field report: located, stored as an event, evaluated at once; the alert rules
+    run once the answer is sent (a failed alert never fails the report)."""
+    out = _reports.submit_report(_store(request), _cat(request), user, body.model_dump())
+    background.add_task(alerts.after_request, _store(request), "field_report")
+    return out
 
 
 @router.patch("/reports/{report_id}")
@@ -710,10 +721,14 @@ def report_update(
     report_id: Annotated[int, Path(ge=1, le=2**31)],
     body: ReportPatch,
     user: Monitor,
+    background: BackgroundTasks,
 ) -> dict[str, Any]:
-    """Change one's own report (an admin: any), re-locate and re-evaluate it."""
+    """Change one's own report (an admin: any), re-locate and re-evaluate it (then the alert
+    rules run, as after a new report)."""
     changes = body.model_dump(exclude_unset=True)
-    return _reports.edit_report(_store(request), _cat(request), user, report_id, changes)
+    out = _reports.edit_report(_store(request), _cat(request), user, report_id, changes)
+    background.add_task(alerts.after_request, _store(request), "field_report")
+    return out
 
 
 # ------------------------------------------------------------------------------ users, audit
