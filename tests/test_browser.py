@@ -380,3 +380,37 @@ def test_an_analyst_disputes_a_verdict(page: Page, server: str) -> None:
     reviews = httpx.get(f"{server}/api/events/{target['event_uid']}", timeout=30).json()["reviews"]
     assert [(r["status"], r["note"]) for r in reviews] == [("disputed", note)]
     _shot(page, "event-reviewed")
+
+
+#: Every page a mission might print, each as a reader opens it.
+PRINTED = (
+    DASHBOARD,
+    "/violations",
+    "/reviews",
+    "/agreements",
+    "/agreements/sochi-2018",
+    "/agreements/sochi-2018/held",
+    "/events/ucdp_ged:301688",
+    "/rejects",
+    "/patrols",
+)
+
+
+def test_every_page_prints_as_a_record_without_its_controls(page: Page) -> None:
+    """Print styles (issue 12): on paper no navigation, buttons or map controls; the content,
+    the filters as set and the colours that carry meaning stay; Chromium prints it to A4."""
+    page.emulate_media(media="print")
+    for path in PRINTED:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.locator("header.top nav").is_hidden(), path
+        assert page.locator("main").is_visible(), path
+        assert page.locator("button:visible, .leaflet-control-zoom:visible").count() == 0, path
+        adjust = page.evaluate("getComputedStyle(document.body).printColorAdjust")
+        assert adjust == "exact", path
+        assert page.pdf(format="A4").startswith(b"%PDF-"), path
+    page.goto(DASHBOARD)
+    page.wait_for_selector("body[data-ready='1']", timeout=60_000)  # the status line is hidden
+    page.wait_for_selector("#map[data-loaded='1']", state="attached", timeout=60_000)
+    assert page.locator("#map").is_visible() and page.locator(".filters").is_visible()
+    _shot(page, "dashboard-print")
