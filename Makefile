@@ -46,7 +46,7 @@ typecheck: install
 
 $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core
 
 $(POSTGIS):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -70,3 +70,13 @@ format: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(DB) $(DB)-wal $(DB)-shm
+
+# the situation report's catalogs (docs/reports.md, "Languages"): re-extract report.pot from
+# the templates and src/ceasefire/situation/*.py, merge it into every language's report.po,
+# compile the .mo files that are committed beside them (translate the new msgids in between)
+LOCALE := src/ceasefire/situation/locale
+.PHONY: i18n
+i18n: install
+	$(BIN)/pybabel extract -F $(LOCALE)/babel.cfg --no-location --sort-output --project=ceasefire --copyright-holder="the ceasefire project" -k _ -o $(LOCALE)/report.pot .
+	$(BIN)/pybabel update -D report -i $(LOCALE)/report.pot -d $(LOCALE) --no-fuzzy-matching
+	$(BIN)/pybabel compile -D report -d $(LOCALE) --statistics

@@ -65,7 +65,7 @@ def _add(db: Path | str, *args: str) -> tuple[int, str]:
         (
             ("--kind", "shelling", "--email", "a@example.org"),
             "error: kind: must be one of violation, possible_violation, no_joint_patrol, "
-            "obligation_overdue ('shelling')",
+            "obligation_overdue, situation_report ('shelling')",
         ),
         (
             ("--kind", "violation", "--email", "a@example.org"),
@@ -187,12 +187,15 @@ def test_weeks_without_joint_patrols_and_obligations_past_due_fire(
                 )
             monitoring.evaluate_store(store, ["moscow-2020"])
             report = alerts.run(store, "test")
-            assert (report.sent, report.failed, report.errors) == (4, 0, [])
+            assert (report.sent, report.failed, report.errors) == (6, 0, [])
             got = sorted(hook.subjects())
             assert alerts.run(store, "test").sent == 0
+        # humanitarian access and returns without any records are due and `no_evidence` too
         assert got == [
             "obligation:moscow-2020/corridor-parameters:2020-03-12",
+            "obligation:moscow-2020/humanitarian-access:2020-03-05",
             "obligation:moscow-2020/m4-joint-patrols:2020-03-15",
+            "obligation:moscow-2020/return-of-displaced:2020-03-05",
             "period:moscow-2020/m4-joint-patrols:2020-03-29",
             "period:moscow-2020/m4-joint-patrols:2020-04-05",
         ]

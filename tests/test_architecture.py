@@ -24,8 +24,18 @@ CORE = [
     "held",
     "situation",
     "weapons",
+    "vocab",
+    "humanitarian",
 ]
-EDGES = {"store", "web", "cli", "monitoring", "exports", "situation_report"}
+EDGES = {
+    "store",
+    "web",
+    "cli",
+    "monitoring",
+    "exports",
+    "situation_report",
+    "situation_reports",
+}
 
 
 def _modules(name: str) -> list[Path]:

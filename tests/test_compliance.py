@@ -276,7 +276,9 @@ def test_obligations(make_events, box_zones):
     ob = evaluate(MOSCOW, ev, zones=box_zones, rules=late).obligations.set_index("provision_id")
     assert ob.loc["corridor-parameters", "status"] == "no_evidence"
     assert ob.loc["m4-joint-patrols", "status"] == "no_evidence"
-    assert ob.loc["humanitarian-access", "status"] == "not_checkable"
+    # judged from aid delivery records (issue 12); without any, no evidence it was given
+    assert ob.loc["humanitarian-access", "status"] == "no_evidence"
+    assert "ceasefire humanitarian import" in ob.loc["humanitarian-access", "reason"]
     assert ob.loc["heavy-weapons-withdrawal", "status"] == "contrary_evidence"
     early = Rules(as_of=dt.datetime(2020, 3, 10, tzinfo=dt.UTC))
     ob2 = evaluate(MOSCOW, ev, zones=box_zones, rules=early).obligations.set_index("provision_id")

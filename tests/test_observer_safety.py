@@ -114,6 +114,14 @@ class Scene:
         # the whole store judged again, as `ceasefire evaluate` does
         monitoring.evaluate_store(app.state.store)
         app.state.cache.clear()
+        # a situation report of the reports' week, saved in the workspace (its permalink is swept)
+        saved = self.client.post(
+            "/api/situation-reports",
+            json={"agreement_id": "moscow-2020", "period": "week", "date": "2020-03-07"},
+            headers=_token(app, "analyst"),
+        )
+        assert saved.status_code == 201, saved.text
+        self.situation_report = str(saved.json()["id"])
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +275,8 @@ def _urls(scene: Scene) -> Iterator[str]:
         "uid:path": uids,
         "event_uid:path": uids,
         "agreement_id": ["moscow-2020", "sochi-2018"],
+        "report_id": [scene.situation_report],
+        "report_id:int": [scene.situation_report],
     }
     every = "verdict=" + "&verdict=".join(
         ("violation", "possible_violation", "exempt", "compliant", "outside")

@@ -437,8 +437,8 @@ def test_a_bad_value_or_combination_is_422_naming_the_field(
 
 
 def test_the_corrected_verdicts_are_the_engines() -> None:
-    literal = typing.get_args(ReviewIn.model_fields["corrected_verdict"].annotation)[0]
-    assert typing.get_args(literal) == VERDICTS
+    kind = typing.get_args(ReviewIn.model_fields["corrected_verdict"].annotation)[0]
+    assert tuple(v.value for v in kind) == VERDICTS
 
 
 def test_only_analysts_and_admins_review(app: Any, c: TestClient) -> None:

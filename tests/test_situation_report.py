@@ -413,7 +413,7 @@ def test_obligations_due_and_their_status(constructed: str) -> None:
     assert due["corridor-parameters"]["in_period"] and due["corridor-parameters"]["due"] == (
         "2020-03-12"
     )
-    assert due["humanitarian-access"]["status"] == "not_checkable"
+    assert due["humanitarian-access"]["status"] == "no_evidence"  # no aid records imported
 
 
 def test_hostile_text_stays_text(constructed: str) -> None:

@@ -71,6 +71,9 @@ FILLED = (
     "login_failures",
     "alert_rules",
     "alert_deliveries",
+    "situation_reports",
+    "aid_deliveries",
+    "population_movements",
 )
 
 
@@ -215,6 +218,17 @@ def _fill(db: Path) -> None:
             next_attempt_at=None,
             audit={},
         )
+        # a saved situation report (v14), its body with text in several scripts
+        store.save_situation_report(
+            agreement_id="sochi-2018", period_kind="week", period_start="2019-07-08",
+            period_end="2019-07-14", body="<p>قصف 'x' \"y\" ☃</p>", created_by="cli",
+            data_state=store.data_state(),
+        )  # fmt: skip
+        # humanitarian evidence (v13): constructed aid and movement tables, quotes and all
+        from ceasefire.store.humanitarian import import_file
+
+        for name in ("aid-ocha-crossborder.csv", "movements-cccm-monthly.csv"):
+            import_file(store, Path(__file__).parent / "data" / "humanitarian" / name)
     app = create_app(db)
     try:
         client = TestClient(app)

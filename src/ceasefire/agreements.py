@@ -6,7 +6,7 @@ for the format; ``ceasefire agreements schema`` prints the JSON Schema generated
 below.
 
 >>> sochi = load_bundled("sochi-2018")
->>> sochi.pax_id, [p.type for p in sochi.provisions][:3]
+>>> sochi.pax_id, [p.type.value for p in sochi.provisions][:3]
 (2169, ['ceasefire', 'demilitarised_zone', 'weapons_withdrawal'])
 >>> [a.id for a in chain(load_bundled("moscow-2020"))]
 ['moscow-2020', 'sochi-2018']
@@ -18,12 +18,12 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import AgreementError, ConflictError, InputError, UnknownIdError
 from .events import VIOLENT_EVENT_TYPES
 from .limits import YamlLimits, check_size
+from .vocab import ProvisionType
 
 __all__ = [
     "EVENT_CHECKED_TYPES",
@@ -197,6 +198,15 @@ class Signed(_Strict):
 
 
 class _ProvisionBase(_Strict):
+    """What every provision has. Each type (a subclass) says how it is parsed (its fields),
+    where it is judged (:meth:`judged_zone`) and from when (:meth:`binds_from`); how it is
+    judged and explained is its handler's (:mod:`ceasefire.compliance.provisions`)."""
+
+    #: Whether events are judged against it one by one (else it is an obligation).
+    event_checked: ClassVar[bool] = False
+    #: Whether it is judged in a corridor drawn around its route (not in a zone of its own).
+    corridor: ClassVar[bool] = False
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     text: str = Field(description="the provision's words, quoted from the agreement")
     article: str | None = None
@@ -205,6 +215,29 @@ class _ProvisionBase(_Strict):
     )
     notes: str | None = None
 
+    def binds_from(self) -> TimeSpec | None:
+        """When an event-checked provision starts to bind (None for an obligation)."""
+        return None
+
+    def judged_zone(self, agreement_id: str) -> str | None:
+        """The id of the zone events are judged in (None for an obligation): the zone it
+        names, or ``agreement/provision`` for a corridor drawn around a route."""
+        return None
+
+    def references(self) -> list[str]:
+        """The ids of the zones and routes it names."""
+        return [ref for ref in (getattr(self, "zone", None), getattr(self, "route", None)) if ref]
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        """The provision in plain words (``zone_name`` names a zone or route id)."""
+        return self.text.strip()
+
+    def _who(self, agreement: Agreement) -> str:
+        return ", ".join(agreement.party(x).name for x in self.responsible) or "any party"
+
+
+#: How a description names a zone or route by its id (``None``: the whole area).
+ZoneNamer = Callable[[str | None], str]
 
 _DEFAULT_PROHIBITED = list(VIOLENT_EVENT_TYPES)
 
@@ -219,18 +252,33 @@ class _Prohibiting(_ProvisionBase):
         description="ACLED event types or sub-event types that breach it",
     )
 
+    event_checked: ClassVar[bool] = True
+
+    def binds_from(self) -> TimeSpec:
+        return self.effective_from
+
+    def judged_zone(self, agreement_id: str) -> str | None:
+        return getattr(self, "zone", None)
+
 
 class CeasefireProvision(_Prohibiting):
     """All prohibited acts by anyone inside the zone are breaches from ``effective_from``."""
 
-    type: Literal["ceasefire"]
+    type: Literal[ProvisionType.CEASEFIRE]
     zone: str
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        acts = ", ".join(self.prohibited_event_types)
+        return (
+            f"No {acts} by {self._who(agreement)} inside {zone_name(self.zone)} "
+            f"from {self.effective_from.label()} ({self.effective_from.timezone})."
+        )
 
 
 class SecurityCorridorProvision(_Prohibiting):
     """A corridor ``width_each_side_km`` either side of a route, flat at its named ends."""
 
-    type: Literal["security_corridor"]
+    type: Literal[ProvisionType.SECURITY_CORRIDOR]
     route: str
     route_label: str = Field(default="the route", description="how reasons name it: 'the M4'")
     width_each_side_km: float = Field(gt=0)
@@ -238,11 +286,24 @@ class SecurityCorridorProvision(_Prohibiting):
     from_place: str
     to_place: str
 
+    corridor: ClassVar[bool] = True
+
+    def judged_zone(self, agreement_id: str) -> str:
+        return f"{agreement_id}/{self.id}"
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        acts = ", ".join(self.prohibited_event_types)
+        return (
+            f"No {acts} within {self.width_each_side_km:g} km either side of "
+            f"{self.route_label} between {self.from_place} and {self.to_place}, from "
+            f"{self.effective_from.label()}."
+        )
+
 
 class DemilitarisedZoneProvision(_Prohibiting):
     """A zone to be cleared of fighting and of ``excluded_actors`` by ``effective_from``."""
 
-    type: Literal["demilitarised_zone"]
+    type: Literal[ProvisionType.DEMILITARISED_ZONE]
     zone: str
     depth_km: tuple[float, float] | None = None
     excluded_actors: list[ActorGroup] = Field(
@@ -253,6 +314,15 @@ class DemilitarisedZoneProvision(_Prohibiting):
         default=None, description="party id answerable for removing the excluded actors"
     )
 
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        acts = ", ".join(self.prohibited_event_types)
+        out = ", ".join(g.name for g in self.excluded_actors)
+        extra = f"; {out} must leave it" if out else ""
+        return (
+            f"{zone_name(self.zone)} is demilitarised from {self.effective_from.label()}: "
+            f"no {acts}{extra}."
+        )
+
 
 _WEAPON_CLASSES = Literal["tanks", "multiple_rocket_launchers", "artillery", "mortars"]
 
@@ -260,11 +330,23 @@ _WEAPON_CLASSES = Literal["tanks", "multiple_rocket_launchers", "artillery", "mo
 class WeaponsWithdrawalProvision(_ProvisionBase):
     """Heavy weapons of ``weapon_classes`` out of ``zone`` by ``deadline``."""
 
-    type: Literal["weapons_withdrawal"]
+    type: Literal[ProvisionType.WEAPONS_WITHDRAWAL]
     zone: str
     weapon_classes: list[_WEAPON_CLASSES] = Field(min_length=1)
     deadline: TimeSpec
     until: TimeSpec | None = None
+
+    event_checked: ClassVar[bool] = True
+
+    def binds_from(self) -> TimeSpec:
+        return self.deadline
+
+    def judged_zone(self, agreement_id: str) -> str:
+        return self.zone
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        kinds = ", ".join(w.replace("_", " ") for w in self.weapon_classes)
+        return f"{kinds} withdrawn from {zone_name(self.zone)} by {self.deadline.label()}."
 
 
 class Frequency(_Strict):
@@ -275,13 +357,22 @@ class Frequency(_Strict):
 class JointPatrolProvision(_ProvisionBase):
     """Joint patrols along a route from ``start``, at least ``expected_frequency``."""
 
-    type: Literal["joint_patrol"]
+    type: Literal[ProvisionType.JOINT_PATROL]
     route: str
     from_place: str
     to_place: str
     start: TimeSpec
     parties: list[str] = Field(min_length=2)
     expected_frequency: Frequency | None = None
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        parties = " and ".join(agreement.party(x).name for x in self.parties)
+        freq = self.expected_frequency
+        often = f", at least {freq.count} per {freq.per}" if freq else ""
+        return (
+            f"Joint patrols by {parties} along {zone_name(self.route)} from {self.from_place} "
+            f"to {self.to_place}, starting {self.start.label()}{often}."
+        )
 
 
 class Fulfilment(_Strict):
@@ -292,19 +383,43 @@ class Fulfilment(_Strict):
 class DeadlineProvision(_ProvisionBase):
     """An obligation to be met by ``due``; ``fulfilled`` records evidence that it was."""
 
-    type: Literal["deadline"]
+    type: Literal[ProvisionType.DEADLINE]
     due: TimeSpec
     fulfilled: Fulfilment | None = None
 
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        done = f" Fulfilled {self.fulfilled.date}." if self.fulfilled else ""
+        return f"Due by {self.due.label()}: {self.text.strip()}{done}"
+
 
 class HumanitarianAccessProvision(_ProvisionBase):
-    type: Literal["humanitarian_access"]
+    """Aid to reach those in need without obstruction, judged week by week from records of
+    aid deliveries and crossings (:mod:`ceasefire.humanitarian`)."""
+
+    type: Literal[ProvisionType.HUMANITARIAN_ACCESS]
     zone: str | None = None
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        return (
+            f"Humanitarian access to {zone_name(self.zone)}: aid delivered without "
+            "obstruction, judged week by week from aid delivery records (a week with a "
+            "blocked delivery, or none after earlier ones, is unmet)."
+        )
 
 
 class ReturnOfDisplacedProvision(_ProvisionBase):
-    type: Literal["return_of_displaced"]
+    """The safe and voluntary return of the displaced, judged week by week from records of
+    population movements: returns against new displacement (:mod:`ceasefire.humanitarian`)."""
+
+    type: Literal[ProvisionType.RETURN_OF_DISPLACED]
     zone: str | None = None
+
+    def describe(self, agreement: Agreement, zone_name: ZoneNamer) -> str:
+        return (
+            f"Return of the displaced to {zone_name(self.zone)}, judged week by week from "
+            "population movement records (a week with more people newly displaced than "
+            "returned is unmet)."
+        )
 
 
 Provision = Annotated[
@@ -320,8 +435,8 @@ Provision = Annotated[
 ]
 
 #: Provision types judged event by event; the others are obligations checked for absence.
-EVENT_CHECKED_TYPES = frozenset(
-    {"ceasefire", "security_corridor", "demilitarised_zone", "weapons_withdrawal"}
+EVENT_CHECKED_TYPES: frozenset[ProvisionType] = frozenset(
+    t for t in ProvisionType if t.is_event_checked
 )
 
 
@@ -538,7 +653,7 @@ def _reference_errors(
             loc = ("provisions", i, "excluded_actors_responsible")
             err(f"unknown party; {known}", loc, answerable)
         until = getattr(prov, "until", None)
-        starts = provision_start(prov) if prov.type in EVENT_CHECKED_TYPES else None
+        starts = prov.binds_from()
         if (
             until is not None
             and starts is not None
@@ -564,6 +679,9 @@ def _errors(
             problem, value = "unknown key", loc[-1]
         elif err["type"] == "missing":
             problem, value = "missing", None
+        elif err["type"] == "union_tag_invalid":
+            problem = f"unknown provision type; known: {', '.join(ProvisionType)}"
+            value, field = err["ctx"]["tag"], f"{field}.type"
         elif isinstance(value, dict | list):
             value = None
         if problem.startswith("Value error, "):
@@ -577,10 +695,7 @@ def _errors(
 
 
 # pydantic puts the union's tag into error locations; they are not keys of the YAML
-_UNION_TAGS = frozenset(
-    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for m in Provision.__args__[0].__args__  # type: ignore[attr-defined]
-)
+_UNION_TAGS: frozenset[str] = frozenset(ProvisionType)
 
 
 def read_agreement_text(path: str | Path) -> str:
@@ -714,7 +829,7 @@ def takes_effect(agreement: Agreement) -> TimeSpec:
     >>> takes_effect(load_bundled("sochi-2018")).label()
     '2018-09-17'
     """
-    starts = [provision_start(p) for p in agreement.provisions if p.type in EVENT_CHECKED_TYPES]
+    starts = [s for s in (p.binds_from() for p in agreement.provisions) if s is not None]
     if not starts:
         return TimeSpec(at=agreement.signed.date)
     return min(starts, key=lambda s: s.utc_window()[0])
@@ -746,9 +861,10 @@ def provision_start(provision: Any) -> TimeSpec:
     >>> provision_start(load_bundled("sochi-2018").provision("heavy-weapons-withdrawal")).label()
     '2018-10-10'
     """
-    if provision.type == "weapons_withdrawal":
-        return provision.deadline  # type: ignore[no-any-return]
-    return provision.effective_from  # type: ignore[no-any-return]
+    start = provision.binds_from()
+    if start is None:
+        raise TypeError(f"{provision.type} is an obligation, not judged event by event")
+    return start  # type: ignore[no-any-return]
 
 
 def zone_references(agreement: Agreement) -> list[str]:
@@ -759,10 +875,7 @@ def zone_references(agreement: Agreement) -> list[str]:
     """
     refs: list[str] = []
     for p in agreement.provisions:
-        for attr in ("zone", "route"):
-            ref = getattr(p, attr, None)
-            if ref and ref not in refs:
-                refs.append(ref)
+        refs.extend(ref for ref in p.references() if ref not in refs)
     return refs
 
 

@@ -45,6 +45,7 @@ import pandas as pd
 from pyproj import Geod
 
 from .errors import InputError
+from .vocab import SourceDataset
 
 __all__ = [
     "BANDS",
@@ -79,7 +80,7 @@ DEFAULT_RADIUS_KM: Final = 1.0
 PUBLISHED_CELL_DEG: Final = 0.05
 
 #: The ``source_dataset`` of a field report's event.
-SOURCE_DATASET: Final = "field_report"
+SOURCE_DATASET: Final = SourceDataset.FIELD_REPORT.value
 
 #: A share of a report's disc inside a zone at or above this is published as inside (1.0); the
 #: reasons of other events also stop giving the share there.

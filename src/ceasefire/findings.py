@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 
 from .compliance import VERDICTS
+from .vocab import BREACHES as _BREACH_VERDICTS
+from .vocab import Verdict
 from .weapons import weapon_classes
 
 __all__ = [
@@ -70,10 +72,10 @@ __all__ = [
 ]
 
 #: The verdicts a party answers for; counted apart, never summed.
-BREACHES: Final = ("violation", "possible_violation")
+BREACHES: Final = tuple(v.value for v in _BREACH_VERDICTS)
 #: The verdicts that are findings: every verdict but ``outside`` (an event the provision does
 #: not speak of): ``outside`` rows are read only when asked.
-FINDING_VERDICTS: Final = tuple(v for v in VERDICTS if v != "outside")
+FINDING_VERDICTS: Final = tuple(v for v in VERDICTS if v != Verdict.OUTSIDE)
 #: What a filter without verdicts shows, on every surface (the pages tick these boxes):
 #: violations and possible violations, never compliant, exempt or outside unless asked.
 DEFAULT_VERDICTS: Final = BREACHES

@@ -39,7 +39,7 @@ from typing import Any, Final, Literal, cast
 import numpy as np
 import pandas as pd
 
-from .agreements import EVENT_CHECKED_TYPES, Agreement, Registry, TimeSpec, chain, takes_effect
+from .agreements import Agreement, Registry, TimeSpec, chain, takes_effect
 from .compliance import attribute, provision_zones
 from .errors import InputError, LimitError
 from .events import LOCAL_TIMEZONE, normalise_events
@@ -321,9 +321,9 @@ def agreement_zones(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) 
     out: dict[str, Zone] = {}
     for a in agreements:
         for p in a.provisions:
-            if p.type not in EVENT_CHECKED_TYPES:
+            zid = p.judged_zone(a.id)
+            if zid is None:  # an obligation: judged in no zone
                 continue
-            zid = f"{a.id}/{p.id}" if p.type == "security_corridor" else str(getattr(p, "zone", ""))
             if zid not in zones:  # a corridor to derive (or an unknown zone: its clear error)
                 return provision_zones(agreements, zones)
             out.setdefault(zid, zones[zid])

@@ -22,9 +22,10 @@ import pandas as pd
 
 from . import agreements as _agreements
 from . import findings
+from . import humanitarian as _humanitarian
 from . import patrols as _patrols
 from . import zones as _zones
-from .agreements import EVENT_CHECKED_TYPES, Agreement, Registry, chains, provision_start
+from .agreements import Agreement, Registry, chains
 from .compliance import (
     VERDICTS,
     Evaluation,
@@ -48,6 +49,7 @@ from .held import DEFAULT_WINDOW, Held, Window, held, window_days
 from .limits import MAX_TRACK_BYTES, check_size
 from .sources import read_events
 from .store import IngestReport, Store
+from .vocab import ProvisionType
 
 __all__ = [
     "BUNDLED_UCDP",
@@ -63,6 +65,7 @@ __all__ = [
     "evaluate_file",
     "evaluate_store",
     "finding_provisions",
+    "humanitarian_overview",
     "import_patrol_files",
     "import_patrols",
     "import_zone",
@@ -178,13 +181,13 @@ def finding_provisions(
     for these agreements: what every surface's findings count by zone and by date."""
     agreements = list(agreements)
     start = {
-        (a.id, p.id): pd.Timestamp(provision_start(p).utc_window()[0])
+        (a.id, p.id): pd.Timestamp(start.utc_window()[0])
         .tz_convert(LOCAL_TIMEZONE)
         .date()
         .isoformat()
         for a in agreements
         for p in a.provisions
-        if p.type in EVENT_CHECKED_TYPES
+        if (start := p.binds_from()) is not None
     }
     return Provisions(zone=provision_zone_ids(agreements, zones), start=start)
 
@@ -253,6 +256,8 @@ def evaluate_store(
         registry=registry,
         rules=rules,
         patrols=patrol_rows if len(patrol_rows) else None,
+        aid=store.aid_deliveries(),
+        movements=store.population_movements(),
     )
     # field reports' verdicts as they may be published (so does the store, on every write)
     result.verdicts = publishable_verdicts(result.verdicts, events)
@@ -366,6 +371,35 @@ def run_demo(
     report = store.ingest("ucdp", BUNDLED_UCDP, progress=ingest_progress)
     evaluation = evaluate_store(store, ids, progress=progress)
     return DemoResult(ids, report, evaluation, store.events())
+
+
+# --- humanitarian evidence -------------------------------------------------------------------
+
+
+def humanitarian_overview(
+    store: Store,
+    agreement_id: str,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> _humanitarian.Overview:
+    """The agreement's humanitarian access and return provisions week by week, over the
+    stored aid deliveries and population movements, with the last evaluation's findings
+    (:func:`ceasefire.humanitarian.overview`): what ``ceasefire humanitarian weeks``,
+    ``/api/humanitarian``, the ``/humanitarian`` page and the situation report show.
+    ``start``/``end`` choose the weeks shown. An unknown agreement raises
+    :class:`UnknownIdError`."""
+    agreement = registry_of(store).get(agreement_id)
+    return _humanitarian.overview(
+        agreement,
+        zones_of(store),
+        store.aid_deliveries(),
+        store.population_movements(),
+        now=dt.datetime.now(dt.UTC),
+        start=start,
+        end=end,
+        findings=store.obligations(agreement_id),
+    )
 
 
 # --- patrols ----------------------------------------------------------------------------------
@@ -590,7 +624,7 @@ def patrol_route(
     # the agreement's own provision first, else one of the agreements it supplements
     found = sorted(
         ((a.id != agreement_id, a, p) for a in chain for p in a.provisions
-         if p.type == "joint_patrol"),
+         if p.type == ProvisionType.JOINT_PATROL),
         key=lambda x: x[0],
     )  # fmt: skip
     if not found:

@@ -4,7 +4,8 @@
 and its read model (:mod:`ceasefire.store.read`: the verdict rows the findings count, claims,
 field reports' observations, events per day, the latest evaluation) and the monitor's
 workflows (:mod:`ceasefire.monitoring`: agreements, zones, each provision's zone and start, the
-joint-patrol coverage), and hands them to the core. It counts nothing itself.
+joint-patrol coverage, the humanitarian weeks as the dashboard's ``/humanitarian`` shows them),
+and hands them to the core. It counts nothing itself.
 
 >>> import datetime as dt
 >>> from ceasefire.store import open_store
@@ -58,6 +59,7 @@ def situation_report(
         patrol_periods=periods,
         patrol_route=route,
         linked=lambda f, uids: q.incidents_of_events(engine, f, uids),
+        humanitarian=monitoring.humanitarian_overview(store, agreement_id),
     )
     return build(agreement, period, evidence, options)
 

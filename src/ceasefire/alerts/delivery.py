@@ -193,6 +193,14 @@ class StoreFindings:
             )
         return self._obligations
 
+    def situation_reports(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        while True:  # every saved report, a page at a time
+            page = self._store.situation_reports(limit=500, offset=len(out))
+            out += page["items"]
+            if not page["items"] or len(out) >= int(page["total"]):
+                return sorted(out, key=lambda r: int(r["id"]))
+
 
 def _sql(store: Store) -> SQLStore:
     if not isinstance(store, SQLStore):

@@ -28,6 +28,7 @@ from typing import Any, Final, Protocol
 import pandas as pd
 
 from ceasefire.errors import InputError
+from ceasefire.vocab import ObligationStatus, ProvisionType
 
 __all__ = [
     "HANDLERS",
@@ -52,6 +53,8 @@ class RuleKind(StrEnum):
     NO_JOINT_PATROL = "no_joint_patrol"
     #: an obligation past its due day and not met (no evidence it was, or evidence against)
     OBLIGATION_OVERDUE = "obligation_overdue"
+    #: a situation report saved to the workspace (by a scheduled ``ceasefire report --save``)
+    SITUATION_REPORT = "situation_report"
 
 
 class Channel(StrEnum):
@@ -104,6 +107,11 @@ class Findings(Protocol):
     def obligations(self) -> pd.DataFrame:
         """The stored obligations (``agreement_id, provision_id, provision_type, due,
         status, reason``), as the last evaluation judged them."""
+
+    def situation_reports(self) -> list[dict[str, Any]]:
+        """The situation reports saved to the workspace (without their bodies: ``id,
+        agreement_id, period_kind, period_start, period_end, language, sha256, created_at,
+        created_by, version, versions``), oldest first."""
 
 
 class Handler(Protocol):
@@ -292,7 +300,8 @@ class _NoJointPatrol:
 
     def subjects(self, params: Mapping[str, Any], found: Findings) -> list[Subject]:
         rows = _of(params, found.obligations())
-        rows = rows[(rows["provision_type"] == "joint_patrol") & (rows["status"] == "unmet")]
+        joint = rows["provision_type"] == ProvisionType.JOINT_PATROL
+        rows = rows[joint & (rows["status"] == ObligationStatus.UNMET)]
         out = []
         for r in _records(rows):
             m = _PERIOD.match(str(r.get("reason") or ""))
@@ -352,10 +361,86 @@ class _ObligationOverdue:
         return f"an obligation past due and not met{f' ({of})' if of else ''}"
 
 
+# ------------------------------------------------------------------------ situation reports
+
+#: The period kinds a report covers.
+_PERIODS: Final = frozenset({"day", "week", "month"})
+_BASE_URL: Final = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?")
+
+
+@dataclass(frozen=True)
+class _SituationReport:
+    """Each situation report saved to the workspace, once: what a scheduled report run
+    (``ceasefire report --period day --date yesterday --save`` from cron) hands to the people
+    who read it. The message carries the report's permalink (absolute with ``base_url``, the
+    workspace's address as its readers reach it); a report saved again with new evidence is a
+    new version, and so a new message."""
+
+    kind: RuleKind = RuleKind.SITUATION_REPORT
+
+    def params(self, raw: Mapping[str, Any], known: Known) -> dict[str, Any]:
+        _unexpected(raw, ("agreement", "period", "language", "base_url"), self.kind)
+        period = raw.get("period")
+        if period not in (None, "") and str(period) not in _PERIODS:
+            raise InputError("must be one of day, week, month", field="period", value=period)
+        language = raw.get("language")
+        if language not in (None, "") and not re.fullmatch(r"[a-z]{2,3}", str(language)):
+            raise InputError("must be a language code (en, ar)", field="language", value=language)
+        base = raw.get("base_url")
+        if base not in (None, "") and not _BASE_URL.fullmatch(str(base)):
+            raise InputError(
+                "must be an http(s) address (https://monitor.example.org)",
+                field="base_url",
+                value=base,
+            )
+        return {
+            "agreement": _optional(raw, "agreement", known.agreements, "a known agreement"),
+            "period": str(period) if period not in (None, "") else None,
+            "language": str(language) if language not in (None, "") else None,
+            "base_url": str(base).rstrip("/") if base not in (None, "") else None,
+        }
+
+    def subjects(self, params: Mapping[str, Any], found: Findings) -> list[Subject]:
+        out = []
+        for r in found.situation_reports():
+            if any(
+                params.get(k) and str(r[col]) != params[k]
+                for k, col in (
+                    ("agreement", "agreement_id"),
+                    ("period", "period_kind"),
+                    ("language", "language"),
+                )
+            ):
+                continue
+            link = f"{params.get('base_url') or ''}/situation-reports/{r['id']}"
+            title = (
+                f"situation report: {r['agreement_id']}, {r['period_kind']} "
+                f"{r['period_start']} to {r['period_end']} ({r['language']}), "
+                f"version {r['version']}"
+            )
+            text = "\n".join(
+                [
+                    title,
+                    f"read it: {link}",
+                    f"saved {r['created_at']} by {r['created_by']}; sha256 {r['sha256']}",
+                ]
+            )
+            keep = ("id", "agreement_id", "period_kind", "period_start", "period_end")
+            details = {k: _value(r.get(k)) for k in (*keep, "language", "sha256", "version")}
+            out.append(Subject(f"report:{r['id']}", title, text, details | {"url": link}))
+        return out
+
+    def describe(self, params: Mapping[str, Any]) -> str:
+        said = [params.get("agreement"), params.get("period"), params.get("language")]
+        of = ", ".join(x for x in said if x)
+        return f"a situation report saved to the workspace{f' ({of})' if of else ''}"
+
+
 #: The one handler of each rule kind.
 HANDLERS: Final[Mapping[RuleKind, Handler]] = {
     RuleKind.VIOLATION: _Violation(),
     RuleKind.POSSIBLE_VIOLATION: _PossibleViolation(),
     RuleKind.NO_JOINT_PATROL: _NoJointPatrol(),
     RuleKind.OBLIGATION_OVERDUE: _ObligationOverdue(),
+    RuleKind.SITUATION_REPORT: _SituationReport(),
 }

@@ -584,6 +584,17 @@ def evaluate(
         sys.exit(EXIT_SKIPPED)
 
 
+def day_value(value: str | None, name: str) -> dt.date | None:
+    """An option's day (``YYYY-MM-DD``), None when not given; a usage error naming the option
+    (``name``) otherwise."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=name) from None
+
+
 def _day(value: str | None, name: str) -> str | None:
     if not value:
         return None
@@ -1005,6 +1016,7 @@ if __name__ == "__main__":
 # on ``cli``.
 from . import alerts as _alert_rules  # noqa: E402
 from . import db as _db  # noqa: E402, F401
+from . import humanitarian as _humanitarian  # noqa: E402, F401
 from . import news as _news  # noqa: E402, F401
 from . import patrols as _patrols  # noqa: E402, F401
 from . import report as _report  # noqa: E402, F401

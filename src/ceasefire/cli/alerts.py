@@ -77,6 +77,15 @@ def alerts() -> None:
 @click.option("--min-deaths", default=None, help="At least this many deaths (violation).")
 @click.option("--agreement", default=None, help="Only this agreement's findings.")
 @click.option("--provision", default=None, help="Only this provision (with --agreement).")
+@click.option(
+    "--period", default=None, help="Only reports of a period: day, week, month (situation_report)."
+)
+@click.option("--language", default=None, help="Only reports in this language (situation_report).")
+@click.option(
+    "--base-url",
+    default=None,
+    help="The workspace's address, for the report's link (situation_report).",
+)
 @click.option("--email", default=None, help="Send to these addresses (comma-separated).")
 @click.option(
     "--webhook",
@@ -104,6 +113,9 @@ def alerts_add(
     min_deaths: str | None,
     agreement: str | None,
     provision: str | None,
+    period: str | None,
+    language: str | None,
+    base_url: str | None,
     email: str | None,
     webhook: str | None,
     webhook_env: str | None,
@@ -120,6 +132,9 @@ def alerts_add(
         "min_deaths": min_deaths,
         "agreement": agreement,
         "provision": provision,
+        "period": period,
+        "language": language,
+        "base_url": base_url,
     }
     with _store(db) as store:
         rule, already = _alerts.add_rule(

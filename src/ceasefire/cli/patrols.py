@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -19,18 +18,20 @@ from ..patrols import (
     strip,
     strip_svg,
 )
-from . import _store, cli, console, db_option, each_file, expand_paths, handle_errors, say, tell
+from . import (
+    _store,
+    cli,
+    console,
+    day_value,
+    db_option,
+    each_file,
+    expand_paths,
+    handle_errors,
+    say,
+    tell,
+)
 
 _SUFFIXES = (".gpx", ".geojson", ".json")
-
-
-def _day(value: str | None, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=name) from None
 
 
 @cli.group()
@@ -93,7 +94,7 @@ def patrols_import(
         status=status,
         parties=parties,
         route=route,
-        date=_day(day, "--date"),
+        date=day_value(day, "--date"),
         replace=replace,
         read=ReadOptions(max_speed_kmh=max_speed, repair=repair),
         status_options=StatusOptions(tolerance_km=tolerance_km),
@@ -142,8 +143,8 @@ def patrols_list(
     with _store(db, need="data") as store:
         cov = monitoring.patrol_coverage(
             store,
-            since=_day(since, "--from"),
-            until=_day(until, "--to"),
+            since=day_value(since, "--from"),
+            until=day_value(until, "--to"),
             options=CoverageOptions(tolerance_km=tolerance_km),
         )
     frame = cov.patrols
@@ -208,8 +209,8 @@ def patrols_coverage(
         cov = monitoring.patrol_coverage(
             store,
             agreement_id=agreement_id,
-            since=_day(since, "--from"),
-            until=_day(until, "--to"),
+            since=day_value(since, "--from"),
+            until=day_value(until, "--to"),
             period=period,
             options=options,
         )

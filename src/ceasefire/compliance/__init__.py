@@ -10,14 +10,15 @@ from .engine import (
     Rules,
     attribute,
     evaluate,
-    provision_route,
     provision_zone_ids,
     provision_zones,
 )
 from .obligations import OBLIGATION_STATUSES
+from .provisions import HANDLERS, provision_route
 
 __all__ = [
     "ATTRIBUTION_RULES",
+    "HANDLERS",
     "OBLIGATION_STATUSES",
     "VERDICTS",
     "Evaluation",

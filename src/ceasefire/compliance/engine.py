@@ -36,21 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..agreements import (
-    EVENT_CHECKED_TYPES,
-    Agreement,
-    Registry,
-    TimeSpec,
-    chains,
-    provision_start,
-    takes_effect,
-)
-from ..errors import UnknownIdError
+from ..agreements import Agreement, Registry, TimeSpec, chains, takes_effect
 from ..events import normalise_events
-from ..zones import Zone, clip_route, corridor, load_zones, place_point
+from ..vocab import Verdict
+from ..zones import Zone, load_zones
 from . import obligations as _obligations
 from . import reasons as _reasons
 from .actors import group_regex, involves, matches
+from .provisions import event_rule
 from .spatial import disc_shares, zone_index
 from .timing import reading_shares
 
@@ -65,22 +58,14 @@ __all__ = [
     "provision_zones",
 ]
 
-#: Verdict codes, in the order reports list them.
-VERDICTS = ("violation", "possible_violation", "exempt", "compliant", "outside")
+#: Verdict codes, in the order reports list them (:class:`ceasefire.vocab.Verdict`).
+VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
 _CODE = {v: i for i, v in enumerate(VERDICTS)}
 
 #: Actors that are nobody's forces and not a finding in themselves.
 _NON_COMBATANTS = re.compile(
     r"^(civilians?|protesters?|rioters?|unidentified|unknown|none)\b", re.IGNORECASE
 )
-
-#: Words in an event's notes that name a weapon class (weapons_withdrawal provisions).
-_WEAPON_WORDS = {
-    "tanks": r"\btanks?\b",
-    "multiple_rocket_launchers": r"rocket launcher|\bMLRS\b|\bgrad\b|multiple[- ]launch|rockets?\b",
-    "artillery": r"artillery|shell(?:s|ing|ed)?\b|howitzer|bombard",
-    "mortars": r"mortars?\b",
-}
 
 
 @dataclass(frozen=True)
@@ -140,13 +125,17 @@ def evaluate(
     registry: Registry | None = None,
     rules: Rules | None = None,
     patrols: pd.DataFrame | None = None,
+    aid: pd.DataFrame | None = None,
+    movements: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Judge every event against every event-checked provision of the agreements' chains.
 
     ``agreements``: one agreement or several; each brings the agreements it supplements.
     ``events``: an events frame (see :mod:`ceasefire.events`). ``zones``: zones by id, default
     the bundled ones. ``patrols``: patrol records (:func:`ceasefire.patrols.patrols_frame`) for
-    the joint-patrol obligations. Returns an :class:`Evaluation`.
+    the joint-patrol obligations; ``aid`` and ``movements``: aid deliveries and population
+    movements (:mod:`ceasefire.humanitarian`) for humanitarian access and the return of the
+    displaced. Returns an :class:`Evaluation`.
 
     >>> import pandas as pd
     >>> from ceasefire.agreements import load_bundled
@@ -186,7 +175,14 @@ def evaluate(
     return Evaluation(
         verdicts=verdicts,
         obligations=_obligations.check(
-            in_chain, frame, verdicts, as_of=rules.as_of, patrols=patrols
+            in_chain,
+            frame,
+            verdicts,
+            as_of=rules.as_of,
+            patrols=patrols,
+            aid=aid,
+            movements=movements,
+            zones=zone_map,
         ),
         unmapped_actors=_unmapped_actors(frame, verdicts, in_chain),
         agreements=in_chain,
@@ -271,62 +267,20 @@ def _superseded_at(agreements: Sequence[Agreement]) -> dict[str, tuple[TimeSpec,
     return out
 
 
-def _provision_zone(
-    provision: Any, agreement: Agreement, zones: Mapping[str, Zone], route: Zone | None
-) -> Zone:
-    if route is not None:  # a security corridor: the zone around its route
-        return corridor(
-            route,
-            provision.width_each_side_km,
-            zone_id=f"{agreement.id}/{provision.id}",
-            name=f"{provision.route_label.removeprefix('the ')} security corridor "
-            f"({provision.width_each_side_km:g} km each side)",
-        )
-    return _zone(zones, provision.zone, agreement, provision)
-
-
-def provision_route(provision: Any, agreement: Agreement, zones: Mapping[str, Zone]) -> Zone:
-    """The route of a security-corridor or joint-patrol provision, cut at the provision's named
-    end points where the gazetteer knows them (flat ends "at the settlement of Trumba"); a route
-    that misses them keeps its own ends. An unknown route raises :class:`UnknownIdError`."""
-    route = _zone(zones, provision.route, agreement, provision)
-    start, stop = place_point(provision.from_place), place_point(provision.to_place)
-    if start is None or stop is None:
-        return route
-    return clip_route(
-        route,
-        start,
-        stop,
-        strict=False,
-        from_name=provision.from_place,
-        to_name=provision.to_place,
-    )
-
-
-def _zone(zones: Mapping[str, Zone], zone_id: str, agreement: Agreement, provision: Any) -> Zone:
-    try:
-        return zones[zone_id]
-    except KeyError:
-        raise UnknownIdError(
-            f"{agreement.id}/{provision.id}: unknown zone {zone_id!r}; known: {sorted(zones)}"
-        ) from None
-
-
 def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) -> list[_Planned]:
     ended = _superseded_at(agreements)
     plan = []
     for a in agreements:
         for p in a.provisions:
-            if p.type not in EVENT_CHECKED_TYPES:
+            start_spec = p.binds_from()
+            if start_spec is None:  # an obligation, not judged event by event
                 continue
-            start_spec = provision_start(p)
             until: TimeSpec | None = getattr(p, "until", None)
             end_label = until.label() if until is not None else None
             if until is None and f"{a.id}/{p.id}" in ended:
                 until, by = ended[f"{a.id}/{p.id}"]
                 end_label = f"{until.label()}, when {by} took effect"
-            route = provision_route(p, a, zones) if p.type == "security_corridor" else None
-            zone = _provision_zone(p, a, zones, route)
+            zone, route = event_rule(p).zone(a, p, zones)
             end = _readings(until) if until is not None else None
             plan.append(
                 _Planned(a, p, zone, _readings(start_spec), end, start_spec, route, end_label)
@@ -427,19 +381,6 @@ def _attribute(frame: pd.DataFrame, agreement: Agreement) -> tuple[np.ndarray, n
     return party, rule
 
 
-def _prohibited(frame: pd.DataFrame, provision: Any) -> np.ndarray:
-    if provision.type == "weapons_withdrawal":
-        words = "|".join(_WEAPON_WORDS[w] for w in provision.weapon_classes)
-        by_type = frame["sub_event_type"].fillna("").to_numpy() == (
-            "Shelling/artillery/missile attack"
-        )
-        return by_type | matches(frame["notes"], re.compile(words, re.IGNORECASE))
-    kinds = list(provision.prohibited_event_types)
-    return np.isin(frame["event_type"].fillna("").to_numpy(dtype=object), kinds) | np.isin(
-        frame["sub_event_type"].fillna("").to_numpy(dtype=object), kinds
-    )
-
-
 @dataclass(frozen=True)
 class _Actors:
     exempt: np.ndarray
@@ -462,23 +403,20 @@ def _judge(
     p_time = _p_time(frame, planned)
     prob = p_space.astype(np.float64) * p_time
     inside = (p_space > 0) & (p_time > 0)
-    prohibited = _prohibited(frame, p)
+    rule_of = event_rule(p)
+    prohibited = rule_of.prohibited(frame, p)
     exempt, party, rule = actors.exempt, actors.party, actors.rule
-    excluded = np.zeros(len(frame), dtype=bool)
-    if p.type == "demilitarised_zone" and p.excluded_actors:
-        ex_rx = group_regex(p.excluded_actors)
-        excluded = involves(frame, ex_rx)
-        if p.excluded_actors_responsible:
-            k = [q.id for q in a.parties].index(p.excluded_actors_responsible)
-            party = np.where(excluded, k, party)
-            rule = np.where(excluded, 5, rule).astype(np.int8)
+    excluded, answerable = rule_of.excluded(frame, a, p)
+    if answerable is not None:
+        party = np.where(excluded, answerable, party)
+        rule = np.where(excluded, 5, rule).astype(np.int8)
     breach = (prohibited & ~exempt) | excluded
     code = np.full(len(frame), _CODE["outside"], dtype=np.int8)
     code[inside & ~prohibited & ~excluded] = _CODE["compliant"]
     code[inside & prohibited & exempt & ~excluded] = _CODE["exempt"]
     certain = prob >= rules.certain_threshold
-    if p.type == "weapons_withdrawal":
-        certain[:] = False  # an impact point does not show where the weapon stood
+    if not rule_of.can_be_certain:
+        certain[:] = False  # e.g. an impact point does not show where the weapon stood
     code[inside & breach & certain] = _CODE["violation"]
     code[inside & breach & ~certain] = _CODE["possible_violation"]
     party_ids = np.array([q.id for q in a.parties] + ["unattributed"], dtype=object)
@@ -487,7 +425,7 @@ def _judge(
             "event_uid": frame["event_uid"].to_numpy(),
             "agreement_id": a.id,
             "provision_id": p.id,
-            "provision_type": p.type,
+            "provision_type": p.type.value,
             "verdict": pd.Categorical.from_codes(code.astype(np.int64), categories=list(VERDICTS)),  # type: ignore[call-overload]
             "probability": np.where(code == _CODE["outside"], 0.0, prob).round(4),
             "p_space": p_space.astype(np.float64).round(4),

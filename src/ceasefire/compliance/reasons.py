@@ -17,8 +17,10 @@ import shapely
 
 from ..agreements import Agreement, TimeSpec
 from ..field_reports import SOURCE_DATASET, published_share
+from ..vocab import SourceDataset
 from ..zones import Zone
 from .actors import involves
+from .provisions import event_rule
 from .spatial import distance_to_km
 
 __all__ = ["Context", "act_name", "build"]
@@ -47,13 +49,6 @@ _DID = {
     "Shelling/artillery/missile attack": "shelled",
     "Remote explosive/landmine/IED": "set off the explosive",
     "Suicide bomb": "carried out the suicide bombing",
-}
-
-_WHAT_STARTS = {
-    "ceasefire": "ceasefire start",
-    "security_corridor": "corridor start",
-    "demilitarised_zone": "demilitarised-zone deadline",
-    "weapons_withdrawal": "heavy-weapons withdrawal deadline",
 }
 
 
@@ -97,7 +92,7 @@ def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray, verdict: np.ndar
         index=ev.index,
         dtype=object,
     ).where(p_space < 0.995, "")
-    if ctx.provision.type == "security_corridor":
+    if ctx.route is not None:  # a corridor drawn around its route
         inside = share.map(lambda x: f" ({x}inside the corridor)" if x else "")
         text = _where_route(ev, ctx) + inside
     else:
@@ -117,7 +112,7 @@ def _where_report(
     distance to a line would place the observer inside the published cell (two zone edges
     crossing pin a point). So only "inside" or "partly inside", as ``p_space`` is published
     (:func:`ceasefire.field_reports.publishable_verdicts`)."""
-    if ctx.provision.type == "security_corridor" and ctx.route is not None:
+    if ctx.route is not None:
         place = f"the corridor along {ctx.provision.route_label}"
     else:
         place = f"the {ctx.zone.name}"
@@ -148,7 +143,7 @@ def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
 
 
 def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
-    what = _WHAT_STARTS.get(ctx.provision.type, "start")
+    what = event_rule(ctx.provision).start_words
     date = _s(ev["event_date"].to_numpy())
     span = (ev["time_end"] - ev["time_start"]).dt.total_seconds().fillna(0).to_numpy()
     is_wide = span > 86400 + 3600
@@ -179,7 +174,7 @@ def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     act = act_name(ev["sub_event_type"], ev["event_type"])
     text = pd.Series("actor " + a1 + " -> " + label, index=ev.index, dtype=object)
     text = text.where(rule != 2, "actors " + pair + " -> " + label)
-    inferred = ev["source_dataset"].astype(str).to_numpy() == "ucdp_ged"
+    inferred = ev["source_dataset"].astype(str).to_numpy() == SourceDataset.UCDP_GED
     hint = pd.Series(" here (initiator hint", index=ev.index, dtype=object) + pd.Series(
         np.where(inferred, "; UCDP's event type is read from its source text)", ")"),
         index=ev.index,
@@ -277,11 +272,9 @@ def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
         + ", exempt from the ceasefire -> not a breach",
     )
     text = text.where(v != "compliant", head + "; not an act this provision prohibits")
-    if ctx.provision.type == "weapons_withdrawal":
-        text = text.where(
-            v != "possible_violation",
-            text + "; impact point only, the firing position is not recorded",
-        )
+    note = event_rule(ctx.provision).possible_note
+    if note:
+        text = text.where(v != "possible_violation", text + f"; {note}")
     values = reasons.to_numpy(dtype=object, copy=True)
     values[rows] = text.to_numpy(dtype=object)
     return pd.Series(values, index=out.index, dtype=object)

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 
+from ..vocab import ProvisionType
 from .provision_rules import _PARTY_LABELS, _ROUTES
 from .sentences import Sentence
 from .term_drafts import DraftAgreement, DraftProvision, TermValue
@@ -17,8 +18,8 @@ from .term_drafts import DraftAgreement, DraftProvision, TermValue
 __all__ = ["draft_yaml"]
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
-    "ceasefire": ("zone", "effective_from"),
-    "security_corridor": (
+    ProvisionType.CEASEFIRE: ("zone", "effective_from"),
+    ProvisionType.SECURITY_CORRIDOR: (
         "route",
         "route_label",
         "width_each_side_km",
@@ -26,10 +27,10 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
         "to_place",
         "effective_from",
     ),
-    "demilitarised_zone": ("zone", "depth_km", "effective_from"),
-    "weapons_withdrawal": ("zone", "weapon_classes", "deadline"),
-    "joint_patrol": ("route", "from_place", "to_place", "start", "parties"),
-    "deadline": ("due",),
+    ProvisionType.DEMILITARISED_ZONE: ("zone", "depth_km", "effective_from"),
+    ProvisionType.WEAPONS_WITHDRAWAL: ("zone", "weapon_classes", "deadline"),
+    ProvisionType.JOINT_PATROL: ("route", "from_place", "to_place", "start", "parties"),
+    ProvisionType.DEADLINE: ("due",),
 }
 _OPTIONAL = frozenset({"route_label", "depth_km"})
 _TIME_KEYS = frozenset({"effective_from", "start", "deadline", "due"})

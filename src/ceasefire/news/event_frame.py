@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ..events import DISORDER_TYPES, LOCAL_TIMEZONE, content_hash, normalise_events
+from ..vocab import SourceDataset
 from . import actors as _actors
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def events_frame(
             "notes": e.sentence[2],
             "fatalities": e.fatalities_best,
             "event_uid": f"news:{row_id}",
-            "source_dataset": "news",
+            "source_dataset": SourceDataset.NEWS.value,
             "source_row_id": row_id,
             "source_file": url,
             "source_line": None,

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..vocab import ProvisionType
 from .dates import DateMention, resolve_dates, timezone_for_place
 from .sentences import Sentence
 from .term_drafts import DraftProvision, TermValue
@@ -215,7 +216,7 @@ class _Ctx:
 def _merge(provisions: list[DraftProvision], new: DraftProvision) -> list[DraftProvision]:
     """A second description of the same provision adds its values to the first."""
     for i, p in enumerate(provisions):
-        if p.type != new.type or p.earlier != new.earlier or p.type == "deadline":
+        if p.type != new.type or p.earlier != new.earlier or p.type == ProvisionType.DEADLINE:
             continue
         clash = any(
             (a := p.get(key)) is not None and (b := new.get(key)) is not None and a.value != b.value
@@ -250,7 +251,7 @@ def _ceasefire(ctx: _Ctx, s: Sentence) -> list[DraftProvision]:
         zone = _IDLIB_RE.search(ctx.text, s[0], s[1]) or _IDLIB_RE.search(ctx.text)
         if zone:
             values.append(ctx.value("zone", "idlib-de-escalation-area", zone.start(), zone.end()))
-        out.append(DraftProvision("ceasefire", tuple(values)))
+        out.append(DraftProvision(ProvisionType.CEASEFIRE, tuple(values)))
         break
     return out
 
@@ -278,7 +279,7 @@ def _corridor(ctx: _Ctx, s: Sentence) -> list[DraftProvision]:
     if not values:
         return []
     values.sort(key=lambda v: v.start)
-    return [DraftProvision("security_corridor", (*_route(ctx, s, label=True), *values))]
+    return [DraftProvision(ProvisionType.SECURITY_CORRIDOR, (*_route(ctx, s, label=True), *values))]
 
 
 def _parties_in(ctx: _Ctx, start: int, end: int) -> list[str]:
@@ -313,7 +314,7 @@ def _patrol(ctx: _Ctx, s: Sentence) -> list[DraftProvision]:
     ) or next((d for d in ctx.mentions_in(s) if d.granularity == "day"), None)
     if when is not None:
         values.append(ctx.value("start", ctx.timespec(when), when.start, when.end))
-    return [DraftProvision("joint_patrol", tuple(values))]
+    return [DraftProvision(ProvisionType.JOINT_PATROL, tuple(values))]
 
 
 def _earlier(ctx: _Ctx, s: Sentence, previous: Sentence | None) -> tuple[bool, TermValue | None]:
@@ -352,7 +353,7 @@ def _dmz(ctx: _Ctx, s: Sentence, previous: Sentence | None) -> list[DraftProvisi
         values.append(zone)
     if not values:
         return []
-    return [DraftProvision("demilitarised_zone", tuple(values), earlier)]
+    return [DraftProvision(ProvisionType.DEMILITARISED_ZONE, tuple(values), earlier)]
 
 
 def _withdrawal(ctx: _Ctx, s: Sentence, previous: Sentence | None) -> list[DraftProvision]:
@@ -379,12 +380,14 @@ def _withdrawal(ctx: _Ctx, s: Sentence, previous: Sentence | None) -> list[Draft
     earlier, zone = _earlier(ctx, s, previous)
     if zone is not None:
         values.append(zone)
-    return [DraftProvision("weapons_withdrawal", tuple(values), earlier)]
+    return [DraftProvision(ProvisionType.WEAPONS_WITHDRAWAL, tuple(values), earlier)]
 
 
 def _deadlines(ctx: _Ctx, s: Sentence) -> list[DraftProvision]:
     return [
-        DraftProvision("deadline", (ctx.value("due", ctx.timespec(m, end=True), m.start, m.end),))
+        DraftProvision(
+            ProvisionType.DEADLINE, (ctx.value("due", ctx.timespec(m, end=True), m.start, m.end),)
+        )
         for m in ctx.mentions_in(s)
         if m.rule == "duration" and m.text.lower().startswith("within")
     ]

@@ -12,7 +12,8 @@ dashboard view (or API answer) that shows it.
 This package is core: it knows nothing of the store. :func:`build` takes the rows through a
 function (:class:`Evidence`); :func:`ceasefire.situation_report.situation_report` reads them
 from a store, and ``ceasefire report`` writes the result. The same store and arguments give
-the same HTML, byte for byte: nothing in it depends on the clock.
+the same HTML, byte for byte: nothing in it depends on the clock. A report is written in
+English or in another of :data:`LANGUAGES` (Arabic, right to left: :mod:`.i18n`).
 
 >>> import datetime as dt
 >>> Period.of("week", dt.date(2019, 7, 10)).first
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .i18n import LANGUAGES
 from .links import Links
 from .model import Evidence, ReportOptions, build
 from .period import PERIOD_UNITS, Period
@@ -32,6 +34,7 @@ from .render import FORMATS, html, markdown, pdf
 
 __all__ = [
     "FORMATS",
+    "LANGUAGES",
     "PERIOD_UNITS",
     "Evidence",
     "Links",

@@ -30,6 +30,7 @@ import shapely
 
 from ..compliance import VERDICTS
 from ..zones import Zone
+from .i18n import Words, words
 
 __all__ = ["VERDICT_COLOURS", "map_svg", "timeline_svg"]
 
@@ -47,21 +48,6 @@ _ZONE_STYLE: Final = {
     "route": 'fill="none" stroke="#333" stroke-width="2" stroke-dasharray="6,3"',
 }
 _RANK: Final = {v: i for i, v in enumerate(VERDICTS)}
-#: Month abbreviations, fixed (``%b`` would follow the machine's locale).
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 
 def _n(x: float) -> str:
@@ -102,12 +88,20 @@ def _path(frame: _Frame, geom: Any) -> str:
     return " ".join(parts)
 
 
-def map_svg(zones: Sequence[Zone], incidents: pd.DataFrame, *, width: int = 720) -> str:
+def map_svg(
+    zones: Sequence[Zone],
+    incidents: pd.DataFrame,
+    *,
+    width: int = 720,
+    language: Words | None = None,
+) -> str:
     """The zones (areas and corridors filled, routes dashed) and ``incidents`` (columns
     ``longitude``, ``latitude``, ``verdict``, ``fatalities``, ``event_uid``, ``event_date``,
     ``location``) as circles coloured by verdict, the worst drawn on top, their radius growing
     with the square root of deaths. Incidents without a position are not drawn (the report
-    says how many)."""
+    says how many). ``language``: the words of the tooltips and place names (English)."""
+    w = language or words()
+    _ = w.gettext
     located = incidents.dropna(subset=["longitude", "latitude"])
     geoms = [z.geometry for z in zones]
     if len(located):
@@ -127,7 +121,7 @@ def map_svg(zones: Sequence[Zone], incidents: pd.DataFrame, *, width: int = 720)
         d = _path(frame, z.geometry.simplify(tolerance, preserve_topology=True))
         out.append(
             f'<path d="{d}" {_ZONE_STYLE.get(z.kind, _ZONE_STYLE["area"])}>'
-            f"<title>{escape(z.name)}</title></path>"
+            f"<title>{escape(w.place(z.name))}</title></path>"
         )
     shown = located.assign(
         _rank=located["verdict"].astype(str).map(_RANK).fillna(len(VERDICTS)),
@@ -137,7 +131,12 @@ def map_svg(zones: Sequence[Zone], incidents: pd.DataFrame, *, width: int = 720)
         x, y = frame.xy(float(r["longitude"]), float(r["latitude"]))
         deaths = int(r["fatalities"]) if pd.notna(r["fatalities"]) else 0
         colour = VERDICT_COLOURS.get(str(r["verdict"]), "#555")
-        what = f"{r['event_date']} {r['location'] or ''}: {r['verdict']}, {deaths} killed"
+        what = _("{date} {place}: {verdict}, {deaths} killed").format(
+            date=r["event_date"],
+            place=w.place(r["location"] or ""),
+            verdict=w.label(r["verdict"]) if w.translated else r["verdict"],
+            deaths=deaths,
+        )
         out.append(
             f'<circle cx="{x}" cy="{y}" r="{_n(2.5 + math.sqrt(deaths))}" fill="{colour}" '
             f'fill-opacity="0.75" stroke="#fff" stroke-width="0.5">'
@@ -155,11 +154,14 @@ def timeline_svg(
     highlight: tuple[dt.date, dt.date] | None = None,
     width: int = 720,
     height: int = 180,
+    language: Words | None = None,
 ) -> str:
     """Bars of incidents per day (``counts``: ISO day -> verdict -> count), stacked in
     ``verdicts`` order from the bottom, over ``days``; ``highlight`` (first, last) shades the
     report's period. A day without incidents has no bar; a day of the span is never left
-    out."""
+    out. ``language``: the words of the axis and the tooltips (English)."""
+    w = language or words()
+    _ = w.gettext
     left, bottom, top = 34, 24, 8
     plot_w, plot_h = width - left - 8, height - bottom - top
     n = max(len(days), 1)
@@ -193,15 +195,18 @@ def timeline_svg(
         for v in verdicts:
             c = int(counts.get(key, {}).get(v, 0))
             if c:
+                tip = _("{day}: {count} {verdict}").format(
+                    day=key, count=c, verdict=w.label(v) if w.translated else v
+                )
                 y = top + plot_h - (base + c) * y_of
                 out.append(
                     f'<rect x="{_n(left + i * step + 0.5)}" y="{_n(y)}" '
                     f'width="{_n(max(step - 1, 0.5))}" height="{_n(c * y_of)}" '
-                    f'fill="{VERDICT_COLOURS.get(v, "#555")}"><title>{key}: {c} {v}</title></rect>'
+                    f'fill="{VERDICT_COLOURS.get(v, "#555")}"><title>{escape(tip)}</title></rect>'
                 )
                 base += c
         if i % every == 0:
-            label = f"{d.day:02d} {_MONTHS[d.month - 1]}"
+            label = f"{d.day:02d} {escape(w.month_abbreviation(d.month))}"
             out.append(f'<text x="{_n(left + i * step)}" y="{height - 8}">{label}</text>')
     out.append("</svg>")
     return "".join(out)

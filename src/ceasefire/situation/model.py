@@ -24,11 +24,14 @@ from .. import findings
 from ..agreements import Agreement
 from ..field_reports import SOURCE_DATASET as FIELD_REPORT
 from ..findings import BREACHES, FINDING_VERDICTS, Filters, Provisions
+from ..humanitarian import Overview, section_items
 from ..patrols.chart import strip_svg
 from ..patrols.linear import RouteLine
+from ..vocab import ProvisionType
 from ..weapons import WEAPON_CLASSES, WEAPON_LABELS
 from ..zones import Zone
 from .charts import VERDICT_COLOURS, map_svg, timeline_svg
+from .i18n import SOURCE_LANGUAGE, Words, words
 from .links import Links
 from .period import Period
 
@@ -56,7 +59,10 @@ class Evidence:
     dates (``ceasefire.store.read.incidents_of_events``: what the findings say of the events
     an article reported; None: only this period's are looked up); ``event_days``: stored events
     per day of the period; ``evidence_span``: the first and last day of all stored events;
-    ``evaluation``: the latest evaluation of the agreement (its id and time).
+    ``evaluation``: the latest evaluation of the agreement (its id and time);
+    ``humanitarian``: the agreement's humanitarian access and return provisions judged week by
+    week (:func:`ceasefire.humanitarian.overview`, what ``/api/humanitarian`` answers; None when
+    it has none).
     """
 
     rows: Callable[[Filters], pd.DataFrame]
@@ -71,14 +77,17 @@ class Evidence:
     patrol_periods: pd.DataFrame | None = None
     patrol_route: RouteLine | None = None
     linked: Callable[[Filters, Sequence[str]], pd.DataFrame] | None = None
+    humanitarian: Overview | None = None
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """``top``: incidents listed; ``base_url``: where the links point (empty: relative)."""
+    """``top``: incidents listed; ``base_url``: where the links point (empty: relative);
+    ``lang``: the language it is written in (:data:`ceasefire.situation.LANGUAGES`)."""
 
     top: int = 10
     base_url: str = ""
+    lang: str = SOURCE_LANGUAGE
 
 
 def build(
@@ -88,8 +97,11 @@ def build(
     options: ReportOptions | None = None,
 ) -> dict[str, Any]:
     """The report on ``agreement`` over ``period``: plain data (numbers, text, SVG, links)
-    that the HTML and Markdown templates lay out."""
+    that the HTML and Markdown templates lay out, in ``options.lang``: the period in its words
+    and place names as it writes them (:class:`~ceasefire.situation.i18n.Words`); every number
+    and link the same in every language."""
     options = options or ReportOptions()
+    w = words(options.lang)
     links = Links(options.base_url)
     now = Filters(  # the verdicts spelled out, as in the links (and so in the echoed filters)
         agreement=agreement.id,
@@ -107,28 +119,31 @@ def build(
     every_report = findings.report(all_rows, every, evidence.provisions)
     inc = findings.incidents(rows)
     all_inc = findings.incidents(all_rows)
-    timeline = _timeline(period, evidence, now, links)
+    timeline = _timeline(period, evidence, now, links, w)
     labels = {q.id: q.side_label for q in agreement.parties}
     return {
+        "lang": w.lang,
+        "dir": w.direction,
         "agreement": _agreement(agreement, links),
-        "period": _period(period, before),
+        "period": _period(period, before, w),
         "basis": _basis(evidence),
         "filters": {"current": now.as_params(), "previous": then.as_params()},
         "findings": current,
         "previous_findings": previous,
         "headline": _headline(current, previous, now, then, links),
-        "by_zone": _by_zone(current, evidence.zones, now, links),
+        "by_zone": _by_zone(current, evidence.zones, now, links, w),
         "by_party": _by_party(current, labels, now, links),
         "by_weapon": _by_weapon(rows, evidence.provisions, now, links),
         "field_reports": _field_reports(evidence.observations, now, links),
-        "incidents": _top(inc, options.top, labels, links),
+        "incidents": _top(inc, options.top, labels, links, w),
         "incidents_url": links.api("incidents", now),
         "obligations": _obligations(evidence.obligations, agreement, period, links),
-        "patrols": _patrols(evidence, agreement, period, links),
-        "claims": _claims(evidence, period, timeline["days"], all_inc, now, links),
-        "map": _map(agreement, evidence, all_inc, every_report, every, links),
+        "patrols": _patrols(evidence, agreement, period, links, w),
+        "humanitarian": _humanitarian(evidence, agreement, period, links),
+        "claims": _claims(evidence, period, timeline["days"], all_inc, now, links, w),
+        "map": _map(agreement, evidence, all_inc, every_report, every, links, w),
         "timeline": timeline,
-        "methods": _methods(agreement, period, evidence, current, all_inc, now, links),
+        "methods": _methods(agreement, period, evidence, current, all_inc, now, links, w),
     }
 
 
@@ -147,14 +162,14 @@ def _agreement(a: Agreement, links: Links) -> dict[str, Any]:
     }
 
 
-def _period(p: Period, before: Period) -> dict[str, Any]:
+def _period(p: Period, before: Period, w: Words) -> dict[str, Any]:
     return {
         "unit": p.unit,
-        "label": p.label,
+        "label": w.period(p.unit, p.first, p.last),
         "first": p.first.isoformat(),
         "last": p.last.isoformat(),
         "days": p.days,
-        "previous_label": before.label,
+        "previous_label": w.period(before.unit, before.first, before.last),
     }
 
 
@@ -212,7 +227,9 @@ def _headline(
     return out
 
 
-def _timeline(period: Period, evidence: Evidence, now: Filters, links: Links) -> dict[str, Any]:
+def _timeline(
+    period: Period, evidence: Evidence, now: Filters, links: Links, w: Words
+) -> dict[str, Any]:
     """Violations and possible violations per day over :meth:`Period.timeline`
     (``/api/aggregates?by=day``), and their chart."""
     first, last = period.timeline()
@@ -221,7 +238,9 @@ def _timeline(period: Period, evidence: Evidence, now: Filters, links: Links) ->
     days: dict[str, dict[str, int]] = {}
     for r in per_day:
         days.setdefault(str(r["key"]), {})[r["verdict"]] = int(r["count"])
-    svg = timeline_svg(_days(first, last), days, BREACHES, highlight=(period.first, period.last))
+    svg = timeline_svg(
+        _days(first, last), days, BREACHES, highlight=(period.first, period.last), language=w
+    )
     return {
         "svg": svg,
         "first": first.isoformat(),
@@ -233,13 +252,13 @@ def _timeline(period: Period, evidence: Evidence, now: Filters, links: Links) ->
 
 
 def _by_zone(
-    cur: dict[str, Any], zones: Mapping[str, Zone], now: Filters, links: Links
+    cur: dict[str, Any], zones: Mapping[str, Zone], now: Filters, links: Links, w: Words
 ) -> list[dict[str, Any]]:
     url = links.api("findings", now)
     return [
         {
             "zone": r["zone"],
-            "name": zones[r["zone"]].name if r["zone"] in zones else r["zone"],
+            "name": w.place(zones[r["zone"]].name) if r["zone"] in zones else r["zone"],
             "violation": int(r.get("violation", 0)),
             "possible_violation": int(r.get("possible_violation", 0)),
             "total": int(r["total"]),
@@ -316,7 +335,7 @@ def _field_reports(
 
 
 def _top(
-    inc: pd.DataFrame, n: int, labels: Mapping[str, str], links: Links
+    inc: pd.DataFrame, n: int, labels: Mapping[str, str], links: Links, w: Words
 ) -> list[dict[str, Any]]:
     out = []
     for r in inc.head(n).to_dict("records"):
@@ -325,7 +344,7 @@ def _top(
             {
                 "event_uid": str(r["event_uid"]),
                 "date": str(r["event_date"])[:10],
-                "location": "" if pd.isna(r["location"]) else str(r["location"]),
+                "location": "" if pd.isna(r["location"]) else w.place(r["location"]),
                 "verdict": str(r["verdict"]),
                 "probability": f"{float(r['probability']):.2f}",
                 "party": labels.get(party, party),
@@ -365,7 +384,7 @@ def _obligations(
         if not (first or _in_period(str(r["due"]), period)):
             continue
         kind = _provision_type(a, str(r["provision_id"]))
-        patrol = kind == "joint_patrol"
+        patrol = kind == ProvisionType.JOINT_PATROL
         out.append(
             {
                 "provision": str(r["provision_id"]),
@@ -383,8 +402,46 @@ def _obligations(
     return out
 
 
-def _patrols(
+def _humanitarian(
     evidence: Evidence, a: Agreement, period: Period, links: Links
+) -> dict[str, Any] | None:
+    """The weeks that overlap the period, whole, for each humanitarian provision, as the
+    dashboard's ``/humanitarian`` shows them (the same frames), and each provision's status
+    as the last evaluation judged it over all the evidence (its summary obligation row, the
+    one the obligations section shows)."""
+    o = evidence.humanitarian
+    if o is None or not o.sections:
+        return None
+    first, last = period.first.isoformat(), period.last.isoformat()
+    sections = []
+    for s in o.sections:
+        weeks = [
+            {k: v for k, v in r.items() if k != "why"} | {"why": str(r["why"])}
+            for r in section_items(s)
+            if str(r["week_end"]) >= first and str(r["week_start"]) <= last
+        ]
+        summary = s.rows[0] if s.rows else {"status": "", "reason": ""}
+        sections.append(
+            {
+                "provision_id": s.provision_id,
+                "access": s.type == ProvisionType.HUMANITARIAN_ACCESS,
+                "zone": s.zone or "",
+                "records": s.records,
+                "outside": s.outside,
+                "weeks": weeks,
+                "status": summary["status"],
+                "reason": summary["reason"],
+            }
+        )
+    return {
+        "sections": sections,
+        "url": links.page("/humanitarian", agreement=a.id),
+        "api_url": links.page("/api/humanitarian", agreement=a.id),
+    }
+
+
+def _patrols(
+    evidence: Evidence, a: Agreement, period: Period, links: Links, w: Words
 ) -> dict[str, Any] | None:
     """Coverage of the route per week of the period, the strip chart and the unmet weeks."""
     p, route = evidence.patrol_periods, evidence.patrol_route
@@ -405,7 +462,7 @@ def _patrols(
     unmet = [
         r
         for r in evidence.obligations.to_dict("records")
-        if _provision_type(a, str(r["provision_id"])) == "joint_patrol"
+        if _provision_type(a, str(r["provision_id"])) == ProvisionType.JOINT_PATROL
         and r["status"] == "unmet"
         and _in_period(str(r["due"]), period)
         and str(r["reason"]).startswith(("week ", "day ", "month "))
@@ -415,7 +472,7 @@ def _patrols(
             route,
             [str(r["period"]) for r in p.to_dict("records")],
             [list(r["covered"]) for r in p.to_dict("records")],
-            title="Joint patrol coverage",
+            title=w.gettext("Joint patrol coverage"),
         )
         if len(p)
         else ""
@@ -443,6 +500,7 @@ def _claims(
     all_inc: pd.DataFrame,
     now: Filters,
     links: Links,
+    w: Words,
 ) -> dict[str, Any]:
     """Each claim of the period beside what the findings show for its day (the article's
     publication day: incidents that day, as the timeline counts them) and its places (the
@@ -467,7 +525,9 @@ def _claims(
             events.append(
                 {
                     "event_uid": uid,
-                    "location": "" if inc is None or pd.isna(inc["location"]) else inc["location"],
+                    "location": ""
+                    if inc is None or pd.isna(inc["location"])
+                    else w.place(inc["location"]),
                     "date": date,
                     "outside_period": bool(date) and not _in_period(date, period),
                     "verdict": "no finding" if inc is None else str(inc["verdict"]),
@@ -502,11 +562,12 @@ def _map(
     every_report: dict[str, Any],
     every: Filters,
     links: Links,
+    w: Words,
 ) -> dict[str, Any]:
     zones = [evidence.zones[z] for z in _zone_ids(a, evidence) if z in evidence.zones]
     located = all_inc.dropna(subset=["longitude", "latitude"]) if len(all_inc) else all_inc
     return {
-        "svg": map_svg(zones, all_inc),
+        "svg": map_svg(zones, all_inc, language=w),
         "counts": {v: int(every_report["incidents"].get(v, 0)) for v in FINDING_VERDICTS},
         "colours": {v: VERDICT_COLOURS[v] for v in FINDING_VERDICTS},
         "total": int(every_report["incidents"]["total"]),
@@ -532,6 +593,7 @@ def _methods(
     all_inc: pd.DataFrame,
     now: Filters,
     links: Links,
+    w: Words,
 ) -> dict[str, Any]:
     zones = []
     for zid in _zone_ids(a, evidence):
@@ -542,7 +604,7 @@ def _methods(
         zones.append(
             {
                 "id": z.id,
-                "name": z.name,
+                "name": w.place(z.name),
                 "kind": z.kind,
                 "note": ap.note if ap else "",
                 "error_km": f"{ap.error_km:g}" if ap else "",

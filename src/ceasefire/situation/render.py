@@ -3,12 +3,16 @@
 HTML and Markdown come from Jinja2 templates beside this module. Autoescaping is on for HTML,
 so text from articles, field reports and event data is text, never markup; the Markdown
 template escapes it with :func:`md_text` (HTML and Markdown characters alike). The fixed
-text is wrapped for gettext (``_()`` and ``{% trans %}``, with null translations for now).
+text is wrapped for gettext (``_()``), translated by the catalog of the report's language
+(``report["lang"]``, :mod:`ceasefire.situation.i18n`: English is the source, with null
+translations); each language has its own Jinja2 environment, built once.
 Only literal text goes through ``_()`` in the templates (Jinja's newstyle gettext marks what
 it returns safe, so data given to it would not be escaped, and a catalog cannot extract a
 variable): the words of the closed vocabularies a report shows (its headline figures, weapon
 classes, seen and heard) are translated here, from literal strings, by the ``term`` filter
-(:func:`term`), and escaped like any other text.
+(:func:`term`), and escaped like any other text; so are verdicts, statuses and kinds (the
+``label`` and ``word`` filters, :meth:`~ceasefire.situation.i18n.Words.label`). A language
+written right to left gets ``dir="rtl"`` and the template's right-to-left rules.
 The pictures are inline SVG in the HTML and ``data:`` images in the Markdown.
 
 PDF is the HTML printed by Chromium (Debian's ``/usr/bin/chromium``, driven through
@@ -22,9 +26,9 @@ Playwright without downloading a browser), every request from the page refused: 
 from __future__ import annotations
 
 import base64
-import gettext
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,6 +37,7 @@ from markupsafe import Markup
 
 from .._optional import import_optional
 from ..errors import InputError
+from .i18n import SOURCE_LANGUAGE, words
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "FORMATS", "html", "markdown", "md_text", "pdf", "term"]
 
@@ -60,8 +65,6 @@ _FOOTER: Final = (
 _MD_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+!|~:@])")
 #: GFM's other bare links: ``www.`` (its dot escaped).
 _MD_WWW: Final = re.compile(r"(?i)\b(www)\.")
-#: The report's translations (null for now): the templates' ``_()`` and :func:`term` use it.
-_TRANSLATIONS: Final = gettext.NullTranslations()
 
 
 def _terms(_: Callable[[str], str]) -> dict[str, str]:
@@ -86,21 +89,22 @@ def _terms(_: Callable[[str], str]) -> dict[str, str]:
     }
 
 
-def term(key: Any) -> str:
+def term(key: Any, lang: str = SOURCE_LANGUAGE) -> str:
     """A closed vocabulary's key (a headline figure, a weapon class, ``seen``/``heard``) in
-    words, translated; an unknown key is itself, as plain text (escaped where it is shown).
+    words, translated into ``lang``; an unknown key is itself, as plain text (escaped where it
+    is shown).
 
-    >>> term("air_drone"), term("<b>")
-    ('air and drone strikes', '<b>')
+    >>> term("air_drone"), term("<b>"), term("heard", "ar")
+    ('air and drone strikes', '<b>', 'سُمع')
     """
-    return _terms(_TRANSLATIONS.gettext).get(str(key), str(key))
+    return _terms(words(lang).gettext).get(str(key), str(key))
 
 
-def _md_term(key: Any) -> str:
+def _md_term(key: Any, lang: str = SOURCE_LANGUAGE) -> str:
     """:func:`term` for Markdown: our own words as they are (like the template's fixed text),
     anything else escaped (:func:`md_text`)."""
-    words = _terms(_TRANSLATIONS.gettext)
-    return words[str(key)] if str(key) in words else md_text(key)
+    mine = _terms(words(lang).gettext)
+    return mine[str(key)] if str(key) in mine else md_text(key)
 
 
 def md_text(value: Any) -> str:
@@ -121,7 +125,10 @@ def _svg_data(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _environment() -> Environment:
+@cache
+def _environment(lang: str = SOURCE_LANGUAGE) -> Environment:
+    """The templates' environment for ``lang``: its catalog installed, its filters."""
+    w = words(lang)
     env = Environment(
         loader=PackageLoader("ceasefire.situation", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -131,17 +138,35 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.install_gettext_translations(_TRANSLATIONS, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(w.translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["md"] = md_text
-    env.filters["term"] = term
-    env.filters["md_term"] = _md_term
+    env.filters["term"] = lambda key: term(key, lang)
+    env.filters["md_term"] = lambda key: _md_term(key, lang)
     env.filters["svg_data"] = _svg_data
     env.filters["n"] = lambda x: f"{int(x):,}"
-    env.filters["label"] = lambda v: str(v).replace("_", " ")
+    env.filters["label"] = w.label
+    env.filters["word"] = w.word
+    env.filters["ltr"] = _isolate if w.direction == "rtl" else _as_is
     return env
 
 
-_ENV: Final = _environment()
+def _as_is(value: Any) -> Any:
+    """A value as it is (the ``ltr`` filter of a left-to-right language)."""
+    return value
+
+
+def _isolate(value: Any) -> str:
+    """Left-to-right text (an ISO date, a signed change) isolated in a right-to-left page, so
+    the bidirectional algorithm does not reorder its parts: between U+2066 (LEFT-TO-RIGHT
+    ISOLATE) and U+2069 (POP DIRECTIONAL ISOLATE), in HTML and Markdown alike. Plain text,
+    escaped where it is shown."""
+    return f"\u2066{value}\u2069"
+
+
+def _language(report: dict[str, Any]) -> dict[str, str]:
+    """The report's language and direction (English, left to right, for a report without)."""
+    lang = str(report.get("lang", SOURCE_LANGUAGE))
+    return {"lang": lang, "dir": words(lang).direction}
 
 
 def html(report: dict[str, Any]) -> str:
@@ -153,12 +178,14 @@ def html(report: dict[str, Any]) -> str:
         "timeline_svg": Markup(report["timeline"]["svg"]),
         "strip_svg": Markup(patrols["strip_svg"]) if patrols else "",
     }
-    return _ENV.get_template("report.html").render(r=report, **svgs)
+    how = _language(report)
+    return _environment(how["lang"]).get_template("report.html").render(r=report, **svgs, **how)
 
 
 def markdown(report: dict[str, Any]) -> str:
     """The report as Markdown (pictures as ``data:`` SVG images)."""
-    return _ENV.get_template("report.md").render(r=report)
+    how = _language(report)
+    return _environment(how["lang"]).get_template("report.md").render(r=report, **how)
 
 
 def pdf(page: str, out: Path, *, executable: str = CHROMIUM) -> None:

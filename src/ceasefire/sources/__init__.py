@@ -23,6 +23,7 @@ from ceasefire.sources.batch import Batch, Reject, Source, concat_batches
 from ceasefire.sources.gdelt import GDELT_COLUMNS, GdeltSource
 from ceasefire.sources.records import count_lines
 from ceasefire.sources.ucdp import UcdpGedSource
+from ceasefire.vocab import SourceDataset
 
 __all__ = [
     "AcledSource",
@@ -47,7 +48,9 @@ _READERS: Final[dict[str, type[UcdpGedSource | AcledSource | GdeltSource]]] = {
 }
 
 #: The canonical source names (``Source.name`` and ``source_dataset``).
-_SOURCE_NAMES: Final = ("ucdp_ged", "acled", "gdelt")
+_SOURCE_NAMES: Final = tuple(
+    s.value for s in (SourceDataset.UCDP_GED, SourceDataset.ACLED, SourceDataset.GDELT)
+)
 
 
 def reader_for(name: str) -> Source:

@@ -23,6 +23,7 @@ from ceasefire.events import (
 from ceasefire.sources.countries import from_name, iso2_from_numeric
 from ceasefire.sources.fields import RowChecks
 from ceasefire.sources.reader import EventReader
+from ceasefire.vocab import SourceDataset
 
 __all__ = ["ACLED_COLUMNS", "ACTOR_TYPE_CODES", "AcledSource"]
 
@@ -122,7 +123,7 @@ class AcledSource(EventReader):
     ('event_id_cnty', 'event_date', 'time_precision')
     """
 
-    name: str = "acled"
+    name: str = SourceDataset.ACLED.value
     kind: ClassVar[str] = "an ACLED CSV file"
     id_column: ClassVar[str] = "event_id_cnty"
     initiator_known: ClassVar[bool] = True

@@ -19,6 +19,7 @@ from ceasefire.events import DISORDER_TYPES, day_window
 from ceasefire.sources.countries import from_fips
 from ceasefire.sources.fields import RowChecks
 from ceasefire.sources.reader import EventReader
+from ceasefire.vocab import SourceDataset
 
 __all__ = [
     "ACTION_GEO_PRECISION",
@@ -191,7 +192,7 @@ class GdeltSource(EventReader):
     (61, 'EventCode', 'SOURCEURL')
     """
 
-    name: str = "gdelt"
+    name: str = SourceDataset.GDELT.value
     kind: ClassVar[str] = "a GDELT 2.0 event file"
     delimiter: ClassVar[str] = "\t"
     quoting: ClassVar[bool] = False

@@ -33,6 +33,7 @@ from ceasefire.sources.countries import from_name
 from ceasefire.sources.fields import RowChecks, on_uniques
 from ceasefire.sources.reader import EventReader
 from ceasefire.sources.ucdp_text import read_ucdp_text
+from ceasefire.vocab import SourceDataset
 
 __all__ = [
     "BUNDLED_GED_SYRIA",
@@ -249,7 +250,7 @@ class UcdpGedSource(EventReader):
     (16566, 0)
     """
 
-    name: str = "ucdp_ged"
+    name: str = SourceDataset.UCDP_GED.value
     kind: ClassVar[str] = "a UCDP GED CSV file"
     id_column: ClassVar[str] = "id"
     initiator_known: ClassVar[bool] = False

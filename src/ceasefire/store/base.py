@@ -289,3 +289,69 @@ class Store(Protocol):
     def patrol_incidents(self) -> pd.DataFrame:
         """Stored patrol incidents."""
         ...
+
+    # situation reports (schema version 14)
+
+    def save_situation_report(
+        self,
+        *,
+        agreement_id: str,
+        period_kind: str,
+        period_start: str,
+        period_end: str,
+        body: str,
+        created_by: str,
+        actor: Any = None,
+        language: str = "en",
+        data_state: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Save a situation report's HTML as a published record, audited: (row, True), or
+        (the stored row, False) when the same body of that agreement, period and language is
+        stored already (:func:`ceasefire.store.situation_reports.save`)."""
+        ...
+
+    def situation_report_row(self, report_id: int) -> dict[str, Any]:
+        """One saved situation report with its body (``UnknownIdError`` when there is none)."""
+        ...
+
+    def situation_reports(
+        self,
+        *,
+        agreement_id: str | None = None,
+        which: str = "all",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """A page of saved situation reports, without their bodies (``which``: ``all``,
+        ``latest`` of each period, ``earlier`` versions)."""
+        ...
+
+    def data_state(self) -> str:
+        """The store's data state as text (the counters a report's figures move with)."""
+        ...
+
+    # humanitarian evidence (schema version 13)
+
+    def put_aid_deliveries(
+        self, records: Sequence[Any], *, file: str, actor: Any = None
+    ) -> tuple[int, int]:
+        """Store aid deliveries (:class:`ceasefire.humanitarian.AidDelivery`, ids set) read from
+        ``file`` in one audited transaction: (inserted, skipped as stored already)."""
+        ...
+
+    def put_population_movements(
+        self, records: Sequence[Any], *, file: str, actor: Any = None
+    ) -> tuple[int, int]:
+        """Store movement figures (:class:`ceasefire.humanitarian.PopulationMovement`, ids set)
+        read from ``file`` in one audited transaction: (inserted, skipped as stored already)."""
+        ...
+
+    def aid_deliveries(self, *, since: str | None = None, until: str | None = None) -> pd.DataFrame:
+        """Stored aid deliveries as a frame (:data:`ceasefire.humanitarian.AID_COLUMNS`)."""
+        ...
+
+    def population_movements(
+        self, *, since: str | None = None, until: str | None = None
+    ) -> pd.DataFrame:
+        """Stored movement figures as a frame (:data:`ceasefire.humanitarian.MOVEMENT_COLUMNS`)."""
+        ...

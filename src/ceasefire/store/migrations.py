@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ from ceasefire.store.engine import write_transaction
 from ceasefire.store.schema import (
     POSTGIS_DDL,
     V1_EVENT_COLUMNS,
+    V12_ALERT_KINDS,
+    V15_ALERT_KINDS,
     add_v2_tables,
     add_v3_tables,
     add_v4_tables,
@@ -55,6 +57,9 @@ from ceasefire.store.schema import (
     add_v8_reviews,
     add_v9_login_failures,
     add_v12_alerts,
+    add_v13_humanitarian,
+    add_v14_situation_reports,
+    alert_kinds_check,
     build_v1_metadata,
     now_utc,
     schema_migrations,
@@ -487,6 +492,52 @@ def _v12_alerts(conn: Connection) -> None:
     _create_new_tables(conn, MetaData(), add_v12_alerts(MetaData()))
 
 
+def _v13_humanitarian(conn: Connection) -> None:
+    """Version 13: the ``aid_deliveries`` and ``population_movements`` tables of
+    :func:`~ceasefire.store.schema.add_v13_humanitarian` (humanitarian evidence)."""
+    _create_new_tables(conn, MetaData(), add_v13_humanitarian(MetaData()))
+
+
+def _v14_situation_reports(conn: Connection) -> None:
+    """Version 14: the ``situation_reports`` table of
+    :func:`~ceasefire.store.schema.add_v14_situation_reports` (saved situation reports, one
+    row per distinct body of an agreement's period and language)."""
+    _create_new_tables(conn, MetaData(), add_v14_situation_reports(MetaData()))
+
+
+def _v15_report_alerts(conn: Connection) -> None:
+    """Version 15: the ``alert_rules.kind`` CHECK admits ``situation_report``
+    (:func:`~ceasefire.store.schema.add_v15_report_alerts`). A CHECK that every stored row
+    meets already changes no data, so it is changed in place: on PostgreSQL dropped and added
+    again; on SQLite, which cannot alter a constraint, by the edit of the table's stored
+    definition that SQLite documents for it (https://www.sqlite.org/lang_altertable.html,
+    "making other kinds of table schema changes"), with the schema version raised so that
+    every open connection reads the new definition."""
+    old = alert_kinds_check(V12_ALERT_KINDS)
+    new = alert_kinds_check(V15_ALERT_KINDS)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE alert_rules DROP CONSTRAINT ck_alert_rules_kind")
+        conn.exec_driver_sql(
+            f"ALTER TABLE alert_rules ADD CONSTRAINT ck_alert_rules_kind CHECK ({new})"
+        )
+        return
+    sql = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alert_rules'"
+    ).scalar_one()
+    if sql.count(old) != 1:
+        raise StoreError(f"alert_rules is not as version 12 made it; its CHECK: {sql!r}")
+    version = int(conn.exec_driver_sql("PRAGMA schema_version").scalar_one())
+    conn.exec_driver_sql("PRAGMA writable_schema = ON")
+    try:
+        conn.exec_driver_sql(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'alert_rules'",
+            (sql.replace(old, new),),
+        )
+        conn.exec_driver_sql(f"PRAGMA schema_version = {version + 1:d}")
+    finally:
+        conn.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
@@ -503,6 +554,9 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     ),
     Migration(11, "incidents read as rows: verdicts.incident", _v11_incident_rows),
     Migration(12, "alerts: alert_rules, alert_deliveries", _v12_alerts),
+    Migration(13, "humanitarian evidence: aid_deliveries, population_movements", _v13_humanitarian),
+    Migration(14, "situation reports saved as published records", _v14_situation_reports),
+    Migration(15, "alert rules that send saved situation reports", _v15_report_alerts),
 )
 
 #: The schema version this code knows.
@@ -534,7 +588,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [])
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

@@ -13,11 +13,12 @@ Conventions, the same in every table:
 means adding a migration, never editing an old one: :func:`build_v1_metadata` must not change.
 
 >>> sorted(metadata.tables)[:4]
-['agreements', 'alert_deliveries', 'alert_rules', 'api_tokens']
+['agreements', 'aid_deliveries', 'alert_deliveries', 'alert_rules']
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -63,8 +64,13 @@ __all__ = [
     "add_v10_native_types",
     "add_v11_incident_rows",
     "add_v12_alerts",
+    "add_v13_humanitarian",
+    "add_v14_situation_reports",
+    "add_v15_report_alerts",
     "agreements",
+    "aid_deliveries",
     "alert_deliveries",
+    "alert_kinds_check",
     "alert_rules",
     "article_events",
     "articles",
@@ -83,8 +89,10 @@ __all__ = [
     "patrol_incidents",
     "patrol_points",
     "patrols",
+    "population_movements",
     "rejects",
     "schema_migrations",
+    "situation_reports",
     "store_state",
     "time_columns",
     "time_text",
@@ -776,7 +784,6 @@ def add_v12_alerts(md: MetaData) -> MetaData:
     subject (an event, a week, an obligation) is delivered at most once per channel however
     many processes evaluate the rules at once (see :mod:`ceasefire.alerts`). A removed rule is
     kept (``removed_at``) with its deliveries. Frozen like the versions before."""
-    kinds = ", ".join(f"'{k}'" for k in V12_ALERT_KINDS)
     channels = ", ".join(f"'{c}'" for c in V12_ALERT_CHANNELS)
     statuses = ", ".join(f"'{s}'" for s in V12_DELIVERY_STATUSES)
     Table(
@@ -791,7 +798,7 @@ def add_v12_alerts(md: MetaData) -> MetaData:
         Column("created_at", UTCTime(), nullable=False),
         Column("created_by", Text, nullable=True),
         Column("removed_at", UTCTime(), nullable=True),
-        CheckConstraint(f"kind IN ({kinds})", name="ck_alert_rules_kind"),
+        CheckConstraint(alert_kinds_check(V12_ALERT_KINDS), name="ck_alert_rules_kind"),
         CheckConstraint(f"channel IN ({channels})", name="ck_alert_rules_channel"),
         Index("ix_alert_rules_name", "name"),
     )
@@ -819,6 +826,154 @@ def add_v12_alerts(md: MetaData) -> MetaData:
     return md
 
 
+#: Aid delivery statuses as of version 13 (a copy of :class:`ceasefire.humanitarian.AidStatus`),
+#: frozen.
+V13_AID_STATUSES: Final = ("delivered", "blocked", "partial")
+#: Movement kinds as of version 13 (a copy of :class:`ceasefire.humanitarian.MovementKind`).
+V13_MOVEMENT_KINDS: Final = ("returns", "displacement")
+#: Date precisions as of version 13 (a copy of :class:`ceasefire.humanitarian.DatePrecision`).
+V13_DATE_PRECISIONS: Final = ("day", "month")
+
+
+def add_v13_humanitarian(md: MetaData) -> MetaData:
+    """Version 13, humanitarian evidence: ``aid_deliveries`` (a day, a crossing or place, trucks,
+    the organisation and cluster, ``delivered``/``blocked``/``partial`` and why) and
+    ``population_movements`` (a day or month, a place and its admin units, people, ``returns``
+    or ``displacement``). Each row's key, ``record_id``, is a hash of its content and its
+    occurrence in its file (:func:`ceasefire.humanitarian.record_ids`), so importing a file
+    again adds nothing; ``source_file``/``source_line`` say where it was read. Frozen like the
+    versions before (see :mod:`ceasefire.store.humanitarian`)."""
+    statuses = ", ".join(f"'{s}'" for s in V13_AID_STATUSES)
+    kinds = ", ".join(f"'{k}'" for k in V13_MOVEMENT_KINDS)
+    precisions = ", ".join(f"'{p}'" for p in V13_DATE_PRECISIONS)
+    Table(
+        "aid_deliveries",
+        md,
+        Column("record_id", String(32), primary_key=True),
+        Column("date", String(10), nullable=False),
+        Column("place", Text, nullable=False),
+        Column("trucks", Integer, nullable=True),
+        Column("organisation", Text, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("cluster", Text, nullable=False),
+        Column("modality", Text, nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("pcode", String(16), nullable=False),
+        Column("lat", Double, nullable=True),
+        Column("lon", Double, nullable=True),
+        Column("source_file", Text, nullable=False),
+        Column("source_line", Integer, nullable=False),
+        Column("imported_at", UTCTime(), nullable=False),
+        CheckConstraint(f"status IN ({statuses})", name="ck_aid_deliveries_status"),
+        Index("ix_aid_deliveries_date", "date"),
+    )
+    Table(
+        "population_movements",
+        md,
+        Column("record_id", String(32), primary_key=True),
+        Column("date", String(10), nullable=False),
+        Column("date_precision", String(8), nullable=False),
+        Column("place", Text, nullable=False),
+        Column("people", Integer, nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("admin1", Text, nullable=False),
+        Column("admin2", Text, nullable=False),
+        Column("admin3", Text, nullable=False),
+        Column("pcode", String(16), nullable=False),
+        Column("origin", Text, nullable=False),
+        Column("destination", Text, nullable=False),
+        Column("lat", Double, nullable=True),
+        Column("lon", Double, nullable=True),
+        Column("source_file", Text, nullable=False),
+        Column("source_line", Integer, nullable=False),
+        Column("imported_at", UTCTime(), nullable=False),
+        CheckConstraint(f"kind IN ({kinds})", name="ck_population_movements_kind"),
+        CheckConstraint(
+            f"date_precision IN ({precisions})", name="ck_population_movements_date_precision"
+        ),
+        Index("ix_population_movements_date", "date"),
+    )
+    return md
+
+
+#: The periods a stored situation report covers as of version 14 (a copy of
+#: :data:`ceasefire.situation.PERIOD_UNITS`), frozen.
+V14_PERIOD_KINDS: Final = ("day", "week", "month")
+#: The formats a situation report is stored in as of version 14: the self-contained HTML page
+#: (the artefact to hash; Markdown and PDF are made from the same data on demand).
+V14_REPORT_FORMATS: Final = ("html",)
+
+
+def add_v14_situation_reports(md: MetaData) -> MetaData:
+    """Version 14, situation reports as published records: ``situation_reports``, one row per
+    report generated and saved (``ceasefire report --save``, the workspace's
+    ``POST /api/situation-reports``): the agreement, the period (``period_kind`` day, week or
+    month, its first and last day), the ``language``, the ``format`` (``html``), the ``body``
+    exactly as served, its ``sha256``, the store's ``data_state`` it was built from (the
+    counters a cache reads, as text; NULL when unknown), ``created_at`` and ``created_by`` (a
+    user name, or ``cli``). Unique on (agreement, period kind, first day, language, sha256): a
+    report regenerated over unchanged evidence is byte-identical, so saving it again adds no
+    row; one with new evidence is a new row, the earlier kept (a published report is never
+    overwritten). No foreign key to ``agreements``: a report outlives a replaced or removed
+    agreement. Frozen like the versions before (see :mod:`ceasefire.store.situation_reports`)."""
+    kinds = ", ".join(f"'{k}'" for k in V14_PERIOD_KINDS)
+    formats = ", ".join(f"'{f}'" for f in V14_REPORT_FORMATS)
+    Table(
+        "situation_reports",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("agreement_id", Text, nullable=False),
+        Column("period_kind", String(8), nullable=False),
+        Column("period_start", String(10), nullable=False),
+        Column("period_end", String(10), nullable=False),
+        Column("language", String(16), nullable=False, server_default="en"),
+        Column("format", String(8), nullable=False, server_default="html"),
+        Column("body", Text, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("data_state", Text, nullable=True),
+        Column("created_at", UTCTime(), nullable=False),
+        Column("created_by", Text, nullable=False),
+        UniqueConstraint(
+            "agreement_id",
+            "period_kind",
+            "period_start",
+            "language",
+            "sha256",
+            name="uq_situation_reports_key",
+        ),
+        CheckConstraint(f"period_kind IN ({kinds})", name="ck_situation_reports_period_kind"),
+        CheckConstraint(f"format IN ({formats})", name="ck_situation_reports_format"),
+        Index("ix_situation_reports_created", "created_at"),
+    )
+    return md
+
+
+#: Alert rule kinds as of version 15: version 12's and ``situation_report`` (a copy of
+#: :class:`ceasefire.alerts.RuleKind`), frozen.
+V15_ALERT_KINDS: Final = (*V12_ALERT_KINDS, "situation_report")
+
+
+def alert_kinds_check(kinds: Sequence[str]) -> str:
+    """The SQL of the ``ck_alert_rules_kind`` CHECK for ``kinds``."""
+    return "kind IN ({})".format(", ".join(f"'{k}'" for k in kinds))
+
+
+def add_v15_report_alerts(md: MetaData) -> MetaData:
+    """Version 15, alert rules that send each saved situation report
+    (:class:`ceasefire.alerts.RuleKind` ``situation_report``): the CHECK on
+    ``alert_rules.kind`` admits :data:`V15_ALERT_KINDS` (the migration changes the constraint
+    in place; no row changes)."""
+    rules = md.tables.get("alert_rules")
+    if rules is not None:
+        for c in list(rules.constraints):
+            if c.name == "ck_alert_rules_kind":
+                rules.constraints.remove(c)
+        rules.append_constraint(
+            CheckConstraint(alert_kinds_check(V15_ALERT_KINDS), name="ck_alert_rules_kind")
+        )
+    return md
+
+
 #: What version 10 adds on PostgreSQL besides the ``timestamptz`` columns: each event's position
 #: as a PostGIS geography point (NULL when it has none, or none on the globe), each zone's
 #: geometry, and the indexes that the map, the zones and the append-only logs query by.
@@ -842,14 +997,22 @@ POSTGIS_DDL: Final[tuple[str, ...]] = (
 
 
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v12_alerts(
-    add_v11_incident_rows(
-        add_v10_native_types(
-            add_v9_login_failures(
-                add_v8_reviews(
-                    add_v6_user_names(
-                        add_v5_columns(
-                            add_v4_tables(add_v3_tables(add_v2_tables(build_v1_metadata())))
+metadata: Final = add_v15_report_alerts(
+    add_v14_situation_reports(
+        add_v13_humanitarian(
+            add_v12_alerts(
+                add_v11_incident_rows(
+                    add_v10_native_types(
+                        add_v9_login_failures(
+                            add_v8_reviews(
+                                add_v6_user_names(
+                                    add_v5_columns(
+                                        add_v4_tables(
+                                            add_v3_tables(add_v2_tables(build_v1_metadata()))
+                                        )
+                                    )
+                                )
+                            )
                         )
                     )
                 )
@@ -886,6 +1049,9 @@ login_failures: Final = metadata.tables["login_failures"]  # v9
 store_state: Final = metadata.tables["store_state"]  # v11
 alert_rules: Final = metadata.tables["alert_rules"]  # v12
 alert_deliveries: Final = metadata.tables["alert_deliveries"]  # v12
+aid_deliveries: Final = metadata.tables["aid_deliveries"]  # v13
+population_movements: Final = metadata.tables["population_movements"]  # v13
+situation_reports: Final = metadata.tables["situation_reports"]  # v14
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

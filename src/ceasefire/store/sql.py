@@ -27,10 +27,12 @@ from ceasefire.findings import Filters
 from ceasefire.store import agreements as _agreements
 from ceasefire.store import articles as _articles
 from ceasefire.store import evaluations as _evaluations
+from ceasefire.store import humanitarian as _humanitarian
 from ceasefire.store import ingest as _ingest
 from ceasefire.store import patrols as _patrols
 from ceasefire.store import queries as _queries
 from ceasefire.store import read as _read
+from ceasefire.store import situation_reports as _situation_reports
 from ceasefire.store.base import BatchSource, IngestReport, RejectLike
 from ceasefire.store.engine import create_store_engine
 from ceasefire.store.evaluations import (
@@ -41,6 +43,7 @@ from ceasefire.store.evaluations import (
 )
 from ceasefire.store.ingest import file_sha256
 from ceasefire.store.migrations import migrate
+from ceasefire.store.workspace import User
 
 __all__ = [
     "DISPLAY_COLUMNS",
@@ -374,6 +377,86 @@ class SQLStore:
     def patrol_incidents(self) -> pd.DataFrame:
         """Stored patrol incidents."""
         return _patrols.incidents(self._engine)
+
+    # ------------------------------------------------------------------ situation reports
+
+    def save_situation_report(
+        self,
+        *,
+        agreement_id: str,
+        period_kind: str,
+        period_start: str,
+        period_end: str,
+        body: str,
+        created_by: str,
+        actor: User | None = None,
+        language: str = "en",
+        data_state: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Save a situation report's HTML as a published record, audited in the same
+        transaction: (row, True), or (the stored row, False) when the same body of that
+        agreement, period and language is stored already
+        (:func:`ceasefire.store.situation_reports.save`)."""
+        return _situation_reports.save(
+            self._engine,
+            agreement_id=agreement_id,
+            period_kind=period_kind,
+            period_start=period_start,
+            period_end=period_end,
+            body=body,
+            created_by=created_by,
+            actor=actor,
+            language=language,
+            data_state=data_state,
+        )
+
+    def situation_report_row(self, report_id: int) -> dict[str, Any]:
+        """One saved situation report with its body (``UnknownIdError`` when there is none)."""
+        return _situation_reports.report(self._engine, report_id)
+
+    def situation_reports(
+        self,
+        *,
+        agreement_id: str | None = None,
+        which: str = "all",
+        limit: int = 100,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """A page of saved situation reports, without their bodies
+        (:func:`ceasefire.store.situation_reports.reports`)."""
+        return _situation_reports.reports(
+            self._engine, agreement_id=agreement_id, which=which, limit=limit, offset=offset
+        )
+
+    def data_state(self) -> str:
+        """The store's data state as text (:func:`ceasefire.store.situation_reports.data_state`)."""
+        return _situation_reports.data_state(self._engine)
+
+    # ------------------------------------------------------------------ humanitarian evidence
+
+    def put_aid_deliveries(
+        self, records: Sequence[Any], *, file: str, actor: User | None = None
+    ) -> tuple[int, int]:
+        """Store aid deliveries read from ``file`` in one audited transaction: (inserted,
+        skipped as stored already) (:func:`ceasefire.store.humanitarian.put_aid_deliveries`)."""
+        return _humanitarian.put_aid_deliveries(self._engine, records, file=file, actor=actor)
+
+    def put_population_movements(
+        self, records: Sequence[Any], *, file: str, actor: User | None = None
+    ) -> tuple[int, int]:
+        """Store movement figures read from ``file`` in one audited transaction: (inserted,
+        skipped as stored already)."""
+        return _humanitarian.put_population_movements(self._engine, records, file=file, actor=actor)
+
+    def aid_deliveries(self, *, since: str | None = None, until: str | None = None) -> pd.DataFrame:
+        """Stored aid deliveries, by date (:data:`ceasefire.humanitarian.AID_COLUMNS`)."""
+        return _humanitarian.aid_deliveries(self._engine, since=since, until=until)
+
+    def population_movements(
+        self, *, since: str | None = None, until: str | None = None
+    ) -> pd.DataFrame:
+        """Stored movement figures, by date (:data:`ceasefire.humanitarian.MOVEMENT_COLUMNS`)."""
+        return _humanitarian.population_movements(self._engine, since=since, until=until)
 
 
 def open_store(

@@ -55,6 +55,7 @@ from ceasefire.store.evaluations import verdict_rows
 from ceasefire.store.ingest import upsert_events
 from ceasefire.store.reviews import sync_reviews
 from ceasefire.store.rows import chunks
+from ceasefire.vocab import Role
 
 __all__ = [
     "DEMO_USERS",
@@ -94,7 +95,7 @@ __all__ = [
 ]
 
 #: The roles, from most to least allowed.
-ROLES: Final = ("admin", "analyst", "monitor", "viewer")
+ROLES: Final = tuple(r.value for r in Role)
 
 #: The stored fields of a field report that a monitor gives (the rest are derived).
 REPORT_FIELDS: Final = (

@@ -40,6 +40,7 @@ from ceasefire.store import SQLStore, workspace
 from ceasefire.store import read as q
 from ceasefire.store.articles import event_articles
 from ceasefire.store.workspace import User
+from ceasefire.vocab import Role, SourceDataset
 from ceasefire.web import catalog as _catalog
 from ceasefire.web import reports as _reports
 from ceasefire.web.auth import reader, require
@@ -55,9 +56,9 @@ __all__ = ["router"]
 router = APIRouter(dependencies=[Depends(reader), Depends(known_parameters)])
 
 Reader = Annotated[User | None, Depends(reader)]
-Admin = Annotated[User, Depends(require("admin"))]
-Monitor = Annotated[User, Depends(require("monitor", "admin"))]
-Analyst = Annotated[User, Depends(require("analyst", "admin"))]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+Monitor = Annotated[User, Depends(require(Role.MONITOR, Role.ADMIN))]
+Analyst = Annotated[User, Depends(require(Role.ANALYST, Role.ADMIN))]
 
 
 def _store(request: Request) -> SQLStore:
@@ -362,27 +363,26 @@ def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) ->
     event = _records(frame)[0]
     # the server's directories are nobody's business: the file's name only (docs/api.md); a
     # field report's "file" is its record (field_reports/<id>), not a path: it stays
-    if event["source_dataset"] != "field_report":
+    from_report = event["source_dataset"] == SourceDataset.FIELD_REPORT
+    if not from_report:
         event["source_file"] = q.file_name(event.get("source_file"))
     evidence: list[dict[str, Any]] = [
         {
-            "kind": "field_report" if event["source_dataset"] == "field_report" else "dataset",
+            "kind": "field_report" if from_report else "dataset",
             "source_dataset": event["source_dataset"],
             "file": event["source_file"],
             "line": event.get("source_line"),
             "text": event.get("notes"),
             "source": event.get("source"),
             "url": None,
-            "report_id": (
-                int(event["source_row_id"]) if event["source_dataset"] == "field_report" else None
-            ),
+            "report_id": (int(event["source_row_id"]) if from_report else None),
         }
     ]
     for art in event_articles(store.engine, uid):
         evidence.append(
             {
                 "kind": "article",
-                "source_dataset": "news",
+                "source_dataset": SourceDataset.NEWS.value,
                 "file": q.file_name(art["file"]),
                 "line": None,
                 "text": art["sentence"],
@@ -679,7 +679,7 @@ def reports_list(
     anonymous readers see every report so, and only analysts and admins (or a monitor naming
     itself) may ask for one ``user``'s reports."""
     engine = _store(request).engine
-    full = who is not None and who.role in ("analyst", "admin")
+    full = who is not None and who.role in (Role.ANALYST, Role.ADMIN)
     uid = None
     if user:
         if not full and (who is None or who.name != user):

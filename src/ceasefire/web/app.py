@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ceasefire.errors import StoreError
 from ceasefire.store import LATEST, open_store
 from ceasefire.store.migrations import current_version
-from ceasefire.web import api, auth, errors, pages, patrols
+from ceasefire.web import api, auth, errors, humanitarian, pages, patrols, situation_reports
 from ceasefire.web.cache import ResultCache
 from ceasefire.web.catalog import Catalog
 from ceasefire.web.limits import FORM_OVERHEAD, BodyLimit, JsonLimit
@@ -127,7 +127,9 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.include_router(api.router, prefix="/api")
     app.include_router(patrols.router, prefix="/api")
+    app.include_router(humanitarian.router)
     app.include_router(auth.router)
+    app.include_router(situation_reports.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

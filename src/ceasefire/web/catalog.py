@@ -133,8 +133,8 @@ def _all_provision_zone_ids(
 
 
 def _provision_zone_ids(a: Agreement, p: Any, zones: Mapping[str, _zones.Zone]) -> list[str]:
-    ids = [x for x in (getattr(p, "zone", None), getattr(p, "route", None)) if x]
-    if p.type == "security_corridor":
+    ids = p.references()
+    if p.corridor:
         derived = [
             z.id for z in zones.values() if z.kind == "corridor" and z.derived_from == p.route
         ]
@@ -162,42 +162,8 @@ def _zone_name(zone_id: str | None, zones: Mapping[str, _zones.Zone]) -> str:
 
 
 def describe(p: Any, a: Agreement, zones: Mapping[str, _zones.Zone]) -> str:
-    """One provision in plain words."""
-    who = ", ".join(a.party(x).name for x in p.responsible) if p.responsible else "any party"
-    acts = ", ".join(getattr(p, "prohibited_event_types", []) or [])
-    t = p.type
-    if t == "ceasefire":
-        return (
-            f"No {acts} by {who} inside {_zone_name(p.zone, zones)} "
-            f"from {p.effective_from.label()} ({p.effective_from.timezone})."
-        )
-    if t == "security_corridor":
-        return (
-            f"No {acts} within {p.width_each_side_km:g} km either side of {p.route_label} "
-            f"between {p.from_place} and {p.to_place}, from {p.effective_from.label()}."
-        )
-    if t == "demilitarised_zone":
-        out = ", ".join(g.name for g in p.excluded_actors)
-        extra = f"; {out} must leave it" if out else ""
-        return (
-            f"{_zone_name(p.zone, zones)} is demilitarised from {p.effective_from.label()}: "
-            f"no {acts}{extra}."
-        )
-    if t == "weapons_withdrawal":
-        kinds = ", ".join(w.replace("_", " ") for w in p.weapon_classes)
-        return f"{kinds} withdrawn from {_zone_name(p.zone, zones)} by {p.deadline.label()}."
-    if t == "joint_patrol":
-        parties = " and ".join(a.party(x).name for x in p.parties)
-        freq = p.expected_frequency
-        often = f", at least {freq.count} per {freq.per}" if freq else ""
-        return (
-            f"Joint patrols by {parties} along {_zone_name(p.route, zones)} from {p.from_place} "
-            f"to {p.to_place}, starting {p.start.label()}{often}."
-        )
-    if t == "deadline":
-        done = f" Fulfilled {p.fulfilled.date}." if p.fulfilled else ""
-        return f"Due by {p.due.label()}: {p.text.strip()}{done}"
-    return str(p.text).strip()
+    """One provision in plain words (each provision type says itself: ``describe``)."""
+    return str(p.describe(a, lambda zone_id: _zone_name(zone_id, zones)))
 
 
 def agreement_summary(a: Agreement) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from ceasefire.compliance import VERDICTS
 from ceasefire.errors import ConflictError, UnknownIdError
 from ceasefire.events import ACLED_EVENT_TYPES, LOCAL_TIMEZONE
 from ceasefire.field_reports import BANDS
-from ceasefire.findings import REVIEW_STATUSES, Filters, Page
+from ceasefire.findings import BREACHES, REVIEW_STATUSES, Filters, Page
 from ceasefire.held import DEFAULT_MONTHS, DEFAULT_WINDOW
 from ceasefire.limits import MAX_HELD_MONTHS, MAX_HELD_WEEKS
 from ceasefire.patrols import PATROL_STATUSES
@@ -51,7 +51,7 @@ TABLE_STATE: Final = tuple(f.name for f in fields(Page))
 #: What the dashboard, the violations table and the header's "Violations" link show when the
 #: URL ticks no verdict: violations and possible violations, never exempt, compliant or
 #: outside unless ticked.
-DEFAULT_VERDICTS: Final = ("violation", "possible_violation")
+DEFAULT_VERDICTS: Final = BREACHES
 #: The verdicts in words, plural where a heading counts them.
 VERDICT_WORDS: Final = {
     "violation": "violations",

@@ -29,6 +29,7 @@ from ceasefire.store import SQLStore, workspace
 from ceasefire.store import read as q
 from ceasefire.store.engine import write_transaction
 from ceasefire.store.workspace import User
+from ceasefire.vocab import ProvisionType, Role
 from ceasefire.web.auth import reader, require
 from ceasefire.web.catalog import Catalog
 from ceasefire.web.errors import ApiError, error_body
@@ -45,7 +46,7 @@ DEFAULT_AGREEMENT: Final = "moscow-2020"
 #: Width of a coverage strip on the page, in SVG units.
 STRIP_WIDTH: Final = 640
 
-Monitor = Annotated[User, Depends(require("monitor", "admin"))]
+Monitor = Annotated[User, Depends(require(Role.MONITOR, Role.ADMIN))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000)]
 
@@ -225,7 +226,7 @@ def _joint_provisions(catalog: Catalog) -> set[tuple[str, str]]:
         (a.id, p.id)
         for a in reg.agreements.values()
         for p in a.provisions
-        if p.type == "joint_patrol"
+        if p.type == ProvisionType.JOINT_PATROL
     }
 
 

@@ -27,6 +27,7 @@ from ceasefire.compliance import evaluate
 from ceasefire.errors import ForbiddenError, InputError
 from ceasefire.events import LOCAL_TIMEZONE, canonical_sub_event_type, normalise_events
 from ceasefire.field_reports import (
+    SOURCE_DATASET,
     Estimate,
     estimate_location,
     publishable_verdicts,
@@ -39,8 +40,6 @@ from ceasefire.store.workspace import User
 from ceasefire.web.catalog import Catalog
 
 __all__ = ["edit_report", "event_frame", "published_position", "submit_report"]
-
-SOURCE_DATASET = "field_report"
 
 
 def _utc_text(value: dt.datetime) -> str:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from ceasefire.errors import InputError
 from ceasefire.events import canonical_event_type, canonical_sub_event_type
 from ceasefire.field_reports import parse_band
+from ceasefire.vocab import Verdict
 
 __all__ = ["EARLIEST_OBSERVED", "FUTURE_SLACK", "ReportIn", "ReportPatch", "ReviewIn", "UserIn"]
 
@@ -142,9 +143,7 @@ class ReviewIn(_Strict):
     event_uid: str = Field(min_length=1, max_length=500)
     status: Literal["confirmed", "disputed", "overruled", "needs_info"]
     note: str | None = Field(default=None, max_length=10_000)
-    corrected_verdict: (
-        Literal["violation", "possible_violation", "exempt", "compliant", "outside"] | None
-    ) = None
+    corrected_verdict: Verdict | None = None
     corrected_party: str | None = Field(default=None, max_length=200)
     corrected_event_type: str | None = Field(
         default=None, max_length=100, description="ACLED event type"
