@@ -206,6 +206,8 @@ def test_the_form_posts_with_the_csrf_header(app: Any) -> None:
     analyst = login(app, "analyst")
     page = analyst.get("/situation-reports")
     assert 'id="situation-report-form"' in page.text
+    # the form's day is yesterday as the findings count days (Damascus), not the browser's UTC
+    assert f'value="{resolve_day("yesterday", "day").isoformat()}"' in page.text
     assert '<script src="/static/js/situation_reports.js">' in page.text
     assert analyst.get("/static/js/situation_reports.js").status_code == 200
     r = analyst.post("/api/situation-reports", json=GENERATE)

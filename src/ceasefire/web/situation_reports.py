@@ -135,6 +135,8 @@ def _page(request: Request, **context: Any) -> Response:
             "tile_url": "",
             "may_generate": user is not None and user.role in _WRITERS,
             "periods": PERIOD_UNITS,
+            # yesterday as the findings count days (Asia/Damascus), not the browser's UTC one
+            "default_day": resolve_day("yesterday", "day").isoformat(),
             "languages": LANGUAGES,
             **context,
         },

@@ -7,8 +7,6 @@
   const form = document.getElementById("situation-report-form");
   if (!form) return;
   const result = document.getElementById("situation-report-result");
-  const day = document.getElementById("sr-date");
-  if (!day.value) day.value = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = form.elements;
