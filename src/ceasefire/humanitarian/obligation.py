@@ -315,6 +315,21 @@ def _row(due: str, status: ObligationStatus, reason: str) -> dict[str, str]:
     return {"due": due, "status": str(status), "reason": reason}
 
 
+def _summary_and_weeks(label: str, said: str, short: pd.DataFrame) -> list[dict[str, str]]:
+    """The summary row (``unmet`` when a week fell short, else ``met``) and one ``unmet`` row
+    per short week, due on its last day."""
+    status = ObligationStatus.UNMET if len(short) else ObligationStatus.MET
+    weeks = [
+        _row(
+            str(r["week_end"]),
+            ObligationStatus.UNMET,
+            f"week {r['week_start']} to {r['week_end']}: {r['why']}",
+        )
+        for r in short.to_dict("records")
+    ]
+    return [_row(label, status, said), *weeks]
+
+
 @dataclass(frozen=True)
 class _Judged:
     """What both humanitarian obligations are judged over: the records in the zone (and the
@@ -405,17 +420,7 @@ def access_rows(
         f"({int(total['trucks']):,} trucks), {int(total['blocked'])} blocked "
         f"({int(total['trucks_blocked']):,} trucks){where}; {ACCESS_RULE}{note}"
     )
-    status = ObligationStatus.UNMET if len(short) else ObligationStatus.MET
-    rows = [_row(label, status, said)]
-    for r in short.to_dict("records"):
-        rows.append(
-            _row(
-                str(r["week_end"]),
-                ObligationStatus.UNMET,
-                f"week {r['week_start']} to {r['week_end']}: {r['why']}",
-            )
-        )
-    return rows
+    return _summary_and_weeks(label, said, short)
 
 
 def return_rows(
@@ -460,14 +465,4 @@ def return_rows(
         f"to {end} (Monday-based weeks): {r_sum:,} returned, {d_sum:,} newly displaced, net "
         f"{r_sum - d_sum:+,}{where}; {RETURN_RULE}{monthly}{note}"
     )
-    status = ObligationStatus.UNMET if len(short) else ObligationStatus.MET
-    rows = [_row(label, status, said)]
-    for r in short.to_dict("records"):
-        rows.append(
-            _row(
-                str(r["week_end"]),
-                ObligationStatus.UNMET,
-                f"week {r['week_start']} to {r['week_end']}: {r['why']}",
-            )
-        )
-    return rows
+    return _summary_and_weeks(label, said, short)
