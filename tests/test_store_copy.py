@@ -74,6 +74,8 @@ FILLED = (
     "situation_reports",
     "aid_deliveries",
     "population_movements",
+    "fetch_state",
+    "source_attributions",
 )
 
 
@@ -229,6 +231,14 @@ def _fill(db: Path) -> None:
 
         for name in ("aid-ocha-crossborder.csv", "movements-cccm-monthly.csv"):
             import_file(store, Path(__file__).parent / "data" / "humanitarian" / name)
+        # fetched evidence (v16): a run's state, an attribution, an event withdrawn
+        from ceasefire.fetch.ucdp import UCDP_ATTRIBUTION
+        from ceasefire.store import fetches
+
+        fetches.start_run(engine, "acled", "acled:country=Syria", {"page": 1})
+        fetches.finish_run(engine, "acled", "acled:country=Syria", {"timestamp": 1}, rows=0)
+        fetches.put_attribution(engine, UCDP_ATTRIBUTION)
+        fetches.withdraw_events(engine, ["test:1"], reason="deleted by its source")
     app = create_app(db)
     try:
         client = TestClient(app)

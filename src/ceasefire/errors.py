@@ -19,6 +19,8 @@ Every error the library raises on purpose derives from :class:`CeasefireError`::
     │                           (try again: web 503 with Retry-After)
     ├── DeliveryError           an alert that could not be delivered (an SMTP server or a
     │                           webhook receiver down or refusing; no SMTP settings)
+    ├── FetchError              a provider's API did not answer as it should (names the URL
+    │                           without credentials and the status), or no credentials
     ├── AccessError             a request the caller may not make (web: 401 / 403)
     │   ├── NotAuthenticatedError   no valid login, session or token
     │   └── ForbiddenError          the role does not allow it
@@ -40,6 +42,7 @@ __all__ = [
     "CsrfError",
     "DeliveryError",
     "EventReadError",
+    "FetchError",
     "ForbiddenError",
     "GeometryError",
     "InputError",
@@ -172,6 +175,12 @@ class ConflictError(StoreError):
 class StoreBusyError(StoreError):
     """Another writer held the store's write lock longer than the busy timeout; nothing was
     written, and the same write may simply be tried again."""
+
+
+class FetchError(CeasefireError):
+    """A provider's API (UCDP, ACLED) refused or failed a request past the retries, answered
+    what cannot be read, or no credentials were found. The message names the URL (never with a
+    credential) and the status; the fetch's progress is kept, so a rerun resumes."""
 
 
 class DeliveryError(CeasefireError):

@@ -3,10 +3,16 @@
 Either unit: ``verdicts`` (one row per event and provision) or ``incidents`` (one row per event
 at its worst verdict, :func:`ceasefire.findings.incidents`); every row carries the verdict that
 counts, the machine's beside it and the review status.
+
+Every export says whose data its events are and what each source asks (licence, terms,
+citation: :func:`ceasefire.fetch.attribution.attributions_for`): a GeoJSON file in its
+``sources`` member (a foreign member, RFC 7946 section 6.1), a CSV or GeoPackage in a
+sidecar file beside it, ``NAME.sources.txt``.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +21,14 @@ import pandas as pd
 
 from . import findings
 from .compliance import VERDICTS
+from .fetch.attribution import attributions_for
 from .store import Store
+from .store.fetches import Attribution
 
 __all__ = [
     "UNITS",
     "export_verdicts",
+    "sources_sidecar",
     "spreadsheet_safe",
     "spreadsheet_safe_frame",
     "verdicts_frame",
@@ -97,8 +106,13 @@ def export_verdicts(
         filters=filters,
     )
     out = Path(out)
+    sources = attributions_for(
+        getattr(store, "engine", None),
+        v["source_dataset"].tolist() if "source_dataset" in v.columns else [],
+    )
     if fmt == "csv":
         spreadsheet_safe_frame(v).to_csv(out, index=False)
+        _write_sidecar(out, sources)
         return len(v)
     frame = v.copy()
     for c in frame.columns:
@@ -116,4 +130,34 @@ def export_verdicts(
         driver="GPKG" if fmt == "gpkg" else "GeoJSON",
         **({"layer": unit} if fmt == "gpkg" else {}),
     )
+    if fmt == "gpkg":
+        _write_sidecar(out, sources)
+    elif sources:
+        collection = json.loads(out.read_text(encoding="utf-8"))
+        collection["sources"] = [a.as_dict() for a in sources]
+        out.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
     return len(g)
+
+
+def sources_sidecar(out: str | Path) -> Path:
+    """Where the attribution of a CSV or GeoPackage export is written: ``NAME.sources.txt``.
+
+    >>> sources_sidecar("exports/idlib.csv").as_posix()
+    'exports/idlib.csv.sources.txt'
+    """
+    out = Path(out)
+    return out.with_name(out.name + ".sources.txt")
+
+
+def _write_sidecar(out: Path, sources: list[Attribution]) -> None:
+    side = sources_sidecar(out)
+    if not sources:
+        side.unlink(missing_ok=True)
+        return
+    lines = [f"Sources of the events in {out.name}, and what each asks of its users:", ""]
+    for a in sources:
+        lines.append(a.text())
+        if a.terms_url:
+            lines.append(f"Terms: {a.terms_url}")
+        lines.append("")
+    side.write_text("\n".join(lines), encoding="utf-8")

@@ -374,6 +374,7 @@ def count_unevaluated(engine: Engine) -> int:
         .select_from(e)
         .where(
             exists().where(schema.evaluations.c.id.is_not(None)),
+            e.c.withdrawn_at.is_(None),
             or_(current == 0, current < n_pairs),
         )
     )

@@ -419,6 +419,9 @@ def _single_file(records: list[dict[str, Any]], bad: list[_Reject]) -> str:
     return files.pop() if len(files) == 1 else ""
 
 
+_NOT_CONTENT = frozenset({"worst", "withdrawn_at", "withdrawn_reason"})
+
+
 def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, int]:
     """Insert new rows, update changed ones (keeping the old version and deleting their
     verdicts); the three counts."""
@@ -443,7 +446,8 @@ def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, 
         now = schema.now_utc()
         history: list[dict[str, Any]] = []
         for chunk in chunks([r["event_uid"] for r in changed]):
-            kept = select(*[c for c in t.c if c.name != "worst"])  # a colour, not content
+            # a colour and a withdrawal mark (schema 11, 16) are not the event's content
+            kept = select(*[c for c in t.c if c.name not in _NOT_CONTENT])
             for row in conn.execute(kept.where(t.c.event_uid.in_(chunk))).mappings():
                 history.append(
                     {

@@ -15,7 +15,7 @@ the DDL (and any data fixes), append ``Migration(n + 1, "what it does", fn)`` to
 step that has shipped.
 
 >>> [m.version for m in MIGRATIONS]
-[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from ceasefire.store.schema import (
     add_v12_alerts,
     add_v13_humanitarian,
     add_v14_situation_reports,
+    add_v16_fetches,
     alert_kinds_check,
     build_v1_metadata,
     now_utc,
@@ -538,6 +539,24 @@ def _v15_report_alerts(conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
+def _v16_fetches(conn: Connection) -> None:
+    """Version 16: evidence fetched from the providers' APIs
+    (:func:`~ceasefire.store.schema.add_v16_fetches`): ``events.withdrawn_at`` and
+    ``events.withdrawn_reason`` (NULL for every stored event: none was withdrawn before), and
+    the new ``fetch_state`` and ``source_attributions`` tables."""
+    instant = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "VARCHAR(27)"
+    conn.execute(text(f"ALTER TABLE events ADD COLUMN withdrawn_at {instant}"))
+    conn.execute(text("ALTER TABLE events ADD COLUMN withdrawn_reason TEXT"))
+    _create_new_tables(conn, _v16_events_only(), add_v16_fetches(_v16_events_only()))
+
+
+def _v16_events_only() -> MetaData:
+    """A metadata with a bare ``events`` table: what :func:`add_v16_fetches` needs to find."""
+    md = MetaData()
+    Table("events", md)
+    return md
+
+
 #: Every migration step, in order. Versions are 1, 2, 3, ... with no gaps.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "create events, ingests, rejects, agreements, zones, verdicts...", _v1_create_all),
@@ -557,6 +576,9 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(13, "humanitarian evidence: aid_deliveries, population_movements", _v13_humanitarian),
     Migration(14, "situation reports saved as published records", _v14_situation_reports),
     Migration(15, "alert rules that send saved situation reports", _v15_report_alerts),
+    Migration(
+        16, "fetched evidence: fetch_state, source_attributions, withdrawn events", _v16_fetches
+    ),
 )
 
 #: The schema version this code knows.
@@ -588,7 +610,7 @@ def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> list[int
     >>> from sqlalchemy import create_engine
     >>> engine = create_engine("sqlite://")
     >>> migrate(engine), migrate(engine)
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [])
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], [])
     >>> engine.dispose()
     """
     _check_steps(steps)

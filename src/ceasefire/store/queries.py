@@ -48,7 +48,8 @@ def events(
     :func:`ceasefire.store.evaluations.put_evaluation`).
     """
     t = schema.events
-    where: list[ColumnElement[bool]] = []
+    # an event its provider withdrew (schema 16) is no longer evidence
+    where: list[ColumnElement[bool]] = [t.c.withdrawn_at.is_(None)]
     if source_dataset is not None:
         where.append(t.c.source_dataset == source_dataset)
     if since is not None:
@@ -60,7 +61,7 @@ def events(
     rows: list[Any] = []
     with nullcontext(engine) if isinstance(engine, Connection) else engine.connect() as conn:
         if uids is None:
-            stmt = base.where(*where) if where else base
+            stmt = base.where(*where)
             if limit is not None:
                 stmt = stmt.limit(limit)
             rows = list(conn.execute(stmt).all())
@@ -125,9 +126,11 @@ def event_versions(engine: Engine, event_uid: str) -> pd.DataFrame:
 
 
 def count_events(engine: Engine) -> int:
-    """How many events are stored."""
+    """How many events are stored (withdrawn ones not counted)."""
+    current = schema.events.c.withdrawn_at.is_(None)
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(schema.events)).scalar_one())
+        stmt = select(func.count()).select_from(schema.events).where(current)
+        return int(conn.execute(stmt).scalar_one())
 
 
 def evidence_span(engine: Engine) -> tuple[str, str] | None:
@@ -139,7 +142,9 @@ def evidence_span(engine: Engine) -> tuple[str, str] | None:
     d = t.c.event_date
     with engine.connect() as conn:
         first, last = conn.execute(
-            select(func.min(d), func.max(d)).where(t.c.source_dataset.not_in(SPORADIC_SOURCES))
+            select(func.min(d), func.max(d)).where(
+                t.c.source_dataset.not_in(SPORADIC_SOURCES), t.c.withdrawn_at.is_(None)
+            )
         ).one()
     return (str(first)[:10], str(last)[:10]) if first and last else None
 

@@ -125,6 +125,10 @@ VERDICT_SORTS: Final = (
 # ------------------------------------------------------------------------------ conditions
 
 
+#: An event that is current evidence: not withdrawn by its provider (schema 16).
+_CURRENT: Final = e.c.withdrawn_at.is_(None)
+
+
 def _event_conditions(f: Filters) -> list[ColumnElement[bool]]:
     cond: list[ColumnElement[bool]] = []
     if f.event_type:
@@ -187,7 +191,8 @@ def _verdict_conditions(
 
 
 def _matching_events(f: Filters) -> list[ColumnElement[bool]]:
-    cond = _event_conditions(f)
+    # an event its provider withdrew (schema 16) is no longer evidence (its verdicts are gone)
+    cond = [*_event_conditions(f), _CURRENT]
     if f.has_verdict_filter:
         # IN (uncorrelated subquery): computed once, where a correlated EXISTS would probe the
         # verdicts per event through whichever index the filter columns suggest
@@ -967,7 +972,7 @@ def aggregate_rows(engine: Engine, f: Filters, column: str) -> list[dict[str, An
 def last_event_day(engine: Engine) -> str | None:
     """The latest ``event_date`` stored (``YYYY-MM-DD``), or None: where the evidence ends."""
     with engine.connect() as conn:
-        day = conn.execute(select(func.max(e.c.event_date))).scalar_one()
+        day = conn.execute(select(func.max(e.c.event_date)).where(_CURRENT)).scalar_one()
     return str(day)[:10] if day else None
 
 
@@ -977,7 +982,10 @@ def last_event_day(engine: Engine) -> str | None:
 def actor_counts(engine: Engine, limit: int = MAX_ACTORS) -> list[dict[str, Any]]:
     """The actors named in events (``actor1`` or ``actor2``) with their number of events, the
     most frequent first: the filter bar's actor pick-list."""
-    names = union_all(select(e.c.actor1.label("name")), select(e.c.actor2.label("name"))).subquery()
+    names = union_all(
+        select(e.c.actor1.label("name")).where(_CURRENT),
+        select(e.c.actor2.label("name")).where(_CURRENT),
+    ).subquery()
     n = func.count().label("events")
     stmt = (
         select(names.c.name, n)
@@ -1004,6 +1012,7 @@ def source_counts(engine: Engine) -> list[dict[str, Any]]:
     n = func.count().label("events")
     stmt = (
         select(e.c.source_dataset.label("id"), n)
+        .where(_CURRENT)
         .group_by(e.c.source_dataset)
         .order_by(n.desc(), e.c.source_dataset)
     )
@@ -1052,7 +1061,7 @@ def event_days(engine: Engine, date_from: str, date_to: str) -> dict[str, int]:
     ``YYYY-MM-DD``), days without any left out: how much evidence a period has."""
     stmt = (
         select(e.c.event_date, func.count())
-        .where(e.c.event_date >= date_from, e.c.event_date <= date_to)
+        .where(e.c.event_date >= date_from, e.c.event_date <= date_to, _CURRENT)
         .group_by(e.c.event_date)
         .order_by(e.c.event_date)
     )

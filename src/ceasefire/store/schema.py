@@ -67,6 +67,7 @@ __all__ = [
     "add_v13_humanitarian",
     "add_v14_situation_reports",
     "add_v15_report_alerts",
+    "add_v16_fetches",
     "agreements",
     "aid_deliveries",
     "alert_deliveries",
@@ -79,6 +80,7 @@ __all__ = [
     "evaluations",
     "event_versions",
     "events",
+    "fetch_state",
     "ingests",
     "iso_utc",
     "login_failures",
@@ -93,6 +95,7 @@ __all__ = [
     "rejects",
     "schema_migrations",
     "situation_reports",
+    "source_attributions",
     "store_state",
     "time_columns",
     "time_text",
@@ -974,6 +977,58 @@ def add_v15_report_alerts(md: MetaData) -> MetaData:
     return md
 
 
+#: Statuses of a fetch run (``fetch_state.status``) as of version 16, frozen.
+V16_FETCH_STATUSES: Final = ("running", "done", "failed")
+
+
+def add_v16_fetches(md: MetaData) -> MetaData:
+    """Version 16, evidence fetched from the providers' APIs (``ceasefire fetch``, see
+    :mod:`ceasefire.store.fetches`):
+
+    - ``events.withdrawn_at`` and ``events.withdrawn_reason``: an event its provider withdrew
+      (ACLED's deleted events) stays stored with its history but is no longer current
+      evidence: the read model and evaluations leave it out, and its verdicts are deleted.
+    - ``fetch_state``: one row per (source, query key): the status of the last run, the cursor
+      of a run in progress (the next page, JSON), the rows fetched, the high-water mark of the
+      last complete run (JSON) and when it ended, the last error (never a credential).
+    - ``source_attributions``: each fetched source's licence, terms and citation, shown with
+      what is made from its rows (exports, the event page).
+
+    Frozen like the versions before."""
+    events = md.tables["events"]
+    events.append_column(Column("withdrawn_at", UTCTime(), nullable=True))
+    events.append_column(Column("withdrawn_reason", Text, nullable=True))
+    statuses = ", ".join(f"'{s}'" for s in V16_FETCH_STATUSES)
+    Table(
+        "fetch_state",
+        md,
+        Column("source", String(32), nullable=False),
+        Column("query_key", Text, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("run_started_at", UTCTime(), nullable=True),
+        Column("cursor", Text, nullable=True),
+        Column("rows_fetched", Integer, nullable=False, server_default="0"),
+        Column("high_water", Text, nullable=True),
+        Column("last_success_at", UTCTime(), nullable=True),
+        Column("last_error", Text, nullable=True),
+        Column("updated_at", UTCTime(), nullable=False),
+        PrimaryKeyConstraint("source", "query_key", name="pk_fetch_state"),
+        CheckConstraint(f"status IN ({statuses})", name="ck_fetch_state_status"),
+    )
+    Table(
+        "source_attributions",
+        md,
+        Column("source_dataset", String(32), primary_key=True),
+        Column("name", Text, nullable=False),
+        Column("licence", Text, nullable=False),
+        Column("licence_url", Text, nullable=True),
+        Column("citation", Text, nullable=False),
+        Column("terms_url", Text, nullable=True),
+        Column("updated_at", UTCTime(), nullable=False),
+    )
+    return md
+
+
 #: What version 10 adds on PostgreSQL besides the ``timestamptz`` columns: each event's position
 #: as a PostGIS geography point (NULL when it has none, or none on the globe), each zone's
 #: geometry, and the indexes that the map, the zones and the append-only logs query by.
@@ -997,18 +1052,20 @@ POSTGIS_DDL: Final[tuple[str, ...]] = (
 
 
 #: The schema the code works with now (version :data:`ceasefire.store.migrations.LATEST`).
-metadata: Final = add_v15_report_alerts(
-    add_v14_situation_reports(
-        add_v13_humanitarian(
-            add_v12_alerts(
-                add_v11_incident_rows(
-                    add_v10_native_types(
-                        add_v9_login_failures(
-                            add_v8_reviews(
-                                add_v6_user_names(
-                                    add_v5_columns(
-                                        add_v4_tables(
-                                            add_v3_tables(add_v2_tables(build_v1_metadata()))
+metadata: Final = add_v16_fetches(
+    add_v15_report_alerts(
+        add_v14_situation_reports(
+            add_v13_humanitarian(
+                add_v12_alerts(
+                    add_v11_incident_rows(
+                        add_v10_native_types(
+                            add_v9_login_failures(
+                                add_v8_reviews(
+                                    add_v6_user_names(
+                                        add_v5_columns(
+                                            add_v4_tables(
+                                                add_v3_tables(add_v2_tables(build_v1_metadata()))
+                                            )
                                         )
                                     )
                                 )
@@ -1052,6 +1109,8 @@ alert_deliveries: Final = metadata.tables["alert_deliveries"]  # v12
 aid_deliveries: Final = metadata.tables["aid_deliveries"]  # v13
 population_movements: Final = metadata.tables["population_movements"]  # v13
 situation_reports: Final = metadata.tables["situation_reports"]  # v14
+fetch_state: Final = metadata.tables["fetch_state"]  # v16
+source_attributions: Final = metadata.tables["source_attributions"]  # v16
 
 
 def iso_utc(values: pd.Series) -> list[str | None]:

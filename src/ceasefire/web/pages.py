@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ceasefire.compliance import VERDICTS
 from ceasefire.errors import ConflictError, UnknownIdError
 from ceasefire.events import ACLED_EVENT_TYPES, LOCAL_TIMEZONE
+from ceasefire.fetch.attribution import attributions_for
 from ceasefire.field_reports import BANDS
 from ceasefire.findings import BREACHES, REVIEW_STATUSES, Filters, Page
 from ceasefire.held import DEFAULT_MONTHS, DEFAULT_WINDOW
@@ -286,7 +287,10 @@ def event(request: Request, event_uid: str) -> Response:
     found = request.app.state.store.events(uids=[event_uid])
     if found.empty:
         return _not_found(request, f"There is no event {event_uid!r}.", page="event")
-    title = event_title(found.iloc[0].to_dict())
+    row = found.iloc[0].to_dict()
+    title = event_title(row)
+    store = request.app.state.store
+    sources = attributions_for(getattr(store, "engine", None), [row.get("source_dataset")])
     return _render(
         request,
         "event.html",
@@ -294,6 +298,7 @@ def event(request: Request, event_uid: str) -> Response:
         event_uid=event_uid,
         title=title or event_uid,
         timezone=LOCAL_TIMEZONE,
+        attribution=sources[0] if sources else None,
     )
 
 
