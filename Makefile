@@ -56,8 +56,12 @@ $(POPPLER):
 	DEBIAN_FRONTEND=noninteractive apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils
 
+# the suite runs in JOBS processes (pytest-xdist; a test file stays in one process, so its module
+# fixtures are built once): the machine's cores, at most 4; JOBS=0 runs it in this process
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+
 pytest: install $(CHROMIUM) $(POSTGIS) $(POPPLER)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 test: lint typecheck pytest
 

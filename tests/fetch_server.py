@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,9 +30,16 @@ class Seen:
 
 @dataclass
 class Answer:
+    """A status, a body (JSON unless text or bytes), headers; ``drip`` seconds between the
+    body's ``chunks`` parts (a slow server); ``length=False`` sends no Content-Length (the body
+    ends when the connection closes)."""
+
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    drip: float = 0.0
+    chunks: int = 1
+    length: bool = True
 
 
 Route = Callable[[Seen], Answer]
@@ -125,20 +133,31 @@ class FakeProvider:
                     form,
                 )
                 a = provider._answer(seen)
-                body = (
-                    b""
-                    if a.body is None
-                    else (
-                        a.body.encode() if isinstance(a.body, str) else json.dumps(a.body).encode()
-                    )
-                )
+                if a.body is None:
+                    body = b""
+                elif isinstance(a.body, bytes):
+                    body = a.body
+                elif isinstance(a.body, str):
+                    body = a.body.encode()
+                else:
+                    body = json.dumps(a.body).encode()
                 self.send_response(a.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
+                if "Content-Type" not in a.headers:
+                    self.send_header("Content-Type", "application/json")
+                if a.length:
+                    self.send_header("Content-Length", str(len(body)))
+                else:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 for k, v in a.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(body)
+                step = max(1, -(-len(body) // a.chunks))
+                for i in range(0, len(body), step):
+                    if i and a.drip:
+                        time.sleep(a.drip)
+                    self.wfile.write(body[i : i + step])
+                    self.wfile.flush()
 
             do_GET = _serve
             do_POST = _serve

@@ -174,6 +174,7 @@ def test_login_paging_and_the_window(
     assert reads[0].query == {
         "_format": "json",
         "country": "Syria",
+        "maritime_pairs": "true",  # and the events at sea off Syria's coast
         "limit": "2",
         "page": "1",
         "event_date": "2020-03-01|2020-03-31",

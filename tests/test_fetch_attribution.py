@@ -23,12 +23,19 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = str(tmp_path_factory.mktemp("attr") / "s.db")
     with open_store(db) as store:
         assert isinstance(store, SQLStore)
-        store_page(store, "acled", load("acled/syria-2020-03.json")["events"], name="a.csv")
+        store_page(
+            store,
+            "acled",
+            load("acled/syria-2020-03.json")["events"],
+            name="a.csv",
+            provenance="https://acleddata.com/api/acled/read?page=1",
+        )
         store_page(
             store,
             "ucdp",
             load("ucdp/25.1-page-0.json")["Result"],
             name="u.csv",
+            provenance="https://ucdpapi.pcr.uu.se/api/gedevents/25.1?page=0",
             days=("date_start", "date_end"),
         )
         put_attribution(

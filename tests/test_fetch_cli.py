@@ -98,6 +98,13 @@ def test_fetch_acled_from_a_private_file(provider: FakeProvider, tmp_path: Path)
     assert r.exit_code == 0, r.output
     assert "1 page(s), 5 row(s): 5 new" in r.output and "0 withdrawn" in r.output
     assert PASSWORD not in r.output + r.stderr
+    [read] = provider.requests_to("/api/acled/read")
+    assert read.query["maritime_pairs"] == "true"  # offshore events off Syria's coast too
+    # turned off: not asked, and a query of its own (its own state)
+    r = CliRunner().invoke(cli, [*args, "--no-maritime-pairs"], env=CLEAN)
+    assert r.exit_code == 0, r.output
+    assert "maritime_pairs" not in provider.requests_to("/api/acled/read")[-1].query
+    assert "acled:country=Syria:event_date=" in r.output
 
 
 def test_a_file_others_may_read_is_refused(tmp_path: Path) -> None:

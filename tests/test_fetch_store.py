@@ -58,3 +58,41 @@ def test_version_16_round_trip(new_store: Callable[..., str]) -> None:
         put_attribution(engine, Attribution("acled", "ACLED", "terms", "cite ACLED"))
         put_attribution(engine, Attribution("acled", "ACLED", "terms", "cite ACLED, 2026"))
         assert attributions(engine)["acled"].citation == "cite ACLED, 2026"
+
+
+def test_withdrawn_at_the_deletion_time_and_reinstated_when_served_newer(
+    new_store: Callable[..., str],
+) -> None:
+    from ceasefire.store.fetches import reinstate_events, withdrawn_event
+
+    with open_store(new_store("reinstate")) as store:
+        frame = pd.DataFrame(
+            {
+                "event_uid": ["acled:B1", "acled:B2"],
+                "event_date": ["2020-03-06", "2020-03-07"],
+                "source_dataset": ["acled", "acled"],
+                "fatalities": [1, 2],
+            }
+        )
+        store.add_events(frame)
+        engine = store.engine
+        times = {"acled:B1": "2023-11-16T02:08:20+00:00", "acled:B2": "2023-11-16T02:08:20Z"}
+        assert withdraw_events(engine, list(times), reason="deleted by ACLED", times=times) == 2
+        gone = withdrawn_event(engine, "acled:B1")
+        assert gone is not None and gone.withdrawn_at.startswith("2023-11-16T02:08:20")
+        assert gone.event["fatalities"].tolist() == [1] and gone.versions.empty
+        assert withdrawn_event(engine, "acled:B9") is None
+        # B1 served again, written after its deletion; B2's row is older than its deletion
+        back = reinstate_events(
+            engine,
+            {"acled:B1": "2023-11-17T00:00:00Z", "acled:B2": "2023-11-15T00:00:00Z"},
+            reason="served again",
+        )
+        assert back == ["acled:B1"] and withdrawn_events(engine) == ["acled:B2"]
+        assert store.events(uids=["acled:B1"])["version"].tolist() == [2]
+        assert store.event_versions("acled:B1")["version"].tolist() == [1]
+        # the same deletion asked again (an overlapping window) is not applied again
+        assert withdraw_events(engine, ["acled:B1"], reason="deleted by ACLED", times=times) == 0
+        # a new deletion is
+        later = {"acled:B1": "2023-12-01T00:00:00Z"}
+        assert withdraw_events(engine, ["acled:B1"], reason="deleted by ACLED", times=later) == 1

@@ -196,3 +196,20 @@ def _never_shown(token: str, store: SQLStore, logs: str) -> None:
         for table in schema.metadata.sorted_tables:
             for row in conn.execute(select(table)):
                 assert token not in repr(tuple(row)), table.name
+
+
+def test_provenance_is_the_page_url_and_a_forced_rerun_stores_nothing_new(
+    provider: FakeProvider, store: SQLStore
+) -> None:
+    fetch_ucdp(store, [_july()], token=Secret(TOKEN), options=_options(provider))
+    files = store.ingests()["file"].tolist()
+    assert [f.rsplit("page=", 1)[1].split("&")[0] for f in files] == ["0", "1", "2"]
+    for f in files:
+        assert f.startswith(f"{provider.url}/api/gedevents/25.1?pagesize=") and "Country=652" in f
+        assert "ceasefire-fetch-" not in f and TOKEN not in f
+    assert set(store.events()["source_file"]) == set(files)
+    [again] = fetch_ucdp(
+        store, [_july()], token=Secret(TOKEN), options=_options(provider, force=True)
+    )
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
+    assert set(store.events()["source_file"]) == set(files)

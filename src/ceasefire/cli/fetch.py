@@ -85,6 +85,8 @@ def _line(r: FetchReport) -> str:
     )
     if r.source == "acled":
         text += f", {r.withdrawn} withdrawn (deleted by ACLED)"
+        if r.reinstated:
+            text += f", {r.reinstated} current again (served again after their deletion)"
     return text + (" (resumed)" if r.resumed else "")
 
 
@@ -149,6 +151,12 @@ def fetch_ucdp_command(
 @click.option(
     "--event-type", "event_types", multiple=True, help="ACLED event type (repeat for several)."
 )
+@click.option(
+    "--maritime-pairs/--no-maritime-pairs",
+    default=True,
+    show_default=True,
+    help="With --country, also the events ACLED places at sea off its coast (maritime_pairs).",
+)
 @_common
 @db_option
 @handle_errors
@@ -158,6 +166,7 @@ def fetch_acled_command(
     start: str | None,
     end: str | None,
     event_types: tuple[str, ...],
+    maritime_pairs: bool,
     credentials: Path | None,
     base_url: str | None,
     min_interval: float,
@@ -171,7 +180,12 @@ def fetch_acled_command(
     if not (country or region):
         raise click.UsageError("name a --country or a --region")
     query = AcledQuery(
-        country=country, region=region, start=start, end=end, event_types=event_types
+        country=country,
+        region=region,
+        start=start,
+        end=end,
+        event_types=event_types,
+        maritime_pairs=maritime_pairs,
     )
     login = acled_login(file=credentials)
     with _sql_store(db) as store, _bar("acled") as progress:

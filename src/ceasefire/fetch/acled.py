@@ -6,20 +6,30 @@ account's e-mail, ``password``, ``grant_type=password``, ``client_id=acled``); r
 when its ``expires_in`` has passed or a read answers 401, and the account logs in again when
 the refresh is refused (docs/providers.md).
 
-Reads are ``GET {base}/api/acled/read?_format=json`` with the filters (``country``,
-``region``, ``event_date`` BETWEEN the days, ``event_type``), ``limit`` and ``page`` (from 1),
-until a page holds fewer than ``limit`` rows. ACLED is a living dataset: a run after a
-completed one asks only for the rows added or changed since (``timestamp`` >= the largest
-``timestamp`` held: ties are asked again and store as unchanged), and then for ACLED's deleted
-events since the last run (``GET {base}/api/deleted/read``, ``deleted_timestamp`` >= it),
-which are withdrawn from the evidence (:func:`ceasefire.store.fetches.withdraw_events`: the row
-and its versions stay, the verdicts go). A changed event is a new version of the stored one.
+Reads are ``GET {base}/api/acled/read?_format=json`` with the filters (``country`` with
+``maritime_pairs=true``, ``region``, ``event_date`` BETWEEN the days, ``event_type``),
+``limit`` and ``page`` (from 1), until a page holds fewer than ``limit`` rows. ACLED is a
+living dataset: a run after a completed one first asks for ACLED's deleted events since the
+last run (``GET {base}/api/deleted/read``, ``deleted_timestamp`` >= it), which are withdrawn
+from the evidence at their deletion time (:func:`ceasefire.store.fetches.withdraw_events`: the
+row and its versions stay, the verdicts go), then only for the rows added or changed since
+(``timestamp`` >= the largest ``timestamp`` held: ties are asked again and store as
+unchanged). A changed event is a new version of the stored one; a withdrawn event served again
+with a ``timestamp`` newer than its deletion is current evidence again
+(:func:`ceasefire.store.fetches.reinstate_events`), a new version with the withdrawal kept in
+its history.
+
+``maritime_pairs=true`` (on unless the query turns it off) makes a country query include the
+events ACLED places at sea off its coast (offshore events near Syria's coast carry the sea as
+their ``country``: docs/providers.md).
 
 >>> q = AcledQuery(country="Syria", start="2020-01-01", end="2020-12-31")
 >>> q.key
-'acled:country=Syria:event_date=2020-01-01|2020-12-31'
->>> q.filters()["event_date_where"]
-'BETWEEN'
+'acled:country=Syria:maritime_pairs=true:event_date=2020-01-01|2020-12-31'
+>>> q.filters()["event_date_where"], q.filters()["maritime_pairs"]
+('BETWEEN', 'true')
+>>> "maritime_pairs" in AcledQuery(country="Syria", maritime_pairs=False).filters()
+False
 """
 
 from __future__ import annotations
@@ -30,10 +40,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+import httpx
+
 from ceasefire.errors import FetchError, InputError
 from ceasefire.fetch.credentials import AcledLogin, Secret
 from ceasefire.fetch.http import PoliteClient, safe_url
-from ceasefire.fetch.pages import FetchOptions, FetchReport, store_page
+from ceasefire.fetch.pages import FetchOptions, FetchReport, store_page, too_many_pages
 from ceasefire.store import SQLStore
 from ceasefire.store.fetches import (
     Attribution,
@@ -41,6 +53,7 @@ from ceasefire.store.fetches import (
     fetch_state,
     finish_run,
     put_attribution,
+    reinstate_events,
     save_cursor,
     start_run,
     withdraw_events,
@@ -107,12 +120,15 @@ class AcledQuery:
     start: str | dt.date | None = None
     end: str | dt.date | None = None
     event_types: tuple[str, ...] = ()
+    maritime_pairs: bool = True
 
     def filters(self) -> dict[str, str]:
         """The query parameters of the filters (no paging, no ``timestamp``)."""
         out: dict[str, str] = {}
         if self.country:
             out["country"] = self.country.strip()
+            if self.maritime_pairs:  # and the events at sea off its coast
+                out["maritime_pairs"] = "true"
         if self.region:
             out["region"] = self.region.strip()
         start, end = _day(self.start, "start"), _day(self.end, "end")
@@ -128,7 +144,8 @@ class AcledQuery:
     def key(self) -> str:
         """The query key the store records its runs under."""
         f = self.filters()
-        parts = [f"{k}={f[k]}" for k in ("country", "region", "event_date", "event_type") if k in f]
+        names = ("country", "maritime_pairs", "region", "event_date", "event_type")
+        parts = [f"{k}={f[k]}" for k in names if k in f]
         return ":".join(["acled", *parts])
 
 
@@ -231,12 +248,13 @@ def _get(client: PoliteClient, auth: AcledAuth, url: str, params: dict[str, str]
     raise FetchError(f"GET {safe_url(url)}: HTTP 401 with a new token: is API access allowed?")
 
 
-def _data(body: Any, url: str) -> list[dict[str, Any]]:
+def _data(body: Any, url: str, client: PoliteClient) -> list[dict[str, Any]]:
     if not isinstance(body, dict):
         raise FetchError(f"GET {safe_url(url)}: the answer is not a JSON object")
     if body.get("success") is False or body.get("status") not in (None, 200, "200"):
         why = body.get("error") or body.get("messages") or body.get("message") or "no message"
-        raise FetchError(f"GET {safe_url(url)}: ACLED answered an error: {str(why)[:200]}")
+        why = client.scrub(" ".join(str(why).split()))  # a server may echo a token
+        raise FetchError(f"GET {safe_url(url)}: ACLED answered an error: {why[:200]}")
     data = body.get("data")
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise FetchError(f"GET {safe_url(url)}: the answer has no data list")
@@ -248,6 +266,59 @@ def _stamp(value: Any) -> int | None:
         return int(str(value).strip())
     except ValueError:
         return None
+
+
+def _count_page(pages: int, opts: FetchOptions, url: str) -> int:
+    if pages >= opts.max_pages:
+        raise too_many_pages(safe_url(url), opts.max_pages)
+    return pages + 1
+
+
+def _not_repeated(
+    rows: list[dict[str, Any]], last: list[str] | None, key: str, url: str, page: Any
+) -> list[str]:
+    """The ids of this page; a full page with the ids of the page before is a server that
+    pages in a loop (a page number it ignores): an error rather than a run without end."""
+    ids = [str(r.get(key, "")) for r in rows]
+    if ids and last is not None and ids == last:
+        raise FetchError(
+            f"GET {safe_url(url)}: page {page} repeats the page before it: the server "
+            "ignores the page number; stopped"
+        )
+    return ids
+
+
+def _when(value: Any) -> str | None:
+    """A Unix time in seconds (ACLED's ``timestamp``, ``deleted_timestamp``) as ISO 8601 UTC.
+
+    >>> _when("1700000000"), _when("soon")
+    ('2023-11-14T22:13:20+00:00', None)
+    """
+    stamp = _stamp(value)
+    if stamp is None or not 0 <= stamp < 253402300800:  # before the year 10000
+        return None
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat()
+
+
+def _deletion_times(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Deleted event uid -> when ACLED deleted it (now, when ACLED does not say)."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    out: dict[str, str] = {}
+    for r in rows:
+        ident = str(r.get("event_id_cnty", "")).strip()
+        if ident:
+            out[f"{_SOURCE}:{ident}"] = _when(r.get("deleted_timestamp")) or now
+    return out
+
+
+def _row_times(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Event uid -> the row's ``timestamp`` (when ACLED last wrote it), where it has one."""
+    out: dict[str, str] = {}
+    for r in rows:
+        ident, when = str(r.get("event_id_cnty", "")).strip(), _when(r.get("timestamp"))
+        if ident and when:
+            out[f"{_SOURCE}:{ident}"] = when
+    return out
 
 
 def fetch_acled(
@@ -284,12 +355,13 @@ def _first_cursor(high_water: dict[str, Any] | None, started: int) -> dict[str, 
             "deleted_since": None,
             "started": started,
         }
+    deleted_since = high_water.get("deleted_since")
     return {
-        "phase": "read",
+        "phase": "deleted" if deleted_since is not None else "read",
         "page": 1,
         "since": high_water.get("timestamp"),
         "max_ts": int(high_water.get("timestamp") or 0),
-        "deleted_since": high_water.get("deleted_since"),
+        "deleted_since": deleted_since,
         "started": started,
     }
 
@@ -312,15 +384,54 @@ def _run(
     report.resumed = bool(old is not None and old.status != "done" and old.cursor)
     rows_done = state.rows_fetched if report.resumed else 0
     limit = opts.page_size or PAGE_SIZE
+    pages = 0
+    last_ids: list[str] | None = None
     try:
+        # deletions first, so that an event ACLED deleted and then served again, newer, in the
+        # reads below is current evidence again (and a deletion is never applied after its undo)
+        while cursor["phase"] == "deleted":
+            if cursor["deleted_since"] is None:  # a resumed run of the old order
+                cursor |= {"phase": "read", "page": 1}
+                break
+            pages = _count_page(pages, opts, base + DELETED_PATH)
+            params = {
+                "deleted_timestamp": str(cursor["deleted_since"]),
+                "deleted_timestamp_where": ">=",
+                "limit": str(limit),
+                "page": str(cursor["page"]),
+            }
+            url = base + DELETED_PATH
+            rows = _data(_get(client, auth, url, {"_format": "json", **params}), url, client)
+            last_ids = _not_repeated(rows, last_ids, "event_id_cnty", url, cursor["page"])
+            times = _deletion_times(rows)
+            report.withdrawn += withdraw_events(
+                engine, list(times), reason="deleted by ACLED", times=times
+            )
+            report.pages += 1
+            cursor["page"] = int(cursor["page"]) + 1
+            if len(rows) < limit:
+                cursor |= {"phase": "read", "page": 1}
+                last_ids = None
+            save_cursor(engine, _SOURCE, q.key, cursor, rows=rows_done)
         while cursor["phase"] == "read":
+            pages = _count_page(pages, opts, base + READ_PATH)
             params = {**q.filters(), "limit": str(limit), "page": str(cursor["page"])}
             if cursor["since"] is not None:
                 params["timestamp"] = str(cursor["since"])
             url = base + READ_PATH
-            rows = _data(_get(client, auth, url, {"_format": "json", **params}), url)
+            query = {"_format": "json", **params}
+            rows = _data(_get(client, auth, url, query), url, client)
             page = int(cursor["page"])
-            ingested = store_page(store, "acled", rows, name=f"acled-page-{page:05d}.csv")
+            last_ids = _not_repeated(rows, last_ids, "event_id_cnty", url, page)
+            back = reinstate_events(engine, _row_times(rows), reason="served again by ACLED, newer")
+            report.reinstated += len(back)
+            ingested = store_page(
+                store,
+                "acled",
+                rows,
+                name=f"acled-page-{page:05d}.csv",
+                provenance=safe_url(httpx.URL(url, params=query)),
+            )
             if ingested is not None:
                 report.add(ingested)
             stamps = [s for s in (_stamp(r.get("timestamp")) for r in rows) if s is not None]
@@ -330,31 +441,13 @@ def _run(
             rows_done += len(rows)
             cursor["page"] = page + 1
             if len(rows) < limit:
-                cursor |= {"phase": "deleted", "page": 1}
+                cursor["phase"] = "done"
             save_cursor(engine, _SOURCE, q.key, cursor, rows=rows_done)
             if opts.progress is not None:
                 opts.progress(rows_done, None)
-        while cursor["phase"] == "deleted" and cursor["deleted_since"] is not None:
-            params = {
-                "deleted_timestamp": str(cursor["deleted_since"]),
-                "deleted_timestamp_where": ">=",
-                "limit": str(limit),
-                "page": str(cursor["page"]),
-            }
-            url = base + DELETED_PATH
-            rows = _data(_get(client, auth, url, {"_format": "json", **params}), url)
-            uids = [f"{_SOURCE}:{str(r.get('event_id_cnty', '')).strip()}" for r in rows]
-            report.withdrawn += withdraw_events(
-                engine, [u for u in uids if u != f"{_SOURCE}:"], reason="deleted by ACLED"
-            )
-            report.pages += 1
-            cursor["page"] = int(cursor["page"]) + 1
-            if len(rows) < limit:
-                cursor["phase"] = "done"
-            save_cursor(engine, _SOURCE, q.key, cursor, rows=rows_done)
     except BaseException as exc:
         report.requests = client.requests
-        fail_run(engine, _SOURCE, q.key, f"{type(exc).__name__}: {exc}")
+        fail_run(engine, _SOURCE, q.key, client.scrub(f"{type(exc).__name__}: {exc}"))
         raise
     report.requests = client.requests
     since = int(cursor["max_ts"]) or int(cursor["started"]) - _DELETED_OVERLAP

@@ -8,6 +8,13 @@ What is logged (logger ``ceasefire.fetch``) is the method, the safe URL, the sta
 waits: never a header, a form body or a response body. :class:`Politeness` holds the numbers;
 ``sleep`` and ``clock`` are injectable so tests do not wait.
 
+A hostile or broken server cannot hold the client without end: a body is read in chunks and
+refused past :data:`MAX_RESPONSE_BYTES` (also when it is compressed: the decoded bytes count)
+or when it has taken longer than :data:`MAX_RESPONSE_SECONDS` (a slow drip that beats the read
+timeout chunk by chunk); JSON is checked for depth and number length
+(:func:`ceasefire.limits.check_json`) before it is parsed; a ``Retry-After`` is capped at
+:data:`MAX_RETRY_AFTER_SECONDS`; an HTML answer is refused as not the data.
+
 >>> safe_url("https://h.example/api/x?key=abc&email=a@b&page=2")
 'https://h.example/api/x?key=***&email=***&page=2'
 >>> retry_after_seconds("7", now=0.0), retry_after_seconds("soon", now=0.0)
@@ -16,6 +23,7 @@ waits: never a header, a form body or a response body. :class:`Politeness` holds
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,19 +34,31 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from ceasefire.errors import FetchError
+from ceasefire.errors import FetchError, LimitError
+from ceasefire.limits import check_json
 
 __all__ = [
+    "MAX_RESPONSE_BYTES",
+    "MAX_RESPONSE_SECONDS",
+    "MAX_RETRY_AFTER_SECONDS",
     "RETRY_STATUSES",
     "USER_AGENT",
     "PoliteClient",
     "Politeness",
+    "credential_free",
     "retry_after_seconds",
     "safe_url",
 ]
 
 log = logging.getLogger("ceasefire.fetch")
 
+#: The most bytes of one answer (decoded): a UCDP page of 1,000 rows is about 2 MB, an ACLED
+#: page of 5,000 rows about 15 MB.
+MAX_RESPONSE_BYTES: Final = 200_000_000
+#: The most seconds one answer may take to arrive whole (each read also has its timeout).
+MAX_RESPONSE_SECONDS: Final = 900.0
+#: The longest wait a ``Retry-After`` can ask for (15 minutes); longer asks wait this long.
+MAX_RETRY_AFTER_SECONDS: Final = 900.0
 #: Statuses that are retried (with ``Retry-After`` when the server sends one).
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 #: Query parameters never shown in a log or an error.
@@ -70,9 +90,11 @@ class Politeness:
     max_retries: int = 4
     backoff_base: float = 2.0
     backoff_cap: float = 60.0
-    retry_after_cap: float = 900.0
+    retry_after_cap: float = MAX_RETRY_AFTER_SECONDS
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    max_response_seconds: float = MAX_RESPONSE_SECONDS
 
     def backoff(self, attempt: int) -> float:
         """The wait before retry ``attempt`` (0 first) without a ``Retry-After``.
@@ -96,14 +118,48 @@ def safe_url(url: str | httpx.URL) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, text, ""))
 
 
+def credential_free(url: str) -> str:
+    """``url`` without any user:password part and without its credential-like query parameters
+    (not even masked): a URL a server hands over (UCDP's ``NextPageUrl``) is asked so, since the
+    credential travels in a header and must not go into a URL, a log or the store.
+
+    >>> credential_free("https://u:p@h.example/a?page=2&access_token=abc")
+    'https://h.example/a?page=2'
+    """
+    parts = urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _SECRET_PARAMS
+    ]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="|:=>*@,"), ""))
+
+
+class _SafeUrls(logging.Filter):
+    """httpx logs each request's full URL at INFO: shown through :func:`safe_url` instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(safe_url(a) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_SafeUrls())
+
+
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delta seconds or an HTTP date (None
-    when absent or unreadable)."""
+    when absent or unreadable; the caller caps it).
+
+    >>> retry_after_seconds("9" * 400, now=0.0) > 1e300
+    True
+    """
     if value is None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return float(value) if len(value) <= 300 else float("inf")
     try:
         when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
@@ -157,7 +213,12 @@ class PoliteClient:
         if secret and secret not in self._secrets:
             self._secrets.append(secret)
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
+        """``text`` with every secret this client knows replaced by ``***``.
+
+        >>> c = PoliteClient(); c.forget_later("tok-1"); c.scrub("bad tok-1"); c.close()
+        'bad ***'
+        """
         for s in self._secrets:
             text = text.replace(s, "***")
         return text
@@ -188,8 +249,8 @@ class PoliteClient:
             self._pace()
             self.requests += 1
             try:
-                r = self._http.request(method, url, params=params, headers=headers, data=data)
-            except httpx.TransportError as exc:
+                r = self._send(method, url, shown, params=params, headers=headers, data=data)
+            except httpx.RequestError as exc:  # no answer, or one that cannot be decoded
                 why = f"{type(exc).__name__}"
                 if attempt >= p.max_retries:
                     raise FetchError(
@@ -222,6 +283,49 @@ class PoliteClient:
                 continue
             raise FetchError(self._failure(method, shown, r, attempt + 1))
 
+    def _send(
+        self,
+        method: str,
+        url: str,
+        shown: str,
+        *,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        data: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """One request, its body read in chunks within the size and time limits."""
+        p = self.politeness
+        request = self._http.build_request(method, url, params=params, headers=headers, data=data)
+        started = time.monotonic()  # the real clock: a drip is real time, whatever tests inject
+        r = self._http.send(request, stream=True)
+        try:
+            declared = r.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > p.max_response_bytes:
+                raise FetchError(self._too_big(method, shown, p.max_response_bytes))
+            body = bytearray()
+            for chunk in r.iter_bytes():
+                body += chunk
+                if len(body) > p.max_response_bytes:
+                    raise FetchError(self._too_big(method, shown, p.max_response_bytes))
+                if time.monotonic() - started > p.max_response_seconds:
+                    raise FetchError(
+                        f"{method} {shown}: the answer took longer than "
+                        f"{p.max_response_seconds:g} s (the limit MAX_RESPONSE_SECONDS) and was "
+                        "given up; what was fetched is kept, run the command again to resume"
+                    )
+        finally:
+            r.close()
+        return httpx.Response(
+            r.status_code, headers=r.headers, content=bytes(body), request=request
+        )
+
+    @staticmethod
+    def _too_big(method: str, shown: str, limit: int) -> str:
+        return (
+            f"{method} {shown}: the answer is larger than {limit:,} bytes (the limit "
+            "MAX_RESPONSE_BYTES) and was given up"
+        )
+
     def _failure(self, method: str, shown: str, r: httpx.Response, tries: int) -> str:
         message = _provider_message(r)
         text = f"{method} {shown}: HTTP {r.status_code}"
@@ -231,7 +335,7 @@ class PoliteClient:
             text += f" (after {tries} tries)"
         if r.status_code in RETRY_STATUSES:
             text += "; what was fetched is kept, run the command again later to resume"
-        return self._scrub(text)
+        return self.scrub(text)
 
     def get_json(
         self,
@@ -246,16 +350,28 @@ class PoliteClient:
         r = self.request("GET", url, params=params, headers=headers, passthrough=passthrough)
         if not r.is_success:  # a passthrough status: the caller needs only the status
             return r.status_code, None
-        return r.status_code, _json_body(r, url)
+        return r.status_code, _json_body(r)
 
 
-def _json_body(r: httpx.Response, url: str) -> Any:
+def _json_body(r: httpx.Response) -> Any:
+    """The JSON of a 2xx answer: an HTML page (a log-in or error page of a proxy) or a body
+    that is not JSON, or JSON over the limits of :func:`ceasefire.limits.check_json`, is a
+    :class:`FetchError` naming the URL and the content type."""
+    shown = safe_url(r.request.url)
+    kind = r.headers.get("Content-Type", "no content type")
+    if "html" in kind.lower():
+        raise FetchError(
+            f"GET {shown}: HTTP {r.status_code} but the answer is an HTML page ({kind}), not "
+            "the provider's JSON: is the URL right, or a proxy in the way?"
+        )
     try:
-        return r.json()
+        check_json(r.content, file=shown, max_bytes=None)
+        return json.loads(r.content)
+    except LimitError as e:
+        raise FetchError(f"GET {e}") from None
     except ValueError:
         raise FetchError(
-            f"GET {safe_url(url)}: HTTP {r.status_code} but the body is not JSON "
-            f"({r.headers.get('Content-Type', 'no content type')})"
+            f"GET {shown}: HTTP {r.status_code} but the body is not JSON ({kind})"
         ) from None
 
 
@@ -263,9 +379,10 @@ def _provider_message(r: httpx.Response) -> str:
     """The provider's own short message from an error body (JSON ``message``/``error``...),
     one line, at most 200 characters; empty when there is none."""
     try:
-        body = r.json()
-    except ValueError:
-        text = r.text
+        check_json(r.content, file="", max_bytes=None)
+        body = json.loads(r.content)
+    except (ValueError, LimitError):
+        text = r.text[:1000]
     else:
         text = ""
         if isinstance(body, dict):

@@ -5,6 +5,8 @@ A page is written as a CSV file in a private temporary folder, in the provider's
 names, and ingested with the source's reader (:func:`ceasefire.sources.reader_for`): the same
 checks, crosswalk, rejects and idempotent upsert as ``ceasefire ingest`` (a row already
 stored with the same content is unchanged; a changed one is a new version, the old kept).
+The run, the events and the rejects record the page's URL (cut of credentials by
+:func:`ceasefire.fetch.http.safe_url`) as their file, never the temporary path.
 
 >>> rows = [{"id": 1, "date_start": "2020-01-02T00:00:00", "x": None}, {"id": 2, "y": True}]
 >>> csv_text(rows, days=("date_start",))
@@ -19,12 +21,27 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from ceasefire.errors import FetchError
 from ceasefire.fetch.http import Politeness
 from ceasefire.store import IngestReport, SQLStore
+from ceasefire.store.ingest import ingest_file
 
-__all__ = ["FetchOptions", "FetchReport", "Progress", "csv_text", "store_page"]
+__all__ = [
+    "MAX_PAGES",
+    "FetchOptions",
+    "FetchReport",
+    "Progress",
+    "csv_text",
+    "store_page",
+    "too_many_pages",
+]
+
+#: The most pages one run of one query reads: 10,000 pages is 10 million UCDP rows or 50
+#: million ACLED rows, more than either dataset holds; a server that pages without end stops
+#: here with an error.
+MAX_PAGES: Final = 10_000
 
 #: ``progress(rows_so_far, rows_expected_or_None)``.
 Progress = Callable[[int, int | None], None]
@@ -34,7 +51,8 @@ Progress = Callable[[int, int | None], None]
 class FetchOptions:
     """Where and how to fetch: ``base_url`` (another server: tests, a mirror), the pacing, an
     injectable ``sleep`` and ``clock`` (tests), ``page_size``, a ``progress`` callback, and
-    ``force`` (fetch a query again although its last run completed)."""
+    ``force`` (fetch a query again although its last run completed), ``max_pages`` (the most
+    pages of one run: :data:`MAX_PAGES`)."""
 
     base_url: str | None = None
     politeness: Politeness = field(default_factory=Politeness)
@@ -43,12 +61,14 @@ class FetchOptions:
     page_size: int | None = None
     progress: Progress | None = None
     force: bool = False
+    max_pages: int = MAX_PAGES
 
 
 @dataclass
 class FetchReport:
     """What one fetch did, per query: pages and rows fetched, the ingest's counts, events
-    withdrawn, requests sent; ``skipped`` when a completed query was not asked again."""
+    withdrawn and reinstated (served again after a deletion, newer), requests sent;
+    ``skipped`` when a completed query was not asked again."""
 
     source: str
     query_key: str
@@ -59,6 +79,7 @@ class FetchReport:
     unchanged: int = 0
     rejected: int = 0
     withdrawn: int = 0
+    reinstated: int = 0
     requests: int = 0
     resumed: bool = False
     skipped: bool = False
@@ -79,7 +100,16 @@ class FetchReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "withdrawn": self.withdrawn,
+            "reinstated": self.reinstated,
         }
+
+
+def too_many_pages(url: str, limit: int) -> FetchError:
+    """The error of a run that passed ``limit`` pages (a server paging without end)."""
+    return FetchError(
+        f"GET {url}: more than {limit:,} pages in one run (the limit MAX_PAGES): the server "
+        "does not stop paging; what was fetched is kept"
+    )
 
 
 def _cell(value: Any, *, day: bool) -> str:
@@ -114,13 +144,15 @@ def store_page(
     rows: Sequence[Mapping[str, Any]],
     *,
     name: str,
+    provenance: str,
     days: Sequence[str] = (),
 ) -> IngestReport | None:
     """Ingest one page of rows with the ``source`` reader (through a CSV file ``name`` in a
-    private temporary folder, removed after); None for an empty page."""
+    private temporary folder, removed after), recorded as read from ``provenance`` (the
+    page's credential-free URL); None for an empty page."""
     if not rows:
         return None
     with tempfile.TemporaryDirectory(prefix="ceasefire-fetch-") as folder:
         path = Path(folder) / name
         path.write_text(csv_text(rows, days=days), encoding="utf-8")
-        return store.ingest(source, path)
+        return ingest_file(store.engine, source, path, provenance=provenance)

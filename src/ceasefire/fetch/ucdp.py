@@ -4,7 +4,9 @@
 with the access token in the ``x-ucdp-access-token`` header (see docs/providers.md); the
 answer's ``Result`` rows are stored page by page, and the run follows ``NextPageUrl`` (on the
 same server: a next page elsewhere is asked of ``base`` with the same path and query, so the
-token never leaves it) until it is empty.
+token never leaves it; without credential-like parameters; a page of another path, or one
+already read in the run, is refused) until it is empty, at most
+:data:`~ceasefire.fetch.pages.MAX_PAGES` pages.
 
 A release is fixed (UCDP: "a given URL always returns the same data"), so a query whose run
 completed is not asked again (``force`` asks anyway); what is new is a new release. Candidate
@@ -30,8 +32,8 @@ import httpx
 
 from ceasefire.errors import FetchError, InputError
 from ceasefire.fetch.credentials import Secret
-from ceasefire.fetch.http import PoliteClient, safe_url
-from ceasefire.fetch.pages import FetchOptions, FetchReport, store_page
+from ceasefire.fetch.http import PoliteClient, credential_free, safe_url
+from ceasefire.fetch.pages import FetchOptions, FetchReport, store_page, too_many_pages
 from ceasefire.store import SQLStore
 from ceasefire.store.fetches import (
     Attribution,
@@ -160,9 +162,17 @@ class UcdpQuery:
         return ":".join(["ucdp", self.version, *parts])
 
 
-def _on_base(next_url: str, base: str) -> str:
-    """``next_url`` moved onto ``base``'s scheme and host (the token goes to no other)."""
-    n, b = urlsplit(next_url), urlsplit(base)
+def _on_base(next_url: str, base: str, path: str) -> str:
+    """``next_url`` moved onto ``base``'s scheme and host (the token goes to no other), without
+    credential-like parameters (:func:`~ceasefire.fetch.http.credential_free`); its path must
+    be the release's ``path`` (a next page elsewhere is refused).
+
+    >>> _on_base("https://evil.example/api/gedevents/25.1?page=1", "http://127.0.0.1:8", "/api/gedevents/25.1")
+    'http://127.0.0.1:8/api/gedevents/25.1?page=1'
+    """  # noqa: E501
+    n, b = urlsplit(credential_free(next_url)), urlsplit(base)
+    if n.path.rstrip("/") != path.rstrip("/"):
+        raise FetchError(f"NextPageUrl {safe_url(next_url)} is not a page of {path}: not followed")
     return urlunsplit((b.scheme, b.netloc, n.path, n.query, ""))
 
 
@@ -221,16 +231,26 @@ def _fetch_one(
         report.skipped = True
         return report
     size = opts.page_size or PAGE_SIZE
+    path = f"{urlsplit(base).path}/api/gedevents/{q.version}"
     first_url = str(httpx.URL(f"{base}/api/gedevents/{q.version}", params=q.params(size)))
     state = start_run(engine, _SOURCE, q.key, {"url": first_url, "page": 0})
     cursor = state.cursor or {"url": first_url, "page": 0}
     report.resumed = bool(old is not None and old.status != "done" and old.cursor)
     rows_done = state.rows_fetched if report.resumed else 0
-    url, page = _on_base(str(cursor["url"]), base), int(cursor.get("page", 0))
     total: int | None = cursor.get("total")
     requests_before = client.requests
+    asked: set[str] = set()  # the pages of this run: a server that sends one again loops
     try:
+        url, page = _on_base(str(cursor["url"]), base, path), int(cursor.get("page", 0))
         while url:
+            if url in asked:
+                raise FetchError(
+                    f"GET {safe_url(url)}: NextPageUrl names a page read before in this run: "
+                    "the server's paging loops; not followed"
+                )
+            if len(asked) >= opts.max_pages:
+                raise too_many_pages(safe_url(url), opts.max_pages)
+            asked.add(url)
             _, body = client.get_json(url, headers={TOKEN_HEADER: token.reveal()})
             rows, nxt, total = _envelope(body, url)
             ingested = store_page(
@@ -238,6 +258,7 @@ def _fetch_one(
                 "ucdp",
                 rows,
                 name=f"ucdp-ged-{q.version}-page-{page:05d}.csv",
+                provenance=safe_url(url),
                 days=("date_start", "date_end"),
             )
             if ingested is not None:
@@ -246,20 +267,20 @@ def _fetch_one(
             report.rows += len(rows)
             rows_done += len(rows)
             page += 1
-            url = _on_base(nxt, base) if nxt else ""
+            url = _on_base(nxt, base, path) if nxt else ""
             if url:
                 save_cursor(
                     engine,
                     _SOURCE,
                     q.key,
-                    {"url": url, "page": page, "total": total},
+                    {"url": safe_url(url), "page": page, "total": total},
                     rows=rows_done,
                 )
             if opts.progress is not None:
                 opts.progress(rows_done, total)
     except BaseException as exc:
         report.requests = client.requests - requests_before
-        fail_run(engine, _SOURCE, q.key, _error_line(exc))
+        fail_run(engine, _SOURCE, q.key, client.scrub(_error_line(exc)))
         raise
     report.requests = client.requests - requests_before
     finish_run(

@@ -82,8 +82,15 @@ def ingest_file(
     *,
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
+    provenance: str | None = None,
 ) -> IngestReport:
     """Read ``path`` batch by batch and upsert it; each batch is one transaction.
+
+    ``provenance`` is what the run, its events' ``source_file`` and its rejects' ``file``
+    record instead of ``path``: where the rows really came from when ``path`` is a temporary
+    copy (a fetched page: its URL, cut of credentials). The rows' identity does not depend on
+    it (their content hash leaves provenance out; rejects are keyed by the file's hash), so a
+    rerun of the same page stores nothing new.
 
     Marks dead runs failed first (:func:`fail_dead_ingests`), records the run in ``ingests`` as
     ``running`` and ends it ``done``, or ``failed`` with the error for *any* exception, even
@@ -100,21 +107,25 @@ def ingest_file(
         raise StoreError(f"batch_size must be at least 1, not {batch_size}")
     sha = file_sha256(p)
     seen: dict[str, int] = {}
-    ingest_id = _start_ingest(engine, reader.name, str(p), sha)
+    shown = str(p) if provenance is None else provenance
+    ingest_id = _start_ingest(engine, reader.name, shown, sha)
     try:
-        total = IngestReport(ingest_id, str(p), 0, 0, 0, 0, 0)
+        total = IngestReport(ingest_id, shown, 0, 0, 0, 0, 0)
         batches = reader.batches(p, batch_size=batch_size)
         try:
             for batch in batches:
+                events, rejects = batch.events, batch.rejects
+                if provenance is not None:
+                    events, rejects = _provenance(events, rejects, provenance)
                 with write_transaction(engine) as conn:
                     report = _write_batch(
                         conn,
-                        batch.events,
-                        batch.rejects,
+                        events,
+                        rejects,
                         ingest_id=ingest_id,
                         seen=seen,
                         sha_of=lambda _file: sha,
-                        default_file=str(p),
+                        default_file=shown,
                     )
                 total = total + report
                 if progress is not None:
@@ -128,9 +139,24 @@ def ingest_file(
         _finish_ingest(engine, ingest_id, "failed", error=_error_text(exc))
         if isinstance(exc, SQLAlchemyError):
             cause = getattr(exc, "orig", None) or exc
-            raise StoreError(f"{p}: the store failed during the ingest: {cause}") from exc
+            raise StoreError(f"{shown}: the store failed during the ingest: {cause}") from exc
         raise
     return total
+
+
+def _provenance(
+    events: pd.DataFrame, rejects: Sequence[RejectLike], provenance: str
+) -> tuple[pd.DataFrame, list[_Reject]]:
+    """A batch's events and rejects with ``provenance`` as their file."""
+    if "source_file" in events.columns:
+        events = events.assign(
+            source_file=pd.Series(provenance, index=events.index, dtype="string")
+        )
+    bad = [
+        _Reject(provenance, int(r.line), str(r.field), text(r.value), str(r.reason))
+        for r in rejects
+    ]
+    return events, bad
 
 
 #: The most characters of an error kept in ``ingests.error``.

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Final, Literal
 
 import pandas as pd
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ceasefire import agreements as _agreements
@@ -39,13 +39,14 @@ from ceasefire.limits import load_json
 from ceasefire.store import SQLStore, workspace
 from ceasefire.store import read as q
 from ceasefire.store.articles import event_articles
+from ceasefire.store.fetches import withdrawn_event
 from ceasefire.store.workspace import User
 from ceasefire.vocab import Role, SourceDataset
 from ceasefire.web import catalog as _catalog
 from ceasefire.web import reports as _reports
 from ceasefire.web.auth import reader, require
 from ceasefire.web.cache import ResultCache
-from ceasefire.web.errors import ApiError
+from ceasefire.web.errors import ApiError, error_body
 from ceasefire.web.filters import MAX_LIMIT, Filters, known_parameters, parse_filters, parse_page
 from ceasefire.web.limits import MAX_BODY
 from ceasefire.web.schemas import ReportIn, ReportPatch, ReviewIn, UserIn
@@ -353,12 +354,45 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))  # type: ignore[no-any-return]
 
 
-@router.get("/events/{uid:path}")
-def event_detail(request: Request, uid: Annotated[str, Path(max_length=500)]) -> dict[str, Any]:
-    """One event: its evidence, every verdict with its reason, and the reviews."""
+def _withdrawn_answer(store: SQLStore, uid: str) -> JSONResponse | None:
+    """410 Gone for an event its provider withdrew: the event as it was, when and why it was
+    withdrawn, its earlier versions, and no verdicts (it is no longer evidence)."""
+    gone = withdrawn_event(store.engine, uid)
+    if gone is None:
+        return None
+    event = _records(gone.event)[0]
+    event["source_file"] = q.file_name(event.get("source_file"))
+    versions = _records(gone.versions)
+    for v in versions:
+        v["source_file"] = q.file_name(v.get("source_file"))
+    reason = gone.withdrawn_reason or "withdrawn by its provider"
+    body = error_body(
+        410,
+        "withdrawn",
+        f"event {uid!r} was withdrawn by its provider ({reason}) at {gone.withdrawn_at}; "
+        "it is kept with its history but is no longer evidence",
+    )
+    body |= {
+        "event": event,
+        "withdrawn": {"at": gone.withdrawn_at, "reason": gone.withdrawn_reason},
+        "versions": versions,
+        "verdicts": [],
+    }
+    return JSONResponse(body, status_code=410)
+
+
+@router.get("/events/{uid:path}", response_model=None)
+def event_detail(
+    request: Request, uid: Annotated[str, Path(max_length=500)]
+) -> dict[str, Any] | JSONResponse:
+    """One event: its evidence, every verdict with its reason, and the reviews; 410 Gone for
+    an event its provider withdrew (see :func:`_withdrawn_answer`)."""
     store = _store(request)
     frame = store.events(uids=[uid])
     if frame.empty:
+        gone = _withdrawn_answer(store, uid)
+        if gone is not None:
+            return gone
         raise UnknownIdError(f"no event {uid!r}")
     event = _records(frame)[0]
     # the server's directories are nobody's business: the file's name only (docs/api.md); a

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -29,6 +30,8 @@ from ceasefire.findings import BREACHES, REVIEW_STATUSES, Filters, Page
 from ceasefire.held import DEFAULT_MONTHS, DEFAULT_WINDOW
 from ceasefire.limits import MAX_HELD_MONTHS, MAX_HELD_WEEKS
 from ceasefire.patrols import PATROL_STATUSES
+from ceasefire.store.fetches import withdrawn_event
+from ceasefire.store.read import file_name
 from ceasefire.web import patrols as _patrols
 from ceasefire.web.auth import current_user, safe_next
 
@@ -286,6 +289,9 @@ def event(request: Request, event_uid: str) -> Response:
         return _render(request, "event.html", page="event")  # redirects to sign in
     found = request.app.state.store.events(uids=[event_uid])
     if found.empty:
+        gone = _withdrawn(request, event_uid)
+        if gone is not None:
+            return gone
         return _not_found(request, f"There is no event {event_uid!r}.", page="event")
     row = found.iloc[0].to_dict()
     title = event_title(row)
@@ -300,6 +306,67 @@ def event(request: Request, event_uid: str) -> Response:
         timezone=LOCAL_TIMEZONE,
         attribution=sources[0] if sources else None,
     )
+
+
+#: The facts a withdrawn event's page shows of the row and of each earlier version.
+_WITHDRAWN_FACTS: Final = (
+    ("Day", "event_date"),
+    ("Type", "event_type"),
+    ("Sub-type", "sub_event_type"),
+    ("Actor 1", "actor1"),
+    ("Actor 2", "actor2"),
+    ("Place", "location"),
+    ("Fatalities", "fatalities"),
+    ("Notes", "notes"),
+    ("Source", "source"),
+    ("Read from", "source_file"),
+)
+
+
+def _shown(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _withdrawn(request: Request, event_uid: str) -> Response | None:
+    """410 Gone for an event its provider withdrew: the page says it existed, when and why it
+    was withdrawn, and shows the row and its earlier versions, with no verdicts; None when no
+    withdrawn event has this id."""
+    engine = getattr(request.app.state.store, "engine", None)
+    gone = withdrawn_event(engine, event_uid) if engine is not None else None
+    if gone is None:
+        return None
+    row = {str(k): (None if v is pd.NA else v) for k, v in gone.event.iloc[0].to_dict().items()}
+    row["source_file"] = file_name(row.get("source_file"))
+    versions = []
+    for rec in gone.versions.to_dict(orient="records"):
+        rec["source_file"] = file_name(rec.get("source_file"))
+        versions.append(
+            {
+                "version": _shown(rec.get("version")),
+                "superseded_at": _shown(rec.get("superseded_at")),
+                "facts": [(label, _shown(rec.get(key))) for label, key in _WITHDRAWN_FACTS],
+            }
+        )
+    sources = attributions_for(engine, [row.get("source_dataset")])
+    response = _render(
+        request,
+        "event.html",
+        page="event",
+        event_uid=event_uid,
+        title=event_title(row) or event_uid,
+        timezone=LOCAL_TIMEZONE,
+        attribution=sources[0] if sources else None,
+        withdrawn={
+            "at": gone.withdrawn_at,
+            "reason": gone.withdrawn_reason or "withdrawn by its provider",
+            "version": _shown(row.get("version")),
+            "facts": [(label, _shown(row.get(key))) for label, key in _WITHDRAWN_FACTS],
+            "versions": versions,
+        },
+    )
+    if response.status_code == 200:
+        response.status_code = 410
+    return response
 
 
 @router.get("/rejects")
