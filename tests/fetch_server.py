@@ -69,6 +69,7 @@ class FakeProvider:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server's address: text, not bytes
         return f"http://{host}:{port}"
 
     def route(self, method: str, prefix: str, fn: Route) -> None:

@@ -144,16 +144,21 @@ def _options(provider: FakeProvider, clock: Clock | None = None) -> FetchOptions
 
 
 LOGIN = AcledLogin(EMAIL, Secret(PASSWORD))
-NOW = 1700050000.0
+#: When a first run starts: a day after the constructed rows were written (1700000000-400),
+#: before ACLED revises and deletes (1700100000, 1700100500: :meth:`FakeAcled.living`).
+NOW = 1700090000.0
+#: When a later run starts: after the revision and the deletion.
+LATER = 1700200000.0
 
 
 def _fetch(store: SQLStore, provider: FakeProvider, **kw: Any) -> Any:
+    now = kw.pop("now", NOW)
     return fetch_acled(
         store,
         QUERY,
         login=LOGIN,
         options=_options(provider, kw.pop("clock", None)),
-        now=lambda: NOW,
+        now=lambda: now,
     )
 
 
@@ -250,7 +255,7 @@ def test_a_rerun_asks_for_what_changed_and_applies_deletions(
     _fetch(store, provider)
     acled.living()
     n_before = len(provider.seen)
-    report = _fetch(store, provider)
+    report = _fetch(store, provider, now=LATER)
     reads = provider.requests_to("/api/acled/read")[-1:]
     # only what was added or changed since the largest timestamp held (inclusive)
     assert reads[0].query["timestamp"] == "1700000400"
@@ -273,7 +278,7 @@ def test_a_rerun_asks_for_what_changed_and_applies_deletions(
         assert why.scalar_one() == "deleted by ACLED"
     state = fetch_state(store.engine, "acled", QUERY.key)
     assert state is not None and state.status == "done"
-    assert state.high_water == {"timestamp": 1700100000, "deleted_since": int(NOW) - 86400}
+    assert state.high_water == {"timestamp": 1700100000, "deleted_since": int(LATER) - 86400}
     _never_shown(store, caplog.text)
 
 
@@ -319,3 +324,72 @@ def _never_shown(store: SQLStore, logs: str) -> None:
             text = repr(pd.DataFrame(conn.execute(select(table)).all()).to_dict())
             for s in secrets:
                 assert s not in text, table.name
+
+
+class Killed(BaseException):
+    """The process dies (kill -9) after a page's write committed, before its cursor did."""
+
+
+def test_a_page_stored_before_its_cursor_is_stored_again_idempotently(
+    provider: FakeProvider, acled: FakeAcled, store: SQLStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ceasefire.fetch.acled as module
+
+    real = module.save_cursor
+
+    def die_on(n: int) -> Any:
+        calls = itertools.count(1)
+
+        def save(*args: Any, **kwargs: Any) -> None:
+            if next(calls) == n:
+                raise Killed
+            real(*args, **kwargs)
+
+        return save
+
+    with monkeypatch.context() as m:  # the first run dies after its second page's ingest
+        m.setattr(module, "save_cursor", die_on(2))
+        with pytest.raises(Killed):
+            _fetch(store, provider)
+    assert store.count_events() == 4
+    report = _fetch(store, provider)
+    assert report.resumed and (report.inserted, report.unchanged) == (1, 2)
+    assert store.count_events() == 5 and store.event_versions("acled:SYR990001").empty
+    # a later run dies after the deletions were applied, before their cursor was saved
+    acled.living()
+    with monkeypatch.context() as m:
+        m.setattr(module, "save_cursor", die_on(1))
+        with pytest.raises(Killed):
+            _fetch(store, provider)
+    assert withdrawn_events(store.engine) == ["acled:SYR990003"]
+    report = _fetch(store, provider)
+    assert report.resumed and (report.withdrawn, report.updated) == (0, 1)
+    assert withdrawn_events(store.engine) == ["acled:SYR990003"] and store.count_events() == 4
+    state = fetch_state(store.engine, "acled", QUERY.key)
+    assert state is not None and state.status == "done" and state.cursor is None
+
+
+def test_a_change_during_a_run_to_a_page_read_before_is_asked_again(
+    provider: FakeProvider, acled: FakeAcled, store: SQLStore
+) -> None:
+    # ACLED revises two events while a run reads its pages: SYR990005 (page 1, read before
+    # the revision) at T, SYR990001 (page 3, read after it) at T + 10. The run stores the new
+    # SYR990001, the old SYR990005, and holds T + 10 as the largest timestamp: the next run must
+    # still ask for SYR990005's revision, written before that but after the run started
+    started, revised = 1700001000, 1700002000
+    read = acled.read
+
+    def revising(seen: Seen) -> Answer:
+        if seen.query.get("page") == "2" and "timestamp" not in seen.query:
+            for uid, when in (("SYR990005", revised), ("SYR990001", revised + 10)):
+                acled.rows[uid] = {**acled.rows[uid], "fatalities": "9", "timestamp": str(when)}
+        return read(seen)
+
+    provider.routes = [r for r in provider.routes if r[1] != "/api/acled/read"]
+    provider.route("GET", "/api/acled/read", revising)
+    opts = _options(provider)
+    fetch_acled(store, QUERY, login=LOGIN, options=opts, now=lambda: started)
+    assert store.events(uids=["acled:SYR990005"]).iloc[0]["fatalities"] == 1  # read before
+    fetch_acled(store, QUERY, login=LOGIN, options=opts, now=lambda: revised + 1000)
+    rows = store.events(uids=["acled:SYR990001", "acled:SYR990005"])
+    assert rows["fatalities"].tolist() == [9, 9]

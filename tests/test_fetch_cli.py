@@ -154,3 +154,33 @@ def test_no_option_takes_a_credential() -> None:
         cmd = cli.commands["fetch"].commands[name]  # type: ignore[attr-defined]
         opts = {o for p in cmd.params for o in p.opts}
         assert not {o for o in opts if any(w in o for w in ("token", "password", "email", "key"))}
+
+
+def test_bad_input_is_refused_before_credentials_or_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    for args in (
+        ["ucdp", "--version", "25.1", "--start", "2020-13-01"],
+        ["ucdp", "--version", "25.1", "--country", "Narnia"],
+        ["acled", "--country", "Syria", "--end", "31 March 2020"],
+    ):
+        r = CliRunner().invoke(cli, ["fetch", *args, "--db", str(db)], env=CLEAN)
+        assert r.exit_code == 1, r.output  # bad input, not "no UCDP access token"
+        assert "not a day" in r.stderr or "Gleditsch-Ward" in r.stderr
+        assert not db.exists()
+
+
+def test_ctrl_c_says_the_work_is_kept_and_how_to_go_on(
+    provider: FakeProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ceasefire.cli.fetch as command
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(command, "fetch_ucdp", interrupted)
+    args = ["fetch", "ucdp", "--version", "25.1", "--base-url", provider.url]
+    r = CliRunner().invoke(
+        cli, [*args, "--db", str(tmp_path / "s.db")], env={**CLEAN, "UCDP_ACCESS_TOKEN": TOKEN}
+    )
+    assert r.exit_code == 2 and "Aborted" not in r.output
+    assert "interrupted: what was fetched is kept; run the same command again" in r.stderr

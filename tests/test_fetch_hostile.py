@@ -58,7 +58,10 @@ def _ucdp(store: SQLStore, provider: FakeProvider, **kw: Any) -> Any:
 
 
 def _page(n: int, nxt: str, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"TotalCount": 10**6, "TotalPages": 10**6, "NextPageUrl": nxt, "Result": rows or []}
+    """A page of a release without end: one (the same) row unless ``rows`` says otherwise."""
+    if rows is None:
+        rows = load("ucdp/25.1-page-0.json")["Result"][:1]
+    return {"TotalCount": 10**6, "TotalPages": 10**6, "NextPageUrl": nxt, "Result": rows}
 
 
 def _assert_secret_free(store: SQLStore, *texts: str) -> None:
@@ -131,6 +134,21 @@ def test_pages_without_end_stop_at_the_page_limit(provider: FakeProvider, store:
     with pytest.raises(FetchError, match=r"more than 5 pages in one run \(the limit MAX_PAGES\)"):
         _ucdp(store, provider, max_pages=5)
     assert len(provider.requests_to(PATH)) == 5
+
+
+def test_an_empty_page_ends_the_run_whatever_its_next_page_url(
+    provider: FakeProvider, store: SQLStore
+) -> None:
+    def more(seen: Seen) -> Answer:
+        n = int(seen.query["page"])
+        nxt = f"{provider.url}{PATH}?pagesize=1000&page={n + 1}"
+        return Answer(200, _page(n, nxt, None if n == 0 else []))
+
+    provider.route("GET", PATH, more)
+    [report] = _ucdp(store, provider)
+    assert (report.pages, report.rows) == (2, 1) and len(provider.requests_to(PATH)) == 2
+    state = fetch_state(store.engine, "ucdp_ged", Q.key)
+    assert state is not None and state.status == "done"
 
 
 def test_a_page_that_points_back_is_a_loop_not_followed(

@@ -96,3 +96,13 @@ def test_withdrawn_at_the_deletion_time_and_reinstated_when_served_newer(
         # a new deletion is
         later = {"acled:B1": "2023-12-01T00:00:00Z"}
         assert withdraw_events(engine, ["acled:B1"], reason="deleted by ACLED", times=later) == 1
+
+
+def test_a_restart_leaves_the_cursor_of_an_unfinished_run(new_store: Callable[..., str]) -> None:
+    with open_store(new_store("restart")) as store:
+        engine, key = store.engine, "ucdp:25.0.8"
+        start_run(engine, "ucdp_ged", key, {"page": 0})
+        save_cursor(engine, "ucdp_ged", key, {"page": 2}, rows=2000)
+        fail_run(engine, "ucdp_ged", key, "KeyboardInterrupt")
+        state = start_run(engine, "ucdp_ged", key, {"page": 0}, restart=True)
+        assert (state.status, state.cursor, state.rows_fetched) == ("running", {"page": 0}, 0)

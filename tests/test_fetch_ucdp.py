@@ -213,3 +213,49 @@ def test_provenance_is_the_page_url_and_a_forced_rerun_stores_nothing_new(
     )
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 6)
     assert set(store.events()["source_file"]) == set(files)
+
+
+def test_an_earlier_release_fetched_after_a_later_one_does_not_win(
+    provider: FakeProvider, store: SQLStore
+) -> None:
+    # 25.0.8 first (alone), then the list in release order: the earlier 25.0.7 is new and
+    # writes its older row; the later 25.0.8, done before, is asked again so that it wins
+    fetch_ucdp(store, [_july("25.0.8")], token=Secret(TOKEN), options=_options(provider))
+    reports = fetch_ucdp(
+        store, [_july("25.0.7"), _july("25.0.8")], token=Secret(TOKEN), options=_options(provider)
+    )
+    assert [r.skipped for r in reports] == [False, False]
+    assert (reports[0].updated, reports[1].updated) == (1, 1)
+    row = store.events(uids=["ucdp_ged:303254"]).iloc[0]
+    assert (row["fatalities"], row["fatalities_high"]) == (4, 5)  # 25.0.8's row, not 25.0.7's
+    # nothing new written by the earlier one: a later release done before is not asked again
+    n = len(provider.requests_to(PATH))
+    reports = fetch_ucdp(
+        store, [_july("25.0.7"), _july("25.0.8")], token=Secret(TOKEN), options=_options(provider)
+    )
+    assert [r.skipped for r in reports] == [True, True] and len(provider.requests_to(PATH)) == n
+
+
+class Killed(BaseException):
+    """The process dies (kill -9) after a page's ingest committed, before its cursor did."""
+
+
+def test_a_page_stored_before_its_cursor_is_stored_again_idempotently(
+    provider: FakeProvider, store: SQLStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ceasefire.fetch.ucdp as ucdp
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(ucdp, "save_cursor", die)
+        with pytest.raises(Killed):
+            fetch_ucdp(store, [_july()], token=Secret(TOKEN), options=_options(provider))
+    assert store.count_events() == 2  # page 0 committed, its cursor not
+    state = fetch_state(store.engine, "ucdp_ged", _july().key)
+    assert state is not None and state.cursor is not None and state.cursor["page"] == 0
+    [report] = fetch_ucdp(store, [_july()], token=Secret(TOKEN), options=_options(provider))
+    assert report.resumed and (report.pages, report.inserted, report.unchanged) == (3, 4, 2)
+    assert store.count_events() == 6 and store.event_versions("ucdp_ged:303254").empty
+    assert [s.query["page"] for s in provider.requests_to(PATH)] == ["0", "0", "1", "2"]

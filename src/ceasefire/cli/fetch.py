@@ -13,7 +13,7 @@ from typing import Final
 
 import click
 
-from ..errors import StoreError
+from ..errors import FetchError, StoreError
 from ..fetch import FetchOptions, FetchReport, Politeness, acled_login, ucdp_token
 from ..fetch.acled import AcledQuery, fetch_acled
 from ..fetch.pages import Progress
@@ -66,6 +66,19 @@ def _bar(label: str) -> Iterator[Progress]:
             bar.update(task, completed=done, total=total)
 
         yield progress
+
+
+@contextmanager
+def _resumable() -> Iterator[None]:
+    """Ctrl-C during a fetch: an error that says the work is kept and how to go on (exit 2),
+    not click's bare "Aborted!" with the exit status of bad input."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise FetchError(
+            "interrupted: what was fetched is kept; run the same command again to resume "
+            "(`ceasefire fetch status` shows where)"
+        ) from None
 
 
 @contextmanager
@@ -122,16 +135,19 @@ def fetch_ucdp_command(
 ) -> None:
     """UCDP GED events (GET /api/gedevents/VERSION, paged) through the UCDP reader.
 
-    A completed release is not asked again (it does not change); an interrupted run resumes
-    at its next page.
+    The access token comes from UCDP_ACCESS_TOKEN or [ucdp] access_token in the credentials
+    file. A completed release is not asked again (it does not change); an interrupted run
+    resumes at its next page.
     """
     if not versions and not candidates:
         raise click.UsageError("name a release: --version 25.1 and/or --candidate 26.0.7")
     queries = [
         UcdpQuery(v, country=country, start=start, end=end) for v in (*versions, *candidates)
     ]
+    for q in queries:
+        q.params(1)  # a bad country or day is bad input before a credential or the store
     token = ucdp_token(file=credentials)
-    with _sql_store(db) as store, _bar("ucdp") as progress:
+    with _resumable(), _sql_store(db) as store, _bar("ucdp") as progress:
         opts = FetchOptions(
             base_url=base_url,
             politeness=Politeness(min_interval=min_interval),
@@ -174,8 +190,10 @@ def fetch_acled_command(
 ) -> None:
     """ACLED events (OAuth log-in, GET /api/acled/read, paged) through the ACLED reader.
 
-    The first run reads the window; later runs read only what ACLED added or changed since,
-    and withdraw the events ACLED deleted (kept with their history, no longer evidence).
+    The myACLED account comes from ACLED_EMAIL and ACLED_PASSWORD or [acled] email and
+    password in the credentials file. The first run reads the window; later runs read only
+    what ACLED added or changed since, and withdraw the events ACLED deleted (kept with their
+    history, no longer evidence); an interrupted run resumes at its next page.
     """
     if not (country or region):
         raise click.UsageError("name a --country or a --region")
@@ -187,8 +205,9 @@ def fetch_acled_command(
         event_types=event_types,
         maritime_pairs=maritime_pairs,
     )
+    query.filters()  # a bad day is bad input before a credential or the store
     login = acled_login(file=credentials)
-    with _sql_store(db) as store, _bar("acled") as progress:
+    with _resumable(), _sql_store(db) as store, _bar("acled") as progress:
         opts = FetchOptions(
             base_url=base_url, politeness=Politeness(min_interval=min_interval), progress=progress
         )

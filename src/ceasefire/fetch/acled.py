@@ -14,7 +14,9 @@ last run (``GET {base}/api/deleted/read``, ``deleted_timestamp`` >= it), which a
 from the evidence at their deletion time (:func:`ceasefire.store.fetches.withdraw_events`: the
 row and its versions stay, the verdicts go), then only for the rows added or changed since
 (``timestamp`` >= the largest ``timestamp`` held: ties are asked again and store as
-unchanged). A changed event is a new version of the stored one; a withdrawn event served again
+unchanged; and no later than a day before the last run started, so that a row revised while
+that run read its pages is asked again). A changed event is a new version of the stored one; a
+withdrawn event served again
 with a ``timestamp`` newer than its deletion is current evidence again
 (:func:`ceasefire.store.fetches.reinstate_events`), a new version with the withdrawal kept in
 its history.
@@ -80,6 +82,10 @@ PAGE_SIZE: Final = 5000
 _EXPIRY_MARGIN: Final = 60.0
 #: Deletions are asked from this long before the last run started (overlap is harmless).
 _DELETED_OVERLAP: Final = 86400
+#: Changes are asked from at most this long before the last run started, although a larger
+#: ``timestamp`` was held: a row revised while the run read its pages, on a page read before
+#: the revision, has a ``timestamp`` smaller than one read after it (ties store as unchanged).
+_CHANGED_OVERLAP: Final = 86400
 _SOURCE: Final = SourceDataset.ACLED.value
 
 #: ACLED's terms of use and the citation it asks for (docs/providers.md, "Terms of use").
@@ -366,6 +372,19 @@ def _first_cursor(high_water: dict[str, Any] | None, started: int) -> dict[str, 
     }
 
 
+def _next_since(held: int, started: int) -> int:
+    """The ``timestamp`` the next run asks from: the largest held, but no later than a day
+    before this run started (what ACLED wrote while the run read its pages is asked again).
+
+    >>> _next_since(1_600_000_000, 1_700_000_000), _next_since(1_700_000_000, 1_700_000_000)
+    (1600000000, 1699913600)
+    >>> _next_since(0, 1_700_000_000)
+    1699913600
+    """
+    cap = started - _CHANGED_OVERLAP
+    return min(held, cap) if held else cap
+
+
 def _run(
     store: SQLStore,
     q: AcledQuery,
@@ -450,7 +469,7 @@ def _run(
         fail_run(engine, _SOURCE, q.key, client.scrub(f"{type(exc).__name__}: {exc}"))
         raise
     report.requests = client.requests
-    since = int(cursor["max_ts"]) or int(cursor["started"]) - _DELETED_OVERLAP
+    since = _next_since(int(cursor["max_ts"]), int(cursor["started"]))
     finish_run(
         engine,
         _SOURCE,

@@ -5,14 +5,16 @@ with the access token in the ``x-ucdp-access-token`` header (see docs/providers.
 answer's ``Result`` rows are stored page by page, and the run follows ``NextPageUrl`` (on the
 same server: a next page elsewhere is asked of ``base`` with the same path and query, so the
 token never leaves it; without credential-like parameters; a page of another path, or one
-already read in the run, is refused) until it is empty, at most
+already read in the run, is refused) until it is empty or a page has no rows, at most
 :data:`~ceasefire.fetch.pages.MAX_PAGES` pages.
 
 A release is fixed (UCDP: "a given URL always returns the same data"), so a query whose run
 completed is not asked again (``force`` asks anyway); what is new is a new release. Candidate
 releases (``26.0.7``: July 2026) are fetched in the order given, so a later release overrides
 an earlier one row for row (same ``id``, hence the same ``event_uid``; the earlier row is kept
-as a version). An interrupted run resumes at the page after the last one stored.
+as a version); a release earlier in the list that changed stored rows makes the later ones,
+fetched completely before, be asked again from their first page, so the latest still wins. An
+interrupted run resumes at the page after the last one stored.
 
 >>> q = UcdpQuery("25.1", country="Syria", start="2020-01-01", end="2020-12-31")
 >>> q.key, q.params(1000)["Country"]
@@ -208,11 +210,15 @@ def fetch_ucdp(
         kwargs["sleep"] = opts.sleep
     if opts.clock is not None:
         kwargs["clock"] = opts.clock
-    reports = []
+    reports: list[FetchReport] = []
     with PoliteClient(opts.politeness, **kwargs) as client:
         client.forget_later(token.reveal())
+        overridden = False
         for q in queries:
-            reports.append(_fetch_one(store, q, client, base, token, opts))
+            # a release earlier in the list that changed stored rows has overridden the later
+            # ones fetched before: they are asked again, from their first page, to win again
+            reports.append(_fetch_one(store, q, client, base, token, opts, again=overridden))
+            overridden = overridden or reports[-1].updated > 0
     return reports
 
 
@@ -223,19 +229,21 @@ def _fetch_one(
     base: str,
     token: Secret,
     opts: FetchOptions,
+    *,
+    again: bool = False,
 ) -> FetchReport:
     report = FetchReport(_SOURCE, q.key)
     engine = store.engine
     old = fetch_state(engine, _SOURCE, q.key)
-    if old is not None and old.status == "done" and not opts.force:
+    if old is not None and old.status == "done" and not (opts.force or again):
         report.skipped = True
         return report
     size = opts.page_size or PAGE_SIZE
     path = f"{urlsplit(base).path}/api/gedevents/{q.version}"
     first_url = str(httpx.URL(f"{base}/api/gedevents/{q.version}", params=q.params(size)))
-    state = start_run(engine, _SOURCE, q.key, {"url": first_url, "page": 0})
+    state = start_run(engine, _SOURCE, q.key, {"url": first_url, "page": 0}, restart=again)
     cursor = state.cursor or {"url": first_url, "page": 0}
-    report.resumed = bool(old is not None and old.status != "done" and old.cursor)
+    report.resumed = bool(not again and old is not None and old.status != "done" and old.cursor)
     rows_done = state.rows_fetched if report.resumed else 0
     total: int | None = cursor.get("total")
     requests_before = client.requests
@@ -267,7 +275,9 @@ def _fetch_one(
             report.rows += len(rows)
             rows_done += len(rows)
             page += 1
-            url = _on_base(nxt, base, path) if nxt else ""
+            # an empty page is past the end, whatever its NextPageUrl says: asking on would
+            # spend UCDP's daily quota on nothing
+            url = _on_base(nxt, base, path) if nxt and rows else ""
             if url:
                 save_cursor(
                     engine,

@@ -182,12 +182,19 @@ def _upsert_state(conn: Connection, source: str, query_key: str, values: dict[st
         conn.execute(update(t).where(*where).values(**values))
 
 
-def start_run(engine: Engine, source: str, query_key: str, first: Mapping[str, Any]) -> FetchState:
+def start_run(
+    engine: Engine,
+    source: str,
+    query_key: str,
+    first: Mapping[str, Any],
+    *,
+    restart: bool = False,
+) -> FetchState:
     """Start (or resume) a run: when the last run did not finish and left a cursor, the run
-    resumes at that cursor with its row count; else it starts at ``first`` with none. Returns
-    the state the run starts from."""
+    resumes at that cursor with its row count (unless ``restart``); else it starts at
+    ``first`` with none. Returns the state the run starts from."""
     old = fetch_state(engine, source, query_key)
-    resume = old is not None and old.status != "done" and old.cursor is not None
+    resume = not restart and old is not None and old.status != "done" and old.cursor is not None
     with write_transaction(engine) as conn:
         values: dict[str, Any] = {"status": "running", "last_error": None}
         if not resume:
