@@ -9,7 +9,9 @@ The articles are the texts of the geoparsing gold corpora (GeoWebNews, TR-News, 
 text it has already seen. End to end (``ceasefire.news.extraction.extract`` on an article
 cleaned from the raw text) runs first, in a fresh process, with only the model and the
 gazetteers loaded, so its name caches start cold. Stages: cleaning (``clean_text``), NER +
-geoparsing (``geoparse``, which runs spaCy), dates, events, agreement terms, quotes and claims.
+geoparsing (``geoparse``, which runs spaCy), dates, events, agreement terms, quotes and claims;
+then geoparsing and spaCy alone again with the model run in batches (``geoparse_batch``,
+``nlp.pipe``), after the other stages (warm name caches).
 The baseline is the spaCy pipeline alone on the same text: the floor any NER-based geoparser
 pays. One process, one core.
 """
@@ -30,7 +32,7 @@ from ceasefire.news.dates import resolve_dates
 from ceasefire.news.evaluation import CORPORA, read_corpus
 from ceasefire.news.events import extract_events
 from ceasefire.news.gazetteer import lookup
-from ceasefire.news.geoparse import geoparse
+from ceasefire.news.geoparse import geoparse, geoparse_batch
 from ceasefire.news.nlp import nlp
 from ceasefire.news.quotes import extract_claims, extract_quotes
 from ceasefire.news.terms import extract_terms
@@ -105,6 +107,14 @@ def main() -> None:
         if first and args.profile:
             profile.disable()
         results[name] = s
+    t0 = time.perf_counter()
+    for _ in geoparse_batch(texts):
+        pass
+    results["geoparse, batched (pipe)"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in nlp().pipe(texts, batch_size=16):
+        pass
+    results["spaCy alone, batched"] = time.perf_counter() - t0
     base = results["spaCy alone (baseline)"]
     for name, s in results.items():
         # the ratio to spaCy measured in the same run holds when the machine is busy

