@@ -110,3 +110,31 @@ def test_an_ingested_articles_sentence_is_evidence_in_the_api(tmp_path):
     (article,) = [e for e in evidence if e["kind"] == "article"]
     assert article["headline"].startswith("Putin and Erdogan Agree on Idlib Truce")
     assert article["text"] and article["text"] in ARTICLE.read_text(encoding="utf-8")
+
+
+def test_two_acts_in_one_sentence_are_stored_as_two_events(tmp_path):
+    """Issue 13: one sentence, two acts (the drone barrage, the airstrike): two events with
+    distinct, stable ids, each linked to the article; ingesting again adds nothing."""
+    article = tmp_path / "two_acts.txt"
+    article.write_text(
+        "Turkey Strikes Back in Idlib\nMarch 1, 2020\n\n"
+        "Turkey unleashed a barrage from killer drones against Assad's army near Saraqib after "
+        "an airstrike killed 33 Turkish soldiers in a single day on Feb. 27. "
+        "The strikes went on overnight, officials said.\n",
+        encoding="utf-8",
+    )  # constructed (the issue's sentence in a made-up article)
+    data = json.loads(run("news", "extract", str(article), "--format", "json"))
+    drones, strike = data["events"][:2]
+    assert drones["sentence"] == strike["sentence"]
+    assert (drones["actor1"], strike["actor1"]) == ("Military Forces of Turkey (2016-)", None)
+    assert (drones["fatalities_best"], strike["fatalities_best"]) == (None, 33)
+    db = str(tmp_path / "two.db")
+    run("news", "ingest", str(article), "--db", db)
+    with open_store(db) as store:
+        events = store.events()
+        assert len(events) == 2 and events["event_uid"].is_unique
+        assert sorted(events["fatalities"].fillna(-1).astype(int)) == [-1, 33]
+        uids = set(events["event_uid"])
+    run("news", "ingest", str(article), "--db", db)
+    with open_store(db) as store:
+        assert set(store.events()["event_uid"]) == uids

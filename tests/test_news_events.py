@@ -365,3 +365,130 @@ def test_events_frame_of_nothing_is_empty_but_typed():
     assert len(frame) == 0
     for col, dtype in EVENT_COLUMNS.items():
         assert str(frame[col].dtype) == dtype, col
+
+
+# ------------------------------------------------------------------------------------ clauses
+
+
+def test_two_acts_in_one_sentence_are_two_events():
+    """Issue 13: the drone barrage and the airstrike are two events, each with its own agent,
+    victims and dead; the airstrike's perpetrator is not named, so it has no actor1."""
+    text = (
+        "Turkey unleashed a barrage from killer drones against Assad's army after an airstrike "
+        "killed 33 Turkish soldiers in a single day on Feb. 27."
+    )
+    drones, strike = extract_events(text, dt.date(2020, 3, 5))
+    assert drones.actor1 == "Military Forces of Turkey (2016-)"
+    assert drones.actor2 == "Military Forces of Syria (2000-)"
+    assert drones.fatalities_best is None and drones.victims_side is None
+    assert strike.actor1 is None and not strike.initiator_known
+    assert (strike.fatalities_low, strike.fatalities_best, strike.fatalities_high) == (33, 33, 33)
+    assert strike.victims_side == strike.actor2 == "Military Forces of Turkey (2016-)"
+    victim = next((a, b) for w, a, b in strike.evidence if w == "victim")
+    assert text[victim[0] : victim[1]] == "33 Turkish soldiers"
+    assert drones.sentence == strike.sentence
+    assert drones.clause is not None and strike.clause is not None
+    assert text[strike.clause[0] : strike.clause[1]].startswith("after an airstrike")
+    assert drones.clause[1] <= strike.clause[0]
+    frame = events_frame(
+        [drones, strike], article_id="a", source="s", url=None, published=dt.date(2020, 3, 5)
+    )
+    assert frame["event_uid"].is_unique and list(frame["source_row_id"]) == ["a:0", "a:1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "n", "fatalities"),
+    [
+        # one act told in two clauses: the dead and the strike that killed them
+        ("Five civilians were killed when a rocket hit their home in Ariha.", 1, [5]),
+        ("Jihadists attacked army posts near Saraqib, and 21 soldiers were killed in the fighting.",
+         1, [21]),
+        # deaths with no act named are an event of their own
+        ("Three civilians were killed in Idlib on Monday.", 1, [3]),
+        ("Turkey retaliated after 33 soldiers were killed.", 1, [33]),
+        # "after" before a phrase, not a clause
+        ("Five people died after an airstrike on the town of Ariha.", 1, [5]),
+        ("Russian jets bombed Ariha, and rebels shelled Saraqib.", 2, [None, None]),
+        # the toll of a war is no event
+        ("The war has killed more than 400,000 people since 2011.", 0, []),
+    ],
+)  # fmt: skip
+def test_acts_by_clause(text, n, fatalities):
+    events = extract_events(text, dt.date(2020, 3, 5))
+    assert len(events) == n, [(e.sub_event_type, e.clause) for e in events]
+    assert [e.fatalities_best for e in events] == fatalities
+
+
+def test_an_article_subject_is_not_a_count():
+    # "an airstrike killed 33 soldiers": "an" is the article of the subject, not one dead
+    assert parse_fatalities("an airstrike killed 33 Turkish soldiers") == (33, 33, 33)
+    assert parse_fatalities("a car bomb killed five people") == (5, 5, 5)
+    assert parse_fatalities("a soldier was killed") == (1, 1, 1)
+    assert parse_fatalities("shelling kills 4 civilians") == (4, 4, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        # acts joined with no comma, as monitors' headlines join them (constructed examples)
+        ("Clashes near Saraqib and shelling hits villages in Jabal al-Zawiya", 2),
+        ("Sniping and clashes in Kafr Nabl .. and 12 raids by warplanes on Ariha", 3),
+        ("Explosions in Azaz and 3 persons killed in the countryside of Hama", 2),
+        # one act: two modifiers, a list of causes of the same deaths, the wounded
+        ("Heavy air and missile strikes on Maarat al-Numan", 1),
+        ("Civilians were killed in shelling, sniping and explosions in Idlib", 1),
+        ("5 casualties and several wounded in a car explosion in Azaz", 1),
+        # a plan is no act
+        ("Reinforcements arrive to take part in the coming battle of Idlib", 0),
+        # "following" an act: another act after a named one, the cause of deaths otherwise
+        ("Jets struck Hajin, killing 12 fighters, following a missile attack on the town", 2),
+        ("Five civilians killed in Ariha following an airstrike on the town", 1),
+        # one noun phrase, not two acts
+        ("The offensive pushed Ankara and Moscow toward a direct clash", 1),
+    ],
+)
+def test_acts_joined_without_a_comma(text, n):
+    events = extract_events(text, dt.date(2020, 3, 5))
+    assert len(events) == n, [(e.sub_event_type, e.clause) for e in events]
+
+
+def _spans(text: str, e: NewsEvent, *kinds: str) -> dict[str, str]:
+    return {w: text[a:b] for w, a, b in e.evidence if w in kinds}
+
+
+def test_named_doers_and_victims_outside_the_actor_list():
+    """Doers the actor list does not know are kept as ``agent`` evidence (actor1 stays None),
+    the dead as ``victim``, who was hit as ``target``; weapons are no doers."""
+    cases = [
+        ("Suspected militants ambushed a police patrol, killing five officers.",
+         {"agent": "Suspected militants", "victim": "five officers"}),
+        ("Israeli airstrikes killed 5 people in Gaza.", {"agent": "Israeli airstrikes"}),
+        ("Two civilians were killed in regime shelling on Ariha.", {"agent": "regime"}),
+        ("A roadside bomb killed two soldiers near Azaz.", {"victim": "two soldiers"}),
+        ("Gunmen kill and wound 14 people in Azaz.", {"victim": "14 people"}),
+        ("At least 12 martyrs in air strikes on Ariha.", {"victim": "At least 12 martyrs"}),
+    ]  # fmt: skip
+    for text, want in cases:
+        [e] = extract_events(text, dt.date(2020, 3, 5))
+        got = _spans(text, e, "agent", "victim", "target")
+        assert all(got.get(k) == v for k, v in want.items()), (text, got)
+        if "bomb" in text:
+            assert "agent" not in got and e.actor1 is None
+    [e] = extract_events("Gunmen kill and wound 14 people in Azaz.", dt.date(2020, 3, 5))
+    assert e.fatalities_best is None  # one number for the dead and the wounded
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("21 people were killed and wounded", (None, None, None)),
+        ("At least 25 people are dead and dozens injured", (25, 25, None)),
+        ("the commander was killed", (1, 1, 1)),
+        ("the killing of a senior commander", (1, 1, 1)),
+        ("At least 26 martyrs in air strikes", (26, 26, None)),
+        ("he was killed around 5 p.m. on Monday", (1, 1, 1)),
+        ("10 civilians, 4 soldiers, and 3 rebels were killed", (17, 17, 17)),
+    ],
+)
+def test_more_fatality_phrases(phrase, expected):
+    assert parse_fatalities(phrase) == expected

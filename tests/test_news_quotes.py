@@ -178,3 +178,54 @@ def test_claims_are_not_findings(claims):
 def test_no_claims_in_plain_reporting():
     assert extract_claims("Shelling killed 16 people in Ariha on Wednesday.") == []
     assert extract_quotes("No quotation here.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers"),
+    [
+        # the speaker named after the quote, in both orders, with titles and appositions
+        ('"We will respond," Erdogan told reporters.', ["Erdogan"]),
+        ('"It may not last," said Elena Suponina, a Moscow-based analyst.', ["Elena Suponina"]),
+        ('"It may not last," Elena Suponina, a Moscow-based analyst, said.', ["Elena Suponina"]),
+        # "she": the nearest compatible person, not the man named after her
+        (
+            '"It may not last," said Elena Suponina, a Moscow-based analyst. Putin met John '
+            'Smith in Moscow. "Nobody trusts it," she added.',
+            ["Elena Suponina", "Elena Suponina"],
+        ),
+        (
+            "Elena Suponina, a Moscow-based analyst, was cautious. Putin met Erdogan on "
+            'Thursday. "Nobody trusts it," she said.',
+            ["Elena Suponina"],
+        ),
+        # "he": the man, though a woman spoke last
+        (
+            'Ahmed Hassan, a local farmer, saw the strike. "Nothing is left," said Maria Petrova, '
+            'a nurse. "We ran," he said.',
+            ["Maria Petrova", "Ahmed Hassan"],
+        ),
+    ],
+)
+def test_speakers_after_the_quote_and_pronouns(text, speakers):
+    assert [q.speaker for q in extract_quotes(text)] == speakers
+
+
+def test_attribution_stops_at_the_paragraph_and_runs_of_quotes():
+    # a speaker is never read across a paragraph break ("ADVERTISEMENT", then another person)
+    text = '"We agreed," Putin said. "It holds."\n\nADVERTISEMENT\n\nErdogan said it would not.'
+    assert [q.speaker for q in extract_quotes(text)] == ["Putin", "Putin"]
+    # a run of quotes attributed at its end; a quotation over two paragraphs
+    text = '"It was loud. We ran." Nobody stopped. "We hid," said Maria Petrova.'
+    assert [q.speaker for q in extract_quotes(text)] == ["Maria Petrova", "Maria Petrova"]
+    text = '"We stayed. "We had nowhere to go," she said.'
+    assert [q.text for q in extract_quotes(text)] == ["We stayed.", "We had nowhere to go,"]
+
+
+def test_a_quoted_attack_is_a_claim_not_an_event():
+    import datetime as dt
+
+    from ceasefire.news.events import extract_events
+
+    text = '"Gunmen attacked our posts," the spokesman said.'
+    assert extract_events(text, dt.date(2020, 3, 5)) == []
+    assert extract_events("Gunmen attacked army posts near Saraqib.", dt.date(2020, 3, 5))

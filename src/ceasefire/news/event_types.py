@@ -35,7 +35,8 @@ _TYPE_RULES: tuple[tuple[str, str, str, str], ...] = (
         "ied",
         r"(?:improvised\s+)?explosive\s+devices?|IEDs?|roadside\s+bombs?|car\s+bombs?"
         r"|motorcycle\s+bombs?|booby[- ]trapped|land\s*mines?|bomb\s+(?:exploded|went\s+off)"
-        r"|explosion\s+of\s+a\s+(?:device|bomb)",
+        r"|explosion\s+of\s+a\s+(?:device|bomb)|(?:car\s+)?explosions?|blasts?|exploded"
+        r"|detonat(?:ed|ion)",
         _A,
         "Remote explosive/landmine/IED",
     ),
@@ -43,21 +44,24 @@ _TYPE_RULES: tuple[tuple[str, str, str, str], ...] = (
     (
         "air",
         r"air\s*-?\s*strikes?|air\s+raids?|airstrike|air\s+attacks?|warplanes?|war\s+planes?"
-        r"|jets?|aircraft|helicopters?|barrel\s+bombs?|aerial\s+\w+|bombers?|bombed|bombing\s+raids?",
+        r"|(?:air|aerial)\s+and\s+\w+\s+strikes|explosive\s+barrels|barrels"
+        r"|jets?|aircraft|helicopters?|barrel\s+bombs?|aerial\s+(?:bombardments?|attacks?|raids?|strikes?|bombing|shelling|assaults?)|bombers?|bombed"
+        r"|bombing\s+raids?",
         _A,
         "Air/drone strike",
     ),
     (
         "shelling",
-        r"shell(?:ing|ed|s)?|artillery|mortars?(?:\s+rounds?)?|rockets?|rocket\s+fire|missiles?"
+        r"(?-i:shell)|shell(?:ing|ed|s)|artillery|mortars?(?:\s+rounds?)?|rockets?|rocket\s+fire|missiles?"
         r"|bombard\w*|howitzers?",
         _A,
         "Shelling/artillery/missile attack",
     ),
+    ("bombing", r"bombings?|bombs?", _A, "Remote explosive/landmine/IED"),
     (
         "attack-on-civilians",
-        r"massacre\w*|executed|executions?|shot\s+dead|gunned\s+down|killed\s+(?:\w+\s+){0,3}"
-        r"civilians|stabbed|beheaded|assassinat\w*",
+        r"massacre\w*|execut(?:ed|es|ing|ions?)|shot\s+dead|gunned\s+down|killed\s+(?:\w+\s+){0,3}"
+        r"civilians|stabb(?:ed|ing)|beheaded|assassinat\w*|(?<!to\s)murder(?:ed|s)?|ston(?:ed|ing)\s+to\s+death",
         "Violence against civilians",
         "Attack",
     ),
@@ -70,14 +74,15 @@ _TYPE_RULES: tuple[tuple[str, str, str, str], ...] = (
     (
         "territory",
         r"captured|recaptured|seized|took\s+(?:full\s+)?control|taken\s+(?:full\s+)?control"
-        r"|retook|retaken|regained|overran|overrun|fell\s+to",
+        r"|retook|retaken|regained|overran|overrun|fell\s+to"
+        r"|(?:regain|restore|impose|seize|take)[sd]?\s+(?:full\s+)?control",
         "Battles",
         "Armed clash",
     ),
     (
         "clash",
-        r"clash(?:es|ed)?|fighting|fought|battles?|offensive|counter-?attack\w*|firefights?"
-        r"|skirmish\w*|attacked\s+(?:\w+\s+){0,3}positions|stormed|assault",
+        r"clash(?:es|ed)?|fighting|infighting|fought|battles?|offensive|counter-?attack\w*|firefights?"
+        r"|skirmish\w*|attacked\s+(?:\w+\s+){0,3}positions|stormed|assault|ambush(?:ed|es)?",
         "Battles",
         "Armed clash",
     ),
@@ -103,7 +108,7 @@ _GOVERNMENT_SIDE = frozenset(
 _VIOLENT = frozenset(VIOLENT_EVENT_TYPES)
 
 
-def _find_trigger(sentence: str) -> tuple[str, re.Match[str], str, str] | None:
+def find_trigger(sentence: str) -> tuple[str, re.Match[str], str, str] | None:
     for name, regex, et, st in _TYPE_RES:
         for m in regex.finditer(sentence):
             if name == "protest" and _NOT_PROTEST_RE.search(sentence[max(0, m.start() - 3) :]):

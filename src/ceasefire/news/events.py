@@ -1,8 +1,12 @@
 """Rule-based event extraction from the sentences of a cleaned news article, into the event model.
 
 Each sentence is read on its own with regular expressions and small word lists (no parser, no
-NER model): at most one event per sentence, the one named by the highest-ranked trigger below.
-Every value keeps the character offsets of the words it came from (:attr:`NewsEvent.evidence`).
+NER model), clause by clause (:mod:`ceasefire.news.clauses`, :mod:`ceasefire.news.acts`; who
+did what to whom: :mod:`ceasefire.news.roles`): one event per act, the act named
+by the highest-ranked trigger below in its clause, so that "Turkey unleashed ... drones against
+Assad's army after an airstrike killed 33 Turkish soldiers" gives two events, each with its own
+agent, victims and dead. Every value keeps the character offsets of the words it came from
+(:attr:`NewsEvent.evidence`); :attr:`NewsEvent.clause` spans the act's clauses.
 
 **Type** (trigger -> ACLED ``event_type`` / ``sub_event_type``), first rule that fires wins:
 
@@ -33,7 +37,13 @@ captured, seized, took control, retook, overran      Battles / Government regain
 withdrew from, handed over, without a fight          Strategic developments / Non-violent
                                                     transfer of territory
 clashes, fighting, battle, offensive, attacked       Battles / Armed clash
-positions, firefight
+positions, firefight, ambush
+attacked, raided, an attack on (no other trigger;    Battles / Armed clash (``attack``); Violence
+not a verbal attack on a proposal)                  against civilians / Attack when the victims
+                                                    are civilians
+killed, kills, slain, shot dead (deaths with no act  the same (``deaths``); not the toll of a war
+named, in a clause of their own)                    or a period, nor deaths by disease, disaster,
+                                                    accident, nor courts, animals, "can kill"
 ==================================================  ===========================================
 
 Sentences in the future tense ("will respond to any attack") give no violent event: threats and
@@ -48,6 +58,15 @@ first actor named at all. ``actor2`` is the next other actor (the object: "X she
 the victims' side. ``victims_side`` is the actor counted in the fatality phrase ("33 Turkish
 soldiers" -> Turkey, "five civilians" / "16 people" -> civilians). The evidence names the rule:
 ``actor1:agent`` (by-agent, subject), ``actor1:listed`` (first named; initiator unknown).
+All of these are looked for in the act's own clauses ("an airstrike killed 33 Turkish soldiers"
+names no agent: actor1 is None, even if another clause names one); a clause "..., and shelled
+the town" takes the subject of the clause before it. Where the list knows no doer, the words
+naming one are kept as evidence ``agent`` (actor1 stays None): the agent of "killed by X" or
+"an attack by X", the subject of an active verb of violence ("Suspected militants ambushed
+..."; never a count of the dead, nor a weapon such as "an airstrike" unless a name or a word
+like "regime" qualifies it), or the qualifier of an act ("regime shelling", "Saudi-led
+coalition airstrikes"). The words naming the dead are ``victim`` ("33 Turkish soldiers"), and
+what an act hit, where no actor is named there, ``target`` ("struck a military convoy").
 
 **Place**: place phrases in the sentence ("in X", "near X", "the village of X", "X's
 countryside", "X province", "shelled X", "southern Idlib") resolved with
@@ -79,6 +98,9 @@ most conservative figure reported):
   dozen for "dozens"), "thousands" 1000, "a dozen" 12, and "several", "a few", "a number of" 3
   are this module's choices (not checked against an ACLED text); all as (n, n, None), floors;
 * numbers in words ("two", "thirty-three", "a", "one") and digits ("1,200");
+* "an airstrike killed 33 soldiers": "an" is the article of the subject, not one dead; a
+  headline's singular ("Turkish soldier killed in Idlib") is 1; a number that is a time, a
+  distance or an age ("killed around 5 p.m.") is no count;
 * wounded and injured never count: "killing five and wounding 12" -> (5, 5, 5); a count in
   one sentence's several fatality phrases is summed ("killed three soldiers and two civilians"
   -> 5); "no one was killed", "no casualties" -> (0, 0, 0).
@@ -92,25 +114,37 @@ most conservative figure reported):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 from ..events import LOCAL_TIMEZONE
 from . import actors as _actors
+from .acts import Trigger, find_acts
 from .dates import DateMention, resolve_dates
 from .event_frame import _tz, events_frame
-from .event_types import _GOVERNMENT_SIDE, _INTERVENTION_RE, _VIOLENT, _find_trigger
+from .event_types import _GOVERNMENT_SIDE, _INTERVENTION_RE, _VIOLENT
 from .fatalities import (
     _NONE_KILLED_RE,
     _WOUNDED_RES,
     FATALITY_WORDS,
-    _fatality_spans,
     _sum,
+    fatality_spans,
     parse_fatalities,
 )
 from .gazetteer import Place, resolve
 from .place_phrases import _SPECIFIC, _place_phrases, _PlacePhrase, _resolve_place
+from .roles import (
+    SAID_RE,
+    counted_victims,
+    find_agent,
+    is_backer,
+    is_victim,
+    named_agent,
+    named_target,
+    victim_phrase,
+)
 from .sentences import split_sentences
 from .tense import sentence_tense
 
@@ -155,52 +189,12 @@ class NewsEvent:
     victims_side: str | None
     evidence: tuple[tuple[str, int, int], ...]
     place_country: str | None = None
+    clause: tuple[int, int] | None = None
 
     @property
     def initiator_known(self) -> bool:
         """True when ``actor1`` was read as the agent of the act (``actor1:agent`` evidence)."""
         return any(what == "actor1:agent" for what, _, _ in self.evidence)
-
-
-_ALLY_RE = re.compile(
-    r"(?i)(?:\b(?:backed|supported|allied|aided|helped|joined|accompanied|escorted|reinforced)"
-    r"\s+by\s+(?:the\s+)?|\b(?:together\s+with|along\s+with|alongside|and\s+(?:their|its)"
-    r"|allied)\s+)$"
-)
-_HELD_RE = re.compile(
-    r"(?i)\b(?:held|controlled|run|manned|guarded|used|led|commanded|owned)\s+by\s+(?:the\s+)?$"
-)
-_BY_RE = re.compile(
-    r"(?i)\b(?:by|blamed\s+on|carried\s+out\s+by|launched\s+by|conducted\s+by|from)\s+(?:the\s+)?"
-    r"(?:\w+\s+)?$"
-)
-_PATIENT_AFTER_RE = re.compile(
-    r"(?i)^[\w\s'’,-]{0,25}?\b(?:were|was|have\s+been|has\s+been|had\s+been)\s+"
-    r"(?:killed|wounded|injured|hit|targeted|struck|shelled|bombed|attacked|captured)"
-)
-_PATIENT_BEFORE_RE = re.compile(
-    r"(?i)\b(?:kill(?:ed|ing)|target(?:ed|ing)|against|on|hit(?:ting)?|struck|striking|"
-    r"shell(?:ed|ing)|bomb(?:ed|ing)|attack(?:ed|ing)|wound(?:ed|ing))\s+(?:the\s+|a\s+|an\s+)?"
-    r"(?:\w+\s+)?$"
-)
-_SAID_RE = re.compile(r"(?i)\b(?:said|says|told|according\s+to|reported|claimed)\b")
-
-
-def _is_victim(
-    sent: str, trigger_end: int, victim_spans: list[tuple[int, int]], m: _actors.ActorMention
-) -> bool:
-    """Whether a mention is a victim or target: counted dead, patient of a passive ("X was
-    shelled"), or object of a violent verb after the trigger ("killing X", "targeting X")."""
-    if any(a <= m.start and m.end <= b for a, b in victim_spans):
-        return True
-    if _PATIENT_AFTER_RE.match(sent[m.end :]):
-        return True
-    return bool(m.start > trigger_end and _PATIENT_BEFORE_RE.search(sent[: m.start]))
-
-
-def _is_backer(sent: str, m: _actors.ActorMention) -> bool:
-    """Whether a mention is an ally in the background ("backed by X", "alongside X")."""
-    return bool(_ALLY_RE.search(sent[max(0, m.start - 40) : m.start]))
 
 
 def _pick_date(mentions: list[DateMention], anchor: int) -> DateMention | None:
@@ -217,7 +211,8 @@ def extract_events(
     country: str = "SY",
     source: str | None = None,
 ) -> list[NewsEvent]:
-    """The events reported in ``text`` (a cleaned article), at most one per sentence.
+    """The events reported in ``text`` (a cleaned article), one per act: a sentence reporting
+    two acts in two clauses gives two events (see :mod:`ceasefire.news.clauses`).
 
     ``published`` anchors relative dates; ``timezone`` is the local zone of the dateline;
     ``country`` (ISO alpha-2) is the gazetteer hint and fills "Civilians (Syria)"-style names.
@@ -227,7 +222,6 @@ def extract_events(
     if isinstance(published, dt.datetime):
         published = published.date()
     country = country.upper()
-    zone = _tz(timezone)
     sentences = split_sentences(text)
 
     # first pass: the places of the whole article, as context for each other
@@ -244,211 +238,290 @@ def extract_events(
 
     out: list[NewsEvent] = []
     for (s0, s1, sent), phrases in zip(sentences, phrases_of, strict=True):
-        found = _find_trigger(sent)
-        if found is None:
-            continue
-        rule, trig, event_type, sub_event_type = found
         tense = sentence_tense(sent)
-        if event_type in _VIOLENT and tense == "future":
-            continue
-        evidence: list[tuple[str, int, int]] = [
-            (f"type:{rule}", s0 + trig.start(), s0 + trig.end())
-        ]
-        context = "political" if event_type == "Strategic developments" else "military"
-        if event_type == "Protests":
-            context = "military"
-        mentions = _actors.find_actors(sent, context=context, country=country)
+        for c0, c1, found, lead in find_acts(sent):
+            event = _read_act(
+                _Act(sent, s0, s1, c0, c1, found, tense, lead),
+                phrases,
+                [p for a, p in article_places if not (s0 <= a < s1)],
+                published=published,
+                timezone=timezone,
+                country=country,
+            )
+            if event is not None:
+                out.append(event)
+    return out
 
-        # fatalities and victims
-        low = best = high = None
-        victims_side: str | None = None
-        spans = _fatality_spans(sent)
-        victim_spans: list[tuple[int, int]] = []
-        if spans and event_type not in ("Strategic developments",):
-            low, best, high = _sum([v for _, _, v, _ in spans])
-            for a, b, _, (w0, w1) in spans:
-                evidence.append(("fatalities", s0 + a, s0 + b))
-                victim_spans.append((a, b))
-                if victims_side is None and w1 > w0:
-                    vm = _actors.find_actors(sent[w0:w1], context="victims", country=country)
-                    if vm:
-                        victims_side = vm[0].actor
-                        evidence.append(("victims", s0 + w0 + vm[0].start, s0 + w0 + vm[0].end))
-        if victims_side is None:  # the side of the dead, else of the wounded
-            for regex in _WOUNDED_RES:
-                wm = regex.search(sent)
-                if wm is None or wm.end("who") <= wm.start("who"):
-                    continue
-                w0 = wm.start("who")
-                vm = _actors.find_actors(wm.group("who"), context="victims", country=country)
+
+_PRONOUN_WORDS = frozenset(["", "he", "she", "they", "him", "her", "them", "it"])
+_PLANNED_RE = re.compile(
+    r"(?i)\b(?:to\s+(?:participate|take\s+part|join)\s+in|prepar(?:e|es|ing|ations?)\s+for"
+    r"|ahead\s+of|in\s+preparation\s+for|plans?\s+(?:for|to)|fears?\s+of|threat\s+of)\s+"
+    r"(?:[\w'’-]+\s+){0,4}$"
+)
+
+
+@dataclass(frozen=True)
+class _Act:
+    """One act to read: its sentence (``sent`` at ``s0``..``s1`` in the article), its clauses
+    ``c0``..``c1`` (offsets in the sentence), its trigger (offsets in the clauses) and the
+    sentence's tense."""
+
+    sent: str
+    s0: int
+    s1: int
+    c0: int
+    c1: int
+    found: Trigger
+    sentence_tense: str
+    lead: int  # where its subject is searched: c0, or the previous clause's start
+
+
+def _read_act(
+    act: _Act,
+    phrases: list[_PlacePhrase],
+    near: list[Place],
+    *,
+    published: dt.date,
+    timezone: str,
+    country: str,
+) -> NewsEvent | None:
+    """The event one act reports, or None (a threat in the future tense)."""
+    sent, s0, c0 = act.sent, act.s0, act.c0
+    text = sent[c0 : act.c1]
+    base = s0 + c0  # article offset of the clause
+    rule, trig, event_type, sub_event_type = act.found
+    tense = sentence_tense(text)
+    if tense == "present":
+        tense = act.sentence_tense
+    if event_type in _VIOLENT and tense == "future":
+        return None
+    if event_type in _VIOLENT and _PLANNED_RE.search(text[: trig.start()]):
+        return None  # "Reinforcements arrive to participate in the final battle": a plan
+    evidence: list[tuple[str, int, int]] = [
+        (f"type:{rule}", base + trig.start(), base + trig.end())
+    ]
+    context = "political" if event_type == "Strategic developments" else "military"
+    mentions = _actors.find_actors(text, context=context, country=country)
+
+    # fatalities and victims
+    low = best = high = None
+    victims_side: str | None = None
+    dead: tuple[int, int] | None = None  # the words naming the dead
+    spans = fatality_spans(text)
+    victim_spans: list[tuple[int, int]] = []
+    if spans and event_type not in ("Strategic developments",):
+        low, best, high = _sum([v for _, _, v, _ in spans])
+        for a, b, _, (w0, w1) in spans:
+            evidence.append(("fatalities", base + a, base + b))
+            victim_spans.append((a, b))
+            if dead is None and text[w0:w1].strip().lower() not in _PRONOUN_WORDS:
+                dead = victim_phrase(text, a, w0, w1)
+            if victims_side is None and w1 > w0:
+                vm = _actors.find_actors(text[w0:w1], context="victims", country=country)
                 if vm:
                     victims_side = vm[0].actor
-                    evidence.append(("victims", s0 + w0 + vm[0].start, s0 + w0 + vm[0].end))
-                    break
-        if not spans and _NONE_KILLED_RE.search(sent) and event_type in _VIOLENT:
-            m0 = _NONE_KILLED_RE.search(sent)
-            assert m0 is not None
+                    evidence.append(("victims", base + w0 + vm[0].start, base + w0 + vm[0].end))
+    if victims_side is None:  # the side of the dead, else of the wounded
+        for regex in _WOUNDED_RES:
+            wm = regex.search(text)
+            if wm is None or wm.end("who") <= wm.start("who"):
+                continue
+            w0 = wm.start("who")
+            vm = _actors.find_actors(wm.group("who"), context="victims", country=country)
+            if vm:
+                victims_side = vm[0].actor
+                evidence.append(("victims", base + w0 + vm[0].start, base + w0 + vm[0].end))
+                break
+    if not spans and event_type in _VIOLENT:
+        m0 = _NONE_KILLED_RE.search(text)
+        if m0 is not None:
             low = best = high = 0
-            evidence.append(("fatalities", s0 + m0.start(), s0 + m0.end()))
+            evidence.append(("fatalities", base + m0.start(), base + m0.end()))
+    if rule in ("deaths", "attack") and _actors.inter_code(victims_side, country) == 7:
+        event_type, sub_event_type = "Violence against civilians", "Attack"
 
-        def is_victim(m: _actors.ActorMention) -> bool:
-            return _is_victim(sent, trig.end(), victim_spans, m)  # noqa: B023
-
-        def is_backer(m: _actors.ActorMention) -> bool:
-            return _is_backer(sent, m)  # noqa: B023
-
-        actor1: _actors.ActorMention | None = None
-        actor1_rule = "listed"
-        # a passive or noun agent: "by X", "blamed on X"
-        for m in mentions:
-            lead = sent[max(0, m.start - 30) : m.start]
-            if _BY_RE.search(lead) and not is_backer(m) and not _HELD_RE.search(lead):
-                if re.search(
-                    r"(?i)\bfrom\s+(?:the\s+)?(?:\w+\s+)?$", sent[max(0, m.start - 30) : m.start]
-                ):
-                    continue
-                actor1, actor1_rule = m, "agent"
+    actor1, actor1_rule = find_agent(text, trig, event_type, mentions, victim_spans)
+    if actor1 is None and act.lead < c0:  # "Regime forces advanced, and shelled the town"
+        before = sent[act.lead : c0]
+        for m in _actors.find_actors(before, context=context, country=country):
+            if not SAID_RE.search(before[m.end : m.end + 12]) and not is_backer(before, m):
+                actor1 = dataclasses.replace(
+                    m, start=m.start - c0 + act.lead, end=m.end - c0 + act.lead
+                )
+                actor1_rule = "agent"
                 break
-        # "clashes between X and Y"
-        between = re.search(
-            r"(?i)\b(?:clash\w*|fighting|fights?|battles?|firefights?|skirmish\w*)\s+"
-            r"(?:\w+\s+){0,3}?between\s+",
-            sent,
+    actor1_name = actor1.actor if actor1 else None
+    if event_type == "Protests":
+        protesters = f"Protesters ({_actors.country_name(country)})"
+        if actor1_name != protesters:
+            actor1 = next((m for m in mentions if m.actor == protesters), None)
+            actor1_name, actor1_rule = protesters, "listed"
+    if actor1 is not None:
+        evidence.append((f"actor1:{actor1_rule}", base + actor1.start, base + actor1.end))
+    elif event_type in _VIOLENT:
+        named = named_agent(text, trig, victim_spans)
+        if named is not None:  # a doer the actor list does not know ("suspected militants")
+            evidence.append(("agent", base + named[0], base + named[1]))
+
+    # actor2: another actor, a victim or target first, then one after the trigger
+    others = [
+        m
+        for m in mentions
+        if m.actor != actor1_name
+        and not is_backer(text, m)
+        and not (m.end <= trig.start() and SAID_RE.search(text[m.end : m.end + 12]))
+    ]
+    actor2: str | None = None
+    target_pick: _actors.ActorMention | None = None
+    if others:
+        pick = min(
+            others,
+            key=lambda m: (
+                not is_victim(text, trig.end(), victim_spans, m),
+                m.start < trig.start(),
+                m.start,
+            ),
         )
-        if actor1 is None and between and event_type == "Battles":
-            after = [m for m in mentions if m.start >= between.end()]
-            if after:
-                actor1, actor1_rule = after[0], "listed"
-        # the subject: the first actor before (or inside) the trigger that is no victim
-        if actor1 is None:
-            for m in mentions:
-                if m.start >= trig.end():
-                    break
-                if is_victim(m) or is_backer(m):
-                    continue
-                if _SAID_RE.search(sent[m.end : m.end + 12]) and m.end < trig.start():
-                    continue  # "Turkish officials said ..." is the source, not the agent
-                actor1 = m
-                actor1_rule = "agent" if event_type != "Strategic developments" else "listed"
-                break
-        if actor1 is None and event_type in ("Battles", "Protests", "Strategic developments"):
-            for m in mentions:
-                if not is_victim(m):
-                    actor1, actor1_rule = m, "listed"
-                    break
-
-        actor1_name = actor1.actor if actor1 else None
-        if event_type == "Protests":
-            protesters = f"Protesters ({_actors.country_name(country)})"
-            if actor1_name != protesters:
-                actor1 = next((m for m in mentions if m.actor == protesters), None)
-                actor1_name, actor1_rule = protesters, "listed"
-        if actor1 is not None:
-            evidence.append((f"actor1:{actor1_rule}", s0 + actor1.start, s0 + actor1.end))
-
-        # actor2: another actor, a victim or target first, then one after the trigger
-        others = [
-            m
-            for m in mentions
-            if m.actor != actor1_name
-            and not is_backer(m)
-            and not (m.end <= trig.start() and _SAID_RE.search(sent[m.end : m.end + 12]))
-        ]
-        actor2: str | None = None
-        if others:
-            pick = min(
-                others,
-                key=lambda m: (not is_victim(m), m.start < trig.start(), m.start),
-            )
-            actor2 = pick.actor
-            evidence.append(("actor2", s0 + pick.start, s0 + pick.end))
-        if actor2 is None and victims_side is not None and victims_side != actor1_name:
-            actor2 = victims_side
-        if actor2 is None and event_type == "Violence against civilians":
-            actor2 = f"Civilians ({_actors.country_name(country)})"
-
-        # refine the sub-event types that depend on actors or outcome
-        if rule == "territory":
-            if actor1_name in _GOVERNMENT_SIDE:
-                sub_event_type = "Government regains territory"
-            elif actor1_name is not None and _actors.inter_code(actor1_name, country) in (2, 3, 4):
-                sub_event_type = "Non-state actor overtakes territory"
-        if event_type == "Protests":
-            if best:
-                sub_event_type = "Excessive force against protesters"
-            elif _INTERVENTION_RE.search(sent):
-                sub_event_type = "Protest with intervention"
-            else:
-                low = best = high = None
-        if event_type == "Strategic developments":
-            low = best = high = None
-
-        # place
-        near = [p for a, p in article_places if not (s0 <= a < s1)]
-        resolved: list[tuple[_PlacePhrase, Place]] = []
-        for ph in phrases:
-            place = _resolve_place(ph, country, near)
-            if place is not None:
-                resolved.append((ph, place))
-        place_hit: tuple[_PlacePhrase, Place] | None = None
-        if resolved:
-            place_hit = min(
-                resolved,
-                key=lambda r: (
-                    r[1].country.upper() != country and r[1].kind != "country",
-                    r[1].kind == "country",
-                    _SPECIFIC.get(r[1].kind, 2),
-                    abs(r[0].start - trig.start()),
-                ),
-            )
-            if place_hit[1].kind == "country" and place_hit[1].country.upper() != country:
-                place_hit = None
-        if place_hit is not None:
-            evidence.append(("place", s0 + place_hit[0].start, s0 + place_hit[0].end))
-
-        # date
-        # an agreement's dates take their own clause's tense ("signed on Monday ... will set up
-        # ... by Oct. 15"); a violent event is in the past unless the sentence is future
-        date_tense = (
-            None
-            if event_type == "Strategic developments"
-            else ("future" if tense == "future" else "past")
+        actor2 = pick.actor
+        evidence.append(("actor2", base + pick.start, base + pick.end))
+        paired = (  # "clashes between X and Y": Y is the other side
+            event_type == "Battles"
+            and actor1 is not None
+            and pick.start > actor1.start
+            and re.search(r"(?i)\bbetween\b", text[: actor1.start]) is not None
         )
-        mentions_d = resolve_dates(sent, published, timezone=timezone, tense=date_tense)
-        mention = _pick_date(mentions_d, trig.start())
-        if mention is not None:
-            t0 = mention.earliest.astimezone(dt.UTC)
-            t1 = mention.latest.astimezone(dt.UTC)
-            evidence.append((f"date:{mention.granularity}", s0 + mention.start, s0 + mention.end))
+        if paired or is_victim(text, trig.end(), victim_spans, pick):
+            target_pick = pick
+    if actor2 is None and victims_side is not None and victims_side != actor1_name:
+        actor2 = victims_side
+    if actor2 is None and event_type == "Violence against civilians":
+        actor2 = f"Civilians ({_actors.country_name(country)})"
+    casualties = counted_victims(text)
+    if dead is not None:
+        evidence.append(("victim", base + dead[0], base + dead[1]))
+    elif casualties is not None:  # "54 civilian casualties": the victims, but no count of dead
+        a, b = casualties.span("who") if "who" in casualties.groupdict() else casualties.span()
+        evidence.append(("victim", base + a, base + b))
+    elif target_pick is not None:
+        evidence.append(("target", base + target_pick.start, base + target_pick.end))
+    elif event_type in _VIOLENT and not any(w == "victims" for w, _, _ in evidence):
+        target = named_target(text, trig)
+        if target is not None:  # what was hit, when the actor list knows no one there
+            evidence.append(("target", base + target[0], base + target[1]))
+
+    # refine the sub-event types that depend on actors or outcome
+    if rule == "territory":
+        if actor1_name in _GOVERNMENT_SIDE:
+            sub_event_type = "Government regains territory"
+        elif actor1_name is not None and _actors.inter_code(actor1_name, country) in (2, 3, 4):
+            sub_event_type = "Non-state actor overtakes territory"
+    if event_type == "Protests":
+        if best:
+            sub_event_type = "Excessive force against protesters"
+        elif _INTERVENTION_RE.search(sent):
+            sub_event_type = "Protest with intervention"
         else:
-            day = dt.datetime(published.year, published.month, published.day, tzinfo=zone)
-            t0 = day.astimezone(dt.UTC)
-            t1 = dt.datetime.combine(published + dt.timedelta(days=1), dt.time(), zone).astimezone(
-                dt.UTC
-            )
-            evidence.append(("date:publication-day", s0, s0))
+            low = best = high = None
+    if event_type == "Strategic developments":
+        low = best = high = None
 
-        place = place_hit[1] if place_hit else None
-        out.append(
-            NewsEvent(
-                sentence=(s0, s1, sent),
-                event_type=event_type,
-                sub_event_type=sub_event_type,
-                actor1=actor1_name,
-                actor2=actor2,
-                place=place.name if place else None,
-                latitude=place.lat if place else None,
-                longitude=place.lon if place else None,
-                radius_km=place.radius_km if place else None,
-                place_id=place.identifier if place else None,
-                time_start=t0,
-                time_end=t1,
-                fatalities_low=low,
-                fatalities_best=best,
-                fatalities_high=high,
-                victims_side=victims_side,
-                evidence=tuple(sorted(evidence, key=lambda e: (e[1], e[0]))),
-                place_country=place.country if place else None,
-            )
+    anchor = c0 + trig.start()  # the trigger, in sentence offsets
+    place_hit = _pick_place(phrases, near, country, anchor, (c0, act.c1))
+    if place_hit is not None:
+        evidence.append(("place", s0 + place_hit[0].start, s0 + place_hit[0].end))
+    t0, t1, date_evidence = _when(
+        sent, s0, anchor, (c0, act.c1), event_type, tense, published, timezone
+    )
+    evidence.append(date_evidence)
+
+    place = place_hit[1] if place_hit else None
+    return NewsEvent(
+        sentence=(s0, act.s1, sent),
+        event_type=event_type,
+        sub_event_type=sub_event_type,
+        actor1=actor1_name,
+        actor2=actor2,
+        place=place.name if place else None,
+        latitude=place.lat if place else None,
+        longitude=place.lon if place else None,
+        radius_km=place.radius_km if place else None,
+        place_id=place.identifier if place else None,
+        time_start=t0,
+        time_end=t1,
+        fatalities_low=low,
+        fatalities_best=best,
+        fatalities_high=high,
+        victims_side=victims_side,
+        evidence=tuple(sorted(evidence, key=lambda e: (e[1], e[0]))),
+        place_country=place.country if place else None,
+        clause=(base, s0 + act.c1),
+    )
+
+
+def _pick_place(
+    phrases: list[_PlacePhrase],
+    near: list[Place],
+    country: str,
+    anchor: int,
+    clause: tuple[int, int],
+) -> tuple[_PlacePhrase, Place] | None:
+    """Of the sentence's resolved place phrases: one in the country over one abroad, one in the
+    act's own clauses, then the most specific, then the one nearest the trigger."""
+    resolved: list[tuple[_PlacePhrase, Place]] = []
+    for ph in phrases:
+        try:
+            place = _resolve_place(ph, country, near)
+        except IndexError:  # a phrase of one direction word ("in Central"): place_phrases
+            continue  # splits it for the name after the direction and finds none (reported)
+        if place is not None:
+            resolved.append((ph, place))
+    if not resolved:
+        return None
+    hit = min(
+        resolved,
+        key=lambda r: (
+            r[1].country.upper() != country and r[1].kind != "country",
+            r[1].kind == "country",
+            not (clause[0] <= r[0].start < clause[1]),
+            _SPECIFIC.get(r[1].kind, 2),
+            abs(r[0].start - anchor),
+        ),
+    )
+    if hit[1].kind == "country" and hit[1].country.upper() != country:
+        return None
+    return hit
+
+
+def _when(
+    sent: str,
+    s0: int,
+    anchor: int,
+    clause: tuple[int, int],
+    event_type: str,
+    tense: str,
+    published: dt.date,
+    timezone: str,
+) -> tuple[dt.datetime, dt.datetime, tuple[str, int, int]]:
+    """The act's time window (UTC) and its evidence: the date mention in its own clauses, else
+    the one nearest the trigger, else the publication day."""
+    # an agreement's dates take their own clause's tense ("signed on Monday ... will set up
+    # ... by Oct. 15"); a violent event is in the past unless the sentence is future
+    date_tense = (
+        None
+        if event_type == "Strategic developments"
+        else ("future" if tense == "future" else "past")
+    )
+    mentions_d = resolve_dates(sent, published, timezone=timezone, tense=date_tense)
+    inside = [m for m in mentions_d if clause[0] <= m.start < clause[1]]
+    mention = _pick_date(inside or mentions_d, anchor)
+    if mention is not None:
+        return (
+            mention.earliest.astimezone(dt.UTC),
+            mention.latest.astimezone(dt.UTC),
+            (f"date:{mention.granularity}", s0 + mention.start, s0 + mention.end),
         )
-    return out
+    zone = _tz(timezone)
+    day = dt.datetime(published.year, published.month, published.day, tzinfo=zone)
+    t1 = dt.datetime.combine(published + dt.timedelta(days=1), dt.time(), zone)
+    return day.astimezone(dt.UTC), t1.astimezone(dt.UTC), ("date:publication-day", s0, s0)

@@ -243,6 +243,9 @@ def store_rows(
     if len(frame):
         frame["source_row_id"] = keys
         frame["event_uid"] = [f"news:{k}" for k in keys]
+        # two acts of one article with the same incident key (two sentences, or two clauses,
+        # telling the same act) are one event: keep the first, as the links do
+        frame = frame.drop_duplicates("event_uid", keep="first").reset_index(drop=True)
     links = _links(x.events, keys, x.article_id)
     claims = [
         {

@@ -54,42 +54,57 @@ _NUM = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|{_WORDNUM})"
 _FLOOR = r"at\s+least|more\s+than|over|upwards\s+of|no\s+fewer\s+than|no\s+less\s+than"
 _CEILING = r"up\s+to|as\s+many\s+as|at\s+most|nearly|almost|fewer\s+than|less\s+than|close\s+to"
 _ABOUT = r"about|around|roughly|approximately|some|an\s+estimated|an\s+approximate|approx\.?"
-_COUNT = (
+COUNT = (
     rf"(?:(?P<q>{_FLOOR}|{_CEILING}|{_ABOUT})\s+)?"
     rf"(?:between\s+(?P<b1>{_NUM})\s+and\s+(?P<b2>{_NUM})"
     rf"|(?P<n>{_NUM})(?:\s*(?:to|-|–|or)\s*(?P<n2>{_NUM}))?"
     rf"|(?P<v>{_VAGUE})(?:\s+of)?"
     rf"|(?P<a>an?)(?=\s+[a-z]))"
 )
-_COUNT_RE = re.compile(rf"(?i)(?<![\w-]){_COUNT}(?![\w-])")
+COUNT_RE = re.compile(rf"(?i)(?<![\w-]){COUNT}(?![\w-])")
 _WOUND = r"wound\w*|injur\w*|hurt|maim\w*"
 _KILLED = (
     r"killed|dead|died|slain|perished|lost\s+their\s+lives|lost\s+his\s+life|executed|"
     r"massacred|shot\s+dead"
 )
-_NOUNS = r"(?:[A-Za-z'’-]+\s+){0,4}?"
+_NOUNS = r"(?:[A-Za-z'’“”\"-]+\s+){0,5}?"
+# a number that is a time, a distance, a share or an age, not a count of the dead
+_NOT_A_COUNT = (
+    r"a\.m\b|p\.m\b|am\b|pm\b|o['’]clock|GMT|GMT\b|km\b|kilomet|miles?\b|percent|%|years?\b"
+    r"|-year|hours?\b|days?\b|minutes?\b|weeks?\b|months?\b"
+)
 _PASSIVE_RE = re.compile(
-    rf"(?i)(?<![\w-]){_COUNT}\s+(?P<who>{_NOUNS})(?:(?:were|was|have\s+been|has\s+been|had\s+been"
+    rf"(?i)(?<![\w-]){COUNT}\s+(?P<who>{_NOUNS})(?:(?:were|was|have\s+been|has\s+been|had\s+been"
     rf"|are|is|reportedly|also|all)\s+)*(?:{_KILLED})\b"
 )
 _ACTIVE_RE = re.compile(
-    rf"(?i)\b(?:kill(?:ed|ing|s)|execut(?:ed|ing)|shot\s+dead|shooting\s+dead|leaving|left|"
-    rf"claim(?:ed|ing)?\s+the\s+lives\s+of|death\s+toll\b[^.;]{{0,80}}?\b(?:rose|climbed|"
-    rf"reached|jumped|stood|increased|risen)\s*(?:to|at)?|death\s+toll\s+(?:of|at))\s+"
-    rf"{_COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,4}}?)(?=\s*(?:[,.;:]|and\b|in\b|on\b|near\b|"
-    rf"at\b|as\b|when\b|after\b|while\b|during\b|including\b|dead\b|$))"
+    rf"(?i)\b(?:kill(?:ed|ing|s)?|execut(?:ed|es|ing)|shot\s+dead|shooting\s+dead|leaving|left|"
+    rf"claim(?:ed|ing|s)?\s+the\s+lives\s+of|death\s+toll\b[^.;]{{0,80}}?\b(?:rose|rises|"
+    rf"climbed|climbs|reached|reaches|jumped|stood|stands|increased|risen|rising|hits|to)\s*"
+    rf"(?:to|at)?|death\s+toll\s+(?:of|at)|deaths?\s+of)\s+"
+    rf"{COUNT}(?!\s*(?:{_NOT_A_COUNT}))"
+    rf"(?P<who>(?:\s+[A-Za-z'’“”\"-]+){{0,6}}?)(?=\s*(?:[,.;:…]|and\b|in\b|on\b|near\b|"
+    rf"at\b|as\b|when\b|after\b|while\b|during\b|including\b|dead\b|following\b|by\b"
+    rf"|with\b|from\b|since\b|$))"
+)
+_DEAD_NOUN_RE = re.compile(
+    rf"(?i)(?<![\w-]){COUNT}\s+(?P<who>(?:[A-Za-z'’-]+\s+){{0,2}}?)"
+    r"(?:martyrs|dead|deaths|fatalities|bodies)\b(?!\s+(?:and|or)\s+(?:wounded|injured))"
+)
+_LIST_ITEM_RE = re.compile(
+    rf"(?i)(?<![\w-]){COUNT}\s+(?P<who>(?:[A-Za-z'’-]+\s+){{0,4}}?[A-Za-z'’-]+)\s*,\s*(?:and\s+)?$"
 )
 _AND_MORE_RE = re.compile(
-    rf"(?i)^\s*,?\s*and\s+{_COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,3}}?)"
+    rf"(?i)^\s*,?\s*and\s+{COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,3}}?)"
     rf"(?=\s*(?:[,.;:]|and\b|in\b|on\b|near\b|$))"
 )
 _WOUNDED_RES = (
     re.compile(
-        rf"(?i)\b(?:wound(?:ed|ing)|injur(?:ed|ing))\s+{_COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,4}}?)"
+        rf"(?i)\b(?:wound(?:ed|ing)|injur(?:ed|ing))\s+{COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,4}}?)"
         rf"(?=\s*(?:[,.;:]|and\b|in\b|on\b|near\b|$))"
     ),
     re.compile(
-        rf"(?i)(?<![\w-]){_COUNT}\s+(?P<who>{_NOUNS})(?:(?:were|was|have\s+been|has\s+been|had"
+        rf"(?i)(?<![\w-]){COUNT}\s+(?P<who>{_NOUNS})(?:(?:were|was|have\s+been|has\s+been|had"
         rf"\s+been|are|is)\s+)*(?:wounded|injured|hurt)\b"
     ),
 )
@@ -148,13 +163,13 @@ def parse_fatalities(phrase: str) -> tuple[int | None, int | None, int | None]:
     >>> parse_fatalities("up to 20"), parse_fatalities("33 Turkish soldiers were killed")
     ((None, 20, 20), (33, 33, 33))
     """
-    spans = _fatality_spans(phrase)
+    spans = fatality_spans(phrase)
     if spans:
         return _sum([v for _, _, v, _ in spans])
     if _NONE_KILLED_RE.search(phrase):
         return 0, 0, 0
     # a bare count ("at least 16", "dozens"), unless it counts the wounded
-    for m in _COUNT_RE.finditer(phrase):
+    for m in COUNT_RE.finditer(phrase):
         if m.group("a"):
             continue
         after = phrase[m.end() : m.end() + 40]
@@ -163,6 +178,8 @@ def parse_fatalities(phrase: str) -> tuple[int | None, int | None, int | None]:
             continue
         if re.search(rf"(?i)(?:{_WOUND})\s*$", before):
             continue
+        if re.match(rf"\s*(?:{_NOT_A_COUNT})", phrase[m.end() :]):
+            continue  # "around 5 p.m.": a time
         return _count_value(m)
     return None, None, None
 
@@ -177,7 +194,51 @@ def _sum(
     return low, best, high
 
 
-def _fatality_spans(
+_AUX_RE = re.compile(r"(?i)\b(?:were|was|have\s+been|has\s+been|had\s+been|are|is)\s")
+
+
+def _is_active(text: str, m: re.Match[str]) -> bool:
+    """Whether a passive-looking match ("an airstrike killed") is the subject of an active
+    verb with its own object ("... killed 33 soldiers"): no auxiliary, and a count or a
+    determiner right after the verb."""
+    if _AUX_RE.search(text[m.end("who") : m.end()]):
+        return False
+    verb = re.search(rf"(?i)(?:{_KILLED})$", text[m.start() : m.end()])
+    if verb is None:
+        return False
+    return _ACTIVE_RE.match(text, m.start() + verb.start()) is not None
+
+
+_PERSON = (
+    r"(?i:soldier|civilian|child|man|woman|boy|girl|fighter|rebel|officer|policeman|journalist"
+    r"|commander|militant|activist|doctor|teacher|worker|farmer|shepherd|student|citizen|leader"
+    r"|guard|cleric|member|jihadist|trooper|gunman|pilot|paramedic|nurse|reporter|photographer"
+    r"|official|chief|head|deputy|mayor|judge|officer)(?!\w)"
+)
+_ONE_RE = re.compile(
+    rf"^(?:[A-Z][\w'’.-]*\s+){{0,3}}?(?P<who>(?:[A-Za-z'’-]+\s+){{0,2}}?{_PERSON})\s+"
+    r"(?:was\s+|is\s+)?(?:killed|shot\s+dead|dies|died|slain)\b"
+)
+# "the killing of the commander of ...": one dead
+_KILLING_OF_ONE_RE = re.compile(
+    rf"(?i)\b(?:killing|death|assassination|execution|murder)\s+of\s+(?P<who>(?:the|a|an|his|her"
+    rf"|their|its)\s+(?:[\w'’-]+\s+){{0,2}}?{_PERSON})"
+)
+
+
+_WAS_KILLED_RE = re.compile(
+    r"(?P<who>\b(?:[Hh]e|[Ss]he)\b|(?:\b(?:[Tt]he|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Aa]|[Aa]n)\s+)(?:[A-Za-z'’-]+\s+){0,3}?"
+    r"[A-Za-z'’-]+|\b[A-Z][a-z'’-]+(?:\s+(?:[A-Z]|al-[A-Z])[a-z'’-]+){0,2})\s+"
+    r"(?:was|has\s+been|had\s+been)\s+"
+    r"(?:reportedly\s+|also\s+)?(?:killed|shot\s+dead|slain|assassinated|executed)\b"
+)
+_KILLED_AND_WOUNDED_RE = re.compile(
+    r"(?i)\s*(?:and|or|&|/)\s*(?:(?:seriously|critically|badly)\s+)?"
+    r"(?:wounded|injured|hurt|wounding|injuring)\b"
+)
+
+
+def fatality_spans(
     text: str,
 ) -> list[tuple[int, int, tuple[int | None, int | None, int | None], tuple[int, int]]]:
     """Fatality phrases: (start, end, (low, best, high), span of the victims' words)."""
@@ -193,7 +254,25 @@ def _fatality_spans(
             continue
         if m.group("a") and not (m.group("who") or "").strip():
             continue
+        if _is_active(text, m):
+            continue  # "an airstrike killed 33 soldiers": the subject, not the dead
         found.append((m.start(), m.end(), _count_value(m), m.span("who")))
+        start = m.start()  # "24 civilians, 24 Kurdish fighters, and 25 militiamen were killed"
+        while (item := _LIST_ITEM_RE.search(text, 0, start)) is not None:
+            found.append((item.start(), start, _count_value(item), item.span("who")))
+            start = item.start()
+    for m in _DEAD_NOUN_RE.finditer(text):
+        if not overlaps(m.start(), m.end()):
+            # "26 martyrs" names the dead; "12 dead" only counts them
+            noun = re.search(r"(?i)(?:martyrs|bodies)$", m.group(0))
+            who = (m.start("who"), m.end()) if noun else m.span("who")
+            found.append((m.start(), m.end(), _count_value(m), who))
+    if not found:  # a singular: "Turkish soldier killed in Idlib", "the commander was killed"
+        one = _ONE_RE.match(text) or _WAS_KILLED_RE.search(text) or _KILLING_OF_ONE_RE.search(text)
+        if one is not None and not re.match(r"(?i)(?:no\s+one|nobody|none)\b", one.group("who")):
+            found.append((one.start(), one.end(), (1, 1, 1), one.span("who")))
+    # "21 people were killed and wounded": one number for the dead and the wounded is no count
+    found = [f for f in found if not _KILLED_AND_WOUNDED_RE.match(text, f[1])]
     for m in _ACTIVE_RE.finditer(text):
         if overlaps(m.start(), m.end()):
             continue

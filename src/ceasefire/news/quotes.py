@@ -4,19 +4,26 @@ Rules over sentences and small word lists; no statistical model.
 
 **Quotes.** Text between straight (``"..."``) or curly (``“...”``) double quotes. The speaker
 comes from the attribution around it: ``"...," Erdogan said``, ``"...," said Putin``,
-``Erdogan told reporters: "..."``, a reporting verb earlier in the same sentence, or, for a
-quote that continues an attributed one in the same paragraph, that quote's speaker. Titles stay
-in the speaker (``Turkish President Recep Tayyip Erdogan``, ``Russia's defense ministry``).
+``"...," said Elena Suponina, a Moscow-based analyst`` (an apposition ends the name),
+``"...," Elena Suponina, a Moscow-based analyst, said``, ``Erdogan told reporters: "..."``, a
+reporting verb earlier in the same sentence, or, for a quote that continues an attributed one in
+the same paragraph, that quote's speaker. A person named only by a common noun outside the
+short list of speaker words (official, source, spokesman, ministry, ...: "a witness said",
+"the judge said") is no speaker (None). Titles stay in the speaker (``Turkish President Recep
+Tayyip Erdogan``, ``Russia's defense ministry``).
 
 A pronoun (``he said``, ``she added``) is resolved to a person named before it: the sentences
 before the quote are searched newest first, and in each the person who speaks (a name followed
 by a reporting verb, or a quote's speaker) or else the first person named (the subject) is
 taken, if compatible with the pronoun (a person whose title or first name says "she" is never
 "he" and vice versa). Persons are known from a title before a capitalised name ("President
-Recep Tayyip Erdogan", "spokeswoman Maria Zakharova"), from a short list of public figures of
-the conflict, and from a capitalised name followed by a reporting verb; a later bare surname
-("Erdogan") is the same person. The quote then carries the antecedent as speaker, its span as
-``speaker_span`` and the pronoun's span as ``pronoun_span``.
+Recep Tayyip Erdogan", "spokeswoman Maria Zakharova", "Sheriff Mary Jones"), from a short list
+of public figures of the conflict, from a capitalised name followed by a reporting verb, from a
+full name after one ("said Elena Suponina") or before an apposition ("Elena Suponina, a
+Moscow-based analyst", "John Smith, 45,"); a later bare surname ("Erdogan") is the same person.
+Gender comes from titles ("spokeswoman", "Mrs.", "Sir") and from short lists of common first
+names; a person of unknown gender fits either pronoun. The quote then carries the antecedent as
+speaker, its span as ``speaker_span`` and the pronoun's span as ``pronoun_span``.
 
 **Claims are not findings.** A claim is what a party *says* another did or will do ("Russia
 accused Turkey of ...", "the Syrian army said rebels shelled ...", "Turkey will retain the right
@@ -35,6 +42,7 @@ which reports what happened, not who blamed whom) records it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -74,11 +82,29 @@ class Quote:
 
 # --------------------------------------------------------------------------- quotes
 
-_QUOTE_RE = re.compile(r"\"(?P<a>[^\"\n]+)\"|“(?P<b>[^”\n]+)”")
-_SPEAKER_AFTER_RE = re.compile(
-    rf"\s*(?:,\s*)?(?P<np>(?:[Hh]e|[Ss]he|[Tt]hey)|(?:(?:the|a)\s+)?"
+# a quotation running over several paragraphs closes only the last ('“A. “B. “C.”', '"A. "B."'):
+# a curly quote also ends where the next one opens or the text ends, a straight one before a
+# mark that opens the next (after a blank, before a capital) rather than at it
+_QUOTE_RE = re.compile(
+    r"\"(?P<a>[^\"\n]+?)(?:(?<=\S)\"|(?=\s+\"[A-Z‘'(]))|“(?P<b>[^”“\n]+?)\s*(?:”|(?=“)|$)"
+)
+_SPEAKER_NP = (
+    rf"(?P<np>(?:[Hh]e|[Ss]he|[Tt]hey)|(?:(?:the|a)\s+)?(?:(?:de|van|von|der|da|di|du|le|la|al|bin"
+    rf"|ibn)\s+(?=[A-Z]))?"
     rf"(?:[A-Z][\w’'.-]*|(?:{'|'.join(sorted(_NP_LOWER))})\b)(?:\s+(?:[A-Z][\w’'.-]*|"
-    rf"(?:{'|'.join(sorted(_NP_LOWER))})\b|al-[A-Z][\w’'-]*)){{0,7}})\s+(?:{_REPORTING})\b"
+    rf"(?:{'|'.join(sorted(_NP_LOWER))})\b|al-[A-Z][\w’'-]*|[a-z]+(?=\s+[A-Z]))){{0,7}})"
+)  # a role noun between names stays ("Notre Dame star Jackie Young")
+_SPEAKER_AFTER_RE = re.compile(rf"\s*(?:,\s*)?{_SPEAKER_NP}\s+(?:{_REPORTING})\b")
+# '"...," Elena Suponina, a Moscow-based analyst, said' / '"...," the official, who asked not
+# to be named, said'
+_SPEAKER_APPOSITION_RE = re.compile(
+    rf"\s*(?:,\s*)?{_SPEAKER_NP}(?:,\s+[^,\"“”\n]{{1,90}}){{1,3}},\s*(?:{_REPORTING})\b"
+)
+# '"...," the man's lawyer, David Shellnutt, said'
+_ROLE_THEN_NAME_RE = re.compile(
+    rf"\s*,?\s*(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir)\s+[^,\"“”\n]{{1,60}},\s+"
+    rf"(?P<np>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|de|van|von|al-[A-Z][\w’'-]*)){{0,4}}),\s*"
+    rf"(?:{_REPORTING})\b"
 )
 _VERB_THEN_SPEAKER_RE = re.compile(rf"\s*(?:,\s*)?(?:{_REPORTING})\s+(?=[A-Z]|the\s+[A-Z])")
 
@@ -106,6 +132,9 @@ def extract_quotes(text: str) -> list[Quote]:
         limit = min([sentence[1], *(a for a, _ in spans if a > m.start())])
         if limit <= m.end():
             limit = min([len(text), *(a for a, _ in spans if a > m.start())])
+        line_end = text.find("\n", m.end())
+        if line_end >= 0:  # nor the end of the paragraph ("ADVERTISEMENT\n\nErdogan said")
+            limit = min(limit, line_end)
         speaker = _attribution(text, m.start(), m.end(), limit, sentence, spans)
         pronoun: tuple[int, int] | None = None
         if speaker is not None and text[speaker[0] : speaker[1]] in _PRONOUNS:
@@ -126,7 +155,23 @@ def extract_quotes(text: str) -> list[Quote]:
         quotes.append(
             Quote(q0, q1, text[q0:q1], name, speaker, sentence, pronoun),
         )
-    return quotes
+    return _fill_back(text, quotes)
+
+
+def _fill_back(text: str, quotes: list[Quote]) -> list[Quote]:
+    """A quote with no attribution, followed in its paragraph by an attributed quote with no
+    other attribution between them, is that speaker's: the attribution comes at the end of a
+    run of quotes ('"A." It went on. "B," Lord said.')."""
+    out = list(quotes)
+    for i in range(len(out) - 2, -1, -1):
+        q, nxt = out[i], out[i + 1]
+        if q.speaker is not None or q.pronoun_span is not None or nxt.speaker_span is None:
+            continue
+        gap = text[q.end + 1 : nxt.start - 1]
+        if "\n" in gap or _REPORTING_RE.search(gap):
+            continue
+        out[i] = dataclasses.replace(q, speaker=nxt.speaker, speaker_span=nxt.speaker_span)
+    return out
 
 
 def _attribution(
@@ -141,6 +186,12 @@ def _attribution(
     after = _SPEAKER_AFTER_RE.match(text[:limit], q_end)
     if after:
         return _trim_np(text, after.start("np"), after.end("np"))
+    appositive = _SPEAKER_APPOSITION_RE.match(text[:limit], q_end)
+    if appositive:
+        return _trim_np(text, appositive.start("np"), appositive.end("np"))
+    role = _ROLE_THEN_NAME_RE.match(text[:limit], q_end)
+    if role:
+        return role.start("np"), role.end("np")
     # '"...," said Putin'
     inverted = _VERB_THEN_SPEAKER_RE.match(text[:limit], q_end)
     if inverted:

@@ -25,6 +25,9 @@ def _sentence_at(sentences: list[Sentence], pos: int) -> int:
 _REPORTING = (
     r"said|says|say|told|tells|added|adds|stated|states|declared|announced|warned|insisted"
     r"|stressed|noted|explained|continued|wrote|tweeted|claimed|asserted|argued|alleged"
+    r"|asked|asks|recalled|recalls|replied|replies|recounted|remarked|admitted|acknowledged"
+    r"|conceded|confirmed|confirms|observed|shouted|cautioned|outlined|explains|notes|insists"
+    r"|stresses|warns|writes|tweets|claims|argues|recalls|admits|declares|announces"
 )
 _REPORTING_RE = re.compile(rf"\b(?:{_REPORTING})\b")
 _PRONOUNS = {"he": "m", "she": "f", "He": "m", "She": "f"}
@@ -34,10 +37,19 @@ _TITLES = (
     r"|Colonel|Maj\.|Major|Capt\.|Captain|Adm\.|Admiral|Mr\.|Mrs\.|Ms\.|Dr\.|Sen\.|Senator"
     r"|Ambassador|[Ee]nvoy|[Ss]pokes(?:man|woman|person)|[Cc]ounterpart|[Cc]ommander|[Cc]hief"
     r"|[Ll]eader|[Aa]dviser|[Aa]dvisor|[Ss]ecretary(?:-General|\s+General)?|Secretary\s+of\s+State"
-    r"|[Oo]fficial|[Ss]ecretary|[Dd]irector|[Hh]ead"
+    r"|[Oo]fficial|[Ss]ecretary|[Dd]irector|[Hh]ead|Sheriff|Mayor|Governor|Gov\.|Rep\.|Nurse"
+    r"|Representative|Officer|Detective|Det\.|Sgt\.|Sergeant|Judge|Professor|Prof\.|Council(?:man"
+    r"|woman|lor)|Commissioner|Superintendent|Deputy|Trooper|Chairman|Chairwoman|Pastor|Rev\."
+    r"|Bishop|Pope|Coach|Lord|Lady|Sir|Dame|Prince|Princess|Crown\s+Prince|Archbishop"
 )
-_FEMALE_TITLES = re.compile(r"\b(?:Queen|Mrs\.|Ms\.|[Ss]pokeswoman|Madam|Madame)\b")
-_MALE_TITLES = re.compile(r"\b(?:King|Mr\.|[Ss]pokesman|Sheikh|Emir)\b")
+_FEMALE_TITLES = re.compile(
+    r"\b(?:Queen|Mrs\.|Ms\.|Miss|[Ss]pokeswoman|Madam|Madame|Chairwoman|Councilwoman|Lady|Dame"
+    r"|Princess)(?!\w)"
+)
+_MALE_TITLES = re.compile(
+    r"\b(?:King|Mr\.|[Ss]pokesman|Sheikh|Emir|Chairman|Councilman|Sir|Lord|Prince|Father"
+    r"|Bishop|Pope|Archbishop)(?!\w)"
+)
 _FEMALE_NAMES = frozenset(
     [
         "maria",
@@ -74,7 +86,87 @@ _FEMALE_NAMES = frozenset(
         "bouthaina",
         "buthaina",
         "asma",
+        "mary",
+        "sarah",
+        "jennifer",
+        "elizabeth",
+        "emma",
+        "laura",
+        "julia",
+        "catherine",
+        "karen",
+        "lisa",
+        "anne",
+        "jane",
+        "rachel",
+        "rebecca",
+        "amy",
+        "jessica",
+        "emily",
+        "hannah",
+        "kate",
+        "claire",
+        "sophie",
+        "nancy",
+        "patricia",
+        "barbara",
+        "margaret",
+        "michelle",
+        "heather",
+        "amanda",
+        "melissa",
+        "sara",
+        "fatima",
+        "aisha",
+        "mariam",
+        "maryam",
+        "zainab",
+        "nadia",
+        "lina",
+        "rania",
+        "hind",
+        "noura",
+        "yulia",
+        "ekaterina",
+        "marina",
+        "liz",
+        "christine",
+        "caroline",
+        "alice",
+        "helen",
+        "joanna",
+        "victoria",
+        "louise",
+        "charlotte",
+        "deborah",
+        "diane",
+        "ellen",
+        "gillian",
+        "jenny",
+        "judith",
+        "kathleen",
+        "kathryn",
+        "marie",
+        "megan",
+        "natasha",
+        "sandra",
+        "sharon",
+        "stephanie",
+        "teresa",
+        "tina",
+        "wendy",
     ]
+)
+_MALE_NAMES = frozenset(
+    """mohammed mohammad muhammad mohamed ahmed ahmad ali hassan hussein omar umar khaled khalid
+    mahmoud mustafa youssef yusuf ibrahim abdullah abdul abu salim samir tariq walid fadi rami
+    bashar hafez recep mevlut hulusi ibrahim fahrettin vladimir sergei sergey dmitry dmitri
+    alexander alexei andrei igor ivan nikolai mikhail yuri john james michael david robert
+    william richard thomas charles joseph christopher daniel matthew mark paul steven andrew
+    george donald mike michel peter tom jim bill joe kevin brian jason ryan eric adam simon
+    martin stephen jonathan tony boris emmanuel francois geir antonio staffan stefan hans
+    benjamin benny naftali binyamin hamid hasan rahman jamal kamal nabil nasser riad saleh
+    ziad haidar haider hamza osama usama anas bilal""".split()  # noqa: SIM905
 )
 # public figures of the conflict: surname -> (full name, gender, party id)
 _KNOWN_PEOPLE: dict[str, tuple[str, str, str]] = {
@@ -214,7 +306,19 @@ _NOT_PERSON = frozenset(
         "Troops",
     ]
 )
-_NAME = r"(?:[A-Z][a-zà-ÿğşçöüı’'-]+|al-[A-Z][a-zà-ÿ’'-]+|bin|ibn|de|van|von)"
+# capitalised words that speak but are no person: bodies, groups, agencies
+_NOT_SPEAKER_WORDS = frozenset(
+    """Police Authorities Witnesses Residents Experts Sources Activists Doctors Medics Rescuers
+    Media Monitor Ministry Pentagon Hezbollah Hamas Nusra Daesh Prosecutors Investigators
+    Officers Soldiers Militants Fighters Protesters Locals Critics Supporters Opponents Reports
+    Studies Data Statistics Figures Researchers Scientists Observers Diplomats Lawmakers
+    Others Many Some Both All Several Most Few None Everyone Nobody Someone People""".split()  # noqa: SIM905
+)
+_PREPOSITION_BEFORE_RE = re.compile(r"\b(?:in|at|from|near|of|to|on|into)\s+$")
+_NAME = (
+    r"(?:[A-Z][a-zà-ÿğşçöüı’'-]+|[A-Z]\.|al-[A-Z][a-zà-ÿ’'-]+|bin|ibn|de|van|von|der|da|di|du|le"
+    r"|la)"
+)
 _FULL_NAME = rf"[A-Z][a-zà-ÿğşçöüı’'-]+(?:\s+{_NAME}){{0,3}}"
 _DEMONYM = (
     r"Russian|Turkish|Syrian|Iranian|Israeli|American|U\.S\.|US|French|German|British|UN|U\.N\."
@@ -251,6 +355,8 @@ def _gender(prefix: str, name: str) -> str | None:
     first = name.split()[0].lower()
     if first in _FEMALE_NAMES:
         return "f"
+    if first in _MALE_NAMES:
+        return "m"
     known = _KNOWN_PEOPLE.get(name.split()[-1])
     return known[1] if known else None
 
@@ -286,12 +392,38 @@ def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], 
             continue
         if any(a <= m.start() < b.end for a, b in found.items()):
             continue
-        if len(words) == 1 and words[0] not in people and words[0] not in _KNOWN_PEOPLE:
-            continue
+        if len(words) == 1 and (
+            words[0].isupper()
+            or words[0] in _NOT_SPEAKER_WORDS
+            or _PREPOSITION_BEFORE_RE.search(text[max(0, m.start() - 8) : m.start()])
+        ):
+            continue  # "NATO said", "Police said", "in Riverdale, says": no person
         key = words[-1]
         person = people.setdefault(key, _Person(key, None))
         person.gender = person.gender or _gender("", m.group("name"))
         found[m.start()] = _Mention(m.start(), m.end(), key, True)
+    # a full name in apposition ("Elena Suponina, a Moscow-based analyst") or after a reporting
+    # verb ("said Elena Suponina")
+    for m in re.finditer(
+        rf"\b(?:(?P<verb>{_REPORTING})\s+)?(?P<name>{_FULL_NAME})"
+        rf"(?P<app>,\s+(?:a|an|the|who|whose|\d{{1,3}},)\s|,\s+(?:{_REPORTING})\b)?",
+        text,
+    ):
+        if m.group("verb") is None and m.group("app") is None:
+            continue
+        words = m.group("name").split()
+        while words and words[-1] in _NOT_PERSON:
+            words.pop()
+        if len(words) < 2 or words[0] in _NOT_PERSON or inside_quote(m.start("name")):
+            continue
+        start = m.start("name")
+        if any(a <= start < b.end for a, b in found.items()):
+            continue
+        name = " ".join(words)
+        key = words[-1]
+        person = people.setdefault(key, _Person(key, None))
+        person.gender = person.gender or _gender("", name)
+        found[start] = _Mention(start, start + len(name), key, m.group("verb") is not None)
     # known surnames and surnames seen before, anywhere
     for m in re.finditer(r"\b[A-Z][A-Za-zà-ÿğşçöüıÇŞÖÜ’'-]+\b", text):
         word = m.group(0)
@@ -332,7 +464,16 @@ def _resolve_pronoun(
         pick = speaking[0] if speaking else (inside[0] if inside else None)
         if pick is not None:
             return pick.start, pick.end
-    return None
+    # no one before: a passage that names the speaker only after ("... he told a news
+    # conference. ... Mahathir, who heads ..."): the next compatible person in two sentences
+    ahead = [
+        m
+        for m in mentions
+        if m.start > pos
+        and _sentence_at(sentences, m.start) <= here + 2
+        and people[m.key].gender in (None, want)
+    ]
+    return (ahead[0].start, ahead[0].end) if ahead else None
 
 
 _NP_WORD = re.compile(r"[A-Za-zÀ-ÿğşçöüıÇŞÖÜ][\w’'.-]*")

@@ -10,7 +10,7 @@ import re
 
 from .sentences import Sentence
 
-__all__ = ["sentence_tense", "tense_at"]
+__all__ = ["has_verb", "sentence_tense", "tense_at"]
 
 
 def _words(text: str) -> list[str]:
@@ -130,3 +130,22 @@ def tense_at(text: str, sentences: list[Sentence], start: int, end: int) -> str:
     return (
         _tense_or_none(text[c0:c1]) or _tense_or_none(text[s0:s1], skip_reporting=True) or "present"
     )
+
+
+_FINITE = frozenset(
+    _words(
+        "is are was were has have had will would shall can could may might must do does did "
+        "kill kills hits strikes targets attacks shells bombs pounds rocks claims says "
+        "die dies died fled flee flees rose rises"
+    )
+)
+
+
+def has_verb(text: str) -> bool:
+    """Whether ``text`` holds a finite verb or a past form: an auxiliary, an irregular past,
+    a lower-case "-ed" word, or one of a few present forms of news verbs ("kills", "hits").
+
+    >>> has_verb("an airstrike killed 33 soldiers"), has_verb("an airstrike on the town")
+    (True, False)
+    """
+    return any(w.lower() in _FINITE or _past_word(w) for w in _WORD_RE.findall(text))
