@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +255,14 @@ def app(db: Any) -> Any:
     app = create_app(db)
     yield app
     app.state.store.close()
+
+
+@pytest.fixture
+def provider() -> Iterator[Any]:
+    """A fake provider's API on loopback (``tests/fetch_server.py``), closed after the test;
+    a test file that routes its own answers from the start overrides it."""
+    from fetch_server import FakeProvider
+
+    p = FakeProvider()
+    yield p
+    p.close()

@@ -103,13 +103,6 @@ class FakeAcled:
 
 
 @pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    p = FakeProvider()
-    yield p
-    p.close()
-
-
-@pytest.fixture
 def acled(provider: FakeProvider) -> FakeAcled:
     return FakeAcled(provider)
 

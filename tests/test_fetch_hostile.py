@@ -30,13 +30,6 @@ Q = UcdpQuery("25.1", country="652")
 
 
 @pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    p = FakeProvider()
-    yield p
-    p.close()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[SQLStore]:
     s = open_store(tmp_path / "h.db")
     yield s

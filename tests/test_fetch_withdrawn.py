@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,6 @@ from ceasefire.store.fetches import AUDIT_REINSTATE, withdrawn_events
 GONE = "acled:SYR990003"
 #: When the constructed deletion row says ACLED deleted it (1700100500).
 DELETED_AT = dt.datetime.fromtimestamp(1700100500, dt.UTC)
-
-
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    p = FakeProvider()
-    yield p
-    p.close()
 
 
 @pytest.fixture

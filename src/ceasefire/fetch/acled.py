@@ -44,10 +44,16 @@ from typing import Any, Final
 
 import httpx
 
-from ceasefire.errors import FetchError, InputError
+from ceasefire.errors import FetchError
 from ceasefire.fetch.credentials import AcledLogin, Secret
 from ceasefire.fetch.http import PoliteClient, safe_url
-from ceasefire.fetch.pages import FetchOptions, FetchReport, store_page, too_many_pages
+from ceasefire.fetch.pages import (
+    FetchOptions,
+    FetchReport,
+    query_day,
+    store_page,
+    too_many_pages,
+)
 from ceasefire.store import SQLStore
 from ceasefire.store.fetches import (
     Attribution,
@@ -108,15 +114,6 @@ ACLED_ATTRIBUTION: Final = Attribution(
 )
 
 
-def _day(value: str | dt.date | None, name: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise InputError("not a day YYYY-MM-DD", field=name, value=str(value)) from None
-
-
 @dataclass(frozen=True)
 class AcledQuery:
     """The filters of one ACLED query."""
@@ -137,7 +134,7 @@ class AcledQuery:
                 out["maritime_pairs"] = "true"
         if self.region:
             out["region"] = self.region.strip()
-        start, end = _day(self.start, "start"), _day(self.end, "end")
+        start, end = query_day(self.start, "start"), query_day(self.end, "end")
         if start or end:
             out["event_date"] = f"{start or '1997-01-01'}|{end or '9999-12-31'}"
             out["event_date_where"] = "BETWEEN"

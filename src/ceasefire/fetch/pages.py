@@ -16,6 +16,7 @@ The run, the events and the rejects record the page's URL (cut of credentials by
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from ceasefire.errors import FetchError
+from ceasefire.errors import FetchError, InputError
 from ceasefire.fetch.http import Politeness
 from ceasefire.store import IngestReport, SQLStore
 from ceasefire.store.ingest import ingest_file
@@ -34,9 +35,25 @@ __all__ = [
     "FetchReport",
     "Progress",
     "csv_text",
+    "query_day",
     "store_page",
     "too_many_pages",
 ]
+
+
+def query_day(value: str | dt.date | None, name: str) -> str | None:
+    """A query's day filter as ``YYYY-MM-DD`` (None stays None); bad input names the option.
+
+    >>> query_day("2020-03-05", "start"), query_day(None, "end")
+    ('2020-03-05', None)
+    """
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InputError("not a day YYYY-MM-DD", field=name, value=str(value)) from None
+
 
 #: The most pages one run of one query reads: 10,000 pages is 10 million UCDP rows or 50
 #: million ACLED rows, more than either dataset holds; a server that pages without end stops

@@ -35,7 +35,13 @@ import httpx
 from ceasefire.errors import FetchError, InputError
 from ceasefire.fetch.credentials import Secret
 from ceasefire.fetch.http import PoliteClient, credential_free, safe_url
-from ceasefire.fetch.pages import FetchOptions, FetchReport, store_page, too_many_pages
+from ceasefire.fetch.pages import (
+    FetchOptions,
+    FetchReport,
+    query_day,
+    store_page,
+    too_many_pages,
+)
 from ceasefire.store import SQLStore
 from ceasefire.store.fetches import (
     Attribution,
@@ -118,15 +124,6 @@ def gw_code(country: str) -> int:
         ) from None
 
 
-def _day(value: str | dt.date | None, name: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise InputError("not a day YYYY-MM-DD", field=name, value=str(value)) from None
-
-
 @dataclass(frozen=True)
 class UcdpQuery:
     """One release and its filters."""
@@ -149,7 +146,7 @@ class UcdpQuery:
         out = {"pagesize": str(page_size), "page": "0"}
         if self.country is not None:
             out["Country"] = str(gw_code(self.country))
-        start, end = _day(self.start, "start"), _day(self.end, "end")
+        start, end = query_day(self.start, "start"), query_day(self.end, "end")
         if start:
             out["StartDate"] = start
         if end:
