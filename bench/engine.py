@@ -114,6 +114,8 @@ def random_zones(n: int = 1000, seed: int = 7) -> list[shapely.Geometry]:
         nv = int(rng.integers(6, 21))
         ang = np.sort(rng.uniform(0, 2 * np.pi, nv))
         rr = radius * (rng.uniform(0.8, 1.0, nv) if i % 2 == 0 else rng.uniform(0.3, 1.0, nv))
+        # fixed factors, not a distance: they only draw the shapes, and keep the zone set the
+        # one of earlier runs (the distance model is ceasefire.zones.km_per_deg)
         xs = lon + rr * np.cos(ang) / (111.32 * math.cos(math.radians(lat)))
         ys = lat + rr * np.sin(ang) / 110.57
         poly = shapely.Polygon(np.column_stack([xs, ys]))

@@ -113,3 +113,110 @@ def test_every_module_declares_all_and_imports():
         assert public is None or public == sorted(public, key=_isort_key), info.name
         for name in public or []:
             assert hasattr(mod, name), f"{info.name}.__all__ names missing {name}"
+
+
+# --- the spatial package: one inward interface, no private reach, no cycles ------------------
+
+SPATIAL = "ceasefire.compliance.spatial"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _private_imports(source: str) -> list[str]:
+    """Names of ``from M import _name`` where M is a ceasefire module (an alias to a private name,
+    such as ``from . import reasons as _reasons``, is fine: the imported name is public)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (
+            node.level or (node.module or "").startswith("ceasefire")
+        ):
+            out += [a.name for a in node.names if a.name.startswith("_")]
+    return out
+
+
+def test_the_spatial_code_imports_no_private_names():
+    # STYLE: "a module that imports another module's _private names belongs with it, or the
+    # other module owes it a public function". The compliance package (the spatial subpackage
+    # in it) and the distance model. zones/files.py still takes two names of zones/model.py.
+    paths = [*_modules("compliance"), SRC / "zones" / "distance.py"]
+    offenders = [
+        f"{p.relative_to(SRC)}: {n}" for p in paths for n in _private_imports(p.read_text("utf-8"))
+    ]
+    assert not offenders, offenders
+
+
+def test_the_private_name_checker_sees_them() -> None:
+    src = "from .frame import _X\nfrom ceasefire.zones import _y as z\nfrom . import a as _a\n"
+    assert _private_imports(src + "from numpy import _private\n") == ["_X", "_y"]
+
+
+def test_only_the_spatial_interface_is_imported_from_outside():
+    offenders = []
+    roots = [SRC, SRC.parent.parent / "tests", SRC.parent.parent / "bench"]
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            inside = root == SRC and _module_name(path).startswith(SPATIAL)
+            if inside:
+                continue
+            mods = _imported(path) if root == SRC else _absolute_imports(path)
+            offenders += [f"{path.name} imports {m}" for m in mods if _reaches_in(m)]
+    assert not offenders, offenders
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return out
+
+
+def _reaches_in(mod: str) -> bool:
+    """An import of a spatial submodule, or of a private name of the package."""
+    if not mod.startswith(SPATIAL + "."):
+        return False
+    rest = mod[len(SPATIAL) + 1 :].split(".")
+    public = importlib.import_module(SPATIAL).__all__
+    return len(rest) > 1 or rest[0] not in public
+
+
+def test_spatial_interface_is_declared():
+    spatial = importlib.import_module(SPATIAL)
+    assert "disc_shares" in spatial.__all__ and "reference_shares" in spatial.__all__
+    for path in _modules("compliance/spatial"):
+        mod = importlib.import_module(_module_name(path))
+        assert getattr(mod, "__all__", None) is not None, f"{path.name} has no __all__"
+
+
+def test_no_import_cycles_in_compliance():
+    paths = _modules("compliance")
+    names = {_module_name(p): p for p in paths}
+    graph = {
+        n: {m for m in _imported(p) if m in names and m != n and not n.startswith(m + ".")}
+        for n, p in names.items()
+    }
+    # a package's __init__ importing its own modules is not a cycle; a module importing its
+    # package (the __init__) would be
+    done: set[str] = set()
+    stack: list[str] = []
+
+    def visit(n: str) -> None:
+        if n in stack:
+            raise AssertionError(f"import cycle: {' -> '.join([*stack[stack.index(n) :], n])}")
+        if n in done:
+            return
+        stack.append(n)
+        for m in sorted(graph[n]):
+            visit(m)
+        stack.pop()
+        done.add(n)
+
+    for n in sorted(graph):
+        visit(n)
+    assert f"{SPATIAL}.index" in graph and graph[f"{SPATIAL}.shares"]  # it sees the package

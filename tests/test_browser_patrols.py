@@ -143,7 +143,7 @@ def test_a_monitor_uploads_a_bad_track_and_reads_why(upload_page: Page) -> None:
     page.click("#patrol-upload button[type=submit]")
     error = page.locator("#upload-result .error")
     error.wait_for()
-    assert "jump.gpx#trk 0: point 4 position: jump of 8214 km/h" in (error.text_content() or "")
+    assert "jump.gpx#trk 0: point 4 position: jump of 8232 km/h" in (error.text_content() or "")
     assert "point 4" in (page.locator("#upload-result .muted").text_content() or "")
     # and a good one: stored, its status inferred (it has no status and no plan for its day)
     page.set_input_files("#patrol-upload input[name=file]", str(DATA / "bad" / "out-of-order.gpx"))

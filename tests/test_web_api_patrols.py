@@ -217,7 +217,7 @@ def test_a_plan_upload(app: Any, anon: TestClient):
 @pytest.mark.parametrize(
     ("name", "field", "point", "problem"),
     [
-        ("jump.gpx", "point 4 position", 4, "jump of 8214 km/h"),
+        ("jump.gpx", "point 4 position", 4, "jump of 8232 km/h"),
         ("no-time.gpx", "point 3 time", 3, "no timestamp"),
         ("empty.gpx", "file", None, "empty file"),
         ("projected-no-crs.geojson", "point 0 coordinates", 0, "wrong CRS"),

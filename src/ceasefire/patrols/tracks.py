@@ -48,7 +48,7 @@ import pandas as pd
 
 from ..errors import LimitError, TrackError
 from ..limits import MAX_DEPTH, MAX_TRACK_BYTES, MAX_XML_ELEMENTS, check_size, load_json
-from ..zones import haversine_km
+from ..zones import distance_km
 from .model import Track
 
 __all__ = ["ReadOptions", "read_track_bytes", "read_tracks", "speeds_kmh"]
@@ -372,13 +372,14 @@ def _text(v: Any) -> str:
 
 
 def speeds_kmh(time: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Speed (km/h) from each fix to the next, great-circle; ``inf`` for a move in no time.
+    """Speed (km/h) from each fix to the next (:func:`~ceasefire.zones.distance_km`, WGS84);
+    ``inf`` for a move in no time.
 
     >>> t = np.array(["2020-01-01T00:00", "2020-01-01T01:00"], dtype="datetime64[ns]")
     >>> speeds_kmh(t, np.array([36.0, 36.0]), np.array([35.0, 35.5])).round(1).tolist()
-    [55.6]
+    [55.5]
     """
-    km = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    km = distance_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     hours = np.diff(time).astype("timedelta64[ns]").astype("int64") / 3.6e12
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(km > 0.0, km / hours, 0.0)

@@ -33,6 +33,7 @@ from .bundled import (
     place_point,
     places,
 )
+from .distance import LOCAL_LIMIT_KM, distance_km, haversine_km, km_per_deg
 from .files import (
     import_zone,
     read_geometry_file,
@@ -52,7 +53,6 @@ from .model import (
     clip_route,
     corridor,
     geometry_dimension,
-    haversine_km,
     length_km,
     to_metric,
     to_wgs84,
@@ -64,6 +64,7 @@ __all__ = [
     "DMZ_DEPTH_KM",
     "DMZ_ID",
     "KINDS",
+    "LOCAL_LIMIT_KM",
     "M4_CORRIDOR_KM_EACH_SIDE",
     "METRIC_CRS",
     "ROUTE_ID",
@@ -76,9 +77,11 @@ __all__ = [
     "clip_route",
     "corridor",
     "demilitarised_zone",
+    "distance_km",
     "geometry_dimension",
     "haversine_km",
     "import_zone",
+    "km_per_deg",
     "length_km",
     "line_of_contact",
     "load_zones",

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 import shapely.ops
 from pyproj import Transformer
@@ -28,7 +27,6 @@ __all__ = [
     "check_valid",
     "clip_route",
     "corridor",
-    "haversine_km",
     "length_km",
     "to_metric",
     "to_wgs84",
@@ -206,27 +204,6 @@ def to_wgs84(geometry: shapely.Geometry, crs: str = METRIC_CRS) -> shapely.Geome
     39.0
     """
     return _reproject(geometry, crs, WGS84)
-
-
-#: The mean Earth radius (IUGG), km.
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(
-    lat1: npt.ArrayLike, lon1: npt.ArrayLike, lat2: npt.ArrayLike, lon2: npt.ArrayLike
-) -> np.ndarray:
-    """Great-circle distances in km between WGS84 points, element by element (broadcasting;
-    scalars give a 0-d array).
-
-    >>> round(float(haversine_km(51.5, -0.13, 48.86, 2.35)))
-    343
-    >>> haversine_km([35.8, 35.9], [36.6, 36.6], 35.8, 36.6).round(2).tolist()
-    [0.0, 11.12]
-    """
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(np.subtract(lon2, lon1))
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 def length_km(zone: Zone, *, crs: str = METRIC_CRS) -> float:

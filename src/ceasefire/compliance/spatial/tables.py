@@ -3,25 +3,24 @@
 For radii on a ladder ``2**(k/8)`` km (1 km and up), the share of a disc centred at the nodes of
 a lattice (spacing radius / 6) over each zone's reach, filled lazily the first time a disc
 nearby needs a node, and interpolated bilinearly in space and linearly in the radius between the
-two ladder radii around it. A node's share comes from the zone's raster (:mod:`.coverage`).
+two ladder radii around it. A node's share comes from the zone's raster (:mod:`.rasters`).
 Discs off the ladder (under 1 km), or whose table would exceed :data:`_TABLE_BUDGET` nodes, are
-computed directly (:func:`.coverage._direct`). Which path a pair takes depends only on the
+computed directly (:func:`.rasters.direct_shares`). Which path a pair takes depends only on the
 index and its radius, never on the rest of the call, so a share does not depend on batching
 (tables change speed, not results).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 
-from .coverage import _direct
-from .local_frame import _km_per_deg
+from .frame import km_per_deg
+from .model import ShareTable, ZoneIndex
+from .rasters import direct_shares
 
-if TYPE_CHECKING:
-    from .spatial import ZoneIndex
+__all__ = ["table_shares"]
 
 #: Disc pairs per batch of table look-ups.
 _PAIR_BATCH: Final = 1 << 16
@@ -39,13 +38,13 @@ _Q: Final = 65534.0
 _UNSET: Final = 0xFFFF
 
 
-def _disc_area(
+def table_shares(
     ix: ZoneIndex, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, r: np.ndarray
 ) -> np.ndarray:
     """Share of each pair's disc (centre lon, lat; radius r > 0 km) inside its zone.
 
     Radii on the table ladder (1 km and up) interpolate cached share tables; the rest are
-    computed directly (:func:`.coverage._direct`). Which path a pair takes depends only on its
+    computed directly (:func:`.rasters.direct_shares`). Which path a pair takes depends only on its
     radius and the index, never on the other events of the call, so a share does not depend on
     batching.
     """
@@ -80,33 +79,11 @@ def _disc_area_batch(
         done[sel] = True
     rest = np.flatnonzero(~done)
     if len(rest):
-        out[rest] = _direct(ix, zo[rest], lon[rest], lat[rest], r[rest])
+        out[rest] = direct_shares(ix, zo[rest], lon[rest], lat[rest], r[rest])
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class _Table:
-    """Shares of discs of radius ``rho0`` and ``rho1`` at the nodes of a lattice over each zone's
-    reach (node spacing ``rho0 / _NODES_PER_RADIUS``), for radii in ``[rho0, rho1)``.
-
-    Filled lazily: a node is computed (with :func:`.coverage._direct`) the first time a disc near
-    it asks. ``values`` packs ``round(share * _Q)`` for ``rho0`` (low 16 bits) and ``rho1``
-    (high 16); ``_UNSET`` in a half: not computed yet.
-    """
-
-    rho0: float
-    rho1: float
-    dlon: float
-    dlat: float
-    x0: np.ndarray
-    y0: np.ndarray
-    nx: np.ndarray
-    ny: np.ndarray
-    off: np.ndarray
-    values: np.ndarray
-
-
-def _table(ix: ZoneIndex, step: int) -> _Table | None:
+def _table(ix: ZoneIndex, step: int) -> ShareTable | None:
     """The share table for radii in [2**(step/8), 2**((step+1)/8)) km, made on first use.
 
     ``None`` when it would exceed :data:`_TABLE_BUDGET` nodes (those radii go direct).
@@ -120,24 +97,24 @@ def _table(ix: ZoneIndex, step: int) -> _Table | None:
     bb = np.nan_to_num(ix.bbox)
     # reach: the disc's radius plus two nodes, in degrees at the zones' most poleward latitude
     pole = float(np.clip(np.max(np.abs(bb[:, [1, 3]])) + rho1 / 100.0, 0.0, 89.0))
-    kx, ky = _km_per_deg(pole)
+    kx, ky = km_per_deg(pole)
     mx = (rho1 + 2 * h_km) / float(kx)
-    my = (rho1 + 2 * h_km) / float(min(ky, _km_per_deg(0.0)[1]))
+    my = (rho1 + 2 * h_km) / float(min(ky, km_per_deg(0.0)[1]))
     x0, y0 = bb[:, 0] - mx, bb[:, 1] - my
     nx = np.ceil((bb[:, 2] + mx - x0) / dlon).astype(np.int64) + 2
     ny = np.ceil((bb[:, 3] + my - y0) / dlat).astype(np.int64) + 2
     size = nx * ny
-    tab: _Table | None = None
+    tab: ShareTable | None = None
     if int(size.sum()) <= _TABLE_BUDGET:
         off = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
         values = np.full(int(size.sum()), 0xFFFFFFFF, dtype=np.uint32)
-        tab = _Table(rho0, rho1, dlon, dlat, x0, y0, nx, ny, off, values)
+        tab = ShareTable(rho0, rho1, dlon, dlat, x0, y0, nx, ny, off, values)
     ix.tables[step] = tab
     return tab
 
 
 def _lookup(
-    ix: ZoneIndex, tab: _Table, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, w: np.ndarray
+    ix: ZoneIndex, tab: ShareTable, zo: np.ndarray, lon: np.ndarray, lat: np.ndarray, w: np.ndarray
 ) -> np.ndarray:
     """Table share at the discs' centres: linear in the radius (weight ``w`` on ``rho1``),
     bilinear in space. Fills the nodes it needs that are not computed yet."""
@@ -173,7 +150,7 @@ def _lookup(
     return (top + fb32 * (bottom - top)).astype(np.float64) * (1.0 / _Q)
 
 
-def _fill(ix: ZoneIndex, tab: _Table, nodes: np.ndarray, half: int) -> None:
+def _fill(ix: ZoneIndex, tab: ShareTable, nodes: np.ndarray, half: int) -> None:
     """Compute the table's ``nodes`` (flat ids) directly, at rho0 (half 0) or rho1 (half 1)."""
     zo = np.searchsorted(tab.off, nodes, side="right") - 1
     local = nodes - tab.off[zo]
@@ -181,7 +158,7 @@ def _fill(ix: ZoneIndex, tab: _Table, nodes: np.ndarray, half: int) -> None:
     lat = tab.y0[zo] + (local // tab.nx[zo]) * tab.dlat
     rho = tab.rho1 if half else tab.rho0
     # the raster, not the exact edge sum: about as accurate at a node and cheaper to fill
-    s = _direct(ix, zo, lon, lat, np.full(len(nodes), rho), exact=False)
+    s = direct_shares(ix, zo, lon, lat, np.full(len(nodes), rho), exact=False)
     q = np.rint(np.clip(s, 0.0, 1.0) * _Q).astype(np.uint32)
     keep = np.uint32(0xFFFF0000 if half == 0 else 0x0000FFFF)
     tab.values[nodes] = (tab.values[nodes] & keep) | (q << (16 * half))

@@ -1,16 +1,16 @@
 """A disc's share of a zone from the zone's raster, and the rasters themselves.
 
-Each zone gets a raster over its bounding box (in coarse grid cells, :mod:`.spatial`): 100 m
+Each zone gets a raster over its bounding box (in coarse grid cells, :mod:`.index`): 100 m
 pixels for 1 km cells (:data:`_SUB` per cell side), coarser when there are many or large zones
 (:data:`_SAT_BUDGET`). Pixels of cells the grid decided copy the cell's state; boundary pixels
 are tested with :func:`shapely.contains_xy`, and those along the boundary anti-aliased with up
 to 4 x 4 point tests (:data:`_AA_BUDGET`), so a pixel holds its area inside the zone. The raster
-is kept as a summed-area table (:func:`_rasters`).
+is kept as a summed-area table (:func:`build_rasters`).
 
 A disc (an ellipse in the grid's lon/lat cells) is cut into :data:`STRIPS` horizontal strips of
 its mean width, each integrated exactly over the raster with 8 look-ups (:func:`_strips`).
-:func:`_direct` is the share computed without a table (:mod:`.share_tables` fills its nodes with
-it): the exact edge formula (:mod:`.edge_area`) for zones of at most 48 edges when asked, else
+:func:`direct_shares` is the share computed without a table (:mod:`.tables` fills its nodes with
+it): the exact edge formula (:mod:`.edges`) for zones of at most 48 edges when asked, else
 the raster strips, or, for discs under 6 pixels, 256 sunflower points tested with
 :func:`shapely.contains_xy`.
 """
@@ -18,16 +18,16 @@ the raster strips, or, for discs under 6 pixels, 256 sunflower points tested wit
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import shapely
 
-from .edge_area import _arcs, _contains_by_zone
-from .local_frame import _km_per_deg
+from .edges import arc_areas, contains_by_zone
+from .frame import km_per_deg
+from .model import ZoneIndex
 
-if TYPE_CHECKING:
-    from .spatial import ZoneIndex
+__all__ = ["STRIPS", "build_rasters", "direct_shares", "pixels_per_cell"]
 
 #: Number of horizontal strips a disc is cut into for the raster area (error < 0.01 on a line).
 STRIPS: Final = 8
@@ -49,7 +49,7 @@ _MAX_ZONE_EDGES: Final = 48
 _BATCH: Final = 1 << 12
 
 
-def _direct(
+def direct_shares(
     ix: ZoneIndex,
     zo: np.ndarray,
     lon: np.ndarray,
@@ -59,7 +59,7 @@ def _direct(
 ) -> np.ndarray:
     """Share of each disc in its zone: exact from all the edges of a simple zone (if
     ``exact``), else the raster strips (sunflower points if tiny)."""
-    kx, ky = _km_per_deg(lat)
+    kx, ky = km_per_deg(lat)
     rx = r / (kx * ix.dlon)  # disc half-axes in grid cells
     ry = r / (ky * ix.dlat)
     u = (lon - ix.lon0) / ix.dlon
@@ -74,8 +74,8 @@ def _direct(
         item = np.repeat(np.arange(len(sel)), cnt)
         eid = np.arange(len(item)) + np.repeat(ix.zone_edges[zo[sel]] - offs, cnt)
         xs, ys, rs = lon[sel], lat[sel], r[sel]
-        inside = _contains_by_zone(ix, zo[sel], xs, ys)
-        area = _arcs(ix, eid, item, xs, ys, rs)
+        inside = contains_by_zone(ix, zo[sel], xs, ys)
+        area = arc_areas(ix, eid, item, xs, ys, rs)
         out[sel] = np.clip(inside + area / (math.pi * rs * rs), 0.0, 1.0)
     tiny = ~simple & (np.minimum(rx, ry) * ix.sub < _MIN_RADIUS_PX)
     big = np.flatnonzero(~simple & ~tiny)
@@ -87,7 +87,7 @@ def _direct(
         dx, dy = _sunflower(_K_TINY)
         sx = (lon[small, None] + (rx[small] * ix.dlon)[:, None] * dx).ravel()
         sy = (lat[small, None] + (ry[small] * ix.dlat)[:, None] * dy).ravel()
-        hit = _contains_by_zone(ix, np.repeat(zo[small], _K_TINY), sx, sy)
+        hit = contains_by_zone(ix, np.repeat(zo[small], _K_TINY), sx, sy)
         out[small] = hit.reshape(len(small), _K_TINY).mean(axis=1)
     return out
 
@@ -148,7 +148,7 @@ def _sunflower(k: int) -> tuple[np.ndarray, np.ndarray]:
     return rho * np.cos(theta), rho * np.sin(theta)
 
 
-def _rasters(
+def build_rasters(
     geoms: tuple[shapely.Geometry, ...],
     states: list[np.ndarray],
     win: np.ndarray,
@@ -215,7 +215,7 @@ def _rasters(
     return sat_all, offs[:-1], cover
 
 
-def _pixels_per_cell(rwin: np.ndarray) -> int:
+def pixels_per_cell(rwin: np.ndarray) -> int:
     """Raster pixels per grid cell side: :data:`_SUB`, fewer where the zones' rasters (``rwin``:
     x0, y0, nx, ny in grid cells) would hold more than :data:`_SAT_BUDGET` pixels in all."""
     budget_sub = math.isqrt(max(_SAT_BUDGET // max(int((rwin[:, 2] * rwin[:, 3]).sum()), 1), 1))
