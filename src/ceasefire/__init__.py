@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import runtime  # noqa: F401  (first: settings read before pandas and pyarrow allocate)
 from .agreements import (
     Agreement,
     Registry,

@@ -1017,6 +1017,7 @@ if __name__ == "__main__":
 from . import alerts as _alert_rules  # noqa: E402
 from . import db as _db  # noqa: E402, F401
 from . import fetch as _fetch  # noqa: E402, F401
+from . import gdelt as _gdelt  # noqa: E402, F401
 from . import humanitarian as _humanitarian  # noqa: E402, F401
 from . import news as _news  # noqa: E402, F401
 from . import patrols as _patrols  # noqa: E402, F401

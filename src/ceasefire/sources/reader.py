@@ -10,9 +10,9 @@ This class adds what every event gets: ``event_uid``, provenance, ``content_hash
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -51,8 +51,18 @@ class EventReader:
         raise NotImplementedError
 
     # -- the Source protocol ------------------------------------------------------------------
-    def batches(self, path: str | Path, *, batch_size: int = 5000) -> Iterator[Batch]:
+    def batches(
+        self,
+        path: str | Path,
+        *,
+        batch_size: int = 5000,
+        opener: Callable[[], BinaryIO] | None = None,
+    ) -> Iterator[Batch]:
         """The events of ``path`` in batches of at most ``batch_size`` records (good or rejected).
+
+        ``opener``, when given, opens the bytes to read instead of ``path`` (a member of a zip
+        archive, read without extracting it); ``path`` then only names them in
+        ``source_file`` and in rejects.
 
         A batch also ends early once its records hold :data:`~ceasefire.limits.MAX_BATCH_CHARS`
         characters, so that memory stays bounded whatever ``batch_size`` is. A file with a
@@ -65,7 +75,7 @@ class EventReader:
         ingest_time = pd.Timestamp.now(tz="UTC")
         columns = len(self.header) if self.header is not None else None
         # not the format at all (random bytes, a zip): one file-level error, not a reject a line
-        check_format(path, kind=self.kind, delimiter=self.delimiter, columns=columns)
+        check_format(path, kind=self.kind, delimiter=self.delimiter, columns=columns, opener=opener)
         records = RecordFile(
             path,
             delimiter=self.delimiter,
@@ -73,6 +83,7 @@ class EventReader:
             header=self.header,
             required=self.required,
             kind=self.kind,
+            opener=opener,
         )
         seen: dict[str, int] = {}
         chunk: list[Record] = []

@@ -31,7 +31,7 @@ import csv
 import gzip
 import zlib
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Final, NamedTuple, cast
 
@@ -338,13 +338,15 @@ class RecordFile:
         max_line: int = MAX_CSV_LINE_BYTES,
         max_fields: int = MAX_CSV_FIELDS,
         max_bad_in_a_row: int = MAX_BAD_RECORDS_IN_A_ROW,
+        opener: Callable[[], BinaryIO] | None = None,
     ) -> None:
         self.path = path
         self.file = str(path)
         self._kind = kind
         self._max_bad_in_a_row = max_bad_in_a_row
         _widen_csv_field_limit(max_line)
-        self._fh = open_binary(path)
+        # opener: the bytes come from elsewhere (a zip member); path only names them
+        self._fh = open_binary(path) if opener is None else opener()
         self._lines = _Lines(self._fh, self.file, max_line=max_line)
         self._max_fields = max_fields
         self._ncol = 0  # no column count check until the header is known

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from ceasefire.errors import EventReadError
 from ceasefire.sources.records import open_binary
@@ -49,12 +50,19 @@ _BINARY: Final = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 
 
 def check_format(
-    path: str | Path, *, kind: str, delimiter: str, columns: int | None = None
+    path: str | Path,
+    *,
+    kind: str,
+    delimiter: str,
+    columns: int | None = None,
+    opener: Callable[[], BinaryIO] | None = None,
 ) -> None:
     """Raise :class:`EventReadError` when ``path`` is not ``kind`` at all (see the module
-    docstring); ``columns``: the number of fields of a headerless format, else ``None``."""
+    docstring); ``columns``: the number of fields of a headerless format, else ``None``;
+    ``opener``: opens the bytes instead of ``path`` (a member of a zip archive), which then only
+    names the file in errors."""
     file = str(path)
-    head, complete = _head(path)
+    head, complete = _head(path, opener)
     if head.startswith(_ZIP_MAGIC):
         raise EventReadError(
             f"not {kind}: a zip archive; unzip it and read the file inside", file=file, line=1
@@ -83,9 +91,9 @@ def check_format(
     )
 
 
-def _head(path: str | Path) -> tuple[bytes, bool]:
+def _head(path: str | Path, opener: Callable[[], BinaryIO] | None) -> tuple[bytes, bool]:
     """The first :data:`HEAD_BYTES` bytes (decompressed), and whether that is the whole file."""
-    with open_binary(path) as fh:
+    with open_binary(path) if opener is None else opener() as fh:
         try:
             head = fh.read(HEAD_BYTES + 1)
         except (OSError, EOFError, zlib.error) as exc:
