@@ -35,6 +35,7 @@ EDGES = {
     "exports",
     "situation_report",
     "situation_reports",
+    "cluster",
 }
 
 

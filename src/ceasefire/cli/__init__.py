@@ -534,6 +534,21 @@ def _verdict_rows(v: pd.DataFrame) -> pd.DataFrame:
     default=None,
     help="Output (default: summary; csv with --events).",
 )
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="With --events as GeoParquet (a file, folder or quoted glob): write the verdicts to "
+    "this folder as part-NNNNN.parquet, one part per row group (a rerun skips complete parts).",
+)
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="local:N|tcp://HOST:PORT",
+    help="With --out: judge the parts on Dask, N local worker processes or a running scheduler "
+    "(default: one after another in this process).",
+)
 @db_option
 @handle_errors
 def evaluate(
@@ -542,13 +557,21 @@ def evaluate(
     source: str,
     agreement_file: Path | None,
     fmt: str | None,
+    out_dir: Path | None,
+    cluster: str | None,
     db: str,
 ) -> None:
     """Judge events against agreements and store the verdicts (or print them, with --events).
 
     A stored agreement that does not validate (from an older version) is skipped with a warning
     naming it and why; the others are evaluated and stored, and the exit status is 3.
+
+    With --events PARQUET --out FOLDER the verdicts of one agreement are written to FOLDER as
+    GeoParquet parts instead, optionally on a Dask --cluster (see docs/dask.md).
     """
+    if out_dir is not None or cluster is not None:
+        _evaluate_parquet(events_file, agreement_ids, agreement_file, fmt, out_dir, cluster)
+        return
     if events_file is not None:
         from ..sources import detect_source
 
@@ -582,6 +605,39 @@ def evaluate(
     if skipped is not None and skipped.broken:
         warn_broken(skipped)
         sys.exit(EXIT_SKIPPED)
+
+
+def _evaluate_parquet(
+    events: Path | None,
+    agreement_ids: tuple[str, ...],
+    agreement_file: Path | None,
+    fmt: str | None,
+    out_dir: Path | None,
+    cluster: str | None,
+) -> None:
+    """``evaluate --events PARQUET --out FOLDER [--cluster ...]``."""
+    from ..cluster import evaluate_parquet
+
+    if out_dir is None or events is None:
+        raise click.UsageError("--out and --cluster go with --events PARQUET and each other")
+    if len(agreement_ids) > 1 or agreement_file is not None or fmt is not None:
+        raise click.UsageError("--out takes one --agreement (no --agreement-file, no --format)")
+    agreement_id = agreement_ids[0] if agreement_ids else "moscow-2020"
+    with progress_bar("evaluate") as bar:
+        task = bar.add_task("parts", total=None)
+
+        def progress(parts_done: int, parts: int, events_done: int) -> None:
+            bar.update(
+                task, completed=parts_done, total=parts, description=f"{events_done:,} events"
+            )
+
+        run = evaluate_parquet(
+            str(events), agreement_id, out_dir, cluster=cluster, progress=progress
+        )
+    say(
+        f"{len(run.written):,} parts written, {len(run.skipped):,} skipped (already complete) of "
+        f"{run.parts:,}; {run.events:,} events judged, {run.rows:,} verdict rows in {out_dir}"
+    )
 
 
 def day_value(value: str | None, name: str) -> dt.date | None:

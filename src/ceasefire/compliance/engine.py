@@ -44,16 +44,19 @@ from . import obligations as _obligations
 from . import reasons as _reasons
 from .actors import group_regex, involves, matches
 from .provisions import event_rule
-from .spatial import disc_shares, zone_index
+from .spatial import ZoneIndex, disc_shares, zone_index
 from .timing import reading_shares
 
 __all__ = [
     "ATTRIBUTION_RULES",
     "VERDICTS",
     "Evaluation",
+    "EvaluationPlan",
     "Rules",
     "attribute",
     "evaluate",
+    "judge_events",
+    "plan_evaluation",
     "provision_zone_ids",
     "provision_zones",
 ]
@@ -152,26 +155,11 @@ def evaluate(
     >>> print(v.loc["m4-security-corridor", "reason"])  # doctest: +ELLIPSIS
     shelling ... km north of the M4 near Ariha, 2020-03-07, after the 2020-03-06 00:01 ...
     """
-    rules = rules or Rules()
-    requested = [agreements] if isinstance(agreements, Agreement) else list(agreements)
-    registry = registry or Registry.of([*Registry.bundled().agreements.values(), *requested])
-    in_chain = chains(requested, registry)
     zone_map = dict(zones) if zones is not None else load_zones()
+    plan = plan_evaluation(agreements, zones=zone_map, registry=registry, rules=rules)
+    rules, in_chain = plan.rules, list(plan.agreements)
     frame = normalise_events(events.reset_index(drop=True))
-
-    plan = _provision_plan(in_chain, zone_map)
-    p_space = _spatial(frame, plan)
-    parts: list[pd.DataFrame] = []
-    actors: dict[str, _Actors] = {}  # per agreement: actor masks are the same for each provision
-    for j, planned in enumerate(plan):
-        a = planned.agreement
-        if a.id not in actors:
-            actors[a.id] = _actors(frame, a)
-        part = _judge(frame, planned, p_space[:, j], rules, actors[a.id])
-        if not rules.keep_outside:
-            part = part[part["verdict"] != "outside"]
-        parts.append(part)
-    verdicts = _concat_verdicts(parts)
+    verdicts = _verdicts(frame, plan, None)
     return Evaluation(
         verdicts=verdicts,
         obligations=_obligations.check(
@@ -186,8 +174,99 @@ def evaluate(
         ),
         unmapped_actors=_unmapped_actors(frame, verdicts, in_chain),
         agreements=in_chain,
-        zones={pl.zone.id: pl.zone for pl in plan},
+        zones=plan.zones,
     )
+
+
+@dataclass(frozen=True)
+class EvaluationPlan:
+    """What :func:`evaluate` judges every event against, resolved once: the agreements' chains,
+    one entry per event-checked provision (its zone and UTC window) and the rules. Built by
+    :func:`plan_evaluation`; :func:`judge_events` judges a frame of events with it. Picklable,
+    so that it can be sent once to the workers of a cluster (:mod:`ceasefire.cluster`).
+
+    >>> from ceasefire.agreements import load_bundled
+    >>> plan = plan_evaluation(load_bundled("moscow-2020"))
+    >>> [a.id for a in plan.agreements][:1], len(plan.zone_geometries) == len(plan.zones)
+    (['moscow-2020'], True)
+    """
+
+    #: the agreements evaluated: the requested ones and every agreement they supplement
+    agreements: tuple[Agreement, ...]
+    #: one entry per event-checked provision, in the order of the verdict rows (opaque)
+    provisions: tuple[_Planned, ...]
+    rules: Rules
+
+    @property
+    def zones(self) -> dict[str, Zone]:
+        """The zones the provisions are judged in, by id (derived corridors included)."""
+        return {pl.zone.id: pl.zone for pl in self.provisions}
+
+    @property
+    def zone_geometries(self) -> list[Any]:
+        """The zones' geometries, each once, in the order the engine queries them: build the
+        :class:`~ceasefire.compliance.spatial.ZoneIndex` given to :func:`judge_events` over
+        these (:func:`~ceasefire.compliance.spatial.build_zone_index`)."""
+        return [z.geometry for z in self.zones.values()]
+
+
+def plan_evaluation(
+    agreements: Agreement | Sequence[Agreement],
+    *,
+    zones: Mapping[str, Zone] | None = None,
+    registry: Registry | None = None,
+    rules: Rules | None = None,
+) -> EvaluationPlan:
+    """Step 1 of :func:`evaluate` on its own: resolve the agreements' chains (from
+    ``registry``, default the bundled agreements and these) into an :class:`EvaluationPlan`
+    over ``zones`` (default the bundled ones)."""
+    requested = [agreements] if isinstance(agreements, Agreement) else list(agreements)
+    registry = registry or Registry.of([*Registry.bundled().agreements.values(), *requested])
+    in_chain = chains(requested, registry)
+    zone_map = dict(zones) if zones is not None else load_zones()
+    plan = _provision_plan(in_chain, zone_map)
+    return EvaluationPlan(tuple(in_chain), tuple(plan), rules or Rules())
+
+
+def judge_events(
+    plan: EvaluationPlan, events: pd.DataFrame, *, index: ZoneIndex | None = None
+) -> pd.DataFrame:
+    """The verdict rows of ``events`` under ``plan``: what :func:`evaluate` returns as
+    ``Evaluation.verdicts`` for the same events (each row depends on its own event only, so a
+    frame may be judged in parts). ``index``: the zone index built over
+    ``plan.zone_geometries`` (default: :func:`~ceasefire.compliance.spatial.zone_index`'s,
+    built or kept in this process).
+
+    >>> from ceasefire.agreements import load_bundled
+    >>> from ceasefire.sources import read_events
+    >>> from ceasefire.sources.ucdp import BUNDLED_GED_SYRIA
+    >>> events = read_events(BUNDLED_GED_SYRIA, "ucdp").events.tail(300)
+    >>> plan = plan_evaluation(load_bundled("moscow-2020"))
+    >>> whole = evaluate(load_bundled("moscow-2020"), events).verdicts
+    >>> halves = pd.concat([judge_events(plan, events[:100]), judge_events(plan, events[100:])])
+    >>> key = ["event_uid", "provision_id"]
+    >>> halves.sort_values(key, ignore_index=True).equals(whole.sort_values(key, ignore_index=True))
+    True
+    """
+    frame = normalise_events(events.reset_index(drop=True))
+    return _verdicts(frame, plan, index)
+
+
+def _verdicts(frame: pd.DataFrame, plan: EvaluationPlan, index: ZoneIndex | None) -> pd.DataFrame:
+    """Steps 2 to 5 over a normalised frame: one verdict row per (event, provision)."""
+    rules = plan.rules
+    p_space = _spatial(frame, plan.provisions, index)
+    parts: list[pd.DataFrame] = []
+    actors: dict[str, _Actors] = {}  # per agreement: actor masks are the same for each provision
+    for j, planned in enumerate(plan.provisions):
+        a = planned.agreement
+        if a.id not in actors:
+            actors[a.id] = _actors(frame, a)
+        part = _judge(frame, planned, p_space[:, j], rules, actors[a.id])
+        if not rules.keep_outside:
+            part = part[part["verdict"] != "outside"]
+        parts.append(part)
+    return _concat_verdicts(parts)
 
 
 def provision_zones(
@@ -291,8 +370,11 @@ def _provision_plan(agreements: Sequence[Agreement], zones: Mapping[str, Zone]) 
 # --- step 2 and 3: where and when ------------------------------------------------------------
 
 
-def _spatial(frame: pd.DataFrame, plan: Sequence[_Planned]) -> np.ndarray:
-    """Dense (n_events, n_provisions) matrix of disc shares; zones shared by provisions once."""
+def _spatial(
+    frame: pd.DataFrame, plan: Sequence[_Planned], given: ZoneIndex | None = None
+) -> np.ndarray:
+    """Dense (n_events, n_provisions) matrix of disc shares; zones shared by provisions once.
+    ``given``: an index built over the plan's zones (else the one kept in this process)."""
     n = len(frame)
     unique: dict[str, int] = {}
     geoms: list[Any] = []
@@ -308,7 +390,10 @@ def _spatial(frame: pd.DataFrame, plan: Sequence[_Planned]) -> np.ndarray:
     radius = frame["location_uncertainty_km"].to_numpy(dtype=float, na_value=0.0)
     ok = np.isfinite(lon) & np.isfinite(lat)
     idx = np.flatnonzero(ok)
-    index = zone_index(geoms)  # kept: a field report is judged under the write lock
+    if given is not None and given.n_zones != len(geoms):
+        raise ValueError(f"the zone index has {given.n_zones} zones, the plan {len(geoms)}")
+    # kept: a field report is judged under the write lock
+    index = given if given is not None else zone_index(geoms)
     ei, zi, share = disc_shares(index, lon[idx], lat[idx], np.nan_to_num(radius[idx]))
     by_zone = np.zeros((n, len(geoms)), dtype=np.float32)
     by_zone[idx[ei], zi] = share

@@ -362,13 +362,18 @@ def parquet_files(path_or_glob: str | Path) -> list[Path]:
     return files
 
 
-def _read_one(path: Path, kind: str) -> pd.DataFrame:
+def _read_one(path: Path, kind: str, row_group: int | None = None) -> pd.DataFrame:
     pa = _pyarrow()
     try:
         with pa.parquet.ParquetFile(path) as pf:
             # the file's key/value metadata: "geo" and "ceasefire" are added when it is closed
             meta = pf.metadata.metadata or {}
-            table = pf.read()
+            if row_group is not None and not 0 <= row_group < pf.metadata.num_row_groups:
+                raise InputError(
+                    f"no row group {row_group} (the file has {pf.metadata.num_row_groups})",
+                    file=str(path),
+                )
+            table = pf.read() if row_group is None else pf.read_row_group(row_group)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(f"not a readable Parquet file: {exc}", file=str(path)) from exc
     about = json.loads(meta.get(b"ceasefire", b"{}"))
@@ -402,19 +407,29 @@ def _with_coordinates(table: Any, geometry: Any) -> Any:
 
 def _read(path_or_glob: str | Path, kind: str) -> pd.DataFrame:
     frames = [_read_one(f, kind) for f in parquet_files(path_or_glob)]
+    # an empty part adds no rows, and its columns' types (object where nothing was inferred)
+    # must not decide the whole frame's
+    frames = [f for f in frames if len(f)] or frames[:1]
     if len(frames) == 1:
         return frames[0]
     return pd.concat(frames, ignore_index=True)
 
 
-def read_events_parquet(path_or_glob: str | Path) -> pd.DataFrame:
+def read_events_parquet(path_or_glob: str | Path, *, row_group: int | None = None) -> pd.DataFrame:
     """The events of a GeoParquet file, a folder of parts or a glob, as one events frame (the
     event model's columns first, each with its dtype; extra columns kept).
 
     A file written by :func:`write_events_parquet` comes back as the frame written; a
     GeoParquet file from elsewhere without ``latitude``/``longitude`` gets them from its points.
+    ``row_group``: read only that row group of the one file ``path_or_glob`` (what a task of
+    :func:`ceasefire.cluster.evaluate_parquet` reads).
     """
-    return normalise_events(_read(path_or_glob, "events"))
+    if row_group is None:
+        return normalise_events(_read(path_or_glob, "events"))
+    files = parquet_files(path_or_glob)
+    if len(files) != 1:
+        raise InputError(f"row_group needs one file, not {len(files)}", file=str(path_or_glob))
+    return normalise_events(_read_one(files[0], "events", row_group))
 
 
 def read_verdicts_parquet(path_or_glob: str | Path) -> pd.DataFrame:

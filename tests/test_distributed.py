@@ -1,0 +1,179 @@
+"""The engine on Dask (ceasefire.cluster): the verdicts of Parquet parts judged on a
+LocalCluster of worker processes are the single-process engine's; parts are written atomically,
+once, and a rerun skips the complete ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from distributed import Client, LocalCluster
+
+from ceasefire import evaluate
+from ceasefire.agreements import Registry
+from ceasefire.cli import cli
+from ceasefire.cluster import MANIFEST, evaluate_parquet, judge_partition, partitions
+from ceasefire.compliance import plan_evaluation
+from ceasefire.compliance.spatial import build_zone_index
+from ceasefire.errors import InputError
+from ceasefire.sources import read_events
+from ceasefire.sources.geoparquet import (
+    GeoParquetWriter,
+    read_verdicts_parquet,
+    write_events_parquet,
+)
+from ceasefire.sources.ucdp import BUNDLED_GED_SYRIA
+
+AGREEMENT = "moscow-2020"
+KEY = ["event_uid", "agreement_id", "provision_id"]
+EXACT = [*KEY, "provision_type", "verdict", "party", "reason"]
+SHARES = ["probability", "p_space", "p_time"]
+
+
+@pytest.fixture(scope="module")
+def events() -> pd.DataFrame:
+    ged = read_events(BUNDLED_GED_SYRIA, "ucdp").events
+    # a few thousand events around the agreements (2018-2020): violations, possible ones, outside
+    ged = ged[ged["time_start"] >= pd.Timestamp("2018-01-01", tz="UTC")]
+    assert len(ged) >= 3000
+    return ged.head(3000).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def parts(events: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three files; the last holds three row groups, one of them empty: five partitions."""
+    folder = tmp_path_factory.mktemp("events")
+    write_events_parquet([events.iloc[:900], events.iloc[900:1700]], folder)
+    with GeoParquetWriter(folder / "part-00002.parquet", kind="events") as w:
+        w.write(events.iloc[1700:2400])
+        w.write(events.iloc[:0])
+        w.write(events.iloc[2400:])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def expected(events: pd.DataFrame) -> pd.DataFrame:
+    registry = Registry.bundled()
+    return evaluate(registry.get(AGREEMENT), events, registry=registry).verdicts
+
+
+def _sorted(v: pd.DataFrame) -> pd.DataFrame:
+    return v.sort_values(KEY, ignore_index=True)
+
+
+def _assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    got, want = _sorted(got), _sorted(want)
+    pd.testing.assert_frame_equal(got[EXACT], want[EXACT])
+    for c in SHARES:
+        np.testing.assert_allclose(got[c].to_numpy(), want[c].to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_the_parts_are_row_groups(parts: Path, events: pd.DataFrame) -> None:
+    found = partitions(parts)
+    assert [(Path(p.source).name, p.row_group) for p in found] == [
+        ("part-00000.parquet", 0),
+        ("part-00001.parquet", 0),
+        ("part-00002.parquet", 0),
+        ("part-00002.parquet", 1),
+        ("part-00002.parquet", 2),
+    ]
+    assert sum(p.rows for p in found) == len(events)
+
+
+def test_dask_verdicts_equal_the_single_process_engine(
+    parts: Path, cluster: LocalCluster, expected: pd.DataFrame, tmp_path: Path
+) -> None:
+    seen: list[tuple[int, int, int]] = []
+    run = evaluate_parquet(
+        parts / "*.parquet",
+        AGREEMENT,
+        tmp_path / "verdicts",
+        cluster=cluster.scheduler_address,
+        progress=lambda *a: seen.append(a),
+    )
+    assert run.parts == 5 and len(run.written) == 5 and not run.skipped
+    got = read_verdicts_parquet(tmp_path / "verdicts")
+    assert len(got) == len(expected) == run.rows
+    assert set(expected["verdict"]) >= {"violation", "possible_violation", "outside"}
+    _assert_same(got, expected)
+    # progress: once at the start, then once per finished partition, ending at all the events
+    assert seen[0] == (0, 5, 0) and [s[0] for s in seen] == [0, 1, 2, 3, 4, 5]
+    assert seen[-1] == (5, 5, run.events) and run.events == 3000
+
+
+def test_a_retried_part_leaves_no_duplicates(
+    parts: Path, cluster: LocalCluster, tmp_path: Path
+) -> None:
+    registry = Registry.bundled()
+    plan = plan_evaluation(registry.get(AGREEMENT), registry=registry)
+    index = build_zone_index(plan.zone_geometries)
+    part = partitions(parts)[4]
+    out = tmp_path / "verdicts"
+    out.mkdir()
+    with Client(cluster) as client:
+        plan_f, index_f = client.scatter([plan, index], broadcast=True)
+        # the same task twice (a retry after a worker died), on both workers at once
+        futures = [
+            client.submit(judge_partition, plan_f, index_f, part, str(out), pure=False)
+            for _ in range(2)
+        ]
+        rows = client.gather(futures)
+    assert rows[0] == rows[1] > 0
+    assert sorted(p.name for p in out.iterdir()) == ["part-00004.parquet"]  # no temporary left
+    got = read_verdicts_parquet(out)
+    assert len(got) == rows[0] and not got.duplicated(KEY).any()
+
+
+def test_a_rerun_skips_complete_parts(parts: Path, expected: pd.DataFrame, tmp_path: Path) -> None:
+    out = tmp_path / "verdicts"
+    first = evaluate_parquet(parts, AGREEMENT, out)  # in this process, no Dask
+    assert len(first.written) == 5
+    kept = {p.name: p.stat().st_mtime_ns for p in first.written}
+    (out / "part-00001.parquet").unlink()
+    (out / "part-00003.parquet").write_bytes(b"cut short")  # not a Parquet file: redone
+    again = evaluate_parquet(parts, AGREEMENT, out)
+    assert [p.name for p in again.written] == ["part-00001.parquet", "part-00003.parquet"]
+    assert [p.name for p in again.skipped] == [
+        "part-00000.parquet",
+        "part-00002.parquet",
+        "part-00004.parquet",
+    ]
+    for name in ("part-00000.parquet", "part-00002.parquet"):
+        assert (out / name).stat().st_mtime_ns == kept[name]
+    _assert_same(read_verdicts_parquet(out), expected)
+    assert evaluate_parquet(parts, AGREEMENT, out).written == []
+    # another agreement into the same folder: refused, nothing skipped by mistake
+    with pytest.raises(InputError, match="other inputs, another agreement"):
+        evaluate_parquet(parts, "sochi-2018", out)
+    assert (out / MANIFEST).is_file()
+
+
+def test_a_bad_cluster_address_is_an_input_error(parts: Path, tmp_path: Path) -> None:
+    for bad in ("local:0", "local:x", "somewhere:8786"):
+        with pytest.raises(InputError, match="cluster"):
+            evaluate_parquet(parts, AGREEMENT, tmp_path / bad.replace(":", "_"), cluster=bad)
+
+
+def test_cli_evaluate_on_a_local_cluster(
+    parts: Path, expected: pd.DataFrame, tmp_path: Path
+) -> None:
+    out = tmp_path / "verdicts"
+    args = ["evaluate", "--events", str(parts / "part-*.parquet"), "--agreement", AGREEMENT]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--cluster", "local:2"])
+    assert result.exit_code == 0, result.output
+    assert "5 parts written, 0 skipped" in result.output
+    _assert_same(read_verdicts_parquet(out), expected)
+    result = CliRunner().invoke(cli, [*args, "--cluster", "local:2"])
+    assert result.exit_code == 2 and "--out" in result.output
