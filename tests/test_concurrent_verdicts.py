@@ -429,7 +429,9 @@ def test_a_snapshot_replaces_only_events_still_at_the_version_read(
 
     _put(store, computed, judged=snapshot, judge=judge)
     assert asked == [["test:1", "test:4"]]  # only the changed and new events without verdicts
-    v = store.verdicts().groupby("event_uid")["verdict"].agg(set).to_dict()
+    v: dict[str, set[str]] = {}  # (not .agg(set): pandas on pyarrow strings gives lists)
+    for uid, verdict in store.verdicts()[["event_uid", "verdict"]].itertuples(index=False):
+        v.setdefault(uid, set()).add(verdict)
     assert v == {
         "test:0": {"compliant"},  # the snapshot's
         "test:1": {"judged"},  # changed meanwhile: judged in the storing transaction
