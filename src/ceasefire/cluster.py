@@ -60,7 +60,12 @@ from .agreements import Registry
 from .compliance import EvaluationPlan, Rules, judge_events, plan_evaluation
 from .compliance.spatial import ZoneIndex, build_zone_index
 from .errors import InputError
-from .sources.geoparquet import parquet_files, read_events_parquet, write_verdicts_parquet
+from .sources.geoparquet import (
+    parquet_complete,
+    parquet_files,
+    read_events_parquet,
+    write_verdicts_parquet,
+)
 
 __all__ = ["MANIFEST", "ClusterRun", "Partition", "evaluate_parquet", "partitions"]
 
@@ -151,7 +156,7 @@ def evaluate_parquet(
     done_events = 0
     pending: list[Partition] = []
     for p in todo:
-        if _complete(out / p.part_name):
+        if parquet_complete(out / p.part_name):
             run.skipped.append(out / p.part_name)
             done_events += p.rows
         else:
@@ -250,20 +255,6 @@ def judge_partition(plan: EvaluationPlan, index: ZoneIndex, part: Partition, out
     finally:
         tmp.unlink(missing_ok=True)
     return len(verdicts)
-
-
-def _complete(part: Path) -> bool:
-    """Whether ``part`` is a finished Parquet file (only a finished one gets its name; its
-    footer is read all the same, for a file cut short some other way)."""
-    if not part.is_file():
-        return False
-    import pyarrow.parquet as pq
-
-    try:
-        pq.read_metadata(part)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _claim(out: Path, agreement_id: str, plan: EvaluationPlan, todo: Sequence[Partition]) -> None:

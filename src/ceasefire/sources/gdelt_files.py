@@ -51,7 +51,7 @@ from typing import BinaryIO, Final, TextIO, cast
 from ceasefire.errors import CeasefireError, EventReadError, InputError
 from ceasefire.sources.batch import Batch, Reject
 from ceasefire.sources.gdelt import GdeltSource
-from ceasefire.sources.geoparquet import GeoParquetWriter
+from ceasefire.sources.geoparquet import GeoParquetWriter, parquet_complete
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -160,7 +160,7 @@ def gdelt_to_parquet(
 
     for i, f in enumerate(files):
         part = out / part_name(f)
-        if _complete(part):
+        if parquet_complete(part):
             done.skipped.append(f)
         else:
             try:
@@ -173,20 +173,6 @@ def gdelt_to_parquet(
                 done.rejected += rejected
         tick(i + 1)
     return done
-
-
-def _complete(part: Path) -> bool:
-    """Whether ``part`` is a finished Parquet file (only a finished one gets its name; its
-    footer is read all the same, for a file cut short some other way)."""
-    if not part.is_file():
-        return False
-    import pyarrow.parquet as pq
-
-    try:
-        pq.read_metadata(part)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _convert(

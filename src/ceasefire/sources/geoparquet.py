@@ -51,6 +51,7 @@ __all__ = [
     "GEOPARQUET_VERSION",
     "GeoParquetWriter",
     "geo_metadata",
+    "parquet_complete",
     "parquet_files",
     "read_events_parquet",
     "read_verdicts_parquet",
@@ -338,6 +339,26 @@ def write_verdicts_parquet(
         )
         coords = coords[~coords.index.duplicated(keep="last")]
     return _write(frame, path, kind="verdicts", sources=sources, coordinates=coords)
+
+
+def parquet_complete(part: str | Path) -> bool:
+    """Whether ``part`` is a finished Parquet file: a file with a footer that reads (a writer
+    here gives the name only to a finished file; the footer is read all the same, for a file
+    cut short some other way). What a rerun skips.
+
+    >>> parquet_complete("no-such-file.parquet")
+    False
+    """
+    part = Path(part)
+    if not part.is_file():
+        return False
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(part)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def parquet_files(path_or_glob: str | Path) -> list[Path]:
