@@ -5,9 +5,12 @@ much) + :func:`ceasefire.compliance.timing.reading_shares` (an uncertain start: 
 Damascus or Moscow time, two equally likely readings, as the engine reads it) + an event-type
 mask, combined into a probability per (event, zone) pair.
 
-Baseline, in the same run: ``geopandas.sjoin(points, zones, predicate="within")`` plus a pandas
-time filter and the same type mask. The baseline knows no uncertainty: it takes every event as a
-point (radius 0) and the start as crisp; its time includes making the point geometries.
+Baselines, in the same run: ``geopandas.sjoin(points, zones, predicate="within")`` plus a pandas
+time filter and the same type mask; and, when ``sedonadb`` is installed (``pip install
+ceasefire[bench]``), SedonaDB's SQL spatial join (``ST_Within`` with the same filters) over the
+same points, its time including handing the frame over. The baselines know no uncertainty: they
+take every event as a point (radius 0) and the start as crisp; their time includes making the
+point geometries.
 
 Cases: (a) the bundled zones (``ceasefire.zones.load_zones()``; routes skipped, their corridor
 is a zone) or, if that package cannot be imported, stand-in polygons built here around Idlib;
@@ -178,6 +181,37 @@ def baseline(zones_gdf: Any, ev: dict[str, np.ndarray]) -> int:
     return len(hit)
 
 
+def sedona_baseline(zones_gdf: Any, ev: dict[str, np.ndarray]) -> int:
+    """SedonaDB: the same points, ``ST_Within`` join, time filter and type mask, in SQL."""
+    import geopandas as gpd
+    import pandas as pd
+    import sedonadb
+
+    con = sedonadb.connect()
+    con.create_data_frame(zones_gdf).to_view("zones", overwrite=True)
+    pts = gpd.GeoDataFrame(
+        {"a": pd.to_datetime(ev["a"], utc=True), "type": ev["type"]},
+        geometry=gpd.points_from_xy(ev["lon"], ev["lat"]),
+        crs="EPSG:4326",
+    )
+    con.create_data_frame(pts).to_view("events", overwrite=True)
+    kinds = ", ".join(str(int(k)) for k in PROHIBITED)
+    start = pd.Timestamp(START[1], tz="UTC").isoformat(sep=" ")
+    sql = (
+        "SELECT count(*) AS n FROM events e JOIN zones z ON ST_Within(e.geometry, z.geometry) "
+        f"WHERE e.a >= TIMESTAMP '{start}' AND e.type IN ({kinds})"
+    )
+    return int(con.sql(sql).to_pandas()["n"].iloc[0])
+
+
+def _have_sedona() -> bool:
+    try:
+        import sedonadb  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def best_of(fn: Callable[[], int], repeats: int) -> tuple[float, int]:
     best, out = math.inf, 0
     for _ in range(repeats):
@@ -259,6 +293,9 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"shapely {shapely.__version__}, geopandas {gpd.__version__}")  # fmt: skip
     rows = []
     notes = []
+    sedona = _have_sedona()
+    if not sedona:
+        notes.append("SedonaDB baseline skipped: pip install ceasefire[bench]")
     for zname in ("bundled", "random"):
         geoms, desc = zone_set(zname)
         notes.append(f"{zname}: {desc}")
@@ -267,6 +304,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         base_per_event = None
         for n in sizes:
             base_s: float | None = None
+            sedona_s: float | None = None
             estimate = None if base_per_event is None else base_per_event * n * 1.2
             if estimate is not None and estimate > BASELINE_LIMIT_S:
                 notes.append(
@@ -279,24 +317,38 @@ def main(argv: Sequence[str] | None = None) -> None:
                     lambda ev=ev, zg=zones_gdf: baseline(zg, ev), 1 if n >= 10**7 else repeats
                 )
                 base_per_event = base_s / n
+                if sedona:
+                    sedona_s, _ = best_of(
+                        lambda ev=ev, zg=zones_gdf: sedona_baseline(zg, ev),
+                        1 if n >= 10**7 else repeats,
+                    )
                 del ev
             for points in (False, True):
                 big = n >= 10**7
                 res = run_child(zname, n, points, 1) if big else run_ours(zname, n, points, repeats)
                 case = f"{zname}/{'points' if points else 'mix'}"
-                rows.append((case, n, len(geoms), res, base_s, big))
+                rows.append((case, n, len(geoms), res, base_s, big, sedona_s))
                 print(_row(*rows[-1]), flush=True)
     print()
     print(_table(rows))
     print()
     for note in notes:
         print("note:", note)
-    print("note: 'mix' = 70 % 2 km, 20 % 25 km, 10 % exact points; the baseline always takes")
+    print("note: 'mix' = 70 % 2 km, 20 % 25 km, 10 % exact points; the baselines always take")
     print("      points and a crisp start; ratio = baseline s / ours s (warm)")
 
 
-def _row(case: str, n: int, nz: int, res: dict[str, Any], base_s: float | None, big: bool) -> str:
+def _row(
+    case: str,
+    n: int,
+    nz: int,
+    res: dict[str, Any],
+    base_s: float | None,
+    big: bool,
+    sedona_s: float | None,
+) -> str:
     base = "skipped" if base_s is None else f"{base_s:.2f}s"
+    base += "" if sedona_s is None else f", sedonadb {sedona_s:.2f}s"
     mem = f", peak RSS {res['maxrss_mb']:.0f} MB" if big else ""
     return (
         f"{case:16s} n={n:.0e} zones={nz}: build {res['build']:.2f}s, cold {res['cold']:.3f}s, "
@@ -304,21 +356,26 @@ def _row(case: str, n: int, nz: int, res: dict[str, Any], base_s: float | None, 
     )
 
 
-def _table(rows: list[tuple[str, int, int, dict[str, Any], float | None, bool]]) -> str:
+def _table(
+    rows: list[tuple[str, int, int, dict[str, Any], float | None, bool, float | None]],
+) -> str:
     head = (
         "| case | n events | n zones | build s | ours cold s | ours s | ours ev/s | "
-        "baseline s | baseline ev/s | ratio | peak RSS MB |"
+        "baseline s | baseline ev/s | ratio | sedonadb s | ratio to sedonadb | peak RSS MB |"
     )
-    lines = [head, "|" + "---|" * 11]
-    for case, n, nz, res, base_s, big in rows:
+    lines = [head, "|" + "---|" * 13]
+    for case, n, nz, res, base_s, big, sedona_s in rows:
         ours_s = res["warm"]
         base = "skipped" if base_s is None else f"{base_s:.2f}"
         base_rate = "-" if base_s is None else f"{n / base_s / 1e6:.2f} M"
         ratio = "-" if base_s is None else f"{base_s / ours_s:.1f}x"
         mem = f"{res['maxrss_mb']:.0f}" if big else "-"
+        sed = "-" if sedona_s is None else f"{sedona_s:.2f}"
+        sed_ratio = "-" if sedona_s is None else f"{sedona_s / ours_s:.1f}x"
         lines.append(
             f"| {case} | {n:.0e} | {nz} | {res['build']:.2f} | {res['cold']:.3f} | "
-            f"{ours_s:.3f} | {n / ours_s / 1e6:.2f} M | {base} | {base_rate} | {ratio} | {mem} |"
+            f"{ours_s:.3f} | {n / ours_s / 1e6:.2f} M | {base} | {base_rate} | {ratio} | "
+            f"{sed} | {sed_ratio} | {mem} |"
         )
     return "\n".join(lines)
 
