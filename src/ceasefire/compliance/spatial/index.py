@@ -189,9 +189,11 @@ def build_zone_index(
         state = np.where(sd > hd, 1, np.where(sd < -hd, 0, 2)).astype(np.int8)
         states.append(state.reshape(len(cy), len(cx)))
 
-    keys, indptr, entry_zone, entry_sd = _csr(sd_parts, win, nx, ny, -(hd + r_max))
     sizes = np.array([len(c) for c in near_count], dtype=np.int64)
     win_off = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    keys, indptr, entry_zone, entry_sd, entry_near = _csr(
+        sd_parts, win, win_off, nx, ny, -(hd + r_max)
+    )
     # the rasters need only the zone's bounding box (no pixel outside it is inside the zone)
     rwin = np.zeros_like(win)
     for z in range(n):
@@ -230,6 +232,7 @@ def build_zone_index(
         indptr=indptr,
         entry_zone=entry_zone,
         entry_sd=entry_sd,
+        entry_near=entry_near,
         edges=np.concatenate(edge_parts) if edge_parts else np.zeros((0, 4)),
         zone_edges=zone_edges,
         win=win,
@@ -333,10 +336,16 @@ def _areas_km2(arr: np.ndarray) -> np.ndarray:
 
 
 def _csr(
-    sd_parts: list[np.ndarray], win: np.ndarray, nx: int, ny: int, floor_sd: float
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
-    """Cell -> (zone, signed distance) lists for the cells within reach of each zone."""
-    cells, zones, sds = [], [], []
+    sd_parts: list[np.ndarray],
+    win: np.ndarray,
+    win_off: np.ndarray,
+    nx: int,
+    ny: int,
+    floor_sd: float,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cell -> (zone, signed distance, place in the near-edge lists) for the cells within reach
+    of each zone."""
+    cells, zones, sds, nears = [], [], [], []
     for z, sd in enumerate(sd_parts):
         if sd.size == 0:
             continue
@@ -345,16 +354,18 @@ def _csr(
         cells.append((y0 + keep // wnx) * nx + x0 + keep % wnx)
         zones.append(np.full(len(keep), z, dtype=np.int32))
         sds.append(sd[keep].astype(np.float32))
+        nears.append(win_off[z] + keep)
     cell = np.concatenate(cells) if cells else np.empty(0, dtype=np.int64)
     zone = np.concatenate(zones) if zones else np.empty(0, dtype=np.int32)
     sdv = np.concatenate(sds) if sds else np.empty(0, dtype=np.float32)
+    near = np.concatenate(nears) if nears else np.empty(0, dtype=np.int64)
     order = np.lexsort((zone, cell))  # by cell, then zone: pairs come out sorted
-    cell, zone, sdv = cell[order], zone[order], sdv[order]
+    cell, zone, sdv, near = cell[order], zone[order], sdv[order], near[order].astype(np.int64)
     ncells = nx * ny
     if ncells <= _DENSE_CELLS:
         counts = np.bincount(cell, minlength=ncells + 1)
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return None, indptr, zone, sdv
+        return None, indptr, zone, sdv, near
     keys, counts = np.unique(cell, return_counts=True)
     indptr = np.concatenate([[0], np.cumsum(counts), [len(cell)]]).astype(np.int64)
-    return keys.astype(np.int64), indptr, zone, sdv
+    return keys.astype(np.int64), indptr, zone, sdv, near

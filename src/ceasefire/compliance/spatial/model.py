@@ -78,6 +78,8 @@ class ZoneIndex:
     indptr: np.ndarray
     entry_zone: np.ndarray
     entry_sd: np.ndarray
+    # per entry, its (cell, zone)'s place in the near-edge lists below (near_start, near_count)
+    entry_near: np.ndarray
     # all zone edges (lon0, lat0, lon1, lat1); zone z's are zone_edges[z] : zone_edges[z + 1]
     edges: np.ndarray
     zone_edges: np.ndarray
@@ -119,8 +121,8 @@ class ZoneIndex:
     def nbytes(self) -> int:
         """Bytes held by the index's arrays (geometries not counted)."""
         arrays = [
-            self.indptr, self.entry_zone, self.entry_sd, self.sat, self.sat_off, self.edges,
-            self.near_start, self.near_count, self.near_ids, self.near_dist,
+            self.indptr, self.entry_zone, self.entry_sd, self.entry_near, self.sat, self.sat_off,
+            self.edges, self.near_start, self.near_count, self.near_ids, self.near_dist,
         ]  # fmt: skip
         tabs = sum(t.values.nbytes for t in self.tables.values() if t is not None)
         tabs += sum(g.indptr.nbytes + g.zones.nbytes for g in self.wide_grids.values())

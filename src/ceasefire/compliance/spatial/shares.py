@@ -69,13 +69,16 @@ def _chunk(
     v = (lat - ix.lat0) * (1.0 / ix.dlat)
     # NaN compares False everywhere, so NaN events fall out of both paths without a mask
     small = (rad <= ix.max_grid_radius_km) & (u >= 0) & (u < ix.nx) & (v >= 0) & (v < ix.ny)
-    # int32 ids (a chunk is < 2**31): half the memory traffic of int64 in the gathers below
-    ids = np.flatnonzero(small).astype(np.int32)
+    # int64 ids and indices throughout: numpy converts any other index type before a gather,
+    # and boolean masks select through np.compress / take (both several times faster here)
+    ids = np.flatnonzero(small)
     # truncation is floor here: u, v >= 0
-    cell = v[ids].astype(np.int64) * ix.nx + u[ids].astype(np.int64)
+    cell = v.take(ids).astype(np.int64)
+    cell *= ix.nx
+    cell += u.take(ids).astype(np.int64)
     if ix.keys is None:
-        start = ix.indptr[cell]
-        cnt = ix.indptr[cell + 1] - start
+        start = ix.indptr.take(cell)
+        cnt = ix.indptr.take(cell + 1) - start
     else:  # sparse grid: row of the cell's key, or the empty last row
         nk = len(ix.keys)
         row = np.minimum(np.searchsorted(ix.keys, cell), max(nk - 1, 0))
@@ -84,30 +87,38 @@ def _chunk(
         cnt = ix.indptr[row + 1] - start
     # CSR expansion: one (event, candidate zone) pair per entry of the event's cell
     offs = np.cumsum(cnt) - cnt
-    ev = np.repeat(ids, cnt)
-    entry = np.arange(len(ev), dtype=np.int64) + np.repeat(start - offs, cnt)
-    zo = ix.entry_zone[entry]
-    sd = ix.entry_sd[entry]
-    thr = ix.hd_km + rad[ev] * R_PAD
+    row = np.repeat(np.arange(len(ids)), cnt)  # one repeat, then gathers: cheaper than two
+    ev = ids.take(row)
+    entry = (start - offs).take(row)
+    entry += np.arange(len(ev), dtype=np.int64)
+    zo = ix.entry_zone.take(entry)
+    sd = ix.entry_sd.take(entry)
+    # the threshold in float32 like the stored distances, a hair above the float64 one (float32
+    # rounds by at most 2**-24 of it): never decides more than the exact threshold would
+    thr = ((ix.hd_km + rad * R_PAD) * (1.0 + 2.0**-20)).astype(np.float32).take(ev)
     share = (sd > thr).astype(np.float32)  # decided inside: 1; outside or boundary: 0 for now
     bnd = np.flatnonzero(np.abs(sd) <= thr)
     if len(bnd):
-        share[bnd] = _boundary(ix, ev[bnd], zo[bnd], sd[bnd], lon, lat, rad)
-    nz = share > 0
-    ev, zo, share = ev[nz], zo[nz], share[nz]
+        share[bnd] = _boundary(
+            ix, ev.take(bnd), zo.take(bnd), sd.take(bnd), entry.take(bnd), lon, lat, rad
+        )
+    keep = np.flatnonzero(share)
+    ev, zo, share = ev.take(keep), zo.take(keep), share.take(keep)
     wide = np.flatnonzero(rad > ix.max_grid_radius_km)
     if len(wide) == 0:
-        return ev.astype(np.int64), zo, share
+        return ev, zo, share
     wev, wzo, wsh = wide_pairs(ix, wide, lon, lat, rad)
-    nz = wsh > 0
-    wev, wzo, wsh = wev[nz], wzo[nz], wsh[nz]
-    # merge the two lists, each sorted by event (their events differ): a pair's place is its
-    # place in its own list plus the number of the other list's pairs with an earlier event
-    # (counted with bincount + cumsum: linear, cheaper than searchsorted)
-    n = len(lon)
-    at_w = np.cumsum(np.bincount(ev, minlength=n))[wev] + np.arange(len(wev))
-    at_s = np.cumsum(np.bincount(wev, minlength=n))[ev] + np.arange(len(ev))
+    keep = np.flatnonzero(wsh)
+    wev, wzo, wsh = wev.take(keep), wzo.take(keep), wsh.take(keep)
+    # merge the two lists, each sorted by event (their events differ): a grid pair's place is
+    # its place in its list plus the number of wide pairs of earlier events; the wide pairs
+    # fill the other places, in their order
     n_all = len(ev) + len(wev)
+    at_s = np.cumsum(np.bincount(wev, minlength=len(lon))).take(ev)
+    at_s += np.arange(len(ev))
+    is_w = np.ones(n_all, dtype=bool)
+    is_w[at_s] = False
+    at_w = np.flatnonzero(is_w)
     out_ev = np.empty(n_all, np.int64)
     out_zo = np.empty(n_all, np.int32)
     out_sh = np.empty(n_all, np.float32)
@@ -121,31 +132,32 @@ def _boundary(
     ev: np.ndarray,
     zo: np.ndarray,
     sd: np.ndarray,
+    entry: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
     rad: np.ndarray,
 ) -> np.ndarray:
     """Shares of (event, zone) pairs the grid could not decide (``sd``: their cell's)."""
     out = np.zeros(len(ev), dtype=np.float32)
-    r = rad[ev]
+    r = rad.take(ev)
     pts = np.flatnonzero(r == 0)
     if len(pts):
-        out[pts] = contains_by_zone(ix, zo[pts], lon[ev[pts]], lat[ev[pts]])
+        e = ev.take(pts)
+        out[pts] = contains_by_zone(ix, zo.take(pts), lon.take(e), lat.take(e))
     disc = np.flatnonzero(r > 0)
     if len(disc) == 0:
         return out
-    e, z = ev[disc], zo[disc]
-    w = ix.win[z]
-    cx = ((lon[e] - ix.lon0) * (1.0 / ix.dlon)).astype(np.int64)  # >= 0: inside the grid
-    cy = ((lat[e] - ix.lat0) * (1.0 / ix.dlat)).astype(np.int64)
-    near = ix.win_off[z] + (cy - w[:, 1]) * w[:, 2] + cx - w[:, 0]
-    few = ix.near_count[near] >= 0
+    e, z = ev.take(disc), zo.take(disc)
+    near = ix.entry_near.take(entry.take(disc))
+    few = ix.near_count.take(near) >= 0
     exact = np.flatnonzero(few)
     if len(exact):
-        d, ee = disc[exact], e[exact]
-        out[d] = edge_shares(ix, z[exact], near[exact], sd[d], lon[ee], lat[ee], r[d])
+        d, ee = disc.take(exact), e.take(exact)
+        out[d] = edge_shares(
+            ix, z.take(exact), near.take(exact), sd.take(d), lon.take(ee), lat.take(ee), r.take(d)
+        )
     rest = np.flatnonzero(~few)
     if len(rest):
-        d, ee = disc[rest], e[rest]
-        out[d] = table_shares(ix, z[rest], lon[ee], lat[ee], r[d])
+        d, ee = disc.take(rest), e.take(rest)
+        out[d] = table_shares(ix, z.take(rest), lon.take(ee), lat.take(ee), r.take(d))
     return out

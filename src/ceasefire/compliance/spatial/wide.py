@@ -50,37 +50,87 @@ def _wide_batch(
     ix: ZoneIndex, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, rad: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounding-box candidates, then a zone's area if wholly inside the disc, else the table."""
-    lo, la, r = lon[ids], lat[ids], rad[ids]
+    lo, la, r = lon.take(ids), lat.take(ids), rad.take(ids)
     kx, ky = km_per_deg(la)
     hx, hy = r / kx, r / ky  # half extents in degrees
-    bb = ix.bbox
     if ix.n_zones <= _FEW_ZONES:
-        hit = np.empty((len(ids), ix.n_zones), dtype=bool)
-        for z in range(ix.n_zones):
-            m = (lo + hx >= bb[z, 0]) & (lo - hx <= bb[z, 2])
-            m &= (la + hy >= bb[z, 1]) & (la - hy <= bb[z, 3])
-            hit[:, z] = m
-        k, zo = np.nonzero(hit)  # row-major: already sorted by (event, zone)
-    else:
-        k, zo = _grid_candidates(ix, lo, la, r, hx, hy)
-    share = np.zeros(len(k), dtype=np.float32)
+        return _few_zones(ix, ids, lo, la, r, kx, ky, hx, hy)
+    k, zo = _grid_candidates(ix, lo, la, r, hx, hy)
+    rk = r.take(k)
     # a zone wholly inside the disc: its area over the disc's (test only discs that could)
-    rk = r[k]
-    maybe = np.flatnonzero(rk >= ix.zone_radius_km[zo])
-    zm, km = zo[maybe], k[maybe]
-    dx = (ix.zone_centre[zm, 0] - lo[km]) * kx[km]
-    dy = (ix.zone_centre[zm, 1] - la[km]) * ky[km]
+    maybe = np.flatnonzero(rk >= ix.zone_radius_km.take(zo))
+    if len(maybe) == 0:
+        share = table_shares(ix, zo, lo.take(k), la.take(k), rk).astype(np.float32)
+        return ids.take(k), zo.astype(np.int32), share
+    share = np.zeros(len(k), dtype=np.float32)
+    zm, km = zo.take(maybe), k.take(maybe)
+    dx = (ix.zone_centre[zm, 0] - lo.take(km)) * kx.take(km)
+    dy = (ix.zone_centre[zm, 1] - la.take(km)) * ky.take(km)
     # the local frame's error grows with the distance: pad by r / 2000 (> r tan(lat) / R)
-    reach = (np.hypot(dx, dy) + ix.zone_radius_km[zm]) * (1.002 + rk[maybe] / 2000.0)
+    rm = rk.take(maybe)
+    reach = (np.hypot(dx, dy) + ix.zone_radius_km.take(zm)) * (1.002 + rm / 2000.0)
     whole = np.zeros(len(k), dtype=bool)
-    whole[maybe[reach <= rk[maybe]]] = True
+    whole[maybe.compress(reach <= rm)] = True
     wi = np.flatnonzero(whole)
-    share[wi] = np.minimum(ix.area_km2[zo[wi]] / (math.pi * rk[wi] ** 2), 1.0)
+    share[wi] = np.minimum(ix.area_km2.take(zo.take(wi)) / (math.pi * rk.take(wi) ** 2), 1.0)
     rest = np.flatnonzero(~whole)
     if len(rest):
-        kr = k[rest]
-        share[rest] = table_shares(ix, zo[rest], lo[kr], la[kr], rk[rest])
-    return ids[k].astype(np.int64), zo.astype(np.int32), share
+        kr = k.take(rest)
+        share[rest] = table_shares(ix, zo.take(rest), lo.take(kr), la.take(kr), rk.take(rest))
+    return ids.take(k), zo.astype(np.int32), share
+
+
+def _few_zones(
+    ix: ZoneIndex,
+    ids: np.ndarray,
+    lo: np.ndarray,
+    la: np.ndarray,
+    r: np.ndarray,
+    kx: np.ndarray,
+    ky: np.ndarray,
+    hx: np.ndarray,
+    hy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_wide_batch` for a few zones: each zone's box tested against every disc, then
+    the zone's pairs at once (its table's constants are scalars); an (event, zone) matrix
+    puts the pairs in order."""
+    nz = ix.n_zones
+    hit = np.zeros((len(ids), nz), dtype=bool)
+    out = np.zeros((len(ids), nz), dtype=np.float32)
+    x0, x1, y0, y1 = lo + hx, lo - hx, la + hy, la - hy
+    for z in range(nz):
+        bz = ix.bbox[z]
+        m = x0 >= bz[0]
+        m &= x1 <= bz[2]
+        m &= y0 >= bz[1]
+        m &= y1 <= bz[3]
+        sel = np.flatnonzero(m)
+        if len(sel) == 0:
+            continue
+        hit[sel, z] = True
+        rs, xs, ys = r.take(sel), lo.take(sel), la.take(sel)
+        share = np.zeros(len(sel))
+        rest = np.arange(len(sel))
+        zr = float(ix.zone_radius_km[z])
+        maybe = np.flatnonzero(rs >= zr)
+        if len(maybe):  # a zone wholly inside the disc: its area over the disc's
+            km = sel.take(maybe)
+            dx = (ix.zone_centre[z, 0] - lo.take(km)) * kx.take(km)
+            dy = (ix.zone_centre[z, 1] - la.take(km)) * ky.take(km)
+            rm = rs.take(maybe)
+            # the local frame's error grows with the distance: pad by r / 2000
+            reach = (np.hypot(dx, dy) + zr) * (1.002 + rm / 2000.0)
+            wi = maybe.compress(reach <= rm)
+            share[wi] = np.minimum(ix.area_km2[z] / (math.pi * rs.take(wi) ** 2), 1.0)
+            whole = np.zeros(len(sel), dtype=bool)
+            whole[wi] = True
+            rest = np.flatnonzero(~whole)
+        if len(rest):
+            share[rest] = table_shares(ix, z, xs.take(rest), ys.take(rest), rs.take(rest))
+        out[sel, z] = share
+    flat = np.flatnonzero(hit)  # row-major: sorted by (event, zone)
+    k = flat // nz
+    return ids.take(k), (flat - k * nz).astype(np.int32), out.ravel().take(flat)
 
 
 def _grid_candidates(
@@ -89,29 +139,39 @@ def _grid_candidates(
     """(event, zone) pairs whose boxes meet, sorted: the octave's grid cell lists, then the box
     test (whole-array: a CSR expansion instead of an STRtree query of a box per event)."""
     octave = np.floor(np.log2(r)).astype(np.int64)
+    # the discs' boxes, and the zones' box sides as contiguous arrays (for take)
+    ex0, ex1, ey0, ey1 = lo - hx, lo + hx, la - hy, la + hy
+    bx0, by0, bx1, by1 = (np.ascontiguousarray(ix.bbox[:, c]) for c in range(4))
     ks, zs = [], []
-    for b in np.unique(octave).tolist():
-        sel = np.flatnonzero(octave == b)
+    lo_oct, hi_oct = (int(octave.min()), int(octave.max())) if len(octave) else (0, -1)
+    octaves = [lo_oct] if lo_oct == hi_oct else np.unique(octave).tolist()
+    for b in octaves:
+        sel = np.arange(len(r)) if lo_oct == hi_oct else np.flatnonzero(octave == b)
         g = _grid(ix, int(b))
-        ci = np.floor((lo[sel] - g.lon0) / g.dlon)
-        cj = np.floor((la[sel] - g.lat0) / g.dlat)
-        ok = (ci >= 0) & (ci < g.nx) & (cj >= 0) & (cj < g.ny)  # outside: reaches no zone
-        sel, cell = sel[ok], cj[ok].astype(np.int64) * g.nx + ci[ok].astype(np.int64)
-        start = g.indptr[cell]
-        cnt = g.indptr[cell + 1] - start
+        ci = np.floor((lo.take(sel) - g.lon0) / g.dlon)
+        cj = np.floor((la.take(sel) - g.lat0) / g.dlat)
+        ok = np.flatnonzero((ci >= 0) & (ci < g.nx) & (cj >= 0) & (cj < g.ny))  # else no zone
+        sel, cell = sel.take(ok), cj.take(ok).astype(np.int64) * g.nx + ci.take(ok).astype(np.int64)
+        start = g.indptr.take(cell)
+        cnt = g.indptr.take(cell + 1) - start
         offs = np.cumsum(cnt) - cnt
-        k = np.repeat(sel, cnt)
-        zo = g.zones[np.arange(len(k)) + np.repeat(start - offs, cnt)]
-        bz = ix.bbox[zo]
-        keep = (lo[k] + hx[k] >= bz[:, 0]) & (lo[k] - hx[k] <= bz[:, 2])
-        keep &= (la[k] + hy[k] >= bz[:, 1]) & (la[k] - hy[k] <= bz[:, 3])
-        ks.append(k[keep])
-        zs.append(zo[keep])
+        row = np.repeat(np.arange(len(sel)), cnt)  # one repeat, then gathers
+        k = sel.take(row)
+        at = (start - offs).take(row)
+        at += np.arange(len(k))
+        zo = g.zones.take(at).astype(np.int64)
+        keep = ex1.take(k) >= bx0.take(zo)
+        keep &= ex0.take(k) <= bx1.take(zo)
+        keep &= ey1.take(k) >= by0.take(zo)
+        keep &= ey0.take(k) <= by1.take(zo)
+        keep = np.flatnonzero(keep)
+        ks.append(k.take(keep))
+        zs.append(zo.take(keep))
     if len(ks) == 1:  # one octave (the usual case): already sorted by (event, zone)
         return ks[0], zs[0]
     k, zo = np.concatenate(ks), np.concatenate(zs)
     order = np.argsort(k * ix.n_zones + zo, kind="stable")
-    return k[order], zo[order]
+    return k.take(order), zo.take(order)
 
 
 def _grid(ix: ZoneIndex, b: int) -> CandidateGrid:
