@@ -36,7 +36,7 @@ from ceasefire.patrols import (
     track_coverage,
 )
 from ceasefire.zones import load_zones
-from ceasefire.zones.model import _transformer
+from ceasefire.zones.model import transformer
 
 
 def baseline(
@@ -85,7 +85,7 @@ def main() -> None:
     t_sim = time.perf_counter() - t
     n_pts = len(ts.x)
 
-    inv = _transformer(route.crs, "EPSG:4326")
+    inv = transformer(route.crs, "EPSG:4326")
     lon, lat = inv.transform(ts.x, ts.y)
     t = time.perf_counter()
     route.to_xy(lon, lat)

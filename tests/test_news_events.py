@@ -10,13 +10,13 @@ commit that lowers it.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyproj
 import pytest
 import yaml
 
@@ -33,6 +33,7 @@ from ceasefire.news.gazetteer import load_gazetteer
 
 PASSAGE_DIR = Path(__file__).parent / "data" / "news_passages"
 DAMASCUS = ZoneInfo("Asia/Damascus")
+GEOD = pyproj.Geod(ellps="WGS84")
 FIELDS = ("type", "sub_type", "actor1", "actor2", "place", "date", "fatalities")
 
 #: Per-field accuracy floors (measured minus a small margin: about one passage) on the tuning set
@@ -77,10 +78,8 @@ def _coords() -> dict[str, tuple[float, float]]:
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    dlat, dlon = p2 - p1, math.radians(b[1] - a[1])
-    h = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    """WGS84 geodesic (Karney's, pyproj), independent of the code's distance_km."""
+    return float(GEOD.inv(a[1], a[0], b[1], b[0])[2]) / 1000.0
 
 
 def _event_for(p: dict[str, Any]) -> NewsEvent | None:

@@ -3,9 +3,9 @@ country and document context (ceasefire.news.gazetteer)."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
+import pyproj
 import pytest
 
 from ceasefire.news import gazetteer as gz
@@ -20,6 +20,7 @@ from ceasefire.news.gazetteer import (
 )
 
 # Reference points (lat, lon) from the UCDP GED Syria place list, not read by the tests' code path.
+GEOD = pyproj.Geod(ellps="WGS84")
 MAARAT = (35.648379, 36.676019)
 JISR = (35.81426, 36.32062)
 KAFR_NABL = (35.613964, 36.560703)
@@ -32,12 +33,8 @@ ALEPPO = (36.201241, 37.161173)
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    """WGS84 geodesic (Karney's, pyproj), independent of the code's distance_km."""
+    return float(GEOD.inv(a[1], a[0], b[1], b[0])[2]) / 1000.0
 
 
 @pytest.mark.parametrize(

@@ -235,9 +235,9 @@ def test_the_route_knows_its_places(m4):
 
 def test_events_get_km_marks(m4):
     x, y = m4.xy_at(np.array([10.0]))
-    from ceasefire.zones.model import _transformer
+    from ceasefire.zones.model import transformer
 
-    lon, lat = _transformer(m4.crs, "EPSG:4326").transform(x, y + 1000)
+    lon, lat = transformer(m4.crs, "EPSG:4326").transform(x, y + 1000)
     ev = pd.DataFrame({"event_uid": ["e"], "longitude": lon, "latitude": lat})
     got = locate_events(m4, ev).iloc[0]
     line = shapely.LineString(np.column_stack([m4.x, m4.y]))
@@ -275,9 +275,9 @@ def test_coverage_matches_the_simulators_truth(m4):
 
 def test_coverage_is_the_same_from_a_trackset_and_from_tracks(m4):
     ts, _ = simulate_set(m4, 40, SimOptions(points=500), seed=3)
-    from ceasefire.zones.model import _transformer
+    from ceasefire.zones.model import transformer
 
-    lon, lat = _transformer(m4.crs, "EPSG:4326").transform(ts.x, ts.y)
+    lon, lat = transformer(m4.crs, "EPSG:4326").transform(ts.x, ts.y)
     tracks = [Track(ts.time[a:b], lon[a:b], lat[a:b]) for a, b in itertools.pairwise(ts.starts)]
     a = track_coverage(m4, ts)
     b = track_coverage(m4, tracks)
@@ -285,9 +285,9 @@ def test_coverage_is_the_same_from_a_trackset_and_from_tracks(m4):
 
 
 def test_a_long_gps_gap_is_unwatched_and_a_short_one_bridged(m4):
-    from ceasefire.zones.model import _transformer
+    from ceasefire.zones.model import transformer
 
-    inv = _transformer(m4.crs, "EPSG:4326")
+    inv = transformer(m4.crs, "EPSG:4326")
     km = np.array([0.0, 1.0, 2.0, 5.0, 6.0])  # 3 km without a fix between km 2 and 5
     lon, lat = inv.transform(*m4.xy_at(km))
     t = Track(np.arange(5).astype("datetime64[m]").astype("datetime64[ns]"), lon, lat)
@@ -298,9 +298,9 @@ def test_a_long_gps_gap_is_unwatched_and_a_short_one_bridged(m4):
 
 
 def test_tracks_are_never_joined_to_each_other(m4):
-    from ceasefire.zones.model import _transformer
+    from ceasefire.zones.model import transformer
 
-    inv = _transformer(m4.crs, "EPSG:4326")
+    inv = transformer(m4.crs, "EPSG:4326")
     lon1, lat1 = inv.transform(*m4.xy_at(np.array([0.0, 1.0])))
     lon2, lat2 = inv.transform(*m4.xy_at(np.array([1.5, 3.0])))
     times = np.array(["2020-03-15T08:00", "2020-03-15T08:01"], dtype="datetime64[ns]")

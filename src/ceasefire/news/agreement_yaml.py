@@ -11,11 +11,19 @@ import json
 import re
 
 from ..vocab import ProvisionType
-from .provision_rules import _PARTY_LABELS, _ROUTES
 from .sentences import Sentence
 from .term_drafts import DraftAgreement, DraftProvision, TermValue
 
 __all__ = ["draft_yaml"]
+
+_PARTY_LABELS = {
+    "russia": ("Russian Federation", "Russia"),
+    "turkey": ("Republic of Turkey", "Turkey"),
+    "syria": ("Syrian Arab Republic", "Syria"),
+    "iran": ("Islamic Republic of Iran", "Iran"),
+    "united-states": ("United States of America", "United States"),
+}
+_ROUTES = {"m4-trumba-ain-al-havr": ("Trumba", "Ain al-Havr")}
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
     ProvisionType.CEASEFIRE: ("zone", "effective_from"),

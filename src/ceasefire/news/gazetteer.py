@@ -40,7 +40,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ..zones import haversine_km
+from ..zones import distance_km
 
 __all__ = [
     "GAZETTEER_FILE",
@@ -410,9 +410,8 @@ def lookup(
     rows = np.array(keys, dtype=int)
     points = _near_points(near)
     if points:
-        dist = np.min(
-            [haversine_km(index.lat[rows], index.lon[rows], la, lo) for la, lo in points], axis=0
-        )
+        lat, lon = np.asarray(points, dtype=np.float64).T  # one call: candidates x near points
+        dist = distance_km(index.lat[rows, None], index.lon[rows, None], lat, lon).min(axis=1)
         context = 1.0 / (1.0 + dist / NEAR_KM)
     else:
         context = np.full(len(rows), 0.5)

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..zones import haversine_km
+from ..zones import distance_km
 from .gazetteer import Place, lookup
 from .geo_params import DEFAULT_PARAMS, GeoParams
 from .nlp import RULER_ID, nlp
@@ -287,7 +287,7 @@ def _abstains(
     if others.get(place.country, 0) > 0 or within is not None:
         return False
     for lat, lon in near:
-        if float(haversine_km(place.lat, place.lon, lat, lon)) <= params.near_km:
+        if float(distance_km(place.lat, place.lon, lat, lon)) <= params.near_km:
             return False
     return True
 

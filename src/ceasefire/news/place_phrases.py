@@ -8,7 +8,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .fatalities import _words
 from .gazetteer import Place, resolve
 
 # ------------------------------------------------------------------------------------ places
@@ -39,7 +38,7 @@ _PLACE_RES = [
     re.compile(rf"(?P<name>{_NAME})(?:['’]s\s+(?:\w+\s+)?countryside|\s+(?:province|governorate))"),
 ]
 _NOT_PLACES = frozenset(
-    _words(
+    str.split(
         "january february march april may june july august september october november december "
         "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday "
         "saturday sunday the a an he she it they we i this that these those its their his her "
@@ -99,7 +98,7 @@ def _place_phrases(sentence: str, blocked: list[tuple[int, int]]) -> list[_Place
 
 def _resolve_place(phrase: _PlacePhrase, country: str, near: Sequence[Place]) -> Place | None:
     place = resolve(phrase.query, country=country, near=near)
-    if place is None and phrase.query.split()[0].lower() in _words(
+    if place is None and phrase.query.split()[0].lower() in str.split(
         "north northern south southern east eastern west western central northwestern "
         "northeastern southwestern southeastern north-western north-eastern south-western "
         "south-eastern"

@@ -140,15 +140,6 @@ _OBLIGATION_RE = re.compile(
 )
 _DATELINE_RE = re.compile(r"^\s*(?P<p>[A-Z][A-Z .'-]{2,})(?:,\s*[A-Za-z ]+)?\s*\(")
 
-_PARTY_LABELS = {
-    "russia": ("Russian Federation", "Russia"),
-    "turkey": ("Republic of Turkey", "Turkey"),
-    "syria": ("Syrian Arab Republic", "Syria"),
-    "iran": ("Islamic Republic of Iran", "Iran"),
-    "united-states": ("United States of America", "United States"),
-}
-_ROUTES = {"m4-trumba-ain-al-havr": ("Trumba", "Ain al-Havr")}
-
 
 def _number(word: str) -> float:
     w = word.lower()

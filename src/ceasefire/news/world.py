@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..zones import haversine_km
+from ..zones import distance_km
 from .gazetteer import Place, normalise_name
 from .geo_params import DEFAULT_PARAMS, GeoParams
 
@@ -301,7 +301,8 @@ def _lookup(
         return []
     idx = np.array(rows, dtype=int)
     if near:
-        dist = np.min([haversine_km(world.lat[idx], world.lon[idx], a, b) for a, b in near], axis=0)
+        lat, lon = np.asarray(near, dtype=np.float64).T  # one call: candidates x near points
+        dist = distance_km(world.lat[idx, None], world.lon[idx, None], lat, lon).min(axis=1)
         context = 1.0 / (1.0 + dist / params.near_km)
     else:
         context = np.full(len(idx), 0.3)

@@ -28,7 +28,7 @@ import shapely
 
 from ..errors import GeometryError, TrackError
 from ..zones import METRIC_CRS, Zone, places, to_metric
-from ..zones.model import _transformer
+from ..zones.model import transformer
 from .model import Track
 
 __all__ = ["RouteLine"]
@@ -101,7 +101,7 @@ class RouteLine:
         self, lon: Sequence[float] | np.ndarray, lat: Sequence[float] | np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """WGS84 lon/lat to this line's metric CRS (one pyproj call for all points)."""
-        x, y = _transformer("EPSG:4326", self.crs).transform(
+        x, y = transformer("EPSG:4326", self.crs).transform(
             np.asarray(lon, float), np.asarray(lat, float)
         )
         return np.asarray(x), np.asarray(y)
@@ -170,7 +170,7 @@ class RouteLine:
         (36.7667, 35.8589)
         """
         x, y = self.xy_at(np.asarray(km, dtype="float64"))
-        lon, lat = _transformer(self.crs, "EPSG:4326").transform(x, y)
+        lon, lat = transformer(self.crs, "EPSG:4326").transform(x, y)
         return np.asarray(lon), np.asarray(lat)
 
     def place_near(self, km: float) -> str:

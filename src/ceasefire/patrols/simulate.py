@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..zones.model import _transformer
+from ..zones.model import transformer
 from .coverage import TrackSet
 from .linear import RouteLine
 from .model import Track
@@ -149,7 +149,7 @@ def simulate(
 ) -> tuple[list[Track], pd.DataFrame]:
     """``n`` simulated tracks as WGS84 :class:`Track` objects, and the truth."""
     ts, truth = simulate_set(route, n, options, seed=seed)
-    lon, lat = _transformer(route.crs, "EPSG:4326").transform(ts.x, ts.y)
+    lon, lat = transformer(route.crs, "EPSG:4326").transform(ts.x, ts.y)
     tracks = [
         Track(
             ts.time[a:b], np.asarray(lon[a:b]), np.asarray(lat[a:b]), source=f"simulated:{seed}:{k}"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, insert, select
 from ceasefire.events import normalise_events
 from ceasefire.store import schema
 from ceasefire.store.engine import write_transaction
-from ceasefire.store.ingest import _records, _upsert
+from ceasefire.store.ingest import event_records, upsert_records
 from ceasefire.store.rows import chunks
 
 __all__ = ["add_article", "article_claims", "event_articles", "has_article", "list_articles"]
@@ -68,7 +68,7 @@ def add_article(
                 }
             fresh = frame[~frame["event_uid"].isin(known)]
             if len(fresh):
-                _upsert(conn, _records(fresh))
+                upsert_records(conn, event_records(fresh))
         if links:
             conn.execute(insert(schema.article_events), [dict(x) for x in links])
         if claims:

@@ -34,7 +34,15 @@ from ceasefire.store.engine import write_transaction
 from ceasefire.store.incidents import events_written
 from ceasefire.store.rows import EVENT_COLS, chunks, conformed, db_values, text
 
-__all__ = ["add_events", "fail_dead_ingests", "file_sha256", "ingest_file", "upsert_events"]
+__all__ = [
+    "add_events",
+    "event_records",
+    "fail_dead_ingests",
+    "file_sha256",
+    "ingest_file",
+    "upsert_events",
+    "upsert_records",
+]
 
 #: Columns that say where and when a row was read, not what it says: not part of its hash.
 _PROVENANCE: Final = frozenset({"source_file", "source_line", "ingest_time", "content_hash"})
@@ -368,7 +376,7 @@ def _write_batch(
         for r in rejects
     ]
     keep: list[dict[str, Any]] = []
-    for rec in _records(frame):
+    for rec in event_records(frame):
         file = rec["source_file"] or default_file
         line = rec["source_line"] if rec["source_line"] is not None else 0
         uid = rec["event_uid"]
@@ -404,7 +412,7 @@ def _write_batch(
             rec["content_hash"] = content_hash(hashed)
         keep.append(rec)
 
-    inserted, updated, unchanged = _upsert(conn, keep)
+    inserted, updated, unchanged = upsert_records(conn, keep)
     rejected = _store_rejects(conn, bad, ingest_id=ingest_id, sha_of=sha_of)
     report = IngestReport(
         ingest_id=ingest_id,
@@ -431,8 +439,9 @@ def _write_batch(
     return report
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Event rows as dicts of stored values (a missing ``ingest_time`` is now)."""
+def event_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Event rows (a frame with the columns :data:`~ceasefire.store.rows.EVENT_COLS`) as dicts of
+    stored values, a missing ``ingest_time`` now: the rows :func:`upsert_records` takes."""
     columns = [db_values(frame[c]) for c in EVENT_COLS]
     now = schema.now_utc()
     i_time = EVENT_COLS.index("ingest_time")
@@ -448,9 +457,10 @@ def _single_file(records: list[dict[str, Any]], bad: list[_Reject]) -> str:
 _NOT_CONTENT = frozenset({"worst", "withdrawn_at", "withdrawn_reason"})
 
 
-def _upsert(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, int]:
+def upsert_records(conn: Connection, records: list[dict[str, Any]]) -> tuple[int, int, int]:
     """Insert new rows, update changed ones (keeping the old version and deleting their
-    verdicts); the three counts."""
+    verdicts), inside the caller's transaction ``conn``; (inserted, updated, unchanged). Rows
+    from :func:`event_records`, unchecked: :func:`upsert_events` is the checked way in."""
     if not records:
         return 0, 0, 0
     t = schema.events

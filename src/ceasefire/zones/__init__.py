@@ -33,7 +33,7 @@ from .bundled import (
     place_point,
     places,
 )
-from .distance import LOCAL_LIMIT_KM, distance_km, haversine_km, km_per_deg
+from .distance import LOCAL_LIMIT_KM, distance_km, geodesic_km, km_per_deg
 from .files import (
     import_zone,
     read_geometry_file,
@@ -78,8 +78,8 @@ __all__ = [
     "corridor",
     "demilitarised_zone",
     "distance_km",
+    "geodesic_km",
     "geometry_dimension",
-    "haversine_km",
     "import_zone",
     "km_per_deg",
     "length_km",

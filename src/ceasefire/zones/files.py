@@ -22,14 +22,14 @@ from shapely.geometry import mapping, shape
 from ..errors import GeometryError, LimitError
 from ..limits import MAX_ZONE_VERTICES, check_size, load_json
 from .model import (
-    _DIMENSION,
+    KIND_DIMENSIONS,
     KINDS,
     WGS84,
     Approximation,
     Zone,
-    _reproject,
     check_valid,
     geometry_dimension,
+    reproject,
     to_metric,
 )
 
@@ -388,7 +388,7 @@ def read_geometry_file(
         _check_part(field, geom, file, crs)
     geometry = _merge(parts, file)
     if crs is not None and not crs.equals(_CRS84, ignore_axis_order=True):
-        geometry = _reproject(geometry, crs.to_wkt(), WGS84)
+        geometry = reproject(geometry, crs.to_wkt(), WGS84)
         if not np.isfinite(shapely.get_coordinates(geometry)).all():
             raise GeometryError(
                 "cannot be reprojected to WGS84", file=file, field="crs", value=crs.name
@@ -448,7 +448,7 @@ def import_zone(
         raise GeometryError(
             f"must be one of {', '.join(KINDS)}", file=file, field="kind", value=kind
         )
-    elif _DIMENSION[kind] != dim:
+    elif KIND_DIMENSIONS[kind] != dim:
         raise GeometryError(
             f"the file holds a {geometry.geom_type}, but kind {kind!r} needs "
             + ("lines" if kind == "route" else "polygons"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 import shapely
@@ -19,6 +20,7 @@ from ..errors import GeometryError
 
 __all__ = [
     "KINDS",
+    "KIND_DIMENSIONS",
     "METRIC_CRS",
     "WGS84",
     "Approximation",
@@ -28,8 +30,10 @@ __all__ = [
     "clip_route",
     "corridor",
     "length_km",
+    "reproject",
     "to_metric",
     "to_wgs84",
+    "transformer",
 ]
 
 METRIC_CRS = "EPSG:32637"
@@ -40,7 +44,8 @@ WGS84 = "EPSG:4326"
 KINDS = ("area", "route", "corridor")
 """``area``: a polygon; ``route``: a line; ``corridor``: a polygon derived from a route."""
 
-_DIMENSION = {"area": 2, "route": 1, "corridor": 2}
+KIND_DIMENSIONS = MappingProxyType({"area": 2, "route": 1, "corridor": 2})
+"""The geometry dimension each kind needs (:func:`geometry_dimension`): 2 polygons, 1 lines."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ class Zone:
         if not isinstance(self.geometry, shapely.Geometry) or self.geometry.is_empty:
             raise GeometryError(f"{where}: geometry is empty or missing", field="geometry")
         dim = geometry_dimension(self.geometry)
-        if dim != _DIMENSION[self.kind]:
+        if dim != KIND_DIMENSIONS[self.kind]:
             want = "a line" if self.kind == "route" else "a polygon"
             raise GeometryError(
                 f"{where}: kind {self.kind!r} needs {want}",
@@ -171,12 +176,27 @@ def geometry_dimension(geometry: shapely.Geometry) -> int:
 
 
 @lru_cache(maxsize=16)
-def _transformer(src: str, dst: str) -> Transformer:
+def transformer(src: str, dst: str) -> Transformer:
+    """The pyproj ``Transformer`` from CRS ``src`` to ``dst`` (any form pyproj reads: "EPSG:4326",
+    WKT), x/y order always (longitude first), made once per pair and cached.
+
+    >>> x, y = transformer(WGS84, METRIC_CRS).transform(39.0, 0.0)
+    >>> round(x), round(y)
+    (500000, 0)
+    """
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
-def _reproject(geometry: shapely.Geometry, src: str, dst: str) -> shapely.Geometry:
-    t = _transformer(src, dst)
+def reproject(geometry: shapely.Geometry, src: str, dst: str) -> shapely.Geometry:
+    """``geometry`` with every coordinate moved from CRS ``src`` to ``dst`` (:func:`transformer`);
+    :func:`to_metric` and :func:`to_wgs84` are the usual pairs.
+
+    >>> from shapely.geometry import Point
+    >>> p = reproject(Point(500000, 0), METRIC_CRS, WGS84)
+    >>> round(p.x, 6), round(p.y, 6)
+    (39.0, 0.0)
+    """
+    t = transformer(src, dst)
 
     def fn(xy: np.ndarray) -> np.ndarray:
         x, y = t.transform(xy[:, 0], xy[:, 1])
@@ -193,7 +213,7 @@ def to_metric(geometry: shapely.Geometry, crs: str = METRIC_CRS) -> shapely.Geom
     >>> round(p.x), round(p.y)
     (500000, 0)
     """
-    return _reproject(geometry, WGS84, crs)
+    return reproject(geometry, WGS84, crs)
 
 
 def to_wgs84(geometry: shapely.Geometry, crs: str = METRIC_CRS) -> shapely.Geometry:
@@ -203,7 +223,7 @@ def to_wgs84(geometry: shapely.Geometry, crs: str = METRIC_CRS) -> shapely.Geome
     >>> round(to_wgs84(Point(500000, 0)).x, 9)
     39.0
     """
-    return _reproject(geometry, crs, WGS84)
+    return reproject(geometry, crs, WGS84)
 
 
 def length_km(zone: Zone, *, crs: str = METRIC_CRS) -> float:
