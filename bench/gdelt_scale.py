@@ -326,17 +326,18 @@ class Result:
         return self.rate / self.workers
 
 
-def baseline(data: Generated) -> tuple[Result, float, float]:
+def baseline(data: Generated, outside: bool) -> tuple[Result, float, float]:
     """The single-process engine on the first partition, in this process: read, then
     ``judge_events`` twice (cold: the index's share tables empty; warm)."""
     from ceasefire.agreements import Registry
     from ceasefire.cluster import partitions
-    from ceasefire.compliance import judge_events, plan_evaluation
+    from ceasefire.compliance import Rules, judge_events, plan_evaluation
     from ceasefire.compliance.spatial import build_zone_index
     from ceasefire.sources.geoparquet import read_events_parquet
 
     registry = Registry.bundled()
-    plan = plan_evaluation(registry.get(AGREEMENT), registry=registry)
+    rules = Rules(keep_outside=outside)
+    plan = plan_evaluation(registry.get(AGREEMENT), registry=registry, rules=rules)
     index = build_zone_index(plan.zone_geometries)
     p = partitions(data.files[0])[0]
     t = time.perf_counter()
@@ -352,8 +353,9 @@ def baseline(data: Generated) -> tuple[Result, float, float]:
     return res, cold, read_s
 
 
-def cluster_run(data: Path, out: Path, workers: int) -> Result:
+def cluster_run(data: Path, out: Path, workers: int, outside: bool) -> Result:
     from ceasefire.cluster import evaluate_parquet
+    from ceasefire.compliance import Rules
 
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
@@ -375,6 +377,7 @@ def cluster_run(data: Path, out: Path, workers: int) -> Result:
             AGREEMENT,
             out,
             cluster=f"local:{workers}",
+            rules=Rules(keep_outside=outside),
             progress=progress,
         )
         seconds = time.perf_counter() - t0
@@ -415,8 +418,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--row-group-rows", type=int, default=500_000, help="rows per row group (= partition)"
     )
-    ap.add_argument("--workers", default="1,2", help="local cluster sizes to run, in order")
+    ap.add_argument(
+        "--workers", default="1,2", help="local cluster sizes to run, in order ('': generate only)"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the events and verdicts")
+    ap.add_argument(
+        "--outside",
+        action="store_true",
+        help="write the 'outside' verdict rows too (default: left out, as `ceasefire evaluate "
+        "--no-outside` does; about 3 in 4 rows of this mix)",
+    )
     args = ap.parse_args(argv)
 
     import distributed
@@ -441,7 +452,10 @@ def main(argv: list[str] | None = None) -> None:
                 f"{gen.bytes / 1e9:.2f} GB",
                 flush=True,
             )
-        base, cold, read_s = baseline(gen)
+        if not args.workers:
+            return  # generation only: --workers ''
+        print(f"outside rows: {'written' if args.outside else 'left out (--no-outside)'}")
+        base, cold, read_s = baseline(gen, args.outside)
         print(
             f"single process: judge_events on {base.events:,} events: cold {cold:.2f} s, "
             f"warm {base.seconds:.2f} s ({base.rate:,.0f} events/s), read {read_s:.2f} s",
@@ -449,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         rows = [base]
         for w in (int(x) for x in args.workers.split(",")):
-            res = cluster_run(data, args.out / f"verdicts-local{w}", w)
+            res = cluster_run(data, args.out / f"verdicts-local{w}", w, args.outside)
             print(
                 f"local:{w}: {res.seconds:.1f} s, {res.rate:,.0f} events/s, "
                 f"{res.per_worker:,.0f} events/s/worker, first part after "

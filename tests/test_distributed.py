@@ -177,3 +177,149 @@ def test_cli_evaluate_on_a_local_cluster(
     _assert_same(read_verdicts_parquet(out), expected)
     result = CliRunner().invoke(cli, [*args, "--cluster", "local:2"])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+# --- a worker killed mid-run; a cluster started by hand -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_parts(events: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One large partition first (60,000 events: about a second of judging, in flight when a
+    worker is killed) and six small ones."""
+    folder = tmp_path_factory.mktemp("big")
+    copies = []
+    for k in range(20):
+        c = events.copy()
+        c["event_uid"] = c["event_uid"] + f"#{k}"
+        copies.append(c)
+    big = pd.concat(copies, ignore_index=True)
+    small = [events.iloc[i : i + 500] for i in range(0, 3000, 500)]
+    write_events_parquet([big, *small], folder)
+    return folder
+
+
+def _verdicts_of(folder: Path) -> pd.DataFrame:
+    from ceasefire.sources.geoparquet import read_events_parquet
+
+    registry = Registry.bundled()
+    events = pd.concat([read_events_parquet(f) for f in sorted(folder.glob("*.parquet"))])
+    return evaluate(registry.get(AGREEMENT), events, registry=registry).verdicts
+
+
+def test_a_worker_killed_mid_run_loses_nothing_and_duplicates_nothing(
+    big_parts: Path, tmp_path: Path
+) -> None:
+    """SIGKILL every worker process when the first part is in: the scheduler reschedules what
+    was in flight (the large partition among it), the nannies start new workers, and the
+    output holds each part once, equal to the single-process engine's."""
+    import os
+    import signal
+
+    import psutil
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as local,
+        Client(local) as client,
+    ):
+        before = set(client.run(os.getpid).values())
+        killed: list[int] = []
+
+        def kill_once(done: int, parts: int, events: int) -> None:
+            if done == 1 and not killed:
+                for pid in before:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+
+        run = evaluate_parquet(
+            big_parts,
+            AGREEMENT,
+            tmp_path / "verdicts",
+            cluster=local.scheduler_address,
+            progress=kill_once,
+        )
+        after = set(client.run(os.getpid).values())
+        # what the scheduler did: a task that was processing on a killed worker ran again
+        log = client.run_on_scheduler(
+            lambda dask_scheduler: [(str(t[0]), t[2]) for t in dask_scheduler.transition_log]
+        )
+    assert killed and not any(
+        psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in killed
+    )
+    assert after and not after & before  # new worker processes
+    starts: dict[str, int] = {}
+    for key, finish in log:
+        if key.startswith("ceasefire-verdicts-") and finish == "processing":
+            starts[key] = starts.get(key, 0) + 1
+    assert max(starts.values()) >= 2, starts  # at least one partition judged twice
+    assert run.parts == 7 and len(run.written) == 7
+    out = tmp_path / "verdicts"
+    assert not list(out.glob(".part-*"))  # no half-written attempt left
+    got = read_verdicts_parquet(out)
+    assert not got.duplicated(KEY).any()
+    _assert_same(got, _verdicts_of(big_parts))
+
+
+def test_a_cluster_started_by_hand(parts: Path, expected: pd.DataFrame, tmp_path: Path) -> None:
+    """docs/dask.md's instructions: `dask scheduler` and `dask worker` started as commands, the
+    run pointed at the scheduler's tcp:// address."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "dask"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [
+        subprocess.Popen(
+            [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        procs.append(
+            subprocess.Popen(
+                [*dask, "worker", address, "--nthreads", "1", "--nworkers", "2", "--no-dashboard"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        t = time.monotonic()
+        run = evaluate_parquet(parts / "*.parquet", AGREEMENT, tmp_path / "v", cluster=address)
+        assert time.monotonic() - t >= 0
+        assert len(run.written) == 5
+        _assert_same(read_verdicts_parquet(tmp_path / "v"), expected)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+def test_cli_no_outside_leaves_the_outside_rows_out(
+    parts: Path, expected: pd.DataFrame, tmp_path: Path
+) -> None:
+    out = tmp_path / "verdicts"
+    args = ["evaluate", "--events", str(parts), "--agreement", AGREEMENT, "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--no-outside"])
+    assert result.exit_code == 0, result.output
+    got = read_verdicts_parquet(out)
+    inside = expected[expected["verdict"] != "outside"]
+    assert len(inside) < len(expected) and "outside" not in set(got["verdict"])
+    _assert_same(got, inside)
+    result = CliRunner().invoke(cli, ["evaluate", "--events", str(parts), "--no-outside"])
+    assert result.exit_code == 2 and "--no-outside goes with --out" in result.output

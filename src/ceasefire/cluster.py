@@ -18,7 +18,8 @@ or the store's evaluation gives them.
 
 Writes are atomic and idempotent: a task writes a hidden ``.part-NNNNN.parquet.<token>`` and
 renames it to ``part-NNNNN.parquet`` when complete, so a task retried after its worker died
-replaces the same part (no duplicate rows) and a reader never meets half a part. The numbering
+replaces the same part (no duplicate rows) and a reader never meets half a part; what a killed
+attempt left half-written is removed when every part is complete. The numbering
 is the inputs' (files in name order, then row groups), recorded in ``OUT/manifest.json``; a
 rerun into the same folder skips the parts already complete, and refuses a folder written for
 other inputs, another agreement or other rules.
@@ -50,6 +51,7 @@ import dataclasses
 import json
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -174,6 +176,9 @@ def evaluate_parquet(
         if progress is not None:
             progress(len(run.skipped) + len(finished), len(todo), done_events + run.events)
     run.written = [out / p.part_name for p, _ in sorted(finished, key=lambda x: x[0].number)]
+    # every part is complete: what a killed attempt left half-written goes
+    for tmp in out.glob(".part-*.parquet.*"):
+        tmp.unlink(missing_ok=True)
     return run
 
 
@@ -192,9 +197,14 @@ def _run(
     from distributed import as_completed
 
     with _client(cluster) as client:
-        # sent once to every worker: tasks get a reference, not a copy of the ~15 MB index
-        plan_f, index_f = client.scatter([plan, index], broadcast=True)
         run = uuid.uuid4().hex[:8]
+        # tasks of their own, not scattered data: the scheduler keeps them and makes them again
+        # should every worker holding them die; a worker fetches each once, and the partitions'
+        # tasks get a reference, not a copy of the ~15 MB index
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge.*", category=UserWarning)
+            plan_f = client.submit(_given, plan, key=f"ceasefire-plan-{run}")
+            index_f = client.submit(_given, index, key=f"ceasefire-zone-index-{run}")
         futures = {
             client.submit(
                 judge_partition,
@@ -212,6 +222,10 @@ def _run(
                 yield futures[fut], int(fut.result())
         finally:
             client.cancel(list(futures))
+
+
+def _given(value: Any) -> Any:
+    return value
 
 
 @contextmanager

@@ -549,6 +549,13 @@ def _verdict_rows(v: pd.DataFrame) -> pd.DataFrame:
     help="With --out: judge the parts on Dask, N local worker processes or a running scheduler "
     "(default: one after another in this process).",
 )
+@click.option(
+    "--outside/--no-outside",
+    default=True,
+    show_default=True,
+    help="With --out: write the 'outside' rows too (an event outside a provision's zone or time "
+    "window); --no-outside leaves them out, most of the rows of a worldwide feed.",
+)
 @db_option
 @handle_errors
 def evaluate(
@@ -559,6 +566,7 @@ def evaluate(
     fmt: str | None,
     out_dir: Path | None,
     cluster: str | None,
+    outside: bool,
     db: str,
 ) -> None:
     """Judge events against agreements and store the verdicts (or print them, with --events).
@@ -570,8 +578,12 @@ def evaluate(
     GeoParquet parts instead, optionally on a Dask --cluster (see docs/dask.md).
     """
     if out_dir is not None or cluster is not None:
-        _evaluate_parquet(events_file, agreement_ids, agreement_file, fmt, out_dir, cluster)
+        _evaluate_parquet(
+            events_file, agreement_ids, agreement_file, fmt, out_dir, cluster, outside
+        )
         return
+    if not outside:
+        raise click.UsageError("--no-outside goes with --out")
     if events_file is not None:
         from ..sources import detect_source
 
@@ -614,9 +626,11 @@ def _evaluate_parquet(
     fmt: str | None,
     out_dir: Path | None,
     cluster: str | None,
+    outside: bool,
 ) -> None:
-    """``evaluate --events PARQUET --out FOLDER [--cluster ...]``."""
+    """``evaluate --events PARQUET --out FOLDER [--cluster ...] [--no-outside]``."""
     from ..cluster import evaluate_parquet
+    from ..compliance import Rules
 
     if out_dir is None or events is None:
         raise click.UsageError("--out and --cluster go with --events PARQUET and each other")
@@ -632,7 +646,12 @@ def _evaluate_parquet(
             )
 
         run = evaluate_parquet(
-            str(events), agreement_id, out_dir, cluster=cluster, progress=progress
+            str(events),
+            agreement_id,
+            out_dir,
+            cluster=cluster,
+            rules=Rules(keep_outside=outside),
+            progress=progress,
         )
     say(
         f"{len(run.written):,} parts written, {len(run.skipped):,} skipped (already complete) of "

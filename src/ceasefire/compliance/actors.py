@@ -23,9 +23,11 @@ def matches(values: pd.Series, regex: re.Pattern[str] | None) -> np.ndarray:
     """
     if regex is None or len(values) == 0:
         return np.zeros(len(values), dtype=bool)
-    codes, uniques = pd.factorize(values.fillna(""), sort=False)
-    hit = np.fromiter((bool(regex.search(u)) for u in uniques), dtype=bool, count=len(uniques))
-    return hit[codes] if len(uniques) else np.zeros(len(values), dtype=bool)
+    codes, uniques = pd.factorize(values, sort=False)  # a missing value: code -1, read as ""
+    hit = np.fromiter(
+        (bool(regex.search(u)) for u in [*uniques, ""]), dtype=bool, count=len(uniques) + 1
+    )
+    return hit[codes]
 
 
 def involves(

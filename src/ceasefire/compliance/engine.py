@@ -262,10 +262,7 @@ def _verdicts(frame: pd.DataFrame, plan: EvaluationPlan, index: ZoneIndex | None
         a = planned.agreement
         if a.id not in actors:
             actors[a.id] = _actors(frame, a)
-        part = _judge(frame, planned, p_space[:, j], rules, actors[a.id])
-        if not rules.keep_outside:
-            part = part[part["verdict"] != "outside"]
-        parts.append(part)
+        parts.append(_judge(frame, planned, p_space[:, j], rules, actors[a.id]))
     return _concat_verdicts(parts)
 
 
@@ -318,7 +315,7 @@ def attribute(agreement: Agreement, events: pd.DataFrame) -> pd.DataFrame:
     ids = np.array([q.id for q in agreement.parties] + ["unattributed"], dtype=object)
     return pd.DataFrame(
         {
-            "event_uid": frame["event_uid"].to_numpy(),
+            "event_uid": pd.array(frame["event_uid"].to_numpy(), dtype="str"),
             "party": ids[np.where(party >= 0, party, len(agreement.parties))],
             "rule": np.array(ATTRIBUTION_RULES, dtype=object)[rule],
         }
@@ -504,10 +501,21 @@ def _judge(
         certain[:] = False  # e.g. an impact point does not show where the weapon stood
     code[inside & breach & certain] = _CODE["violation"]
     code[inside & breach & ~certain] = _CODE["possible_violation"]
+    if not rules.keep_outside:  # the rest is built for the rows kept only
+        keep = np.flatnonzero(code != _CODE["outside"])
+        if len(keep) < len(frame):
+            frame, code, prob, p_space, p_time = (
+                frame.iloc[keep],
+                code[keep],
+                prob[keep],
+                p_space[keep],
+                p_time[keep],
+            )
+            party, rule, exempt, excluded = party[keep], rule[keep], exempt[keep], excluded[keep]
     party_ids = np.array([q.id for q in a.parties] + ["unattributed"], dtype=object)
     out = pd.DataFrame(
         {
-            "event_uid": frame["event_uid"].to_numpy(),
+            "event_uid": pd.array(frame["event_uid"].to_numpy(), dtype="str"),
             "agreement_id": a.id,
             "provision_id": p.id,
             "provision_type": p.type.value,
@@ -515,7 +523,7 @@ def _judge(
             "probability": np.where(code == _CODE["outside"], 0.0, prob).round(4),
             "p_space": p_space.astype(np.float64).round(4),
             "p_time": p_time.round(4),
-            "party": party_ids[np.where(party >= 0, party, len(a.parties))],
+            "party": pd.array(party_ids[np.where(party >= 0, party, len(a.parties))], dtype="str"),
         }
     )
     # a party answers only for a breach

@@ -1,6 +1,8 @@
 """One readable line per verdict, naming the rule that decided it.
 
-Built column-wise (pandas string concatenation over the rows that are not ``outside``), e.g.::
+Built column-wise over the rows that are not ``outside`` (Arrow's string kernels: each piece is
+formatted once per distinct value, then the pieces are joined row by row in C++), and only for
+the rows a piece is for (who answers: the breaches; which exempt group: the exempt rows), e.g.::
 
     shelling 3.1 km north of the M4 near Ariha, 2020-03-07, after the 2020-03-06 00:01 ceasefire
     start; actor Military Forces of Syria -> Russia's side
@@ -8,11 +10,14 @@ Built column-wise (pandas string concatenation over the rows that are not ``outs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from ..agreements import Agreement, TimeSpec
@@ -68,6 +73,61 @@ class Context:
     p_space: np.ndarray
 
 
+# --- Arrow string pieces ---------------------------------------------------------------------
+
+_STR = pa.large_string()
+#: A piece of a reason: a column of text, or one text for every row.
+_Piece: TypeAlias = "pa.Array | str"
+
+
+def _text(values: Any) -> pa.Array:
+    """A text column (missing values as ""), as an Arrow array."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    arr = pa.array(s.astype("string").reset_index(drop=True), from_pandas=True)
+    return pc.fill_null(arr.cast(_STR), "")
+
+
+def _scalar(x: _Piece) -> Any:
+    return pa.scalar(x, _STR) if isinstance(x, str) else x
+
+
+def _cat(*pieces: _Piece) -> pa.Array:
+    """The pieces joined row by row (at least one piece is a column)."""
+    return pc.binary_join_element_wise(*(_scalar(p) for p in pieces), _scalar(""))
+
+
+def _pick(cond: np.ndarray, yes: _Piece, no: _Piece) -> pa.Array:
+    """``yes`` where ``cond``, else ``no``, row by row."""
+    return pc.if_else(pa.array(np.asarray(cond, dtype=bool)), _scalar(yes), _scalar(no))
+
+
+def _filled(arr: pa.Array) -> np.ndarray:
+    """Which rows hold a text that is not empty."""
+    return np.asarray(pc.not_equal(arr, "").to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _map(arr: pa.Array, fn: Callable[[Any], str]) -> pa.Array:
+    """``fn`` of each distinct value, spread back over the rows (null rows get ``fn(None)``)."""
+    enc = pc.dictionary_encode(arr, null_encoding="encode")
+    words = pa.array([fn(v) for v in enc.dictionary.to_pylist()], _STR)
+    return words.take(enc.indices)
+
+
+def _fmt(values: np.ndarray, spec: str) -> pa.Array:
+    """``format(v, spec)`` of each value (computed once per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    words = pa.array([format(v, spec) for v in np.asarray(uniques, dtype=values.dtype)], _STR)
+    return words.take(pa.array(codes))
+
+
+def _act(sub_event_type: pd.Series, event_type: pd.Series) -> pa.Array:
+    sub = _map(
+        _text(sub_event_type), lambda s: _ACTS.get(s, s.lower()) if isinstance(s, str) else ""
+    )
+    fallback = pd.Series(event_type).astype(object).fillna("event").map(lambda s: str(s).lower())
+    return _pick(_filled(sub), sub, _text(fallback))
+
+
 def act_name(sub_event_type: pd.Series, event_type: pd.Series) -> pd.Series:
     """Plain words for an ACLED (sub-)event type.
 
@@ -75,29 +135,27 @@ def act_name(sub_event_type: pd.Series, event_type: pd.Series) -> pd.Series:
     ...          pd.Series(["Explosions/Remote violence", "Battles"])).tolist()
     ['shelling', 'battles']
     """
-    sub = sub_event_type.astype(object).where(sub_event_type.notna(), None)
-    named = sub.map(lambda s: _ACTS.get(s, s.lower()) if isinstance(s, str) and s else None)
-    fallback = event_type.astype(object).fillna("event").map(lambda s: str(s).lower())
-    return named.where(named.notna(), fallback).astype(str)
+    words = _act(sub_event_type, event_type).to_numpy(zero_copy_only=False)
+    return pd.Series(words, index=sub_event_type.index, dtype=object)
 
 
-def _s(x: Any) -> pd.Series:
-    return pd.Series(x, dtype=object).fillna("").astype(str)
-
-
-def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray, verdict: np.ndarray) -> pd.Series:
+def _where(ev: pd.DataFrame, ctx: Context, p_space: np.ndarray, verdict: np.ndarray) -> pa.Array:
     radius = ev["location_uncertainty_km"].fillna(0).to_numpy(dtype=float)
-    share = pd.Series(
-        [f"{s:.0%} of its {r:g} km location disc " for s, r in zip(p_space, radius, strict=True)],
-        index=ev.index,
-        dtype=object,
-    ).where(p_space < 0.995, "")
+    partly = p_space < 0.995
+    share = _pick(
+        partly,
+        _cat(_fmt(p_space, ".0%"), " of its ", _fmt(radius, "g"), " km location disc "),
+        "",
+    )
     if ctx.route is not None:  # a corridor drawn around its route
-        inside = share.map(lambda x: f" ({x}inside the corridor)" if x else "")
-        text = _where_route(ev, ctx) + inside
+        inside = _pick(partly, _cat(" (", share, "inside the corridor)"), "")
+        text = _cat(_where_route(ev, ctx), inside)
     else:
-        text = share + f"inside the {ctx.zone.name}"
-    return text.where(~_reports(ev), _where_report(ev, ctx, p_space, verdict))
+        text = _cat(share, f"inside the {ctx.zone.name}")
+    reports = _reports(ev)
+    if not reports.any():
+        return text
+    return _pick(reports, _where_report(ev, ctx, p_space, verdict), text)
 
 
 def _reports(ev: pd.DataFrame) -> np.ndarray:
@@ -106,7 +164,7 @@ def _reports(ev: pd.DataFrame) -> np.ndarray:
 
 def _where_report(
     ev: pd.DataFrame, ctx: Context, p_space: np.ndarray, verdict: np.ndarray
-) -> pd.Series:
+) -> pa.Array:
     """Where a field report's event was, as may be published: a report is judged at its precise
     estimate, which may be where the observer stood, and a share of its disc, its radius or its
     distance to a line would place the observer inside the published cell (two zone edges
@@ -117,15 +175,14 @@ def _where_report(
     else:
         place = f"the {ctx.zone.name}"
     whole = published_share(p_space, verdict) == 1.0
-    words = np.where(whole, f"inside {place}", f"with its location disc partly inside {place}")
-    return pd.Series(words, index=ev.index, dtype=object)
+    return _pick(whole, f"inside {place}", f"with its location disc partly inside {place}")
 
 
-def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
+def _where_route(ev: pd.DataFrame, ctx: Context) -> pa.Array:
     route = ctx.route
     label = ctx.provision.route_label
     if route is None:
-        return pd.Series(f"inside the {ctx.zone.name}", index=ev.index, dtype=object)
+        return pa.array([f"inside the {ctx.zone.name}"] * len(ev), _STR)
     lon = ev["longitude"].to_numpy(dtype=float)
     lat = ev["latitude"].to_numpy(dtype=float)
     km = distance_to_km(route.geometry, lon, lat)
@@ -133,148 +190,148 @@ def _where_route(ev: pd.DataFrame, ctx: Context) -> pd.Series:
     nearest = shapely.line_interpolate_point(
         route.geometry, shapely.line_locate_point(route.geometry, pts)
     )
-    side = np.where(lat >= shapely.get_y(nearest), "north", "south")
-    text = pd.Series(
-        [f"{k:.1f} km {s} of {label}" for k, s in zip(km, side, strict=True)],
-        index=ev.index,
-        dtype=object,
-    )
-    return text.where(km >= 0.05, f"on {label}")
+    side = np.where(lat >= shapely.get_y(nearest), " km north of ", " km south of ")
+    return _pick(km >= 0.05, _cat(_fmt(km, ".1f"), _text(side), label), f"on {label}")
 
 
-def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pd.Series:
+def _when(ev: pd.DataFrame, ctx: Context, p_time: np.ndarray) -> pa.Array:
     what = event_rule(ctx.provision).start_words
-    date = _s(ev["event_date"].to_numpy())
+    date = _text(ev["event_date"])
     span = (ev["time_end"] - ev["time_start"]).dt.total_seconds().fillna(0).to_numpy()
     is_wide = span > 86400 + 3600
-    wide = pd.Series(
-        [f" (dated only to a {d / 86400:.0f}-day window)" for d in span],
-        index=ev.index,
-        dtype=object,
-    ).where(is_wide, "")
-    pct = pd.Series([f"{t:.0%}" for t in p_time], index=ev.index, dtype=object)
+    wide = _pick(is_wide, _cat(" (dated only to a ", _fmt(span / 86400, ".0f"), "-day window)"), "")
+    pct = _fmt(p_time, ".0%")
     spec = ctx.start_spec
     readings = " or ".join([spec.timezone, *spec.alternative_timezones])
     uncertain = f" (the start may be read in {readings} time)" if spec.alternative_timezones else ""
     # a wide window: the share of it in force; a short one: the start itself is uncertain
-    share = (", " + pct + " of that window").where(is_wide, ", " + pct + " likely" + uncertain)
-    share = share.where(p_time < 0.995, ",")
-    start = spec.label()
-    return date.set_axis(ev.index) + wide + share + f" after the {start} {what}"
+    share = _pick(
+        is_wide, _cat(", ", pct, " of that window"), _cat(", ", pct, " likely" + uncertain)
+    )
+    share = _pick(p_time < 0.995, share, ",")
+    return _cat(date, wide, share, f" after the {spec.label()} {what}")
 
 
-def _who(ev: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
-    a = ctx.agreement
-    labels = {q.id: q.side_label for q in a.parties}
-    label = out["party"].map(lambda x: labels.get(x, "no party")).astype(str)
-    a1 = _s(ev["actor1"].to_numpy()).set_axis(ev.index)
-    a2 = _s(ev["actor2"].to_numpy()).set_axis(ev.index)
-    pair = a1 + a2.map(lambda x: f" vs {x}" if x else "")
-    rule = pd.Series(ctx.attribution_rule, index=ev.index)
-    act = act_name(ev["sub_event_type"], ev["event_type"])
-    text = pd.Series("actor " + a1 + " -> " + label, index=ev.index, dtype=object)
-    text = text.where(rule != 2, "actors " + pair + " -> " + label)
+def _who(ev: pd.DataFrame, party: np.ndarray, ctx: Context) -> pa.Array:
+    labels = {q.id: q.side_label for q in ctx.agreement.parties}
+    label = _map(_text(party), lambda x: labels.get(x, "no party"))
+    a1 = _text(ev["actor1"])
+    a2 = _text(ev["actor2"])
+    pair = _cat(a1, _pick(_filled(a2), _cat(" vs ", a2), ""))
+    rule = ctx.attribution_rule
     inferred = ev["source_dataset"].astype(str).to_numpy() == SourceDataset.UCDP_GED
-    hint = pd.Series(" here (initiator hint", index=ev.index, dtype=object) + pd.Series(
-        np.where(inferred, "; UCDP's event type is read from its source text)", ")"),
-        index=ev.index,
-        dtype=object,
+    text = _cat("actor ", a1, " -> ", label)
+    text = _pick(rule == 2, _cat("actors ", pair, " -> ", label), text)
+    if (rule == 3).any():
+        act = _act(ev["sub_event_type"], ev["event_type"])
+        hint = _pick(
+            inferred,
+            " here (initiator hint; UCDP's event type is read from its source text)",
+            " here (initiator hint)",
+        )
+        text = _pick(
+            rule == 3, _cat(pair, ": ", act, " only by ", label, hint, " -> ", label), text
+        )
+    text = _pick(
+        rule == 4,
+        _cat(
+            pair,
+            ": a clash between the parties' forces; the source does not record who initiated"
+            " -> unattributed",
+        ),
+        text,
     )
-    text = text.where(rule != 3, pair + ": " + act + " only by " + label + hint + " -> " + label)
-    text = text.where(
-        rule != 4,
-        pair + ": a clash between the parties' forces; the source does not record who initiated"
-        " -> unattributed",
-    )
-    text = text.where(rule != 0, "actor " + a1.where(a1 != "", "unknown") + " -> no party's forces")
+    a1_named = _pick(_filled(a1), a1, "unknown")
+    text = _pick(rule == 0, _cat("actor ", a1_named, " -> no party's forces"), text)
     # UCDP: who acted is read from the headlines (sources/ucdp_text.py); say so
     known = ev["initiator_known"].fillna(False).to_numpy(dtype=bool)
-    assoc = _s(ev["assoc_actor_1"].to_numpy()).set_axis(ev.index)
-    did = ev["sub_event_type"].map(
-        lambda s: _DID.get(s, "acted") if isinstance(s, str) else "acted"
+    if (inferred & known & ((rule == 1) | (rule == 0))).any():
+        assoc = _text(ev["assoc_actor_1"])
+        with_assoc = _pick(_filled(assoc), _cat(" and ", assoc), "")
+        did = _map(_text(ev["sub_event_type"]), lambda s: _DID.get(s, "acted") if s else "acted")
+        said = _cat(pair, ": the source text says ", a1, with_assoc, " ", did)
+        text = _pick(inferred & known & (rule == 1), _cat(said, " -> ", label), text)
+        text = _pick(inferred & known & (rule == 0), _cat(said, " -> no party's forces"), text)
+    text = _pick(
+        inferred & (rule == 4),
+        _cat(
+            pair,
+            ": a fight between the parties' forces; the source text does not say which side"
+            " acted -> unattributed",
+        ),
+        text,
     )
-    said = pair + ": the source text says " + a1 + assoc.map(lambda x: f" and {x}" if x else "")
-    said = said + " " + did
-    text = text.where(~(inferred & known & (rule == 1)), said + " -> " + label)
-    text = text.where(~(inferred & known & (rule == 0)), said + " -> no party's forces")
-    text = text.where(
-        ~(inferred & (rule == 4)),
-        pair + ": a fight between the parties' forces; the source text does not say which side"
-        " acted -> unattributed",
+    source = _pick(inferred, "the source text does not say", "the source does not record")
+    text = _pick(
+        rule == 6,
+        _cat(
+            pair,
+            ": a fight with an armed group that is no party's force; ",
+            source,
+            " who started it -> unattributed",
+        ),
+        text,
     )
-    source = pd.Series(
-        np.where(inferred, "the source text does not say", "the source does not record"),
-        index=ev.index,
-        dtype=object,
+    return _pick(
+        rule == 5,
+        _cat("excluded group present (", pair, ") -> ", label, ", answerable for its removal"),
+        text,
     )
-    text = text.where(
-        rule != 6,
-        pair
-        + ": a fight with an armed group that is no party's force; "
-        + source
-        + " who started it -> unattributed",
-    )
-    text = text.where(
-        rule != 5,
-        "excluded group present (" + pair + ") -> " + label + ", answerable for its removal",
-    )
-    return text
 
 
-def _exempt_names(ev: pd.DataFrame, ctx: Context) -> pd.Series:
+def _exempt_names(ev: pd.DataFrame, ctx: Context) -> pa.Array:
     """Which exempt groups each row involves, with their basis (one regex per group)."""
-    names = pd.Series("", index=ev.index, dtype=object)
+    names = np.full(len(ev), "", dtype=object)
     for g in ctx.agreement.exempt_actors:
         hit = involves(ev, g.regex)
-        names = names.where(~hit, names + "; " + g.name + f" ({g.basis})")
-    return names.str.removeprefix("; ").where(names != "", "an exempt group")
+        names[hit] = names[hit] + ("; " + g.name + f" ({g.basis})")
+    words = [n.removeprefix("; ") if n else "an exempt group" for n in names]
+    return pa.array(words, _STR)
 
 
 def build(frame: pd.DataFrame, out: pd.DataFrame, ctx: Context) -> pd.Series:
     """The reason column for one provision's verdict rows (aligned with ``out``)."""
-    reasons = pd.Series("", index=out.index, dtype=object)
+    values = np.empty(len(out), dtype=object)
     verdict = out["verdict"].astype(str).to_numpy()
     outside = verdict == "outside"
-    reasons[outside] = np.where(
-        ctx.p_space[outside] == 0,
-        f"outside: not in the {ctx.zone.name}",
+    values[outside & (ctx.p_space == 0)] = f"outside: not in the {ctx.zone.name}"
+    values[outside & (ctx.p_space != 0)] = (
         f"outside: not within the provision's time window (from {ctx.start_spec.label()}"
-        + (f" until {ctx.end_label})" if ctx.end_label else ")"),
+        + (f" until {ctx.end_label})" if ctx.end_label else ")")
     )
     rows = np.flatnonzero(~outside)
     if len(rows) == 0:
-        return reasons
-    ev = frame.iloc[rows]
-    sub = out.iloc[rows]
-    ctx = replace(
+        return pd.Series(values, index=out.index, dtype=object)
+    ev = frame if len(rows) == len(out) else frame.iloc[rows]
+    v = verdict[rows]
+    sub = replace(
         ctx,
         attribution_rule=ctx.attribution_rule[rows],
         exempt=ctx.exempt[rows],
         excluded=ctx.excluded[rows],
         p_space=ctx.p_space[rows],
     )
-    p_space = ctx.p_space
-    p_time = sub["p_time"].to_numpy(dtype=float)
-    act = act_name(ev["sub_event_type"], ev["event_type"])
-    loc = _s(ev["location"].to_numpy()).set_axis(ev.index)
-    near = loc.map(lambda x: f" near {x}" if x else "")
-    head = (
-        act + " " + _where(ev, ctx, p_space, verdict[rows]) + near + ", " + _when(ev, ctx, p_time)
-    )
-    who = _who(ev, sub.set_axis(ev.index), ctx)
-    v = pd.Series(verdict[rows], index=ev.index)
-    text = head + "; " + who
-    text = text.where(
-        v != "exempt",
-        head
-        + "; involves "
-        + _exempt_names(ev, ctx)
-        + ", exempt from the ceasefire -> not a breach",
-    )
-    text = text.where(v != "compliant", head + "; not an act this provision prohibits")
-    note = event_rule(ctx.provision).possible_note
-    if note:
-        text = text.where(v != "possible_violation", text + f"; {note}")
-    values = reasons.to_numpy(dtype=object, copy=True)
-    values[rows] = text.to_numpy(dtype=object)
+    p_time = out["p_time"].to_numpy(dtype=float)[rows]
+    act = _act(ev["sub_event_type"], ev["event_type"])
+    near = _text(ev["location"])
+    near = _pick(_filled(near), _cat(" near ", near), "")
+    head = _cat(act, " ", _where(ev, sub, sub.p_space, v), near, ", ", _when(ev, sub, p_time))
+    # what follows the head: why it is (not) a breach, and who answers
+    tail = np.full(len(rows), "; not an act this provision prohibits", dtype=object)
+    exempt = np.flatnonzero(v == "exempt")
+    if len(exempt):
+        names = _exempt_names(ev.iloc[exempt], sub)
+        tail[exempt] = _cat(
+            "; involves ", names, ", exempt from the ceasefire -> not a breach"
+        ).to_numpy(zero_copy_only=False)
+    breach = np.flatnonzero((v == "violation") | (v == "possible_violation"))
+    if len(breach):
+        party = out["party"].to_numpy(dtype=object)[rows[breach]]
+        who_ctx = replace(sub, attribution_rule=sub.attribution_rule[breach])
+        who = _who(ev.iloc[breach], party, who_ctx)
+        note = event_rule(ctx.provision).possible_note
+        if note:
+            who = _cat(who, _pick(v[breach] == "possible_violation", f"; {note}", ""))
+        tail[breach] = _cat("; ", who).to_numpy(zero_copy_only=False)
+    values[rows] = _cat(head, pa.array(tail, _STR)).to_numpy(zero_copy_only=False)
     return pd.Series(values, index=out.index, dtype=object)
