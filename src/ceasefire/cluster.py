@@ -4,8 +4,10 @@
 (:mod:`ceasefire.sources.geoparquet`) against one agreement, one *partition* per task: a row
 group of an input file, so that a worker holds one partition at a time however large the input.
 The plan (:func:`ceasefire.compliance.plan_evaluation`) and the zone index
-(:func:`ceasefire.compliance.spatial.build_zone_index`) are built once here and sent once to
-every worker (``Client.scatter(..., broadcast=True)``); each task reads its own row group, calls
+(:func:`ceasefire.compliance.spatial.build_zone_index`) are built once here and submitted as
+two tasks that every partition depends on (each worker fetches them once; the scheduler can make
+them again should every worker holding them die, which scattered data could not survive); each
+task reads its own row group, calls
 the single-process engine's :func:`ceasefire.compliance.judge_events` and writes the verdicts to
 ``OUT/part-NNNNN.parquet`` (:func:`~ceasefire.sources.geoparquet.write_verdicts_parquet`).
 
