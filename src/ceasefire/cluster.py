@@ -226,12 +226,17 @@ def _run(
             client.cancel(list(futures))
 
 
+#: The nanny's environment variable that :func:`_client` unsets for a local cluster.
+_TRIM: Final = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
+
 def _given(value: Any) -> Any:
     return value
 
 
 @contextmanager
 def _client(cluster: str) -> Iterator[Any]:
+    import dask
     from distributed import Client, LocalCluster
 
     if cluster.startswith(_LOCAL):
@@ -239,6 +244,11 @@ def _client(cluster: str) -> Iterator[Any]:
         if not n.isdigit() or int(n) < 1:
             raise InputError(f"cluster: local:N needs a number of workers N >= 1, not {n!r}")
         with (
+            # glibc's own heap policy in the workers, not Dask's MALLOC_TRIM_THRESHOLD_: set at
+            # all, it fixes the mmap threshold at 128 KiB, and every array of a partition is a
+            # fresh mmap of zeroed pages: the engine ran 1.5x slower in a worker than in a
+            # process (docs/dask.md, "Worker memory")
+            dask.config.set({_TRIM: None}),
             LocalCluster(
                 n_workers=int(n),
                 threads_per_worker=1,
