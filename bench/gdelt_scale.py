@@ -28,7 +28,7 @@ the end unless ``--keep``.
 Run::
 
     python bench/gdelt_scale.py --events 2000000          # a quick check (about 2.5 minutes)
-    python bench/gdelt_scale.py                           # 100,000,000 events (hours here)
+    python bench/gdelt_scale.py                           # 100,000,000 events (~35 min here)
     python bench/gdelt_scale.py --events 30000000 --out /data/gdelt-scale --keep
 """
 
@@ -490,8 +490,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{eff:.0%} (2 workers' efficiency here; a guess for more workers):")
             for n in (8, 32, 128):
                 rate = per * n * eff
-                hours = 100_000_000 / rate / 3600
-                print(f"  {n:4d} workers: ~{rate:,.0f} events/s, 100 M events in ~{hours:.2f} h")
+                minutes = 100_000_000 / rate / 60
+                print(f"  {n:4d} workers: ~{rate:,.0f} events/s, 100 M events in ~{minutes:.1f} min")
             print("to run it on a cluster: docs/dask.md, 'A GDELT-size run'")
     finally:
         if not args.keep:
