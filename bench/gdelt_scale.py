@@ -491,7 +491,7 @@ def main(argv: list[str] | None = None) -> None:
             for n in (8, 32, 128):
                 rate = per * n * eff
                 minutes = 100_000_000 / rate / 60
-                print(f"  {n:4d} workers: ~{rate:,.0f} events/s, 100 M events in ~{minutes:.1f} min")
+                print(f"  {n:4d} workers: ~{rate:,.0f} events/s, 100 M in ~{minutes:.1f} min")
             print("to run it on a cluster: docs/dask.md, 'A GDELT-size run'")
     finally:
         if not args.keep:
