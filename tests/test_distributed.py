@@ -277,6 +277,9 @@ def test_a_cluster_started_by_hand(parts: Path, expected: pd.DataFrame, tmp_path
     # the configuration docs/dask.md gives the workers' machines (deploy/dask.yaml)
     config = Path(__file__).resolve().parents[1] / "deploy"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "DASK_CONFIG": str(config)}
+    # a fresh shell on a worker machine: not what an earlier LocalCluster's nanny put into
+    # this process's environment
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
     procs = [
         subprocess.Popen(
             [*dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
@@ -326,12 +329,15 @@ def test_cli_no_outside_leaves_the_outside_rows_out(
     assert result.exit_code == 2 and "--no-outside goes with --out" in result.output
 
 
-def test_local_workers_keep_glibcs_heap_policy() -> None:
+def test_local_workers_keep_glibcs_heap_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     """`--cluster local:N` unsets the nanny's MALLOC_TRIM_THRESHOLD_ (docs/dask.md, "Worker
     memory"): set, it made the engine 1.5x slower in a worker than in a process."""
     import os
 
     from ceasefire.cluster import _client
 
+    # as a LocalCluster started earlier in this process leaves it (Dask's nanny sets it here)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     with _client("local:1") as client:
         assert list(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values()) == [None]
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # put back afterwards

@@ -235,6 +235,19 @@ def _given(value: Any) -> Any:
 
 
 @contextmanager
+def _unset_env(name: str) -> Iterator[None]:
+    """``name`` out of this process's environment for the block (the workers spawned in it
+    inherit the environment; a nanny started earlier in this process may have set it here),
+    put back afterwards."""
+    old = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if old is not None:
+            os.environ[name] = old
+
+
+@contextmanager
 def _client(cluster: str) -> Iterator[Any]:
     import dask
     from distributed import Client, LocalCluster
@@ -249,6 +262,7 @@ def _client(cluster: str) -> Iterator[Any]:
             # fresh mmap of zeroed pages: the engine ran 1.5x slower in a worker than in a
             # process (docs/dask.md, "Worker memory")
             dask.config.set({_TRIM: None}),
+            _unset_env("MALLOC_TRIM_THRESHOLD_"),
             LocalCluster(
                 n_workers=int(n),
                 threads_per_worker=1,
