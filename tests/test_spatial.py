@@ -105,6 +105,17 @@ def exact_shares(
     return out
 
 
+def assert_mixed_radii_close(got: np.ndarray, want: np.ndarray) -> None:
+    """The fast shares of discs of mixed radii against exact ones (dense event x zone): at
+    most 0.03 off, 0.006 on average where there is an overlap; pairs with a real overlap all
+    come out, and one without gets at most a trace (interpolation)."""
+    err = np.abs(got - want)
+    assert err.max() <= 0.03, (err.max(), np.unravel_index(err.argmax(), err.shape))
+    assert err[want > 0].mean() <= 0.006
+    assert np.all((got > 0) | (want < 0.01))
+    assert np.all((want > 0) | (got < 0.005))
+
+
 def dense(ev: np.ndarray, zo: np.ndarray, sh: np.ndarray, n: int, nz: int) -> np.ndarray:
     out = np.zeros((n, nz))
     out[ev, zo] = sh
@@ -118,12 +129,7 @@ def test_disc_shares_match_exact_areas(zones: list[shapely.Geometry], index: Zon
     lon, lat, rad = straddling(zones, 300, [0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 75.0], seed=1)
     want = exact_shares(zones, lon, lat, rad)
     got = dense(*disc_shares(index, lon, lat, rad), len(lon), len(zones))
-    err = np.abs(got - want)
-    assert err.max() <= 0.03, (err.max(), np.unravel_index(err.argmax(), err.shape))
-    assert err[want > 0].mean() <= 0.006
-    # pairs with a real overlap all come out; one without gets at most a trace (interpolation)
-    assert np.all((got > 0) | (want < 0.01))
-    assert np.all((want > 0) | (got < 0.005))
+    assert_mixed_radii_close(got, want)
 
 
 def test_typical_two_km_discs_are_within_one_percent(
