@@ -15,7 +15,7 @@ exact).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -57,22 +57,34 @@ def share_after(a: np.ndarray, b: np.ndarray, s0: TimeLike, s1: TimeLike) -> np.
     [0.5]
     """
     s0, s1 = _ns(s0), _ns(s1)
-    a64, b64 = _ns_array(a), _ns_array(b)
     if s1 < s0:
         raise ValueError("a start or end window must have s0 <= s1")
+    return _chunked(*_windows(a, b), lambda fa, fb: _after(fa, fb, s0, s1))
+
+
+def _windows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The event windows as int64 ns, checked: one shape, ``a <= b``."""
+    a64, b64 = _ns_array(a), _ns_array(b)
     if a64.shape != b64.shape:
         raise ValueError("a and b must have one shape")
+    if np.any(b64 < a64):
+        raise ValueError("event windows must have a <= b")
+    return a64, b64
+
+
+def _chunked(
+    a64: np.ndarray, b64: np.ndarray, f: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``f`` over the windows a chunk at a time: the float temporaries stay in cache (5x faster
+    and 10x less memory at 1e7 events than one pass)."""
     out = np.empty(a64.shape, dtype=np.float64)
     fa_all, fb_all, flat = a64.reshape(-1), b64.reshape(-1), out.reshape(-1)
-    # chunks keep the float temporaries in cache: 5x faster and 10x less memory at 1e7 events
     for i in range(0, len(flat), _CHUNK):
-        flat[i : i + _CHUNK] = _after(fa_all[i : i + _CHUNK], fb_all[i : i + _CHUNK], s0, s1)
+        flat[i : i + _CHUNK] = f(fa_all[i : i + _CHUNK], fb_all[i : i + _CHUNK])
     return out
 
 
 def _after(a: np.ndarray, b: np.ndarray, s0: int, s1: int) -> np.ndarray:
-    if np.any(b < a):
-        raise ValueError("event windows must have a <= b")
     # relative to s0 before float64: no precision lost on 1.6e18 ns timestamps
     fa = (a - s0).astype(np.float64)
     fb = (b - s0).astype(np.float64)
@@ -139,22 +151,16 @@ def reading_shares(
     >>> reading_shares(np.array([0]), np.array([10]), [5], [8]).tolist()
     [0.3]
     """
-    a64, b64 = _ns_array(a), _ns_array(b)
-    if a64.shape != b64.shape:
-        raise ValueError("a and b must have one shape")
-    if np.any(b64 < a64):
-        raise ValueError("event windows must have a <= b")
     s_ns, e_ns = [_ns(s) for s in starts], [_ns(e) for e in (ends or ())]
-    out = np.empty(a64.shape, dtype=np.float64)
-    fa_all, fb_all, flat = a64.reshape(-1), b64.reshape(-1), out.reshape(-1)
-    # chunk by chunk, every reading of a chunk while it is in cache (one pass, not one a reading)
-    for i in range(0, len(flat), _CHUNK):
-        fa, fb = fa_all[i : i + _CHUNK], fb_all[i : i + _CHUNK]
+
+    def one_chunk(fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
+        # every reading of a chunk while it is in cache (one pass, not one a reading)
         p = _mean_after(fa, fb, s_ns)
         if e_ns:
             p -= _mean_after(fa, fb, e_ns)
-        flat[i : i + _CHUNK] = np.clip(p, 0.0, 1.0, out=p)
-    return out
+        return np.clip(p, 0.0, 1.0, out=p)
+
+    return _chunked(*_windows(a, b), one_chunk)
 
 
 def _mean_after(a: np.ndarray, b: np.ndarray, readings: Sequence[int]) -> np.ndarray:
