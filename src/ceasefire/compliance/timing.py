@@ -85,17 +85,13 @@ def _chunked(
 
 
 def _after(a: np.ndarray, b: np.ndarray, s0: int, s1: int) -> np.ndarray:
+    if s1 == s0:
+        return _mean_after(a, b, [s0])
     # relative to s0 before float64: no precision lost on 1.6e18 ns timestamps
     fa = (a - s0).astype(np.float64)
     fb = (b - s0).astype(np.float64)
-    span = fb - fa
-    exact = span == 0
     # an exact timestamp gets a 1 ns window in the divisions below: its ramp is then 0 (hi == lo)
-    np.maximum(span, 1.0, out=span)
-    if s1 == s0:
-        # P(T >= s0) = (b - s0) / (b - a); for a == b: [a >= s0], as (b - s0 + 1) / 1 clipped
-        out = (fb + exact) / span
-        return np.clip(out, 0.0, 1.0, out=out)
+    span = np.maximum(fb - fa, 1.0)
     w = float(s1 - s0)
     # integral over s in [0, w] of P(T >= s): 1 up to a, then linear down to 0 at b
     lo = np.clip(fa, 0.0, w)
@@ -165,9 +161,26 @@ def reading_shares(
 
 def _mean_after(a: np.ndarray, b: np.ndarray, readings: Sequence[int]) -> np.ndarray:
     """The mean of ``P(T >= s)`` over the crisp readings ``s`` (summed in order, then divided:
-    what ``np.mean`` over the stacked shares gives, to the bit)."""
-    p = _after(a, b, readings[0], readings[0])
+    what ``np.mean`` over the stacked shares gives, to the bit).
+
+    ``P(T >= s) = (b - s) / (b - a)``, clipped to [0, 1]; an exact timestamp (``a == b``) counts
+    as after ``s`` when ``a >= s``: ``(b + 1 - s) / 1``, clipped. The window's length and the
+    exact flag do not depend on the reading, so they are computed once for all readings. The
+    differences are taken in int64 before float64: exact for windows and distances up to 104
+    days (2**53 ns); beyond, the share is 0 or 1 after clipping or off by an ulp.
+    """
+    span = (b - a).astype(np.float64)
+    top = b + (span == 0)
+    np.maximum(span, 1.0, out=span)
+    p = _crisp_after(top, span, readings[0])
     for s in readings[1:]:
-        p += _after(a, b, s, s)
-    p /= len(readings)
+        p += _crisp_after(top, span, s)
+    if len(readings) > 1:
+        p /= len(readings)
     return p
+
+
+def _crisp_after(top: np.ndarray, span: np.ndarray, s: int) -> np.ndarray:
+    out = (top - s).astype(np.float64)
+    out /= span
+    return np.clip(out, 0.0, 1.0, out=out)

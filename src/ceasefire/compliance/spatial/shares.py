@@ -95,20 +95,21 @@ def _chunk(
     sd = ix.entry_sd.take(entry)
     # the threshold in float32 like the stored distances, a hair above the float64 one (float32
     # rounds by at most 2**-24 of it): never decides more than the exact threshold would
-    thr = ((ix.hd_km + rad * R_PAD) * (1.0 + 2.0**-20)).astype(np.float32).take(ev)
+    thr = ((ix.hd_km + rad.take(ids) * R_PAD) * (1.0 + 2.0**-20)).astype(np.float32).take(row)
     share = (sd > thr).astype(np.float32)  # decided inside: 1; outside or boundary: 0 for now
     bnd = np.flatnonzero(np.abs(sd) <= thr)
     if len(bnd):
         share[bnd] = _boundary(
             ix, ev.take(bnd), zo.take(bnd), sd.take(bnd), entry.take(bnd), lon, lat, rad
         )
-    keep = np.flatnonzero(share)
+    # nonzero through a boolean: numpy's nonzero of a float array is several times slower
+    keep = np.flatnonzero(share != 0)
     ev, zo, share = ev.take(keep), zo.take(keep), share.take(keep)
     wide = np.flatnonzero(rad > ix.max_grid_radius_km)
     if len(wide) == 0:
         return ev, zo, share
     wev, wzo, wsh = wide_pairs(ix, wide, lon, lat, rad)
-    keep = np.flatnonzero(wsh)
+    keep = np.flatnonzero(wsh != 0)
     wev, wzo, wsh = wev.take(keep), wzo.take(keep), wsh.take(keep)
     # merge the two lists, each sorted by event (their events differ): a grid pair's place is
     # its place in its list plus the number of wide pairs of earlier events; the wide pairs

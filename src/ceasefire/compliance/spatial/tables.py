@@ -12,6 +12,7 @@ index and its radius, never on the rest of the call, so a share does not depend 
 
 from __future__ import annotations
 
+import sys
 from typing import Final
 
 import numpy as np
@@ -36,6 +37,8 @@ _TABLE_BUDGET: Final = 1 << 22
 #: Table values: share * _Q rounded (16 bits each radius), _UNSET for one not computed yet.
 _Q: Final = 65534.0
 _UNSET: Final = 0xFFFF
+#: Where the low 16-bit half of a packed value lies in memory (0 on little-endian machines).
+_BIG_ENDIAN: Final = int(sys.byteorder == "big")
 
 
 def table_shares(
@@ -61,9 +64,15 @@ def table_shares(
 def _disc_area_batch(
     ix: ZoneIndex, zo: np.ndarray | int, lon: np.ndarray, lat: np.ndarray, r: np.ndarray
 ) -> np.ndarray:
-    step = np.floor(np.log2(r) * _LADDER)
+    if len(r) and r.min() == r.max():  # one radius (the usual case: a precision class)
+        st = float(_steps(r[:1])[0])
+        t = _table(ix, int(st)) if 0 <= st < _LADDER_TOP else None
+        if t is not None:
+            w = (float(r[0]) - t.rho0) * (1.0 / (t.rho1 - t.rho0))
+            return _lookup(ix, t, zo, lon, lat, w)
+    step = _steps(r)
     lo, hi = (float(step.min()), float(step.max())) if len(step) else (0.0, 0.0)
-    if lo == hi and 0 <= lo < _LADDER_TOP:  # one radius step on the ladder (the usual case)
+    if lo == hi and 0 <= lo < _LADDER_TOP:  # one radius step on the ladder
         t = _table(ix, int(lo))
         if t is not None:
             return _lookup(ix, t, zo, lon, lat, (r - t.rho0) * (1.0 / (t.rho1 - t.rho0)))
@@ -83,6 +92,11 @@ def _disc_area_batch(
     if len(rest):
         out[rest] = direct_shares(ix, zo.take(rest), lon.take(rest), lat.take(rest), r.take(rest))
     return out
+
+
+def _steps(r: np.ndarray) -> np.ndarray:
+    """The ladder step of each radius: ``floor(8 log2(r))`` (float)."""
+    return np.floor(np.log2(r) * _LADDER)
 
 
 def _table(ix: ZoneIndex, step: int) -> ShareTable | None:
@@ -121,25 +135,25 @@ def _lookup(
     zo: np.ndarray | int,
     lon: np.ndarray,
     lat: np.ndarray,
-    w: np.ndarray,
+    w: np.ndarray | float,
 ) -> np.ndarray:
-    """Table share at the discs' centres: linear in the radius (weight ``w`` on ``rho1``),
-    bilinear in space. Fills the nodes it needs that are not computed yet. ``zo``: the zone of
-    each disc, or one zone for all (its lattice's constants are then scalars)."""
+    """Table share at the discs' centres: linear in the radius (weight ``w`` on ``rho1``: one
+    per disc, or one for all), bilinear in space. Fills the nodes it needs that are not computed
+    yet. ``zo``: the zone of each disc, or one zone for all (its lattice's constants are then
+    scalars)."""
     zo = np.asarray(zo, dtype=np.int64)  # numpy gathers take int64 indices without a conversion
     nxz = tab.nx.take(zo)
     # beyond the lattice a disc cannot reach the zone: clamping lands on nodes that hold 0
     a = (lon - tab.x0.take(zo)) * (1.0 / tab.dlon)
-    np.maximum(a, 0.0, out=a)
-    np.minimum(a, nxz - 1.000001, out=a)
+    np.clip(a, 0.0, nxz - 1.000001, out=a)
     b = (lat - tab.y0.take(zo)) * (1.0 / tab.dlat)
-    np.maximum(b, 0.0, out=b)
-    np.minimum(b, tab.ny.take(zo) - 1.000001, out=b)
-    i = a.astype(np.int64)  # truncation is floor: a, b >= 0
-    j = b.astype(np.int64)
+    np.clip(b, 0.0, tab.ny.take(zo) - 1.000001, out=b)
+    fa, fb = np.floor(a), np.floor(b)
+    i = fa.astype(np.int64)
+    j = fb.astype(np.int64)
     # float32 for the interpolation: shares need 1e-4, not 1e-16, and it halves the traffic
-    fa = (a - i).astype(np.float32)
-    fb = (b - j).astype(np.float32)
+    fa = np.subtract(a, fa, out=fa).astype(np.float32)
+    fb = np.subtract(b, fb, out=fb).astype(np.float32)
     idx = np.empty((4, len(lon)), dtype=np.int64)
     base = idx[0]
     np.multiply(j, nxz, out=base)
@@ -149,25 +163,26 @@ def _lookup(
     np.add(base, nxz, out=idx[2])
     np.add(idx[2], 1, out=idx[3])
     val = tab.values.take(idx)
-    lo16 = val & 0xFFFF
-    # an unset half is 0xFFFF, more than any share (at most _Q): a max finds one
-    if len(lon) and lo16.max() == _UNSET:
-        miss = lo16 == _UNSET
-        _fill(ix, tab, np.unique(idx[miss]), 0)
-        val = tab.values.take(idx)
-        lo16 = val & 0xFFFF
-    q = lo16.astype(np.float32)
-    if w.any():  # off the ladder: the second radius too
-        up = w > 0
-        hi16 = val >> 16
-        every = bool(up.all())
-        if (hi16.max() if every else hi16[:, up].max()) == _UNSET:
-            miss = (hi16 == _UNSET) & up
-            _fill(ix, tab, np.unique(idx[miss]), 1)
-            hi16 = tab.values.take(idx) >> 16
-        hi = hi16.astype(np.float32)
+    up = bool(np.any(w))  # off the ladder: the second radius too
+    every = up and bool(np.all(w > 0))
+    # the two 16-bit halves as strided views (no shifts or masks); an unset half is 0xFFFF,
+    # more than any share (at most _Q): a max finds one, over both halves at once when both
+    # are needed for every pair
+    if len(lon) and (val.view(np.uint16).max() if every else _half(val, 0).max()) == _UNSET:
+        filled = _fill_unset(ix, tab, idx, val, 0)
+        if every:
+            filled |= _fill_unset(ix, tab, idx, val, 1)
+        if filled:
+            val = tab.values.take(idx)
+    q = _half(val, 0).astype(np.float32)
+    if up:
+        if not every:
+            on = np.asarray(w) > 0
+            if _half(val, 1)[:, on].max() == _UNSET and _fill_unset(ix, tab, idx, val, 1, on):
+                val = tab.values.take(idx)
+        hi = _half(val, 1).astype(np.float32)
         hi -= q
-        hi *= w.astype(np.float32)
+        hi *= np.asarray(w, dtype=np.float32)
         q += hi
     top = q[1] - q[0]
     top *= fa
@@ -179,6 +194,30 @@ def _lookup(
     bottom *= fb
     bottom += top
     return bottom.astype(np.float64) * (1.0 / _Q)
+
+
+def _half(val: np.ndarray, half: int) -> np.ndarray:
+    """One 16-bit half of packed uint32 values (0: ``rho0``, 1: ``rho1``), a strided view."""
+    return val.view(np.uint16)[..., half ^ _BIG_ENDIAN :: 2]
+
+
+def _fill_unset(
+    ix: ZoneIndex,
+    tab: ShareTable,
+    idx: np.ndarray,
+    val: np.ndarray,
+    half: int,
+    on: np.ndarray | None = None,
+) -> bool:
+    """Fill the nodes of ``idx`` whose ``half`` is unset in ``val`` (only in the columns ``on``
+    when given); whether there were any."""
+    miss = _half(val, half) == _UNSET
+    if on is not None:
+        miss &= on
+    nodes = np.unique(idx[miss])
+    if len(nodes):
+        _fill(ix, tab, nodes, half)
+    return len(nodes) > 0
 
 
 def _fill(ix: ZoneIndex, tab: ShareTable, nodes: np.ndarray, half: int) -> None:

@@ -93,10 +93,9 @@ def _few_zones(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_wide_batch` for a few zones: each zone's box tested against every disc, then
     the zone's pairs at once (its table's constants are scalars); an (event, zone) matrix
-    puts the pairs in order."""
+    puts the pairs in order. Pairs whose share is 0 are left out."""
     nz = ix.n_zones
-    hit = np.zeros((len(ids), nz), dtype=bool)
-    out = np.zeros((len(ids), nz), dtype=np.float32)
+    out = np.zeros(len(ids) * nz, dtype=np.float32)  # the (event, zone) matrix, row-major
     x0, x1, y0, y1 = lo + hx, lo - hx, la + hy, la - hy
     for z in range(nz):
         bz = ix.bbox[z]
@@ -107,7 +106,6 @@ def _few_zones(
         sel = np.flatnonzero(m)
         if len(sel) == 0:
             continue
-        hit[sel, z] = True
         rs, xs, ys = r.take(sel), lo.take(sel), la.take(sel)
         share = np.zeros(len(sel))
         rest = np.arange(len(sel))
@@ -127,10 +125,12 @@ def _few_zones(
             rest = np.flatnonzero(~whole)
         if len(rest):
             share[rest] = table_shares(ix, z, xs.take(rest), ys.take(rest), rs.take(rest))
-        out[sel, z] = share
-    flat = np.flatnonzero(hit)  # row-major: sorted by (event, zone)
+        at = sel * nz
+        at += z
+        out[at] = share
+    flat = np.flatnonzero(out != 0)  # row-major: sorted by (event, zone)
     k = flat // nz
-    return ids.take(k), (flat - k * nz).astype(np.int32), out.ravel().take(flat)
+    return ids.take(k), (flat - k * nz).astype(np.int32), out.take(flat)
 
 
 def _grid_candidates(
