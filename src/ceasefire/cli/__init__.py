@@ -31,6 +31,28 @@ from ..errors import AgreementError, CeasefireError, InputError, StoreError, Unk
 from ..held import DEFAULT_MONTHS, DEFAULT_WINDOW, Held, Window
 from ..store import Store, open_store
 
+#: What the command modules (cli/alerts.py, cli/db.py, ...) use of this one, and the entry point.
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_ERROR",
+    "EXIT_SKIPPED",
+    "cli",
+    "console",
+    "day_value",
+    "db_option",
+    "each_file",
+    "emit",
+    "expand_paths",
+    "frame_table",
+    "handle_errors",
+    "iso_day",
+    "main",
+    "opened_store",
+    "progress_bar",
+    "say",
+    "tell",
+]
+
 
 def _console(stderr: bool = False) -> Console:
     # Piped output (a file, CI, the README) gets a fixed, readable width instead of 80 columns.
@@ -160,7 +182,7 @@ def each_file(
 
 
 @contextmanager
-def _store(db: str, *, need: str = "write") -> Iterator[Store]:
+def opened_store(db: str, *, need: str = "write") -> Iterator[Store]:
     """Open the store. ``need``: "write" creates it; "catalog" reads bundled agreements and
     zones even without a store (creating nothing); "data" refuses a store that is not there."""
     if _is_missing_file(db):
@@ -177,7 +199,11 @@ def _store(db: str, *, need: str = "write") -> Iterator[Store]:
         store.close()
 
 
-def _table(frame: pd.DataFrame, title: str | None = None, max_width: int | None = None) -> Table:
+def frame_table(
+    frame: pd.DataFrame, title: str | None = None, max_width: int | None = None
+) -> Table:
+    """``frame`` as a rich table: numbers right-aligned, ids, dates and the first column never
+    wrapped, empty cells blank, booleans as yes/no."""
     t = Table(title=title, title_justify="left", show_lines=False)
     for c in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[c])
@@ -199,7 +225,9 @@ def _cell(column: object, x: object) -> str:
     return str(x)
 
 
-def _emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
+def emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
+    """Print ``frame`` on stdout in a command's ``--format``: "csv" (spreadsheet-safe), "json"
+    (records) or a table."""
     if fmt == "csv":
         from ..exports import spreadsheet_safe_frame
 
@@ -207,7 +235,7 @@ def _emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
     elif fmt == "json":
         click.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
     else:
-        console.print(_table(frame, title))
+        console.print(frame_table(frame, title))
 
 
 @click.group()
@@ -235,7 +263,7 @@ def agreements() -> None:
 @handle_errors
 def agreements_list(db: str) -> None:
     """Agreements known: bundled ones and those added to the store."""
-    with _store(db, need="catalog") as store:
+    with opened_store(db, need="catalog") as store:
         reg = monitoring.registry_of(store)
     warn_broken(reg)
     rows = [
@@ -249,7 +277,7 @@ def agreements_list(db: str) -> None:
         }
         for a in reg.agreements.values()
     ]
-    console.print(_table(pd.DataFrame(rows), "Agreements"))
+    console.print(frame_table(pd.DataFrame(rows), "Agreements"))
 
 
 @agreements.command("show")
@@ -259,7 +287,7 @@ def agreements_list(db: str) -> None:
 @handle_errors
 def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
     """One agreement: parties, exempt actors, each provision in plain words."""
-    with _store(db, need="catalog") as store:
+    with opened_store(db, need="catalog") as store:
         reg = monitoring.registry_of(store)
         stored = store.agreements()
     if as_yaml and agreement_id in stored:  # even one that no longer validates: to fix it
@@ -282,7 +310,7 @@ def agreements_show(agreement_id: str, as_yaml: bool, db: str) -> None:
         {"id": p.id, "type": p.type, "article": p.article or "", "text": " ".join(p.text.split())}
         for p in a.provisions
     ]
-    console.print(_table(pd.DataFrame(rows), "Provisions"))
+    console.print(frame_table(pd.DataFrame(rows), "Provisions"))
 
 
 @agreements.command("validate")
@@ -297,7 +325,7 @@ def agreements_validate(files: tuple[Path, ...], db: str) -> None:
     agreements. Exit status 1 when a file does not validate.
     """
     failed = 0
-    with _store(db, need="catalog") as store:
+    with opened_store(db, need="catalog") as store:
         for f in files:
             try:
                 text = _agreements.read_agreement_text(f)
@@ -320,7 +348,7 @@ def agreements_add(file: Path, db: str) -> None:
     validate."""
     try:
         text = _agreements.read_agreement_text(file)
-        with _store(db) as store:
+        with opened_store(db) as store:
             a = monitoring.add_agreement(store, text, file=str(file), source=str(file))
     except AgreementError as e:
         tell_problems(e)
@@ -363,9 +391,11 @@ def _zone_row(z: _zones.Zone, *, full: bool = False) -> dict[str, Any]:
 @handle_errors
 def zones_list(db: str) -> None:
     """Zones: bundled, and those imported into the store."""
-    with _store(db, need="catalog") as store:
+    with opened_store(db, need="catalog") as store:
         zs = monitoring.zones_of(store)
-    console.print(_table(pd.DataFrame([_zone_row(z) for z in zs.values()]), "Zones", max_width=50))
+    console.print(
+        frame_table(pd.DataFrame([_zone_row(z) for z in zs.values()]), "Zones", max_width=50)
+    )
 
 
 @zones.command("show")
@@ -375,7 +405,7 @@ def zones_list(db: str) -> None:
 @handle_errors
 def zones_show(zone_id: str, geojson: bool, db: str) -> None:
     """One zone: how it was made, its size, its approximation note."""
-    with _store(db, need="catalog") as store:
+    with opened_store(db, need="catalog") as store:
         zs = monitoring.zones_of(store)
     z = _zones_get(zs, zone_id)
     if geojson:
@@ -408,7 +438,7 @@ def zones_import(file: Path, zone_id: str, name: str | None, layer: str | None, 
 
     Corridors derived from a replaced route are re-derived at the next evaluation.
     """
-    with _store(db) as store:
+    with opened_store(db) as store:
         z = monitoring.import_zone(store, file, zone_id, name=name, layer=layer)
         derived = [d.id for d in monitoring.zones_of(store).values() if d.derived_from == zone_id]
     say(f"imported {z.kind} {z.id} from {file}: {_zone_row(z)['size']}")
@@ -423,7 +453,7 @@ def zones_import(file: Path, zone_id: str, name: str | None, layer: str | None, 
 @handle_errors
 def zones_export(fmt: str, out: Path, db: str) -> None:
     """Write every zone to a GeoJSON or GeoPackage file."""
-    with _store(db, need="catalog") as store:
+    with opened_store(db, need="catalog") as store:
         zs = monitoring.zones_of(store)
     _zones.write_zones(zs.values(), out, driver="GPKG" if fmt == "gpkg" else "GeoJSON")
     say(f"wrote {len(zs)} zones to {out}")
@@ -454,7 +484,7 @@ def ingest(source: str, file: Path, db: str) -> None:
     A run that fails (or is interrupted) is marked failed in the store with its error; the
     batches it committed stay, and running it again finishes the rest.
     """
-    with _store(db) as store:
+    with opened_store(db) as store:
         try:
             r = _ingest_with_bar(store, source, file)
         except MemoryError:
@@ -480,10 +510,10 @@ def ingest(source: str, file: Path, db: str) -> None:
 @handle_errors
 def rejects(file_: str | None, limit: int, fmt: str, db: str) -> None:
     """Rows that could not be loaded: file, line, field, value and reason."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         frame = store.rejects(file=file_, limit=limit)
     cols = [c for c in ["file", "line", "field", "value", "reason"] if c in frame.columns]
-    _emit(frame[cols], fmt, "Rejected rows")
+    emit(frame[cols], fmt, "Rejected rows")
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -599,9 +629,9 @@ def evaluate(
             provisions = monitoring.finding_provisions(result.agreements)
             print_summary(result, events, findings.rows_of(result.verdicts, events), provisions)
         else:
-            _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt)
+            emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt)
         return
-    with _store(db, need="data") as store, err.status("evaluating") as status:
+    with opened_store(db, need="data") as store, err.status("evaluating") as status:
         result = monitoring.evaluate_store(
             store, list(agreement_ids) or None, progress=lambda m: status.update(m)
         )
@@ -613,7 +643,7 @@ def evaluate(
     if (fmt or "summary") == "summary":
         print_summary(result, events, rows, provisions)
     else:
-        _emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt or "table")
+        emit(_verdict_rows(result.verdicts)[VERDICT_COLUMNS], fmt or "table")
     if skipped is not None and skipped.broken:
         warn_broken(skipped)
         sys.exit(EXIT_SKIPPED)
@@ -670,7 +700,9 @@ def day_value(value: str | None, name: str) -> dt.date | None:
         raise click.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=name) from None
 
 
-def _day(value: str | None, name: str) -> str | None:
+def iso_day(value: str | None, name: str) -> str | None:
+    """An option's day as ``YYYY-MM-DD``, None when not given; an :class:`InputError` naming
+    the option (``name``) otherwise."""
     if not value:
         return None
     try:
@@ -734,8 +766,8 @@ def _filters(kw: dict[str, Any]) -> findings.Filters:
             **v,
             "verdict": tuple(v["verdict"]),
             "review_status": tuple(v["review_status"]),
-            "date_from": _day(v["date_from"], "--since"),
-            "date_to": _day(v["date_to"], "--until"),
+            "date_from": iso_day(v["date_from"], "--since"),
+            "date_to": iso_day(v["date_to"], "--until"),
         }
     )
 
@@ -770,7 +802,7 @@ def findings_cmd(fmt: str, db: str, **kw: Any) -> None:
     (violations and possible violations apart), by zone, by month, reviews. The same figures
     as the API's /api/findings and the dashboard."""
     f = _filters(kw)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         report = findings.report(_checked_rows(store, f), f, _finding_provisions(store))
         _note_unevaluated(store)
     if fmt == "json":
@@ -778,7 +810,7 @@ def findings_cmd(fmt: str, db: str, **kw: Any) -> None:
         return
     verdicts = report["verdicts"]
     console.print(
-        _table(
+        frame_table(
             pd.DataFrame(
                 [
                     {
@@ -802,7 +834,7 @@ def findings_cmd(fmt: str, db: str, **kw: Any) -> None:
         ("by_month", "By month (incidents)"),
     ):
         if report[key]:
-            console.print(_table(pd.DataFrame(report[key]), title))
+            console.print(frame_table(pd.DataFrame(report[key]), title))
     r = report["reviews"]
     say(
         f"reviewed: {report['reviewed']:,} of {report['incidents']['total']:,} incidents ("
@@ -821,14 +853,14 @@ def incidents(limit: int, fmt: str, db: str, **kw: Any) -> None:
     """Incidents, filtered: one row per event with its worst verdict, the provisions it
     breaches and the party; most deaths first, then the worse verdict, the likelier."""
     f = _filters(kw)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         t = findings.incidents(_checked_rows(store, f))
         _note_unevaluated(store)
     t = t.head(limit) if limit else t
     if fmt == "table":
         console.print(verdict_list(t.rename(columns={"breaches": "provisions"}), unit="incidents"))
     else:
-        _emit(t, fmt)
+        emit(t, fmt)
 
 
 @cli.command()
@@ -843,7 +875,7 @@ def verdicts(limit: int, fmt: str, db: str, **kw: Any) -> None:
     """Stored verdicts, filtered: one row per event and provision (see `incidents` for one per
     event), each with its probability, party, reason and review status."""
     f = _filters(kw)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         _check_agreement(store, f)
         v = store.verdict_frame(f)
         _note_unevaluated(store)
@@ -855,7 +887,7 @@ def verdicts(limit: int, fmt: str, db: str, **kw: Any) -> None:
     if fmt == "table":
         console.print(verdict_list(v))
     else:
-        _emit(v, fmt)
+        emit(v, fmt)
 
 
 def _geojson(v: pd.DataFrame) -> dict[str, Any]:
@@ -916,7 +948,7 @@ def before_after(
     /api/agreements/ID/held gives (less its by_party verdict shares).
     """
     window = Window.of(unit, before, after)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         h = monitoring.before_after(store, agreement_id, window)
     if fmt == "json":
         click.echo(json.dumps(h.to_dict(), indent=1, ensure_ascii=False, allow_nan=False))
@@ -1014,7 +1046,7 @@ def export(fmt: str, out: Path, all_verdicts: bool, unit: str, db: str, **kw: An
     f = _filters(kw)
     if all_verdicts:
         f = f.but(verdict=VERDICTS)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         _check_agreement(store, f)
         n = export_verdicts(store, out, fmt, filters=f, unit=unit)
     say(f"wrote {n:,} {unit} to {out}")
@@ -1032,7 +1064,7 @@ def demo(db: str, fresh: bool) -> None:
     from ..sources import count_records
 
     total = count_records(monitoring.BUNDLED_UCDP)
-    with _store(db) as store:
+    with opened_store(db) as store:
         console.print(f"[bold]ceasefire demo[/]: the Idlib case, store {db}")
         with progress_bar() as bar:
             task = bar.add_task("ingest UCDP GED Syria", total=total)

@@ -18,7 +18,7 @@ import pandas as pd
 from .. import alerts as _alerts
 from ..errors import InputError
 from ..store import Store
-from . import EXIT_ERROR, _emit, _store, cli, db_option, handle_errors, say, tell
+from . import EXIT_ERROR, cli, db_option, emit, handle_errors, opened_store, say, tell
 
 
 def after(store: Store, trigger: str) -> None:
@@ -136,7 +136,7 @@ def alerts_add(
         "language": language,
         "base_url": base_url,
     }
-    with _store(db) as store:
+    with opened_store(db) as store:
         rule, already = _alerts.add_rule(
             store, name, kind, params, channel, str(target), existing=include_existing
         )
@@ -154,7 +154,7 @@ def alerts_add(
 @handle_errors
 def alerts_list(fmt: str, db: str) -> None:
     """The rules, with their deliveries (sent, failed, being sent) and the last one."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         rows = _alerts.list_rules(store)
     if fmt == "json":
         click.echo(json.dumps(rows, indent=1, default=str))
@@ -175,7 +175,7 @@ def alerts_list(fmt: str, db: str) -> None:
         }
         for r in rows
     ]
-    _emit(
+    emit(
         pd.DataFrame(
             table,
             columns=["name", "rule", "to", "sent", "failed", "abandoned", "withdrawn", "last"],
@@ -191,7 +191,7 @@ def alerts_list(fmt: str, db: str) -> None:
 @handle_errors
 def alerts_test(name: str, db: str) -> None:
     """Send a test message through rule NAME's channel now."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         delivery = _alerts.send_test(store, name)
     say(f"test message of {name} delivered (delivery {delivery})")
 
@@ -213,7 +213,7 @@ def alerts_edit(
     if (email is None) == (webhook is None):
         raise InputError("give exactly one of --email and --webhook", field="channel")
     channel, target = ("email", email) if email is not None else ("webhook", webhook)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         rule = _alerts.edit_rule(store, name, channel, str(target))
     say(f"alert rule {rule.name}: {rule.describe()}")
 
@@ -224,7 +224,7 @@ def alerts_edit(
 @handle_errors
 def alerts_remove(name: str, db: str) -> None:
     """Remove rule NAME (its deliveries stay on record)."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         _alerts.remove_rule(store, name)
     say(f"alert rule {name} removed")
 
@@ -234,7 +234,7 @@ def alerts_remove(name: str, db: str) -> None:
 @handle_errors
 def alerts_run(db: str) -> None:
     """Evaluate every rule now, send what is new, retry what failed (cron: every few minutes)."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         report = _alerts.run(store, "run")
     later = f", {report.postponed} left for the next run" if report.postponed else ""
     say(f"{report.rules} rules: {report.sent} sent, {report.failed} not delivered{later}")

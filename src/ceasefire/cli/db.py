@@ -16,10 +16,10 @@ from ..store.backup import backup_store, restore_store
 from ..store.copy import copy_store, store_status, upgrade_store
 from . import (
     EXIT_ERROR,
-    _table,
     cli,
     console,
     db_option,
+    frame_table,
     handle_errors,
     progress_bar,
     say,
@@ -59,7 +59,7 @@ def db_status(db: str) -> None:
         say("pending migrations: none")
     if s.counts:
         frame = pd.DataFrame({"table": list(s.counts), "rows": list(s.counts.values())})
-        console.print(_table(frame))
+        console.print(frame_table(frame))
 
 
 @db_group.command("upgrade")
@@ -120,7 +120,7 @@ def db_copy(source: str, target: str) -> None:
             "hash equal": ["yes" if c.hash_equal else "no" for c in report.tables],
         }
     )
-    console.print(_table(frame, title=f"{report.source} -> {report.target}"))
+    console.print(frame_table(frame, title=f"{report.source} -> {report.target}"))
     if not report.ok:
         tell(
             "error:",
@@ -208,7 +208,7 @@ def db_restore(backup: Path, target: str) -> None:
                 "hash equal": ["yes" if c.hash_equal else "no" for c in done.checks],
             }
         )
-        console.print(_table(frame, title=f"{done.file} -> {done.target}"))
+        console.print(frame_table(frame, title=f"{done.file} -> {done.target}"))
     if not done.verified:
         say(f"restored {done.file} into {done.target} at schema version {done.schema_version}")
         tell("warning:", f"not verified: {done.unverified}")

@@ -20,7 +20,7 @@ from ..fetch.pages import Progress
 from ..fetch.ucdp import UcdpQuery, fetch_ucdp
 from ..store import SQLStore
 from ..store.fetches import fetch_states
-from . import _store, _table, cli, console, db_option, handle_errors, progress_bar, say
+from . import cli, console, db_option, frame_table, handle_errors, opened_store, progress_bar, say
 
 _CREDENTIALS_HELP: Final = (
     "TOML credentials file (mode 600) [default: ~/.config/ceasefire/credentials.toml]; the "
@@ -83,7 +83,7 @@ def _resumable() -> Iterator[None]:
 
 @contextmanager
 def _sql_store(db: str) -> Iterator[SQLStore]:
-    with _store(db) as store:
+    with opened_store(db) as store:
         if not isinstance(store, SQLStore):  # pragma: no cover - open_store makes SQL stores
             raise StoreError("fetching needs an SQL store")
         yield store
@@ -223,7 +223,7 @@ def fetch_status(db: str) -> None:
     completed, the page an unfinished run resumes at, and its error."""
     import pandas as pd
 
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         states = fetch_states(store.engine) if isinstance(store, SQLStore) else []
     if not states:
         say(
@@ -242,4 +242,4 @@ def fetch_status(db: str) -> None:
         }
         for s in states
     ]
-    console.print(_table(pd.DataFrame(rows), title="fetches"))
+    console.print(frame_table(pd.DataFrame(rows), title="fetches"))

@@ -18,14 +18,14 @@ from ..sources.records import count_lines
 from ..store.humanitarian import import_file
 from ..vocab import ProvisionType
 from . import (
-    _store,
-    _table,
     cli,
     console,
     day_value,
     db_option,
     expand_paths,
+    frame_table,
     handle_errors,
+    opened_store,
     progress_bar,
     say,
     tell,
@@ -61,7 +61,7 @@ def humanitarian_import(paths: tuple[Path, ...], kind: str, db: str) -> None:
     files = expand_paths(paths, _SUFFIXES)
     totals = {"rows": 0, "inserted": 0, "skipped": 0, "rejected": 0}
     failed = 0
-    with _store(db) as store, progress_bar("humanitarian") as bar:
+    with opened_store(db) as store, progress_bar("humanitarian") as bar:
         sizes = {}
         for f in files:
             try:
@@ -127,7 +127,7 @@ def humanitarian_weeks(
     Sunday) in the zones of the agreement's humanitarian provisions, with the obligation's
     findings."""
     start, end = day_value(since, "--from"), day_value(until, "--to")
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         o = monitoring.humanitarian_overview(store, agreement_id, start=start, end=end)
     if fmt == "json":
         out = as_json(o)
@@ -147,7 +147,7 @@ def humanitarian_weeks(
         frame = s.weeks[cols].copy() if len(s.weeks) else pd.DataFrame(columns=cols)
         frame["why"] = frame["why"].map(lambda x: escape(str(x)))  # the files' text: no markup
         title = escape(f"{s.provision_id}{where} ({s.records} records{left})")
-        t = _table(frame, title=title)
+        t = frame_table(frame, title=title)
         console.print(t)
         say(f"rule: {s.rule}")
         for r in s.rows:

@@ -10,7 +10,7 @@ import click
 import yaml
 
 from ..news import extraction as _extraction
-from . import _store, cli, console, db_option, each_file, expand_paths, handle_errors, say
+from . import cli, console, db_option, each_file, expand_paths, handle_errors, opened_store, say
 from .alerts import after
 
 _SUFFIXES = (".html", ".htm", ".txt", ".text", ".md")
@@ -81,7 +81,7 @@ def news_ingest(
             counts["stored"] += 1
             counts["events"] += len(frame)
 
-    with _store(db) as store:
+    with opened_store(db) as store:
         failed = each_file(files, "news", one)
         after(store, "ingest")
     stored, skipped, events = counts["stored"], counts["skipped"], counts["events"]

@@ -19,7 +19,6 @@ from ..patrols import (
     strip_svg,
 )
 from . import (
-    _store,
     cli,
     console,
     day_value,
@@ -27,6 +26,7 @@ from . import (
     each_file,
     expand_paths,
     handle_errors,
+    opened_store,
     say,
     tell,
 )
@@ -113,7 +113,7 @@ def patrols_import(
         for r in done.warnings:
             tell("warning", r)
 
-    with _store(db) as store:
+    with opened_store(db) as store:
         failed = each_file(files, "patrols", one, failed="not imported")
         inserted, skipped = counts["inserted"], counts["skipped"]
         n_inc = len(monitoring.link_patrol_incidents(store)) if inserted else None
@@ -140,7 +140,7 @@ def patrols_list(
     since: str | None, until: str | None, tolerance_km: float, fmt: str, db: str
 ) -> None:
     """Stored patrols: day, parties, status, km covered, furthest point (turning point)."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         cov = monitoring.patrol_coverage(
             store,
             since=day_value(since, "--from"),
@@ -205,7 +205,7 @@ def patrols_coverage(
     """Per week (or day): patrols held, share of the route covered, the longest unwatched
     stretch, and the gaps (from km, to km, the named places at their ends)."""
     options = CoverageOptions(tolerance_km=tolerance_km, max_gap_km=max_gap_km)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         cov = monitoring.patrol_coverage(
             store,
             agreement_id=agreement_id,
@@ -269,7 +269,7 @@ def patrols_coverage(
 def patrols_incidents(fmt: str, db: str) -> None:
     """Events near patrols while they were out (found on import): an IED near a patrol is a
     violation against it."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         frame = store.patrol_incidents()
     if fmt == "json":
         click.echo(frame.to_json(orient="records", indent=1))

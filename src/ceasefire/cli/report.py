@@ -10,7 +10,7 @@ import click
 from .. import situation
 from ..situation_report import situation_report
 from ..situation_reports import publish, resolve_day
-from . import _day, _store, cli, db_option, handle_errors, say
+from . import cli, db_option, handle_errors, iso_day, opened_store, say
 from .alerts import after
 
 
@@ -93,7 +93,7 @@ def report(
     now = _date(today) if today else None
     when = situation.Period.of(period, resolve_day(day, period, today=now, name="--date"))
     options = situation.ReportOptions(top=top, base_url=base_url, lang=lang)
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         if save:
             saved = publish(store, agreement_id, when, created_by="cli", options=options)
             data = saved.report
@@ -109,4 +109,4 @@ def report(
 
 
 def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(_day(value, "--date") or "")
+    return dt.date.fromisoformat(iso_day(value, "--date") or "")

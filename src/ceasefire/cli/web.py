@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from ..errors import StoreError, UnknownIdError
 from ..store import SQLStore, Store, workspace
 from ..store.engine import store_url
-from . import _emit, _store, cli, db_option, handle_errors, say
+from . import cli, db_option, emit, handle_errors, opened_store, say
 
 
 def _sql(store: Store) -> SQLStore:
@@ -90,7 +90,7 @@ def serve(
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         raise StoreError("several workers need a store they can all open, not ':memory:'")
     # the store is migrated and the demo users made once, here, before any worker starts
-    with _store(db) as store:
+    with opened_store(db) as store:
         if demo_users:
             _say_demo_users(_sql(store).engine)
     os.environ[web_app.ENV_DB] = db
@@ -129,7 +129,7 @@ def users_add(name: str, role: str, password_stdin: bool, db: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _store(db) as store:
+    with opened_store(db) as store:
         user = workspace.add_user(_sql(store).engine, name, role, password, actor=None)
     say(f"added {user.name} ({user.role}), id {user.id}")
 
@@ -140,9 +140,9 @@ def users_add(name: str, role: str, password_stdin: bool, db: str) -> None:
 @handle_errors
 def users_list(fmt: str, db: str) -> None:
     """List users (never their password hashes)."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         rows = workspace.users(_sql(store).engine)
-    _emit(pd.DataFrame(rows, columns=["id", "name", "role", "created_at"]), fmt, "Users")
+    emit(pd.DataFrame(rows, columns=["id", "name", "role", "created_at"]), fmt, "Users")
 
 
 @users.command("token")
@@ -158,7 +158,7 @@ def users_list(fmt: str, db: str) -> None:
 @handle_errors
 def users_token(name: str, label: str | None, days: int | None, db: str) -> None:
     """Issue an API token for NAME and print it once (only its SHA-256 is stored)."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         user = workspace.user_by_name(_sql(store).engine, name)
         if user is None:
             raise UnknownIdError(f"no user named {name!r}")
@@ -175,14 +175,14 @@ def users_token(name: str, label: str | None, days: int | None, db: str) -> None
 @handle_errors
 def users_tokens(name: str | None, fmt: str, db: str) -> None:
     """List API tokens (all, or NAME's): id, label, when made, last used, expiry, revocation."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         engine = _sql(store).engine
         user = workspace.user_by_name(engine, name) if name else None
         if name and user is None:
             raise UnknownIdError(f"no user named {name!r}")
         rows = workspace.tokens(engine, user)
     columns = ["id", "user", "label", "created_at", "last_used_at", "expires_at", "revoked_at"]
-    _emit(pd.DataFrame(rows, columns=columns), fmt, "API tokens")
+    emit(pd.DataFrame(rows, columns=columns), fmt, "API tokens")
 
 
 @users.command("revoke")
@@ -191,6 +191,6 @@ def users_tokens(name: str | None, fmt: str, db: str) -> None:
 @handle_errors
 def users_revoke(token_id: int, db: str) -> None:
     """Revoke the API token with id TOKEN_ID (see `users tokens`); it stops working at once."""
-    with _store(db, need="data") as store:
+    with opened_store(db, need="data") as store:
         workspace.revoke_token(_sql(store).engine, token_id, actor=None)
     say(f"revoked API token {token_id}")
