@@ -293,9 +293,9 @@ def test_timezone_for_place(place: str, zone: str | None):
 
 
 def test_every_zone_in_the_table_exists():
-    from ceasefire.news.dates import _PLACE_ZONES
+    from ceasefire.news.timezones import PLACE_ZONES
 
-    for zone in set(_PLACE_ZONES.values()):
+    for zone in set(PLACE_ZONES.values()):
         ZoneInfo(zone)
 
 

@@ -1,8 +1,9 @@
-"""The news date conventions as resolvers: periods, the date vocabulary, and the rules that
-turn a recognised phrase into a window of time (see :mod:`ceasefire.news.dates`).
+"""The news date conventions as resolvers: the rules that turn a recognised phrase into a
+window of time (see :mod:`ceasefire.news.dates`).
 
 A resolver maps (context, tense, anchor) to a span in naive local wall time; the phrase
-recogniser (:mod:`ceasefire.news.date_phrases`) builds them.
+recogniser (:mod:`ceasefire.news.date_phrases`) finds the phrases and builds their resolvers
+with the factories here, one per convention.
 """
 
 from __future__ import annotations
@@ -15,16 +16,34 @@ from zoneinfo import ZoneInfo
 
 from .timezones import timezone_for_place
 
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
+__all__ = [
+    "TIME",
+    "Ctx",
+    "Resolver",
+    "Span",
+    "ago",
+    "at_time",
+    "date_resolver",
+    "deadline_of",
+    "duration",
+    "fixed_month",
+    "fixed_year",
+    "month_resolver",
+    "part_of_day",
+    "relative_day",
+    "relative_period",
+    "third_of",
+    "time_resolver",
+    "weekday_resolver",
+]
 
 # --------------------------------------------------------------------------- periods
 
 
 @dataclass(frozen=True)
-class _Span:
+class Span:
+    """A window of time a phrase denotes, and the name of the convention that decided it."""
+
     start: dt.datetime  # naive local wall time
     end: dt.datetime  # exclusive; == start for an exact moment
     granularity: str
@@ -32,7 +51,9 @@ class _Span:
 
 
 @dataclass(frozen=True)
-class _Ctx:
+class Ctx:
+    """What a phrase is read against: the publication day and the place's time zone."""
+
     published: dt.date
     zone: ZoneInfo
 
@@ -41,8 +62,8 @@ class _Ctx:
         return _midnight(self.published)
 
 
-# a resolver maps (context, tense, anchor) to the span
-_Resolver = Callable[[_Ctx, str, dt.datetime], _Span]
+Resolver = Callable[[Ctx, str, dt.datetime], Span]
+"""A phrase's convention: maps (context, tense, anchor) to the span it denotes."""
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -54,24 +75,24 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _day(day: dt.date, rule: str) -> _Span:
-    return _Span(_midnight(day), _midnight(day + dt.timedelta(days=1)), "day", rule)
+def _day(day: dt.date, rule: str) -> Span:
+    return Span(_midnight(day), _midnight(day + dt.timedelta(days=1)), "day", rule)
 
 
-def _month(year: int, month: int, rule: str) -> _Span:
+def _month(year: int, month: int, rule: str) -> Span:
     first = dt.date(year, month, 1)
-    return _Span(_midnight(first), _midnight(_add_months(first, 1)), "month", rule)
+    return Span(_midnight(first), _midnight(_add_months(first, 1)), "month", rule)
 
 
-def _year(year: int, rule: str) -> _Span:
-    return _Span(_midnight(dt.date(year, 1, 1)), _midnight(dt.date(year + 1, 1, 1)), "year", rule)
+def _year(year: int, rule: str) -> Span:
+    return Span(_midnight(dt.date(year, 1, 1)), _midnight(dt.date(year + 1, 1, 1)), "year", rule)
 
 
-def _week(monday: dt.date, rule: str) -> _Span:
-    return _Span(_midnight(monday), _midnight(monday + dt.timedelta(days=7)), "week", rule)
+def _week(monday: dt.date, rule: str) -> Span:
+    return Span(_midnight(monday), _midnight(monday + dt.timedelta(days=7)), "week", rule)
 
 
-def _pick(ctx: _Ctx, tense: str, make: Callable[[int], _Span | None], what: str) -> _Span:
+def _pick(ctx: Ctx, tense: str, make: Callable[[int], Span | None], what: str) -> Span:
     """Choose the year of a yearless date by the tense's direction from the publication day."""
     pub = ctx.pub
     options = [s for s in (make(ctx.published.year + k) for k in (-1, 0, 1)) if s is not None]
@@ -87,104 +108,27 @@ def _pick(ctx: _Ctx, tense: str, make: Callable[[int], _Span | None], what: str)
         rule = f"{what}=future-on-or-after-publication"
     else:
 
-        def distance(s: _Span) -> dt.timedelta:
+        def distance(s: Span) -> dt.timedelta:
             if s.start <= pub < s.end:
                 return dt.timedelta()
             return min(abs(s.start - pub), abs(s.end - pub - dt.timedelta(days=1)))
 
         chosen = min(options, key=distance)
         rule = f"{what}=nearest-to-publication"
-    return _Span(chosen.start, chosen.end, chosen.granularity, rule)
+    return Span(chosen.start, chosen.end, chosen.granularity, rule)
 
 
-# --------------------------------------------------------------------------- vocabulary
+# --------------------------------------------------------------------------- clock times
 
-_MONTH_NUMBERS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTH_FULL = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-)
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
-    r"(?![A-Za-z])"
-)
-_WEEKDAY = (
-    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-    r"|Mon\.|Tues?\.|Wed\.|Thu(?:rs?)?\.|Fri\.|Sat\.|Sun\.)(?![\w])"
-)
-_WEEKDAY_NUMBERS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_DAY = r"(?:3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?(?![\w])"
-_YEAR = r"(?:19|20)\d{2}(?![\w])"
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "sixty": 60, "ninety": 90, "twenty-four": 24, "thirty-six": 36,
-    "forty-eight": 48, "seventy-two": 72, "a few": 3, "several": 3,
-}  # fmt: skip
-_NUMBER = (
-    r"(?:\d{1,3}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + ")"
-)
-_UNIT = r"(?P<unit>hour|day|week|month|year)s?"
-
-_TIME = (
+TIME = (
     r"(?:(?P<h>[01]?\d|2[0-4])[:.](?P<mi>[0-5]\d)(?![\d,]\d|\d)(?:\s*(?P<ap>[ap]\.m\.|[ap]m)(?![\w]))?"
     r"|(?P<h2>1[0-2]|0?[1-9])\s*(?P<ap2>[ap]\.m\.|[ap]m)(?![\w])"
     r"|(?P<mh>[01]\d|2[0-3])(?P<mm>[0-5]\d)(?=\s*(?:GMT|UTC)\b)"
     r"|(?P<word>noon|midday|midnight)\b)"
     r"(?:\s*\(?\s*(?P<zone>local\s+time|GMT|UTC|(?P<zplace>[A-Z][a-z]+)\s+time)\)?)?"
 )
-_TIME_STANDALONE_RE = re.compile(r"(?<![\w:.,])" + _TIME)
-_TIME_BEFORE_RE = re.compile(
-    r"(?<![\w:.,])" + _TIME + r"\s*,?\s+(?:on\s+)?(?:the\s+night\s+of\s+)?$"
-)
-_TIME_AFTER_RE = re.compile(r",?\s+(?:at\s+|around\s+|about\s+)?" + _TIME)
-_PART_AFTER_RE = re.compile(r"\s+(?P<pod>morning|afternoon|evening|night)\b")
-_PART_BEFORE_RE = re.compile(r"\b(?P<el>[Ee]arly|[Ll]ate)\s+(?:on\s+)?$")
-_WEEKDAY_BEFORE_RE = re.compile(r"(?P<wd>" + _WEEKDAY + r")\s*,?\s+(?:the\s+)?$")
-_RELATIVE_WEEKDAY_BEFORE_RE = re.compile(r"\b(?P<rel>[Ll]ast|[Nn]ext|[Tt]his)\s+$")
-_DEADLINE_BEFORE_RE = re.compile(
-    r"(?i)\b(?:by|before|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?$"
-)
-_THIRDS_BEFORE_RE = re.compile(
-    r"(?i)\b(?:(?P<eml>early|mid|late)(?:-|\s+)|(?:the\s+)?(?P<bme>beginning|start|middle|end)\s+of\s+)$"
-)
-_PERIOD_CONTEXT = frozenset(
-    _words(
-        "in since until till by during before after from through throughout of early mid late "
-        "between and to"
-    )
-)
-_YEAR_CONTEXT = frozenset(
-    _words(
-        "in since until till by during before after from through throughout early mid late between "
-        "and to the"
-    )
-)
-_NOT_A_YEAR_AFTER_RE = re.compile(
-    r"\s+(?:troops|soldiers|fighters|people|civilians|men|residents|refugees|families|km|"
-    r"kilomet(?:er|re)s?|miles?|met(?:er|re)s?|dollars|euros|tons|tonnes|of\b)",
-    re.I,
-)
-
-
-def _month_number(text: str) -> int:
-    return _MONTH_NUMBERS[text[:3].lower()]
-
-
-def _day_number(text: str) -> int:
-    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
-
-
-def _weekday_number(text: str) -> int:
-    return _WEEKDAY_NUMBERS[text[:3].lower()]
-
-
-def _previous_word(text: str, start: int) -> str:
-    m = re.search(r"(\w+)[\s-]*$", text[max(0, start - 30) : start])
-    return m.group(1).lower() if m else ""
+"""A clock time ("00:01", "6 p.m.", "noon", "2201 GMT", "13:00 Moscow time"); its matches are
+what :func:`at_time` and :func:`time_resolver` read."""
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -194,9 +138,11 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def _date_resolver(
+def date_resolver(
     month: int, day: int, last_day: int | None, year: int | None, weekday: int | None = None
-) -> _Resolver | None:
+) -> Resolver | None:
+    """A month and day ("March 5", "5-7 March"), with a year or a weekday when given; None when
+    there is no such day."""
     if year is not None and _safe_date(year, month, day) is None:
         return None
     if year is None and _safe_date(2020, month, day) is None:  # 2020 has 29 February
@@ -204,14 +150,14 @@ def _date_resolver(
     if last_day is not None and last_day <= day:
         return None
 
-    def make(y: int) -> _Span | None:
+    def make(y: int) -> Span | None:
         first = _safe_date(y, month, day)
         last = _safe_date(y, month, last_day) if last_day is not None else first
         if first is None or last is None:
             return None
-        return _Span(_midnight(first), _midnight(last + dt.timedelta(days=1)), "day", "absolute")
+        return Span(_midnight(first), _midnight(last + dt.timedelta(days=1)), "day", "absolute")
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         if year is not None:
             span = make(year)
             assert span is not None
@@ -223,14 +169,38 @@ def _date_resolver(
                 if found is not None and found.weekday() == weekday:
                     span = make(ctx.published.year + k)
                     assert span is not None
-                    return _Span(span.start, span.end, "day", "weekday+date=matching-year")
+                    return Span(span.start, span.end, "day", "weekday+date=matching-year")
         return _pick(ctx, tense, make, "no-year")
 
     return resolve
 
 
-def _weekday_resolver(weekday: int, relative: str | None = None) -> _Resolver:
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+def month_resolver(month: int, rel: str | None) -> Resolver:
+    """A month named without a year ("in March"; ``rel``: "last", "next" or "this" March)."""
+
+    def make(y: int) -> Span:
+        return _month(y, month, "absolute")
+
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
+        pub_month = _midnight(ctx.published.replace(day=1))
+        if rel == "this":
+            return _month(ctx.published.year, month, "this-month-name=publication-year")
+        if rel == "last":
+            y = ctx.published.year - (1 if make(ctx.published.year).start >= pub_month else 0)
+            return _month(y, month, "last-month-name=before-publication-month")
+        if rel == "next":
+            y = ctx.published.year + (1 if make(ctx.published.year).start <= pub_month else 0)
+            return _month(y, month, "next-month-name=after-publication-month")
+        return _pick(ctx, tense, make, "no-year")
+
+    return resolve
+
+
+def weekday_resolver(weekday: int, relative: str | None = None) -> Resolver:
+    """A weekday ("Thursday"), or with ``relative`` ("last", "next", "this") one relative to
+    the publication week."""
+
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         pub = ctx.published
         p = pub.weekday()
         if relative == "last":
@@ -256,16 +226,27 @@ def _weekday_resolver(weekday: int, relative: str | None = None) -> _Resolver:
     return resolve
 
 
-def _fixed(span: _Span) -> _Resolver:
+def _fixed(span: Span) -> Resolver:
     """A span that depends on nothing (a year, a month of a year)."""
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         return span
 
     return resolve
 
 
-def _relative_day(phrase: str) -> _Resolver:
+def fixed_month(year: int, month: int) -> Resolver:
+    """A month of a named year ("March 2020")."""
+    return _fixed(_month(year, month, "absolute"))
+
+
+def fixed_year(year: int) -> Resolver:
+    """A named year ("in 2018")."""
+    return _fixed(_year(year, "absolute"))
+
+
+def relative_day(phrase: str) -> Resolver:
+    """A day counted from publication ("yesterday", "tonight", "this morning")."""
     words = " ".join(phrase.lower().split())
     offsets = {
         "the day before yesterday": -2, "yesterday": -1, "today": 0, "tomorrow": 1,
@@ -273,32 +254,32 @@ def _relative_day(phrase: str) -> _Resolver:
     }  # fmt: skip
     parts = {"this morning": (6, 12), "this afternoon": (12, 18), "this evening": (18, 24)}
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         pub = ctx.pub
         if words in offsets:
             return _day(ctx.published + dt.timedelta(days=offsets[words]), "relative-day")
         if words == "tonight":
-            return _Span(
+            return Span(
                 pub + dt.timedelta(hours=18), pub + dt.timedelta(hours=30), "hour", "tonight"
             )
         if words == "last night":
-            return _Span(
+            return Span(
                 pub - dt.timedelta(hours=6), pub + dt.timedelta(hours=6), "hour", "last-night"
             )
         a, b = parts[words]
-        return _Span(
-            pub + dt.timedelta(hours=a), pub + dt.timedelta(hours=b), "hour", "part-of-day"
-        )
+        return Span(pub + dt.timedelta(hours=a), pub + dt.timedelta(hours=b), "hour", "part-of-day")
 
     return resolve
 
 
-def _relative_period(edge: str | None, which: str, unit: str) -> _Resolver | None:
+def relative_period(edge: str | None, which: str, unit: str) -> Resolver | None:
+    """A week, weekend, month or year counted from publication ("last week", "earlier this
+    month", "the past year"); None for an edge of a period other than this one."""
     which = {"previous": "last", "current": "this"}.get(which, which)
     if edge and which != "this":
         return None
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         pub = ctx.published
         monday = pub - dt.timedelta(days=pub.weekday())
         shift = {"last": -1, "this": 0, "next": 1}.get(which)
@@ -308,7 +289,7 @@ def _relative_period(edge: str | None, which: str, unit: str) -> _Resolver | Non
             elif which == "coming":
                 shift = 0
             saturday = monday + dt.timedelta(days=5 + 7 * (shift or 0))
-            return _Span(
+            return Span(
                 _midnight(saturday), _midnight(saturday + dt.timedelta(days=2)), "day", "weekend"
             )
         if which in ("past", "coming"):
@@ -328,7 +309,7 @@ def _relative_period(edge: str | None, which: str, unit: str) -> _Resolver | Non
                     lo = pub + dt.timedelta(days=1)
                     up = _add_months(back, months)
                     hi = _safe_date(up.year, up.month, pub.day) or _add_months(up, 1)
-            return _Span(_midnight(lo), _midnight(hi), unit, f"{which}-{unit}=from-publication")
+            return Span(_midnight(lo), _midnight(hi), unit, f"{which}-{unit}=from-publication")
         assert shift is not None
         if unit == "week":
             span = _week(monday + dt.timedelta(days=7 * shift), f"{which}-week=calendar-week")
@@ -339,19 +320,19 @@ def _relative_period(edge: str | None, which: str, unit: str) -> _Resolver | Non
             span = _year(pub.year + shift, f"{which}-year=calendar-year")
         if edge == "earlier":
             end = max(_midnight(pub), span.start + dt.timedelta(days=1))
-            return _Span(span.start, end, unit, f"earlier-this-{unit}=period-start-to-publication")
+            return Span(span.start, end, unit, f"earlier-this-{unit}=period-start-to-publication")
         if edge == "later":
             start = min(_midnight(pub + dt.timedelta(days=1)), span.end - dt.timedelta(days=1))
-            return _Span(
-                start, span.end, unit, f"later-this-{unit}=after-publication-to-period-end"
-            )
+            return Span(start, span.end, unit, f"later-this-{unit}=after-publication-to-period-end")
         return span
 
     return resolve
 
 
-def _ago(n: int, unit: str) -> _Resolver:
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+def ago(n: int, unit: str) -> Resolver:
+    """A phrase "N units ago": the day, week, month or year that many units before publication."""
+
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         pub = ctx.published
         if unit == "hour":
             moment = ctx.pub  # hours ago: the publication day, to the hour we cannot do better
@@ -369,8 +350,11 @@ def _ago(n: int, unit: str) -> _Resolver:
     return resolve
 
 
-def _duration(n: int, unit: str, from_publication: bool) -> _Resolver:
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+def duration(n: int, unit: str, from_publication: bool) -> Resolver:
+    """A window of ``n`` units from the anchor ("within 7 days") or from publication ("in the
+    next 48 hours")."""
+
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         start = ctx.pub if from_publication else anchor
         if unit in ("hour", "day", "week"):
             step = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1)}.get(
@@ -382,7 +366,7 @@ def _duration(n: int, unit: str, from_publication: bool) -> _Resolver:
             first = _add_months(start.date(), months)
             day = _safe_date(first.year, first.month, start.day) or _add_months(first, 1)
             end = dt.datetime.combine(day, start.time())
-        return _Span(start, end, unit, "duration")
+        return Span(start, end, unit, "duration")
 
     return resolve
 
@@ -417,7 +401,9 @@ def _time_zone_of(m: re.Match[str]) -> str | None:
     return timezone_for_place(m.group("zplace") or "")
 
 
-def _at_time(day: _Resolver, m: re.Match[str], weekday_core: bool) -> _Resolver | None:
+def at_time(day: Resolver, m: re.Match[str], weekday_core: bool) -> Resolver | None:
+    """A clock time (a match of :data:`TIME`) on the day ``day`` gives: an exact minute,
+    converted from the zone the text names; None when it is no time or its zone is unknown."""
     clock = _clock(m)
     if clock is None:
         return None
@@ -427,7 +413,7 @@ def _at_time(day: _Resolver, m: re.Match[str], weekday_core: bool) -> _Resolver 
     other_zone = _time_zone_of(m)
     midnight = m.group("word") is not None and m.group("word").lower() == "midnight"
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         base = day(ctx, tense, anchor)
         moment = base.start + dt.timedelta(hours=hour, minutes=minute)
         if other_zone:
@@ -436,7 +422,31 @@ def _at_time(day: _Resolver, m: re.Match[str], weekday_core: bool) -> _Resolver 
             rule = "midnight-weekday=end-of-day" if weekday_core else "midnight-date=end-of-day"
         else:
             rule = "time-on-day"
-        return _Span(moment, moment, "minute", rule)
+        return Span(moment, moment, "minute", rule)
+
+    return resolve
+
+
+def time_resolver(m: re.Match[str]) -> Resolver | None:
+    """A clock time (a match of :data:`TIME`) with no day: on the publication day ("midnight"
+    in the past: its start); None when it is no time."""
+    clock = _clock(m)
+    if clock is None:
+        return None
+    word = m.group("word")
+    hour, minute = clock
+    other_zone = _time_zone_of(m)
+
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
+        if word and word.lower() == "midnight":
+            if tense == "past":
+                return Span(ctx.pub, ctx.pub, "minute", "midnight-past=start-of-publication-day")
+            end = ctx.pub + dt.timedelta(days=1)
+            return Span(end, end, "minute", "midnight=end-of-publication-day")
+        moment = ctx.pub + dt.timedelta(hours=hour, minutes=minute)
+        if other_zone:
+            moment = _convert(moment, other_zone, ctx.zone)
+        return Span(moment, moment, "minute", "time=publication-day")
 
     return resolve
 
@@ -446,15 +456,16 @@ def _convert(moment: dt.datetime, source: str, target: ZoneInfo) -> dt.datetime:
     return aware.astimezone(target).replace(tzinfo=None)
 
 
-def _part_of_day(day: _Resolver, part: str) -> _Resolver:
+def part_of_day(day: Resolver, part: str) -> Resolver:
+    """A part of the day ``day`` gives ("Thursday morning", "early on Friday")."""
     hours = {
         "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24), "night": (18, 30),
         "early": (0, 6), "late": (18, 24),
     }[part.lower()]  # fmt: skip
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         base = day(ctx, tense, anchor)
-        return _Span(
+        return Span(
             base.start + dt.timedelta(hours=hours[0]),
             base.start + dt.timedelta(hours=hours[1]),
             "hour",
@@ -464,18 +475,21 @@ def _part_of_day(day: _Resolver, part: str) -> _Resolver:
     return resolve
 
 
-def _deadline(inner: _Resolver) -> _Resolver:
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+def deadline_of(inner: Resolver) -> Resolver:
+    """The moment the period ``inner`` gives ends ("by the end of 2018")."""
+
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         base = inner(ctx, tense, anchor)
-        return _Span(base.end, base.end, "day", "deadline=end-of-period")
+        return Span(base.end, base.end, "day", "deadline=end-of-period")
 
     return resolve
 
 
-def _third(inner: _Resolver, which: str) -> _Resolver:
+def third_of(inner: Resolver, which: str) -> Resolver:
+    """The early, middle or late third of the month or year ``inner`` gives."""
     index = {"early": 0, "beginning": 0, "start": 0, "mid": 1, "middle": 1}.get(which.lower(), 2)
 
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
+    def resolve(ctx: Ctx, tense: str, anchor: dt.datetime) -> Span:
         base = inner(ctx, tense, anchor)
         if base.granularity == "month":
             cuts = [base.start, base.start.replace(day=11), base.start.replace(day=21), base.end]
@@ -483,6 +497,6 @@ def _third(inner: _Resolver, which: str) -> _Resolver:
             cuts = [base.start.replace(month=m) for m in (1, 5, 9)] + [base.end]
         else:
             return base
-        return _Span(cuts[index], cuts[index + 1], base.granularity, "early/mid/late=thirds")
+        return Span(cuts[index], cuts[index + 1], base.granularity, "early/mid/late=thirds")
 
     return resolve

@@ -1,72 +1,134 @@
-"""Recognising date and time phrases in text: the core phrases (``_cores``), their extension
-by times, weekdays, parts of day and thirds (``_extend``), and the choice among overlapping
-candidates (``_select``). Each candidate carries the resolver of
-:mod:`ceasefire.news.date_conventions` that gives its window;
+"""Recognising date and time phrases in text: the date vocabulary, the core phrases
+(``_cores``), their extension by times, weekdays, parts of day and thirds (``_extend``), and the
+choice among overlapping candidates (``_select``), all in :func:`find_date_phrases`. Each phrase
+carries the resolver of :mod:`ceasefire.news.date_conventions` that gives its window;
 :func:`ceasefire.news.dates.resolve_dates` applies them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
 from .date_conventions import (
-    _DAY,
-    _DEADLINE_BEFORE_RE,
-    _MONTH,
-    _MONTH_FULL,
-    _NOT_A_YEAR_AFTER_RE,
-    _NUMBER,
-    _NUMBER_WORDS,
-    _PART_AFTER_RE,
-    _PART_BEFORE_RE,
-    _PERIOD_CONTEXT,
-    _RELATIVE_WEEKDAY_BEFORE_RE,
-    _THIRDS_BEFORE_RE,
-    _TIME_AFTER_RE,
-    _TIME_BEFORE_RE,
-    _TIME_STANDALONE_RE,
-    _UNIT,
-    _WEEKDAY,
-    _WEEKDAY_BEFORE_RE,
-    _YEAR,
-    _YEAR_CONTEXT,
-    _ago,
-    _at_time,
-    _clock,
-    _convert,
-    _Ctx,
-    _date_resolver,
-    _day_number,
-    _deadline,
-    _duration,
-    _fixed,
-    _midnight,
-    _month,
-    _month_number,
-    _part_of_day,
-    _pick,
-    _previous_word,
-    _relative_day,
-    _relative_period,
-    _Resolver,
-    _Span,
-    _third,
-    _time_zone_of,
-    _weekday_number,
-    _weekday_resolver,
-    _year,
+    TIME,
+    Resolver,
+    ago,
+    at_time,
+    date_resolver,
+    deadline_of,
+    duration,
+    fixed_month,
+    fixed_year,
+    month_resolver,
+    part_of_day,
+    relative_day,
+    relative_period,
+    third_of,
+    time_resolver,
+    weekday_resolver,
 )
+
+__all__ = ["DatePhrase", "find_date_phrases"]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+_MONTH_NUMBERS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH_FULL = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
+    r"(?![A-Za-z])"
+)
+_WEEKDAY = (
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+    r"|Mon\.|Tues?\.|Wed\.|Thu(?:rs?)?\.|Fri\.|Sat\.|Sun\.)(?![\w])"
+)
+_WEEKDAY_NUMBERS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_DAY = r"(?:3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?(?![\w])"
+_YEAR = r"(?:19|20)\d{2}(?![\w])"
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "sixty": 60, "ninety": 90, "twenty-four": 24, "thirty-six": 36,
+    "forty-eight": 48, "seventy-two": 72, "a few": 3, "several": 3,
+}  # fmt: skip
+_NUMBER = (
+    r"(?:\d{1,3}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + ")"
+)
+_UNIT = r"(?P<unit>hour|day|week|month|year)s?"
+
+_TIME_STANDALONE_RE = re.compile(r"(?<![\w:.,])" + TIME)
+_TIME_BEFORE_RE = re.compile(
+    r"(?<![\w:.,])" + TIME + r"\s*,?\s+(?:on\s+)?(?:the\s+night\s+of\s+)?$"
+)
+_TIME_AFTER_RE = re.compile(r",?\s+(?:at\s+|around\s+|about\s+)?" + TIME)
+_PART_AFTER_RE = re.compile(r"\s+(?P<pod>morning|afternoon|evening|night)\b")
+_PART_BEFORE_RE = re.compile(r"\b(?P<el>[Ee]arly|[Ll]ate)\s+(?:on\s+)?$")
+_WEEKDAY_BEFORE_RE = re.compile(r"(?P<wd>" + _WEEKDAY + r")\s*,?\s+(?:the\s+)?$")
+_RELATIVE_WEEKDAY_BEFORE_RE = re.compile(r"\b(?P<rel>[Ll]ast|[Nn]ext|[Tt]his)\s+$")
+_DEADLINE_BEFORE_RE = re.compile(
+    r"(?i)\b(?:by|before|until|till)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?$"
+)
+_THIRDS_BEFORE_RE = re.compile(
+    r"(?i)\b(?:(?P<eml>early|mid|late)(?:-|\s+)|(?:the\s+)?(?P<bme>beginning|start|middle|end)\s+of\s+)$"
+)
+_PERIOD_CONTEXT = frozenset(
+    _words(
+        "in since until till by during before after from through throughout of early mid late "
+        "between and to"
+    )
+)
+_YEAR_CONTEXT = frozenset(
+    _words(
+        "in since until till by during before after from through throughout early mid late between "
+        "and to the"
+    )
+)
+_NOT_A_YEAR_AFTER_RE = re.compile(
+    r"\s+(?:troops|soldiers|fighters|people|civilians|men|residents|refugees|families|km|"
+    r"kilomet(?:er|re)s?|miles?|met(?:er|re)s?|dollars|euros|tons|tonnes|of\b)",
+    re.I,
+)
+
+
+def _month_number(text: str) -> int:
+    return _MONTH_NUMBERS[text[:3].lower()]
+
+
+def _day_number(text: str) -> int:
+    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def _weekday_number(text: str) -> int:
+    return _WEEKDAY_NUMBERS[text[:3].lower()]
+
+
+def _previous_word(text: str, start: int) -> str:
+    m = re.search(r"(\w+)[\s-]*$", text[max(0, start - 30) : start])
+    return m.group(1).lower() if m else ""
+
 
 # --------------------------------------------------------------------------- candidates
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class DatePhrase:
+    """A date or time phrase at ``start``..``end`` and the resolver that gives its window."""
+
     start: int
     end: int
-    resolve: _Resolver
+    resolve: Resolver
     kind: str  # "day" takes times and parts of day, "period" takes thirds, "other" neither
 
 
@@ -106,30 +168,41 @@ def _number(text: str) -> int:
     return int(words) if words.isdigit() else _NUMBER_WORDS[words]
 
 
-def _cores(text: str) -> list[_Candidate]:
-    out: list[_Candidate] = []
+def find_date_phrases(text: str) -> list[DatePhrase]:
+    """The date and time phrases of ``text``: every core phrase and its extensions, then the
+    longest of overlapping ones (the earliest among equals), in text order.
+
+    >>> text = "Shelling at midnight Thursday killed two."
+    >>> [text[p.start : p.end] for p in find_date_phrases(text)]
+    ['midnight Thursday']
+    """
+    return _select([phrase for core in _cores(text) for phrase in _extend(text, core)])
+
+
+def _cores(text: str) -> list[DatePhrase]:
+    out: list[DatePhrase] = []
     for m in (*_MDY_RE.finditer(text), *_DMY_RE.finditer(text)):
         d2 = m.group("d2")
         y = m.group("y")
-        r = _date_resolver(
+        r = date_resolver(
             _month_number(m.group("mon")),
             _day_number(m.group("d1")),
             _day_number(d2) if d2 else None,
             int(y) if y else None,
         )
         if r:
-            out.append(_Candidate(m.start(), m.end(), r, "day"))
+            out.append(DatePhrase(m.start(), m.end(), r, "day"))
     for m in _ISO_RE.finditer(text):
-        r = _date_resolver(int(m.group("m")), int(m.group("d")), None, int(m.group("y")))
+        r = date_resolver(int(m.group("m")), int(m.group("d")), None, int(m.group("y")))
         if r and 1 <= int(m.group("m")) <= 12:
-            out.append(_Candidate(m.start(), m.end(), r, "day"))
+            out.append(DatePhrase(m.start(), m.end(), r, "day"))
     for m in _MY_RE.finditer(text):
         month, year = _month_number(m.group("mon")), int(m.group("y"))
         out.append(
-            _Candidate(
+            DatePhrase(
                 m.start(),
                 m.end(),
-                _fixed(_month(year, month, "absolute")),
+                fixed_month(year, month),
                 "period",
             )
         )
@@ -138,7 +211,7 @@ def _cores(text: str) -> list[_Candidate]:
         rel = (m.group("rel") or "").strip().lower()
         if not rel and _previous_word(text, m.start()) not in _PERIOD_CONTEXT:
             continue
-        out.append(_Candidate(m.start(), m.end(), _month_resolver(month, rel or None), "period"))
+        out.append(DatePhrase(m.start(), m.end(), month_resolver(month, rel or None), "period"))
     for m in _Y_RE.finditer(text):
         before = text[max(0, m.start() - 30) : m.start()]
         context = _previous_word(text, m.start()) in _YEAR_CONTEXT or re.search(
@@ -148,53 +221,53 @@ def _cores(text: str) -> list[_Candidate]:
         if not context or _NOT_A_YEAR_AFTER_RE.match(text, m.end()):
             continue
         year = int(m.group("y"))
-        out.append(_Candidate(m.start(), m.end(), _fixed(_year(year, "absolute")), "period"))
+        out.append(DatePhrase(m.start(), m.end(), fixed_year(year), "period"))
     for m in _WEEKDAY_RE.finditer(text):
         out.append(
-            _Candidate(
-                m.start(), m.end(), _weekday_resolver(_weekday_number(m.group("wd"))), "weekday"
+            DatePhrase(
+                m.start(), m.end(), weekday_resolver(_weekday_number(m.group("wd"))), "weekday"
             )
         )
         rel = _RELATIVE_WEEKDAY_BEFORE_RE.search(text[max(0, m.start() - 10) : m.start()])
         if rel:
             start = m.start() - len(rel.group(0))
-            resolver = _weekday_resolver(_weekday_number(m.group("wd")), rel.group("rel").lower())
-            out.append(_Candidate(start, m.end(), resolver, "weekday"))
+            resolver = weekday_resolver(_weekday_number(m.group("wd")), rel.group("rel").lower())
+            out.append(DatePhrase(start, m.end(), resolver, "weekday"))
     for m in _RELATIVE_DAY_RE.finditer(text):
         phrase = m.group(0).lower()
         kind = "day" if phrase.split()[-1] in ("yesterday", "today", "tomorrow") else "other"
-        out.append(_Candidate(m.start(), m.end(), _relative_day(m.group(0)), kind))
+        out.append(DatePhrase(m.start(), m.end(), relative_day(m.group(0)), kind))
     for m in _RELATIVE_PERIOD_RE.finditer(text):
-        r = _relative_period(
+        r = relative_period(
             (m.group("edge") or "").lower() or None,
             m.group("which").lower(),
             m.group("unit").lower(),
         )
         if r:
-            out.append(_Candidate(m.start(), m.end(), r, "period"))
+            out.append(DatePhrase(m.start(), m.end(), r, "period"))
     for m in _END_OF_THE_RE.finditer(text):
-        inner = _relative_period(None, "this", m.group("unit").lower())
+        inner = relative_period(None, "this", m.group("unit").lower())
         assert inner is not None
         if m.group("by") and m.group("bme").lower() == "end":
-            r = _deadline(inner)
+            r = deadline_of(inner)
         elif m.group("by"):
             continue
         else:
-            r = _third(inner, m.group("bme"))
-        out.append(_Candidate(m.start(), m.end(), r, "other"))
+            r = third_of(inner, m.group("bme"))
+        out.append(DatePhrase(m.start(), m.end(), r, "other"))
     for m in _AGO_RE.finditer(text):
         out.append(
-            _Candidate(
-                m.start(), m.end(), _ago(_number(m.group("n")), m.group("unit").lower()), "other"
+            DatePhrase(
+                m.start(), m.end(), ago(_number(m.group("n")), m.group("unit").lower()), "other"
             )
         )
     for m in _DURATION_RE.finditer(text):
-        r = _duration(
+        r = duration(
             _number(m.group("n")),
             m.group("unit").lower(),
             not m.group("pre").lower().startswith("within"),
         )
-        out.append(_Candidate(m.start(), m.end(), r, "other"))
+        out.append(DatePhrase(m.start(), m.end(), r, "other"))
     for m in _TIME_STANDALONE_RE.finditer(text):
         candidate = _standalone_time(text, m)
         if candidate:
@@ -202,53 +275,21 @@ def _cores(text: str) -> list[_Candidate]:
     return out
 
 
-def _month_resolver(month: int, rel: str | None) -> _Resolver:
-    def make(y: int) -> _Span:
-        return _month(y, month, "absolute")
-
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
-        pub_month = _midnight(ctx.published.replace(day=1))
-        if rel == "this":
-            return _month(ctx.published.year, month, "this-month-name=publication-year")
-        if rel == "last":
-            y = ctx.published.year - (1 if make(ctx.published.year).start >= pub_month else 0)
-            return _month(y, month, "last-month-name=before-publication-month")
-        if rel == "next":
-            y = ctx.published.year + (1 if make(ctx.published.year).start <= pub_month else 0)
-            return _month(y, month, "next-month-name=after-publication-month")
-        return _pick(ctx, tense, make, "no-year")
-
-    return resolve
-
-
-def _standalone_time(text: str, m: re.Match[str]) -> _Candidate | None:
-    """A clock time with no day: on the publication day ("midnight" in the past: its start)."""
-    clock = _clock(m)
-    if clock is None:
+def _standalone_time(text: str, m: re.Match[str]) -> DatePhrase | None:
+    """A clock time with no day: on the publication day ("midnight" in the past: its start);
+    "noon" and "midnight" only after a word such as "at" or "until"."""
+    resolve = time_resolver(m)
+    if resolve is None:
         return None
     word = m.group("word")
     if word and _previous_word(text, m.start()) not in {
         "at", "by", "from", "until", "till", "after", "before", "since", "around", "about", "past",
     }:  # fmt: skip
         return None
-    hour, minute = clock
-    other_zone = _time_zone_of(m)
-
-    def resolve(ctx: _Ctx, tense: str, anchor: dt.datetime) -> _Span:
-        if word and word.lower() == "midnight":
-            if tense == "past":
-                return _Span(ctx.pub, ctx.pub, "minute", "midnight-past=start-of-publication-day")
-            end = ctx.pub + dt.timedelta(days=1)
-            return _Span(end, end, "minute", "midnight=end-of-publication-day")
-        moment = ctx.pub + dt.timedelta(hours=hour, minutes=minute)
-        if other_zone:
-            moment = _convert(moment, other_zone, ctx.zone)
-        return _Span(moment, moment, "minute", "time=publication-day")
-
-    return _Candidate(m.start(), m.end(), resolve, "other")
+    return DatePhrase(m.start(), m.end(), resolve, "other")
 
 
-def _extend(text: str, core: _Candidate) -> list[_Candidate]:
+def _extend(text: str, core: DatePhrase) -> list[DatePhrase]:
     """The core and its extensions: weekday before a date, times, part of day, thirds, deadline."""
     out = [core]
     days = [core] if core.kind in ("day", "weekday") else []
@@ -258,7 +299,7 @@ def _extend(text: str, core: _Candidate) -> list[_Candidate]:
         if m:
             weekday = _weekday_number(m.group("wd"))
             inner = core.resolve
-            widened = _Candidate(
+            widened = DatePhrase(
                 core.start - len(m.group(0)),
                 core.end,
                 _with_weekday(text, core, weekday) or inner,
@@ -271,26 +312,26 @@ def _extend(text: str, core: _Candidate) -> list[_Candidate]:
         window_start = max(0, day.start - 48)
         before = _TIME_BEFORE_RE.search(text[window_start : day.start])
         if before:
-            r = _at_time(day.resolve, before, weekday_core)
+            r = at_time(day.resolve, before, weekday_core)
             if r:
-                out.append(_Candidate(window_start + before.start(), day.end, r, "other"))
+                out.append(DatePhrase(window_start + before.start(), day.end, r, "other"))
         after = _TIME_AFTER_RE.match(text, day.end)
         if after:
-            r = _at_time(day.resolve, after, weekday_core)
+            r = at_time(day.resolve, after, weekday_core)
             if r:
-                out.append(_Candidate(day.start, after.end(), r, "other"))
+                out.append(DatePhrase(day.start, after.end(), r, "other"))
         part = _PART_AFTER_RE.match(text, day.end)
         if part:
             out.append(
-                _Candidate(
-                    day.start, part.end(), _part_of_day(day.resolve, part.group("pod")), "other"
+                DatePhrase(
+                    day.start, part.end(), part_of_day(day.resolve, part.group("pod")), "other"
                 )
             )
         early = _PART_BEFORE_RE.search(text[max(0, day.start - 12) : day.start])
         if early:
             start = day.start - len(early.group(0))
             out.append(
-                _Candidate(start, day.end, _part_of_day(day.resolve, early.group("el")), "other")
+                DatePhrase(start, day.end, part_of_day(day.resolve, early.group("el")), "other")
             )
     for base in list(out):
         if base.kind == "other":
@@ -299,8 +340,8 @@ def _extend(text: str, core: _Candidate) -> list[_Candidate]:
         deadline = _DEADLINE_BEFORE_RE.search(text[window_start : base.start])
         if deadline:
             out.append(
-                _Candidate(
-                    window_start + deadline.start(), base.end, _deadline(base.resolve), "other"
+                DatePhrase(
+                    window_start + deadline.start(), base.end, deadline_of(base.resolve), "other"
                 )
             )
         if base.kind == "period":
@@ -308,20 +349,23 @@ def _extend(text: str, core: _Candidate) -> list[_Candidate]:
             if third:
                 which = third.group("eml") or third.group("bme")
                 out.append(
-                    _Candidate(
-                        window_start + third.start(), base.end, _third(base.resolve, which), "other"
+                    DatePhrase(
+                        window_start + third.start(),
+                        base.end,
+                        third_of(base.resolve, which),
+                        "other",
                     )
                 )
     return out
 
 
-def _with_weekday(text: str, core: _Candidate, weekday: int) -> _Resolver | None:
+def _with_weekday(text: str, core: DatePhrase, weekday: int) -> Resolver | None:
     for regex in (_MDY_RE, _DMY_RE):
         m = regex.match(text, core.start)
         if m and m.end() == core.end:
             d2 = m.group("d2")
             y = m.group("y")
-            return _date_resolver(
+            return date_resolver(
                 _month_number(m.group("mon")),
                 _day_number(m.group("d1")),
                 _day_number(d2) if d2 else None,
@@ -331,9 +375,9 @@ def _with_weekday(text: str, core: _Candidate, weekday: int) -> _Resolver | None
     return None
 
 
-def _select(candidates: list[_Candidate]) -> list[_Candidate]:
+def _select(candidates: list[DatePhrase]) -> list[DatePhrase]:
     """Non-overlapping, longest first (earliest first among equals), returned in text order."""
-    chosen: list[_Candidate] = []
+    chosen: list[DatePhrase] = []
     taken: list[tuple[int, int]] = []
     for c in sorted(candidates, key=lambda c: (-(c.end - c.start), c.start)):
         if all(c.end <= a or c.start >= b for a, b in taken):

@@ -46,13 +46,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from .date_conventions import _Ctx
-from .date_phrases import _Candidate, _cores, _extend, _select
+from .date_conventions import Ctx
+from .date_phrases import find_date_phrases
 from .sentences import split_sentences
 from .tense import sentence_tense, tense_at
-from .timezones import _PLACE_ZONES as _PLACE_ZONES
-from .timezones import _zone
 from .timezones import timezone_for_place as timezone_for_place
+from .timezones import zone_info
 
 if TYPE_CHECKING:
     from ..agreements import TimeSpec
@@ -142,20 +141,18 @@ def resolve_dates(
         raise InputError("publication date must be a date", field="published", value=published)
     if tense is not None and tense not in _TENSES:
         raise InputError("tense must be past, future or present", field="tense", value=tense)
-    zone = _zone(timezone)
-    ctx = _Ctx(published, zone)
+    zone = zone_info(timezone)
+    ctx = Ctx(published, zone)
     if anchor is not None and anchor.tzinfo is not None:
         anchor = anchor.astimezone(zone).replace(tzinfo=None)
     default_anchor = anchor if anchor is not None else ctx.pub
 
-    candidates: list[_Candidate] = []
-    for core in _cores(text):
-        candidates.extend(_extend(text, core))
+    phrases = find_date_phrases(text)
     sentences = split_sentences(text)
 
     mentions: list[DateMention] = []
     previous: tuple[int, dt.datetime] | None = None  # (sentence start, earliest)
-    for c in _select(candidates):
+    for c in phrases:
         sentence_start = next((a for a, b, _ in sentences if a <= c.start < b), 0)
         here_tense = tense or tense_at(text, sentences, c.start, c.end)
         here_anchor = (

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InputError
 
+__all__ = ["PLACE_ZONES", "timezone_for_place", "zone_info"]
+
 # --------------------------------------------------------------------------- places and zones
 
 _ZONE_PLACES = {
@@ -47,9 +49,10 @@ _ZONE_PLACES = {
     "Asia/Shanghai": "beijing|china",
     "UTC": "gmt|utc",
 }
-_PLACE_ZONES = {name: zone for zone, names in _ZONE_PLACES.items() for name in names.split("|")}
+PLACE_ZONES = {name: zone for zone, names in _ZONE_PLACES.items() for name in names.split("|")}
+"""The dateline table: a place or demonym (lower case, no diacritics) -> its IANA time zone."""
 # demonyms, for "Moscow time"-style phrases and datelines written as adjectives
-_PLACE_ZONES.update(
+PLACE_ZONES.update(
     {
         "syrian": "Asia/Damascus",
         "turkish": "Europe/Istanbul",
@@ -82,15 +85,16 @@ def timezone_for_place(name: str) -> str | None:
     if not text:
         return None
     for candidate in [text, *(p.strip(" .") for p in text.split(","))]:
-        if candidate in _PLACE_ZONES:
-            return _PLACE_ZONES[candidate]
+        if candidate in PLACE_ZONES:
+            return PLACE_ZONES[candidate]
         bare = candidate.replace(".", "")
-        if bare in _PLACE_ZONES:
-            return _PLACE_ZONES[bare]
+        if bare in PLACE_ZONES:
+            return PLACE_ZONES[bare]
     return None
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_info(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; an :class:`InputError` naming the field when unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
