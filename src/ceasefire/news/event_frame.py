@@ -18,6 +18,8 @@ from . import actors as _actors
 if TYPE_CHECKING:
     from .events import NewsEvent
 
+__all__ = ["events_frame"]
+
 
 def _tz(name: str) -> ZoneInfo:
     return ZoneInfo(name)

@@ -8,6 +8,8 @@ import re
 
 from ..events import VIOLENT_EVENT_TYPES
 
+__all__ = ["GOVERNMENT_SIDE", "INTERVENTION_RE", "VIOLENT", "find_trigger"]
+
 # ------------------------------------------------------------------------------------ types
 
 _A = "Explosions/Remote violence"
@@ -91,12 +93,14 @@ _TYPE_RES = [
     (name, re.compile(rf"(?i)(?<![\w-])(?:{words})(?![\w-])"), et, st)
     for name, words, et, st in _TYPE_RULES
 ]
-_INTERVENTION_RE = re.compile(
+#: Forces acting against protesters: a protest "with intervention".
+INTERVENTION_RE = re.compile(
     r"(?i)\b(?:dispers\w*|tear\s*gas|arrest\w*|detain\w*|beat\w*|fired\s+(?:warning\s+shots|in"
     r"to\s+the\s+air|at\s+(?:the\s+)?(?:protesters|demonstrators|crowd))|broke\s+up)\b"
 )
 _NOT_PROTEST_RE = re.compile(r"(?i)\bin\s+protest\s+(?:at|against|over)\b")
-_GOVERNMENT_SIDE = frozenset(
+#: The actors on the government's side: territory they take is "Government regains territory".
+GOVERNMENT_SIDE = frozenset(
     {
         "Military Forces of Syria (2000-)",
         "Pro-Government Militia (Syria)",
@@ -105,10 +109,12 @@ _GOVERNMENT_SIDE = frozenset(
         "Hezbollah",
     }
 )
-_VIOLENT = frozenset(VIOLENT_EVENT_TYPES)
+#: The violent ACLED event types, as a set.
+VIOLENT = frozenset(VIOLENT_EVENT_TYPES)
 
 
 def find_trigger(sentence: str) -> tuple[str, re.Match[str], str, str] | None:
+    """The first rule that fires in ``sentence``: ``(rule, match, event_type, sub_event_type)``."""
     for name, regex, et, st in _TYPE_RES:
         for m in regex.finditer(sentence):
             if name == "protest" and _NOT_PROTEST_RE.search(sentence[max(0, m.start() - 3) :]):

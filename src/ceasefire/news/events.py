@@ -118,23 +118,24 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from ..events import LOCAL_TIMEZONE
 from . import actors as _actors
 from .acts import Trigger, find_acts
 from .dates import DateMention, resolve_dates
-from .event_frame import _tz, events_frame
-from .event_types import _GOVERNMENT_SIDE, _INTERVENTION_RE, _VIOLENT
+from .event_frame import events_frame
+from .event_types import GOVERNMENT_SIDE, INTERVENTION_RE, VIOLENT
 from .fatalities import (
-    _NONE_KILLED_RE,
-    _WOUNDED_RES,
     FATALITY_WORDS,
-    _sum,
+    NONE_KILLED_RE,
+    WOUNDED_RES,
     fatality_spans,
     parse_fatalities,
+    sum_fatalities,
 )
 from .gazetteer import Place, resolve
-from .place_phrases import _SPECIFIC, _place_phrases, _PlacePhrase, _resolve_place
+from .place_phrases import PlacePhrase, find_place_phrases, pick_place
 from .roles import (
     SAID_RE,
     counted_victims,
@@ -225,11 +226,11 @@ def extract_events(
     sentences = split_sentences(text)
 
     # first pass: the places of the whole article, as context for each other
-    phrases_of: list[list[_PlacePhrase]] = []
+    phrases_of: list[list[PlacePhrase]] = []
     article_places: list[tuple[int, Place]] = []
     for s0, _, sent in sentences:
         blocked = [(a.start, a.end) for a in _actors.find_actors(sent, country=country)]
-        phrases = _place_phrases(sent, blocked)
+        phrases = find_place_phrases(sent, blocked)
         phrases_of.append(phrases)
         for ph in phrases:
             place = resolve(ph.query, country=country)
@@ -279,7 +280,7 @@ class _Act:
 
 def _read_act(
     act: _Act,
-    phrases: list[_PlacePhrase],
+    phrases: list[PlacePhrase],
     near: list[Place],
     *,
     published: dt.date,
@@ -294,9 +295,9 @@ def _read_act(
     tense = sentence_tense(text)
     if tense == "present":
         tense = act.sentence_tense
-    if event_type in _VIOLENT and tense == "future":
+    if event_type in VIOLENT and tense == "future":
         return None
-    if event_type in _VIOLENT and _PLANNED_RE.search(text[: trig.start()]):
+    if event_type in VIOLENT and _PLANNED_RE.search(text[: trig.start()]):
         return None  # "Reinforcements arrive to participate in the final battle": a plan
     evidence: list[tuple[str, int, int]] = [
         (f"type:{rule}", base + trig.start(), base + trig.end())
@@ -311,7 +312,7 @@ def _read_act(
     spans = fatality_spans(text)
     victim_spans: list[tuple[int, int]] = []
     if spans and event_type not in ("Strategic developments",):
-        low, best, high = _sum([v for _, _, v, _ in spans])
+        low, best, high = sum_fatalities([v for _, _, v, _ in spans])
         for a, b, _, (w0, w1) in spans:
             evidence.append(("fatalities", base + a, base + b))
             victim_spans.append((a, b))
@@ -323,7 +324,7 @@ def _read_act(
                     victims_side = vm[0].actor
                     evidence.append(("victims", base + w0 + vm[0].start, base + w0 + vm[0].end))
     if victims_side is None:  # the side of the dead, else of the wounded
-        for regex in _WOUNDED_RES:
+        for regex in WOUNDED_RES:
             wm = regex.search(text)
             if wm is None or wm.end("who") <= wm.start("who"):
                 continue
@@ -333,8 +334,8 @@ def _read_act(
                 victims_side = vm[0].actor
                 evidence.append(("victims", base + w0 + vm[0].start, base + w0 + vm[0].end))
                 break
-    if not spans and event_type in _VIOLENT:
-        m0 = _NONE_KILLED_RE.search(text)
+    if not spans and event_type in VIOLENT:
+        m0 = NONE_KILLED_RE.search(text)
         if m0 is not None:
             low = best = high = 0
             evidence.append(("fatalities", base + m0.start(), base + m0.end()))
@@ -359,7 +360,7 @@ def _read_act(
             actor1_name, actor1_rule = protesters, "listed"
     if actor1 is not None:
         evidence.append((f"actor1:{actor1_rule}", base + actor1.start, base + actor1.end))
-    elif event_type in _VIOLENT:
+    elif event_type in VIOLENT:
         named = named_agent(text, trig, victim_spans)
         if named is not None:  # a doer the actor list does not know ("suspected militants")
             evidence.append(("agent", base + named[0], base + named[1]))
@@ -405,21 +406,21 @@ def _read_act(
         evidence.append(("victim", base + a, base + b))
     elif target_pick is not None:
         evidence.append(("target", base + target_pick.start, base + target_pick.end))
-    elif event_type in _VIOLENT and not any(w == "victims" for w, _, _ in evidence):
+    elif event_type in VIOLENT and not any(w == "victims" for w, _, _ in evidence):
         target = named_target(text, trig)
         if target is not None:  # what was hit, when the actor list knows no one there
             evidence.append(("target", base + target[0], base + target[1]))
 
     # refine the sub-event types that depend on actors or outcome
     if rule == "territory":
-        if actor1_name in _GOVERNMENT_SIDE:
+        if actor1_name in GOVERNMENT_SIDE:
             sub_event_type = "Government regains territory"
         elif actor1_name is not None and _actors.inter_code(actor1_name, country) in (2, 3, 4):
             sub_event_type = "Non-state actor overtakes territory"
     if event_type == "Protests":
         if best:
             sub_event_type = "Excessive force against protesters"
-        elif _INTERVENTION_RE.search(sent):
+        elif INTERVENTION_RE.search(sent):
             sub_event_type = "Protest with intervention"
         else:
             low = best = high = None
@@ -427,7 +428,7 @@ def _read_act(
         low = best = high = None
 
     anchor = c0 + trig.start()  # the trigger, in sentence offsets
-    place_hit = _pick_place(phrases, near, country, anchor, (c0, act.c1))
+    place_hit = pick_place(phrases, near, country, anchor, (c0, act.c1))
     if place_hit is not None:
         evidence.append(("place", s0 + place_hit[0].start, s0 + place_hit[0].end))
     t0, t1, date_evidence = _when(
@@ -459,40 +460,6 @@ def _read_act(
     )
 
 
-def _pick_place(
-    phrases: list[_PlacePhrase],
-    near: list[Place],
-    country: str,
-    anchor: int,
-    clause: tuple[int, int],
-) -> tuple[_PlacePhrase, Place] | None:
-    """Of the sentence's resolved place phrases: one in the country over one abroad, one in the
-    act's own clauses, then the most specific, then the one nearest the trigger."""
-    resolved: list[tuple[_PlacePhrase, Place]] = []
-    for ph in phrases:
-        try:
-            place = _resolve_place(ph, country, near)
-        except IndexError:  # a phrase of one direction word ("in Central"): place_phrases
-            continue  # splits it for the name after the direction and finds none (reported)
-        if place is not None:
-            resolved.append((ph, place))
-    if not resolved:
-        return None
-    hit = min(
-        resolved,
-        key=lambda r: (
-            r[1].country.upper() != country and r[1].kind != "country",
-            r[1].kind == "country",
-            not (clause[0] <= r[0].start < clause[1]),
-            _SPECIFIC.get(r[1].kind, 2),
-            abs(r[0].start - anchor),
-        ),
-    )
-    if hit[1].kind == "country" and hit[1].country.upper() != country:
-        return None
-    return hit
-
-
 def _when(
     sent: str,
     s0: int,
@@ -521,7 +488,7 @@ def _when(
             mention.latest.astimezone(dt.UTC),
             (f"date:{mention.granularity}", s0 + mention.start, s0 + mention.end),
         )
-    zone = _tz(timezone)
+    zone = ZoneInfo(timezone)
     day = dt.datetime(published.year, published.month, published.day, tzinfo=zone)
     t1 = dt.datetime.combine(published + dt.timedelta(days=1), dt.time(), zone)
     return day.astimezone(dt.UTC), t1.astimezone(dt.UTC), ("date:publication-day", s0, s0)

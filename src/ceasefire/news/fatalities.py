@@ -11,6 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+__all__ = [
+    "COUNT",
+    "COUNT_RE",
+    "FATALITY_WORDS",
+    "NONE_KILLED_RE",
+    "WOUNDED_RES",
+    "fatality_spans",
+    "parse_fatalities",
+    "sum_fatalities",
+]
+
 
 def _words(text: str) -> list[str]:
     return text.split()
@@ -62,6 +73,7 @@ COUNT = (
     rf"|(?P<a>an?)(?=\s+[a-z]))"
 )
 COUNT_RE = re.compile(rf"(?i)(?<![\w-]){COUNT}(?![\w-])")
+"""A count of people: a number, a range, a floor or a ceiling, a vague count."""
 _WOUND = r"wound\w*|injur\w*|hurt|maim\w*"
 _KILLED = (
     r"killed|dead|died|slain|perished|lost\s+their\s+lives|lost\s+his\s+life|executed|"
@@ -98,7 +110,8 @@ _AND_MORE_RE = re.compile(
     rf"(?i)^\s*,?\s*and\s+{COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,3}}?)"
     rf"(?=\s*(?:[,.;:]|and\b|in\b|on\b|near\b|$))"
 )
-_WOUNDED_RES = (
+#: Phrases that count the wounded (group ``who``: the words naming them), never the dead.
+WOUNDED_RES = (
     re.compile(
         rf"(?i)\b(?:wound(?:ed|ing)|injur(?:ed|ing))\s+{COUNT}(?P<who>(?:\s+[A-Za-z'’-]+){{0,4}}?)"
         rf"(?=\s*(?:[,.;:]|and\b|in\b|on\b|near\b|$))"
@@ -108,7 +121,8 @@ _WOUNDED_RES = (
         rf"\s+been|are|is)\s+)*(?:wounded|injured|hurt)\b"
     ),
 )
-_NONE_KILLED_RE = re.compile(
+#: "No one was killed", "no casualties": a count of zero dead.
+NONE_KILLED_RE = re.compile(
     r"(?i)\b(?:no\s+one\s+(?:was|were)\s+(?:killed|hurt)|no\s+(?:casualties|deaths|fatalities)"
     r"(?:\s+(?:were|was)\s+reported)?|without\s+(?:any\s+)?casualties|nobody\s+was\s+killed)\b"
 )
@@ -165,8 +179,8 @@ def parse_fatalities(phrase: str) -> tuple[int | None, int | None, int | None]:
     """
     spans = fatality_spans(phrase)
     if spans:
-        return _sum([v for _, _, v, _ in spans])
-    if _NONE_KILLED_RE.search(phrase):
+        return sum_fatalities([v for _, _, v, _ in spans])
+    if NONE_KILLED_RE.search(phrase):
         return 0, 0, 0
     # a bare count ("at least 16", "dozens"), unless it counts the wounded
     for m in COUNT_RE.finditer(phrase):
@@ -184,9 +198,11 @@ def parse_fatalities(phrase: str) -> tuple[int | None, int | None, int | None]:
     return None, None, None
 
 
-def _sum(
+def sum_fatalities(
     values: Sequence[tuple[int | None, int | None, int | None]],
 ) -> tuple[int | None, int | None, int | None]:
+    """Several ``(low, best, high)`` counts as one: the best ones summed; the low and high ones
+    summed only when every count has one."""
     lows, bests, highs = zip(*values, strict=True)
     best = sum(b for b in bests if b is not None) if any(b is not None for b in bests) else None
     low = sum(lows) if all(v is not None for v in lows) else None  # type: ignore[arg-type]

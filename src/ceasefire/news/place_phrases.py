@@ -1,5 +1,6 @@
-"""Place phrases in news sentences ("in X", "near X", "the village of X", "southern Idlib")
-and their resolution with the gazetteer (see :mod:`ceasefire.news.events`).
+"""Place phrases in news sentences ("in X", "near X", "the village of X", "southern Idlib"),
+their resolution with the gazetteer and the choice of an act's place among them (see
+:mod:`ceasefire.news.events`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .gazetteer import Place, resolve
+
+__all__ = ["PlacePhrase", "find_place_phrases", "pick_place"]
 
 # ------------------------------------------------------------------------------------ places
 
@@ -53,14 +56,17 @@ _SPECIFIC = {"city": 0, "village": 0, "site": 0, "admin3": 1, "area": 1, "road":
 
 
 @dataclass(frozen=True)
-class _PlacePhrase:
+class PlacePhrase:
+    """A place phrase at ``start``..``end`` of its sentence and the name to look up."""
+
     start: int
     end: int
     query: str
 
 
-def _place_phrases(sentence: str, blocked: list[tuple[int, int]]) -> list[_PlacePhrase]:
-    out: dict[tuple[int, int], _PlacePhrase] = {}
+def find_place_phrases(sentence: str, blocked: list[tuple[int, int]]) -> list[PlacePhrase]:
+    """The place phrases of ``sentence`` outside the ``blocked`` spans (actors), in order."""
+    out: dict[tuple[int, int], PlacePhrase] = {}
     for regex in _PLACE_RES:
         for m in regex.finditer(sentence):
             name = m.group("name")
@@ -92,11 +98,11 @@ def _place_phrases(sentence: str, blocked: list[tuple[int, int]]) -> list[_Place
             if direction and not generic:
                 query = f"{direction.strip()} {name}"
                 start = m.start("dir")
-            out.setdefault((start, end), _PlacePhrase(start, end, query))
+            out.setdefault((start, end), PlacePhrase(start, end, query))
     return sorted(out.values(), key=lambda p: p.start)
 
 
-def _resolve_place(phrase: _PlacePhrase, country: str, near: Sequence[Place]) -> Place | None:
+def _resolve_place(phrase: PlacePhrase, country: str, near: Sequence[Place]) -> Place | None:
     place = resolve(phrase.query, country=country, near=near)
     if place is None and phrase.query.split()[0].lower() in str.split(
         "north northern south southern east eastern west western central northwestern "
@@ -107,3 +113,39 @@ def _resolve_place(phrase: _PlacePhrase, country: str, near: Sequence[Place]) ->
     if place is not None and place.kind == "country" and place.country.upper() != country:
         return None if len(phrase.query) < 4 else place
     return place
+
+
+def pick_place(
+    phrases: list[PlacePhrase],
+    near: list[Place],
+    country: str,
+    anchor: int,
+    clause: tuple[int, int],
+) -> tuple[PlacePhrase, Place] | None:
+    """The place of an act at ``anchor`` (sentence offsets) in ``clause``: of the sentence's
+    resolved place phrases, one in the country over one abroad, one in the act's own clauses,
+    then the most specific, then the one nearest the trigger; None when none resolves (or only
+    to a country abroad)."""
+    resolved: list[tuple[PlacePhrase, Place]] = []
+    for ph in phrases:
+        try:
+            place = _resolve_place(ph, country, near)
+        except IndexError:  # a phrase of one direction word ("in Central"): _resolve_place
+            continue  # splits it for the name after the direction and finds none (reported)
+        if place is not None:
+            resolved.append((ph, place))
+    if not resolved:
+        return None
+    hit = min(
+        resolved,
+        key=lambda r: (
+            r[1].country.upper() != country and r[1].kind != "country",
+            r[1].kind == "country",
+            not (clause[0] <= r[0].start < clause[1]),
+            _SPECIFIC.get(r[1].kind, 2),
+            abs(r[0].start - anchor),
+        ),
+    )
+    if hit[1].kind == "country" and hit[1].country.upper() != country:
+        return None
+    return hit
