@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .sentences import split_sentences
-from .speakers import _PRONOUNS, _REPORTING, _np_backward, _persons, _resolve_pronoun
+from .speakers import PRONOUNS, REPORTING, find_persons, np_backward, resolve_pronoun
 
 if TYPE_CHECKING:
     from .quotes import Quote
@@ -91,7 +91,7 @@ _SAY_RE = re.compile(
 )
 _CLAUSE_END_RE = re.compile(
     r"[.;!?\n\"”]|\s+—|,\s+(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,4})"
-    rf"\s+(?:{_REPORTING})\b"
+    rf"\s+(?:{REPORTING})\b"
 )
 
 
@@ -106,10 +106,10 @@ def _clause_end(text: str, pos: int, limit: int) -> int:
 def _claimant_before(
     text: str, verb_start: int, floor: int, quotes: list[Quote]
 ) -> tuple[str | None, tuple[int, int] | None]:
-    np = _np_backward(text, verb_start, floor)
+    np = np_backward(text, verb_start, floor)
     if np is not None:
         name = text[np[0] : np[1]]
-        if name in _PRONOUNS:
+        if name in PRONOUNS:
             for q in quotes:  # reuse the quotes' pronoun resolution when it is the same one
                 if q.pronoun_span == np and q.speaker_span is not None:
                     return q.speaker, q.speaker_span
@@ -118,7 +118,7 @@ def _claimant_before(
 
 
 _TRAILING_SAY_RE = re.compile(
-    rf",\s+(?P<np>[Hh]e|[Ss]he|(?:[A-Z][\w’'.-]*\s+){{0,4}}[A-Z][\w’'.-]*)\s+(?:{_REPORTING})\b"
+    rf",\s+(?P<np>[Hh]e|[Ss]he|(?:[A-Z][\w’'.-]*\s+){{0,4}}[A-Z][\w’'.-]*)\s+(?:{REPORTING})\b"
 )
 
 
@@ -136,14 +136,14 @@ def extract_claims(text: str) -> list[Claim]:
 
     quotes = extract_quotes(text)
     sentences = split_sentences(text)
-    mentions, people = _persons(text, [(q.start - 1, q.end + 1) for q in quotes])
+    mentions, people = find_persons(text, [(q.start - 1, q.end + 1) for q in quotes])
     speakers = [(*q.speaker_span, q.speaker) for q in quotes if q.speaker and q.speaker_span]
 
     def resolve(a: int, b: int) -> tuple[str | None, tuple[int, int] | None]:
         """A claimant named at [a, b), a pronoun resolved to its person."""
-        if text[a:b] not in _PRONOUNS:
+        if text[a:b] not in PRONOUNS:
             return text[a:b], (a, b)
-        span = _resolve_pronoun(text[a:b], a, sentences, mentions, people, speakers)
+        span = resolve_pronoun(text[a:b], a, sentences, mentions, people, speakers)
         return (text[span[0] : span[1]], span) if span else (None, None)
 
     out: list[Claim] = []

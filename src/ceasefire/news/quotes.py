@@ -49,16 +49,16 @@ from dataclasses import dataclass
 from .claims import Claim, extract_claims
 from .sentences import Sentence, split_sentences
 from .speakers import (
-    _NP_LOWER,
-    _PRONOUNS,
-    _REPORTING,
-    _REPORTING_RE,
-    _np_backward,
-    _np_forward,
-    _persons,
-    _resolve_pronoun,
-    _sentence_at,
-    _trim_np,
+    NP_LOWER,
+    PRONOUNS,
+    REPORTING,
+    REPORTING_RE,
+    find_persons,
+    np_backward,
+    np_forward,
+    resolve_pronoun,
+    sentence_at,
+    trim_np,
 )
 
 __all__ = ["Claim", "Quote", "extract_claims", "extract_quotes"]
@@ -91,22 +91,22 @@ _QUOTE_RE = re.compile(
 _SPEAKER_NP = (
     rf"(?P<np>(?:[Hh]e|[Ss]he|[Tt]hey)|(?:(?:the|a)\s+)?(?:(?:de|van|von|der|da|di|du|le|la|al|bin"
     rf"|ibn)\s+(?=[A-Z]))?"
-    rf"(?:[A-Z][\w’'.-]*|(?:{'|'.join(sorted(_NP_LOWER))})\b)(?:\s+(?:[A-Z][\w’'.-]*|"
-    rf"(?:{'|'.join(sorted(_NP_LOWER))})\b|al-[A-Z][\w’'-]*|[a-z]+(?=\s+[A-Z]))){{0,7}})"
+    rf"(?:[A-Z][\w’'.-]*|(?:{'|'.join(sorted(NP_LOWER))})\b)(?:\s+(?:[A-Z][\w’'.-]*|"
+    rf"(?:{'|'.join(sorted(NP_LOWER))})\b|al-[A-Z][\w’'-]*|[a-z]+(?=\s+[A-Z]))){{0,7}})"
 )  # a role noun between names stays ("Notre Dame star Jackie Young")
-_SPEAKER_AFTER_RE = re.compile(rf"\s*(?:,\s*)?{_SPEAKER_NP}\s+(?:{_REPORTING})\b")
+_SPEAKER_AFTER_RE = re.compile(rf"\s*(?:,\s*)?{_SPEAKER_NP}\s+(?:{REPORTING})\b")
 # '"...," Elena Suponina, a Moscow-based analyst, said' / '"...," the official, who asked not
 # to be named, said'
 _SPEAKER_APPOSITION_RE = re.compile(
-    rf"\s*(?:,\s*)?{_SPEAKER_NP}(?:,\s+[^,\"“”\n]{{1,90}}){{1,3}},\s*(?:{_REPORTING})\b"
+    rf"\s*(?:,\s*)?{_SPEAKER_NP}(?:,\s+[^,\"“”\n]{{1,90}}){{1,3}},\s*(?:{REPORTING})\b"
 )
 # '"...," the man's lawyer, David Shellnutt, said'
 _ROLE_THEN_NAME_RE = re.compile(
     rf"\s*,?\s*(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir)\s+[^,\"“”\n]{{1,60}},\s+"
     rf"(?P<np>[A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|de|van|von|al-[A-Z][\w’'-]*)){{0,4}}),\s*"
-    rf"(?:{_REPORTING})\b"
+    rf"(?:{REPORTING})\b"
 )
-_VERB_THEN_SPEAKER_RE = re.compile(rf"\s*(?:,\s*)?(?:{_REPORTING})\s+(?=[A-Z]|the\s+[A-Z])")
+_VERB_THEN_SPEAKER_RE = re.compile(rf"\s*(?:,\s*)?(?:{REPORTING})\s+(?=[A-Z]|the\s+[A-Z])")
 
 
 def extract_quotes(text: str) -> list[Quote]:
@@ -120,13 +120,13 @@ def extract_quotes(text: str) -> list[Quote]:
     sentences = split_sentences(text)
     matches = list(_QUOTE_RE.finditer(text))
     spans = [(m.start(), m.end()) for m in matches]
-    mentions, people = _persons(text, spans)
+    mentions, people = find_persons(text, spans)
     quotes: list[Quote] = []
     speakers: list[tuple[int, int, str]] = []
     for m in matches:
         inner = "a" if m.group("a") is not None else "b"
         q0, q1 = m.start(inner), m.end(inner)
-        si = _sentence_at(sentences, m.start())
+        si = sentence_at(sentences, m.start())
         sentence = sentences[si] if sentences else (0, len(text), text)
         # the end of the sentence and the start of the next quote bound the attribution
         limit = min([sentence[1], *(a for a, _ in spans if a > m.start())])
@@ -137,9 +137,9 @@ def extract_quotes(text: str) -> list[Quote]:
             limit = min(limit, line_end)
         speaker = _attribution(text, m.start(), m.end(), limit, sentence, spans)
         pronoun: tuple[int, int] | None = None
-        if speaker is not None and text[speaker[0] : speaker[1]] in _PRONOUNS:
+        if speaker is not None and text[speaker[0] : speaker[1]] in PRONOUNS:
             pronoun = speaker
-            speaker = _resolve_pronoun(
+            speaker = resolve_pronoun(
                 text[pronoun[0] : pronoun[1]], pronoun[0], sentences, mentions, people, speakers
             )
         elif speaker is not None and text[speaker[0] : speaker[1]] in ("they", "They"):
@@ -168,7 +168,7 @@ def _fill_back(text: str, quotes: list[Quote]) -> list[Quote]:
         if q.speaker is not None or q.pronoun_span is not None or nxt.speaker_span is None:
             continue
         gap = text[q.end + 1 : nxt.start - 1]
-        if "\n" in gap or _REPORTING_RE.search(gap):
+        if "\n" in gap or REPORTING_RE.search(gap):
             continue
         out[i] = dataclasses.replace(q, speaker=nxt.speaker, speaker_span=nxt.speaker_span)
     return out
@@ -185,24 +185,24 @@ def _attribution(
     # '"...," Erdogan said' / '"...," he said' / '"...," the Syrian army said'
     after = _SPEAKER_AFTER_RE.match(text[:limit], q_end)
     if after:
-        return _trim_np(text, after.start("np"), after.end("np"))
+        return trim_np(text, after.start("np"), after.end("np"))
     appositive = _SPEAKER_APPOSITION_RE.match(text[:limit], q_end)
     if appositive:
-        return _trim_np(text, appositive.start("np"), appositive.end("np"))
+        return trim_np(text, appositive.start("np"), appositive.end("np"))
     role = _ROLE_THEN_NAME_RE.match(text[:limit], q_end)
     if role:
         return role.start("np"), role.end("np")
     # '"...," said Putin'
     inverted = _VERB_THEN_SPEAKER_RE.match(text[:limit], q_end)
     if inverted:
-        return _np_forward(text, inverted.end(), limit)
+        return np_forward(text, inverted.end(), limit)
     # 'Erdogan told reporters: "..."' / 'Putin said: "..."' / a reporting verb before it
     floor = max(sentence[0], *(b for _, b in quote_spans if b <= q_start), 0)
     lead = text[floor:q_start]
-    verbs = list(_REPORTING_RE.finditer(lead))
+    verbs = list(REPORTING_RE.finditer(lead))
     if verbs:
         v = verbs[-1]
-        np = _np_backward(text, floor + v.start(), floor)
+        np = np_backward(text, floor + v.start(), floor)
         if np is not None and text[np[0] : np[1]].strip():
             return np
     return None

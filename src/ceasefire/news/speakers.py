@@ -10,10 +10,26 @@ from dataclasses import dataclass
 
 from .sentences import Sentence
 
+__all__ = [
+    "NP_LOWER",
+    "PRONOUNS",
+    "REPORTING",
+    "REPORTING_RE",
+    "Person",
+    "PersonMention",
+    "find_persons",
+    "np_backward",
+    "np_forward",
+    "resolve_pronoun",
+    "sentence_at",
+    "trim_np",
+]
+
 # --------------------------------------------------------------------------- sentences
 
 
-def _sentence_at(sentences: list[Sentence], pos: int) -> int:
+def sentence_at(sentences: list[Sentence], pos: int) -> int:
+    """The index of the sentence ``pos`` is in (or, between two, the one before)."""
     for i, (a, b, _) in enumerate(sentences):
         if a <= pos < b or (i + 1 < len(sentences) and pos < sentences[i + 1][0]):
             return i
@@ -22,15 +38,17 @@ def _sentence_at(sentences: list[Sentence], pos: int) -> int:
 
 # --------------------------------------------------------------------------- word lists
 
-_REPORTING = (
+#: Reporting verbs ("said", "told", "warned", ...), an alternation for regular expressions.
+REPORTING = (
     r"said|says|say|told|tells|added|adds|stated|states|declared|announced|warned|insisted"
     r"|stressed|noted|explained|continued|wrote|tweeted|claimed|asserted|argued|alleged"
     r"|asked|asks|recalled|recalls|replied|replies|recounted|remarked|admitted|acknowledged"
     r"|conceded|confirmed|confirms|observed|shouted|cautioned|outlined|explains|notes|insists"
     r"|stresses|warns|writes|tweets|claims|argues|recalls|admits|declares|announces"
 )
-_REPORTING_RE = re.compile(rf"\b(?:{_REPORTING})\b")
-_PRONOUNS = {"he": "m", "she": "f", "He": "m", "She": "f"}
+REPORTING_RE = re.compile(rf"\b(?:{REPORTING})\b")
+#: The pronouns a speaker can be, and the gender each refers to.
+PRONOUNS = {"he": "m", "she": "f", "He": "m", "She": "f"}
 _TITLES = (
     r"President|Vice\s+President|Prime\s+Minister|(?:Foreign|Defen[cs]e|Interior)\s+Minister"
     r"|Minister|Deputy\s+Minister|Chancellor|King|Queen|Emir|Sheikh|Gen\.|General|Lt\.|Col\."
@@ -334,13 +352,17 @@ _TITLED_RE = re.compile(
 
 
 @dataclass
-class _Person:
+class Person:
+    """A person the text names, by surname, and their gender when the text or a list tells."""
+
     key: str  # the surname
     gender: str | None  # "m", "f" or unknown
 
 
 @dataclass(frozen=True)
-class _Mention:
+class PersonMention:
+    """Where the text names a person (``key``: the surname)."""
+
     start: int
     end: int
     key: str
@@ -361,16 +383,18 @@ def _gender(prefix: str, name: str) -> str | None:
     return known[1] if known else None
 
 
-def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], dict[str, _Person]]:
+def find_persons(
+    text: str, quotes: list[tuple[int, int]]
+) -> tuple[list[PersonMention], dict[str, Person]]:
     """Person mentions outside quotations, in text order, and the persons by surname."""
-    people: dict[str, _Person] = {}
-    found: dict[int, _Mention] = {}
+    people: dict[str, Person] = {}
+    found: dict[int, PersonMention] = {}
 
     def inside_quote(pos: int) -> bool:
         return any(a <= pos < b for a, b in quotes)
 
     def speaking(end: int) -> bool:
-        return bool(re.match(rf"\s*,?\s*(?:{_REPORTING})\b", text[end : end + 30]))
+        return bool(re.match(rf"\s*,?\s*(?:{REPORTING})\b", text[end : end + 30]))
 
     for m in _TITLED_RE.finditer(text):
         name = m.group("name")
@@ -382,11 +406,11 @@ def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], 
         name = " ".join(words)
         end = m.start("name") + len(name)
         key = words[-1]
-        person = people.setdefault(key, _Person(key, None))
+        person = people.setdefault(key, Person(key, None))
         person.gender = person.gender or _gender(m.group(0)[: m.start("name") - m.start()], name)
-        found[m.start()] = _Mention(m.start(), end, key, speaking(end))
+        found[m.start()] = PersonMention(m.start(), end, key, speaking(end))
     # a capitalised name followed by a reporting verb
-    for m in re.finditer(rf"\b(?P<name>{_FULL_NAME})(?=\s*,?\s+(?:{_REPORTING})\b)", text):
+    for m in re.finditer(rf"\b(?P<name>{_FULL_NAME})(?=\s*,?\s+(?:{REPORTING})\b)", text):
         words = m.group("name").split()
         if words[0] in _NOT_PERSON or words[-1] in _NOT_PERSON or inside_quote(m.start()):
             continue
@@ -399,14 +423,14 @@ def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], 
         ):
             continue  # "NATO said", "Police said", "in Riverdale, says": no person
         key = words[-1]
-        person = people.setdefault(key, _Person(key, None))
+        person = people.setdefault(key, Person(key, None))
         person.gender = person.gender or _gender("", m.group("name"))
-        found[m.start()] = _Mention(m.start(), m.end(), key, True)
+        found[m.start()] = PersonMention(m.start(), m.end(), key, True)
     # a full name in apposition ("Elena Suponina, a Moscow-based analyst") or after a reporting
     # verb ("said Elena Suponina")
     for m in re.finditer(
-        rf"\b(?:(?P<verb>{_REPORTING})\s+)?(?P<name>{_FULL_NAME})"
-        rf"(?P<app>,\s+(?:a|an|the|who|whose|\d{{1,3}},)\s|,\s+(?:{_REPORTING})\b)?",
+        rf"\b(?:(?P<verb>{REPORTING})\s+)?(?P<name>{_FULL_NAME})"
+        rf"(?P<app>,\s+(?:a|an|the|who|whose|\d{{1,3}},)\s|,\s+(?:{REPORTING})\b)?",
         text,
     ):
         if m.group("verb") is None and m.group("app") is None:
@@ -421,9 +445,9 @@ def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], 
             continue
         name = " ".join(words)
         key = words[-1]
-        person = people.setdefault(key, _Person(key, None))
+        person = people.setdefault(key, Person(key, None))
         person.gender = person.gender or _gender("", name)
-        found[start] = _Mention(start, start + len(name), key, m.group("verb") is not None)
+        found[start] = PersonMention(start, start + len(name), key, m.group("verb") is not None)
     # known surnames and surnames seen before, anywhere
     for m in re.finditer(r"\b[A-Z][A-Za-zà-ÿğşçöüıÇŞÖÜ’'-]+\b", text):
         word = m.group(0)
@@ -434,23 +458,23 @@ def _persons(text: str, quotes: list[tuple[int, int]]) -> tuple[list[_Mention], 
         if inside_quote(m.start()) or any(a <= m.start() < b.end for a, b in found.items()):
             continue
         known = _KNOWN_PEOPLE.get(word)
-        person = people.setdefault(word, _Person(word, known[1] if known else None))
+        person = people.setdefault(word, Person(word, known[1] if known else None))
         end = m.start() + len(word)
-        found[m.start()] = _Mention(m.start(), end, word, speaking(end))
+        found[m.start()] = PersonMention(m.start(), end, word, speaking(end))
     return [found[k] for k in sorted(found)], people
 
 
-def _resolve_pronoun(
+def resolve_pronoun(
     pronoun: str,
     pos: int,
     sentences: list[Sentence],
-    mentions: list[_Mention],
-    people: dict[str, _Person],
+    mentions: list[PersonMention],
+    people: dict[str, Person],
     speakers: list[tuple[int, int, str]],
 ) -> tuple[int, int] | None:
     """The span of the person a pronoun at ``pos`` refers to (see the module docstring)."""
-    want = _PRONOUNS[pronoun]
-    here = _sentence_at(sentences, pos)
+    want = PRONOUNS[pronoun]
+    here = sentence_at(sentences, pos)
     for i in range(here - 1, max(-1, here - 6), -1):
         a, b, _ = sentences[i]
         inside = [m for m in mentions if a <= m.start < b]
@@ -470,14 +494,15 @@ def _resolve_pronoun(
         m
         for m in mentions
         if m.start > pos
-        and _sentence_at(sentences, m.start) <= here + 2
+        and sentence_at(sentences, m.start) <= here + 2
         and people[m.key].gender in (None, want)
     ]
     return (ahead[0].start, ahead[0].end) if ahead else None
 
 
 _NP_WORD = re.compile(r"[A-Za-zÀ-ÿğşçöüıÇŞÖÜ][\w’'.-]*")
-_NP_LOWER = frozenset(
+#: Lower-case words a speaker's noun phrase may hold ("the defence ministry spokesman").
+NP_LOWER = frozenset(
     [
         "the",
         "defense",
@@ -527,21 +552,21 @@ _NP_LOWER = frozenset(
 )
 
 
-def _np_forward(text: str, pos: int, limit: int) -> tuple[int, int] | None:
+def np_forward(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     """A speaker noun phrase starting at ``pos``: capitalised words and a few lower-case ones."""
     end = pos
     for m in _NP_WORD.finditer(text, pos, limit):
         if text[end : m.start()].strip(" ") not in ("",) or "\n" in text[end : m.start()]:
             break
         word = m.group(0).rstrip(".,")
-        if word and (word[0].isupper() or word.lower() in _NP_LOWER or word.startswith("al-")):
+        if word and (word[0].isupper() or word.lower() in NP_LOWER or word.startswith("al-")):
             end = m.start() + len(word)
         else:
             break
-    return _trim_np(text, pos, end)
+    return trim_np(text, pos, end)
 
 
-def _np_backward(text: str, end: int, floor: int) -> tuple[int, int] | None:
+def np_backward(text: str, end: int, floor: int) -> tuple[int, int] | None:
     """The speaker noun phrase ending at ``end`` (just before a reporting verb)."""
     start = end
     words = list(_NP_WORD.finditer(text, floor, end))
@@ -550,17 +575,19 @@ def _np_backward(text: str, end: int, floor: int) -> tuple[int, int] | None:
         if gap.strip() or "\n" in gap:
             break
         word = m.group(0)
-        if word[0].isupper() or word.lower() in _NP_LOWER or word.startswith("al-"):
+        if word[0].isupper() or word.lower() in NP_LOWER or word.startswith("al-"):
             start = m.start()
         else:
             break
-    return _trim_np(text, start, end)
+    return trim_np(text, start, end)
 
 
 _LEADING = re.compile(r"(?:(?:[Tt]he|[Aa]n?|But|And|So|Then|Meanwhile|However|Later)\s+)+")
 
 
-def _trim_np(text: str, start: int, end: int) -> tuple[int, int] | None:
+def trim_np(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A speaker noun phrase without leading articles and conjunctions, trailing punctuation
+    and trailing words that are not heads ("of", "the"); None when nothing is left."""
     lead = _LEADING.match(text, start, end)
     if lead:
         start = lead.end()
