@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from .frame import DIST_PAD, R_PAD, km_per_deg
-from .model import ZoneIndex
+from .model import ZoneIndex, expand
 
 __all__ = ["arc_areas", "contains_by_zone", "edge_shares"]
 
@@ -38,11 +38,7 @@ def edge_shares(
     r: np.ndarray,
 ) -> np.ndarray:
     """Exact share of small discs whose cell has few edges within reach (see :func:`arc_areas`)."""
-    cnt = ix.near_count.take(near).astype(np.int64)
-    offs = np.cumsum(cnt) - cnt
-    item = np.repeat(np.arange(len(near)), cnt)
-    at = (ix.near_start.take(near) - offs).take(item)
-    at += np.arange(len(item))
+    item, at = expand(ix.near_start.take(near), ix.near_count.take(near).astype(np.int64))
     # only edges within reach of this disc (the list holds those of the widest small disc)
     reach = ((ix.hd_km + r * R_PAD) * DIST_PAD).astype(np.float32)
     close = np.flatnonzero(ix.near_dist.take(at) <= reach.take(item))

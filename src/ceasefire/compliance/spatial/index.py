@@ -235,8 +235,6 @@ def build_zone_index(
         entry_near=entry_near,
         edges=np.concatenate(edge_parts) if edge_parts else np.zeros((0, 4)),
         zone_edges=zone_edges,
-        win=win,
-        win_off=win_off,
         near_start=np.concatenate(near_start) if near_start else np.zeros(0, np.int64),
         near_count=np.concatenate(near_count) if near_count else np.zeros(0, np.int32),
         near_ids=np.concatenate(near_ids) if near_ids else np.zeros(0, np.int32),

@@ -1,8 +1,9 @@
 """The data of a zone index: :class:`ZoneIndex` and the share tables it keeps (:class:`ShareTable`).
 
 Plain frozen dataclasses with no behaviour beyond a size: :mod:`.index` builds them, the
-modules of the share paths read them. Kept apart so that none of those modules imports another
-to know the index's shape (no import cycles).
+modules of the share paths read them; and :func:`expand`, how they all read the index's
+compressed lists (CSR). Kept apart so that none of those modules imports another to know the
+index's shape (no import cycles).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-__all__ = ["CandidateGrid", "ShareTable", "ZoneIndex"]
+__all__ = ["CandidateGrid", "ShareTable", "ZoneIndex", "expand"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,11 +84,9 @@ class ZoneIndex:
     # all zone edges (lon0, lat0, lon1, lat1); zone z's are zone_edges[z] : zone_edges[z + 1]
     edges: np.ndarray
     zone_edges: np.ndarray
-    # per zone window cell (zone z's cells from win_off[z], row-major in win[z]): the edges a
-    # small disc in the cell may cross, near_ids[start : start + count]; count -1 when there are
-    # more than 8 (:mod:`.index`)
-    win: np.ndarray  # (n, 4) int64: x0, y0, nx, ny of the zone's window, in grid cells
-    win_off: np.ndarray
+    # per (cell, zone) of the zones' windows (an entry's entry_near): the edges a small disc in
+    # the cell may cross, near_ids[start : start + count]; count -1 when there are more than 8
+    # (:mod:`.index`)
     near_start: np.ndarray
     near_count: np.ndarray
     near_ids: np.ndarray
@@ -128,3 +127,20 @@ class ZoneIndex:
         tabs += sum(g.indptr.nbytes + g.zones.nbytes for g in self.wide_grids.values())
         keys = 0 if self.keys is None else self.keys.nbytes
         return sum(a.nbytes for a in arrays) + tabs + keys
+
+
+def expand(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Compressed lists read out: list ``i`` holds ``count[i]`` entries from ``start[i]``;
+    returns, for every entry of every list in order, its list and its place (int64).
+
+    One ``repeat`` of the list numbers, then gathers (cheaper than repeating two arrays).
+
+    >>> row, at = expand(np.array([10, 0, 5]), np.array([2, 0, 3]))
+    >>> row.tolist(), at.tolist()
+    ([0, 0, 2, 2, 2], [10, 11, 5, 6, 7])
+    """
+    offs = np.cumsum(count) - count
+    row = np.repeat(np.arange(len(count)), count)
+    at = (start - offs).take(row)
+    at += np.arange(len(row), dtype=np.int64)
+    return row, at

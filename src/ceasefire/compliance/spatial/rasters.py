@@ -25,7 +25,7 @@ import shapely
 
 from .edges import arc_areas, contains_by_zone
 from .frame import km_per_deg
-from .model import ZoneIndex
+from .model import ZoneIndex, expand
 
 __all__ = ["STRIPS", "build_rasters", "direct_shares", "pixels_per_cell"]
 
@@ -69,10 +69,7 @@ def direct_shares(
     simple = (n_edges <= _MAX_ZONE_EDGES) & exact
     sel = np.flatnonzero(simple)
     if len(sel):  # few edges in all: the exact formula over every edge of the zone
-        cnt = n_edges[sel]
-        offs = np.cumsum(cnt) - cnt
-        item = np.repeat(np.arange(len(sel)), cnt)
-        eid = np.arange(len(item)) + np.repeat(ix.zone_edges[zo[sel]] - offs, cnt)
+        item, eid = expand(ix.zone_edges[zo[sel]], n_edges[sel])
         xs, ys, rs = lon[sel], lat[sel], r[sel]
         inside = contains_by_zone(ix, zo[sel], xs, ys)
         area = arc_areas(ix, eid, item, xs, ys, rs)

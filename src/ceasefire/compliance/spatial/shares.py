@@ -13,7 +13,7 @@ import numpy as np
 
 from .edges import contains_by_zone, edge_shares
 from .frame import R_PAD
-from .model import ZoneIndex
+from .model import ZoneIndex, expand
 from .tables import table_shares
 from .wide import wide_pairs
 
@@ -85,12 +85,9 @@ def _chunk(
         row = np.where(ix.keys[row] == cell, row, nk) if nk else np.zeros_like(cell)
         start = ix.indptr[row]
         cnt = ix.indptr[row + 1] - start
-    # CSR expansion: one (event, candidate zone) pair per entry of the event's cell
-    offs = np.cumsum(cnt) - cnt
-    row = np.repeat(np.arange(len(ids)), cnt)  # one repeat, then gathers: cheaper than two
+    # one (event, candidate zone) pair per entry of the event's cell
+    row, entry = expand(start, cnt)
     ev = ids.take(row)
-    entry = (start - offs).take(row)
-    entry += np.arange(len(ev), dtype=np.int64)
     zo = ix.entry_zone.take(entry)
     sd = ix.entry_sd.take(entry)
     # the threshold in float32 like the stored distances, a hair above the float64 one (float32

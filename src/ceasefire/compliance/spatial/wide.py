@@ -17,7 +17,7 @@ from typing import Final
 import numpy as np
 
 from .frame import km_per_deg
-from .model import CandidateGrid, ZoneIndex
+from .model import CandidateGrid, ZoneIndex, expand
 from .tables import table_shares
 
 __all__ = ["wide_pairs"]
@@ -54,7 +54,7 @@ def _wide_batch(
     kx, ky = km_per_deg(la)
     hx, hy = r / kx, r / ky  # half extents in degrees
     if ix.n_zones <= _FEW_ZONES:
-        return _few_zones(ix, ids, lo, la, r, kx, ky, hx, hy)
+        return _few_zones(ix, ids, lo, la, r, hx, hy)
     k, zo = _grid_candidates(ix, lo, la, r, hx, hy)
     rk = r.take(k)
     # a zone wholly inside the disc: its area over the disc's (test only discs that could)
@@ -63,16 +63,12 @@ def _wide_batch(
         share = table_shares(ix, zo, lo.take(k), la.take(k), rk).astype(np.float32)
         return ids.take(k), zo.astype(np.int32), share
     share = np.zeros(len(k), dtype=np.float32)
-    zm, km = zo.take(maybe), k.take(maybe)
-    dx = (ix.zone_centre[zm, 0] - lo.take(km)) * kx.take(km)
-    dy = (ix.zone_centre[zm, 1] - la.take(km)) * ky.take(km)
-    # the local frame's error grows with the distance: pad by r / 2000 (> r tan(lat) / R)
-    rm = rk.take(maybe)
-    reach = (np.hypot(dx, dy) + ix.zone_radius_km.take(zm)) * (1.002 + rm / 2000.0)
     whole = np.zeros(len(k), dtype=bool)
-    whole[maybe.compress(reach <= rm)] = True
+    km = k.take(maybe)
+    inside = _within(ix, zo.take(maybe), lo.take(km), la.take(km), rk.take(maybe))
+    whole[maybe.compress(inside)] = True
     wi = np.flatnonzero(whole)
-    share[wi] = np.minimum(ix.area_km2.take(zo.take(wi)) / (math.pi * rk.take(wi) ** 2), 1.0)
+    share[wi] = _area_share(ix, zo.take(wi), rk.take(wi))
     rest = np.flatnonzero(~whole)
     if len(rest):
         kr = k.take(rest)
@@ -86,8 +82,6 @@ def _few_zones(
     lo: np.ndarray,
     la: np.ndarray,
     r: np.ndarray,
-    kx: np.ndarray,
-    ky: np.ndarray,
     hx: np.ndarray,
     hy: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,17 +103,10 @@ def _few_zones(
         rs, xs, ys = r.take(sel), lo.take(sel), la.take(sel)
         share = np.zeros(len(sel))
         rest = np.arange(len(sel))
-        zr = float(ix.zone_radius_km[z])
-        maybe = np.flatnonzero(rs >= zr)
+        maybe = np.flatnonzero(rs >= ix.zone_radius_km[z])
         if len(maybe):  # a zone wholly inside the disc: its area over the disc's
-            km = sel.take(maybe)
-            dx = (ix.zone_centre[z, 0] - lo.take(km)) * kx.take(km)
-            dy = (ix.zone_centre[z, 1] - la.take(km)) * ky.take(km)
-            rm = rs.take(maybe)
-            # the local frame's error grows with the distance: pad by r / 2000
-            reach = (np.hypot(dx, dy) + zr) * (1.002 + rm / 2000.0)
-            wi = maybe.compress(reach <= rm)
-            share[wi] = np.minimum(ix.area_km2[z] / (math.pi * rs.take(wi) ** 2), 1.0)
+            wi = maybe.compress(_within(ix, z, xs.take(maybe), ys.take(maybe), rs.take(maybe)))
+            share[wi] = _area_share(ix, z, rs.take(wi))
             whole = np.zeros(len(sel), dtype=bool)
             whole[wi] = True
             rest = np.flatnonzero(~whole)
@@ -131,6 +118,24 @@ def _few_zones(
     flat = np.flatnonzero(out != 0)  # row-major: sorted by (event, zone)
     k = flat // nz
     return ids.take(k), (flat - k * nz).astype(np.int32), out.take(flat)
+
+
+def _within(
+    ix: ZoneIndex, z: np.ndarray | int, lo: np.ndarray, la: np.ndarray, r: np.ndarray
+) -> np.ndarray:
+    """Whether zone ``z`` (one per disc, or one for all) lies wholly inside each disc: its
+    bounding circle, pushed out by the local frame's error, which grows with the distance (a
+    pad of r / 2000 > r tan(lat) / R)."""
+    kx, ky = km_per_deg(la)
+    dx = (ix.zone_centre[z, 0] - lo) * kx
+    dy = (ix.zone_centre[z, 1] - la) * ky
+    reach = (np.hypot(dx, dy) + ix.zone_radius_km[z]) * (1.002 + r / 2000.0)
+    return reach <= r
+
+
+def _area_share(ix: ZoneIndex, z: np.ndarray | int, r: np.ndarray) -> np.ndarray:
+    """The share of a disc of radius ``r`` that zone ``z``, wholly inside it, covers."""
+    return np.minimum(ix.area_km2[z] / (math.pi * r**2), 1.0)
 
 
 def _grid_candidates(
@@ -153,12 +158,8 @@ def _grid_candidates(
         ok = np.flatnonzero((ci >= 0) & (ci < g.nx) & (cj >= 0) & (cj < g.ny))  # else no zone
         sel, cell = sel.take(ok), cj.take(ok).astype(np.int64) * g.nx + ci.take(ok).astype(np.int64)
         start = g.indptr.take(cell)
-        cnt = g.indptr.take(cell + 1) - start
-        offs = np.cumsum(cnt) - cnt
-        row = np.repeat(np.arange(len(sel)), cnt)  # one repeat, then gathers
+        row, at = expand(start, g.indptr.take(cell + 1) - start)
         k = sel.take(row)
-        at = (start - offs).take(row)
-        at += np.arange(len(k))
         zo = g.zones.take(at).astype(np.int64)
         keep = ex1.take(k) >= bx0.take(zo)
         keep &= ex0.take(k) <= bx1.take(zo)
