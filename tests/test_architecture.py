@@ -7,6 +7,7 @@ import ast
 import importlib
 import pkgutil
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +50,26 @@ def _modules(name: str) -> list[Path]:
     return [file] if file.exists() else []
 
 
+def _package(path: Path) -> str:
+    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts[:-1])
+
+
+def _names(node: ast.Import | ast.ImportFrom, package: str) -> set[str]:
+    """The modules (and module.name) an import statement in ``package`` names, made absolute."""
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names}
+    parts = package.split(".")
+    base = parts[: len(parts) - node.level + 1] if node.level else []
+    mod = ".".join([*base, node.module] if node.module else base)
+    return {mod, *(f"{mod}.{a.name}" for a in node.names)}
+
+
 def _imported(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = ".".join(path.relative_to(SRC.parent).with_suffix("").parts[:-1])
+    package = _package(path)
     out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                mod = ".".join([*base, node.module] if node.module else base)
-            else:
-                mod = node.module or ""
-            out.add(mod)
-            out.update(f"{mod}.{a.name}" for a in node.names)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= _names(node, package)
     return out
 
 
@@ -153,10 +159,10 @@ def test_the_spatial_code_imports_no_private_names():
 
 def test_no_module_imports_private_names_of_another():
     # the same rule for every module of the package: where a sibling needs a name, it is public
-    # in the module that defines it and declared in its __all__ (zones/model.py's transformer
-    # for zones/files.py and the patrols; speakers' pronoun resolution for quotes and claims;
-    # the cli package's opened_store, emit and frame_table for its command modules), or the
-    # code that needs it moved in beside it (news/terms.py holds its provision rules)
+    # in the module that defines it (zones/model.py's transformer for zones/files.py and the
+    # patrols; speakers' pronoun resolution for quotes and claims; the cli package's
+    # opened_store, emit and frame_table for its command modules), or the code that needs it
+    # moved in beside it (news/terms.py holds its provision rules)
     paths = sorted(SRC.rglob("*.py"))
     seen = {p.relative_to(SRC).as_posix() for p in paths}
     assert {"cli/alerts.py", "news/dates.py", "zones/files.py", "compliance/engine.py"} <= seen
@@ -214,29 +220,11 @@ def test_spatial_interface_is_declared():
 
 def test_no_import_cycles_in_compliance():
     paths = _modules("compliance")
-    names = {_module_name(p): p for p in paths}
-    graph = {
-        n: {m for m in _imported(p) if m in names and m != n and not n.startswith(m + ".")}
-        for n, p in names.items()
-    }
+    graph = _import_graph(paths, _imported)
     # a package's __init__ importing its own modules is not a cycle; a module importing its
     # package (the __init__) would be
-    done: set[str] = set()
-    stack: list[str] = []
-
-    def visit(n: str) -> None:
-        if n in stack:
-            raise AssertionError(f"import cycle: {' -> '.join([*stack[stack.index(n) :], n])}")
-        if n in done:
-            return
-        stack.append(n)
-        for m in sorted(graph[n]):
-            visit(m)
-        stack.pop()
-        done.add(n)
-
-    for n in sorted(graph):
-        visit(n)
+    cycle = _cycle(graph)
+    assert cycle is None, f"import cycle: {' -> '.join(cycle or [])}"
     assert f"{SPATIAL}.index" in graph and graph[f"{SPATIAL}.shares"]  # it sees the package
 
 
@@ -246,7 +234,7 @@ def test_no_import_cycles_in_compliance():
 def _imported_at_import_time(path: Path) -> set[str]:
     """The ceasefire modules ``path`` imports when it is imported: its top-level imports (in
     ``if`` and ``try`` blocks too), not those under ``if TYPE_CHECKING:`` nor in functions."""
-    package = ".".join(path.relative_to(SRC.parent).with_suffix("").parts[:-1])
+    package = _package(path)
     out: set[str] = set()
 
     def visit(body: list[ast.stmt]) -> None:
@@ -258,17 +246,21 @@ def _imported_at_import_time(path: Path) -> set[str]:
             elif isinstance(node, ast.Try):
                 for part in (node.body, *(h.body for h in node.handlers), node.orelse):
                     visit(part)
-            elif isinstance(node, ast.Import):
-                out.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                parts = package.split(".")
-                base = parts[: len(parts) - node.level + 1] if node.level else []
-                mod = ".".join([*base, node.module] if node.module else base)
-                out.add(mod)
-                out.update(f"{mod}.{a.name}" for a in node.names)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                out.update(_names(node, package))
 
     visit(ast.parse(path.read_text(encoding="utf-8")).body)
     return out
+
+
+def _import_graph(paths: list[Path], imported: Callable[[Path], set[str]]) -> dict[str, set[str]]:
+    """Module -> the modules among ``paths`` it imports (``imported``: which imports count); a
+    module importing its own package (the __init__) does not count."""
+    names = {_module_name(p): p for p in paths}
+    return {
+        n: {m for m in imported(p) if m in names and m != n and not n.startswith(m + ".")}
+        for n, p in names.items()
+    }
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -304,16 +296,9 @@ def test_no_import_cycles_at_import_time(package: str) -> None:
     # Imports under TYPE_CHECKING and inside functions are not counted either; two circles are
     # broken so: news/event_frame.py names events.NewsEvent for typing only, and news/claims.py
     # imports quotes.extract_quotes (quotes re-exports claims) in the function that calls it
-    names = {_module_name(p): p for p in _modules(package)}
-    graph = {
-        n: {
-            m
-            for m in _imported_at_import_time(p)
-            if m in names and m != n and not n.startswith(m + ".")
-        }
-        for n, p in names.items()
-    }
-    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+    graph = _import_graph(_modules(package), _imported_at_import_time)
+    cycle = _cycle(graph)
+    assert cycle is None, " -> ".join(cycle or [])
     assert sum(map(len, graph.values())) > 5  # it sees the imports between the modules
 
 

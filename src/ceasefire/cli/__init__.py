@@ -45,7 +45,6 @@ __all__ = [
     "expand_paths",
     "frame_table",
     "handle_errors",
-    "iso_day",
     "main",
     "opened_store",
     "progress_bar",
@@ -700,7 +699,7 @@ def day_value(value: str | None, name: str) -> dt.date | None:
         raise click.BadParameter(f"not a date YYYY-MM-DD: {value!r}", param_hint=name) from None
 
 
-def iso_day(value: str | None, name: str) -> str | None:
+def _iso_day(value: str | None, name: str) -> str | None:
     """An option's day as ``YYYY-MM-DD``, None when not given; an :class:`InputError` naming
     the option (``name``) otherwise."""
     if not value:
@@ -766,8 +765,8 @@ def _filters(kw: dict[str, Any]) -> findings.Filters:
             **v,
             "verdict": tuple(v["verdict"]),
             "review_status": tuple(v["review_status"]),
-            "date_from": iso_day(v["date_from"], "--since"),
-            "date_to": iso_day(v["date_to"], "--until"),
+            "date_from": _iso_day(v["date_from"], "--since"),
+            "date_to": _iso_day(v["date_to"], "--until"),
         }
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,19 +9,20 @@ import click
 import yaml
 
 from ..news import extraction as _extraction
-from . import cli, console, db_option, each_file, expand_paths, handle_errors, opened_store, say
+from . import (
+    cli,
+    console,
+    day_value,
+    db_option,
+    each_file,
+    expand_paths,
+    handle_errors,
+    opened_store,
+    say,
+)
 from .alerts import after
 
 _SUFFIXES = (".html", ".htm", ".txt", ".text", ".md")
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not a date YYYY-MM-DD: {value!r}") from None
 
 
 @cli.group()
@@ -44,7 +44,9 @@ def news_extract(
     file: Path, published: str | None, publisher: str | None, url: str | None, fmt: str, db: str
 ) -> None:
     """Print everything read from one article (``--db`` is accepted and unused)."""
-    x = _extraction.extract(file, published=_date(published), publisher=publisher, url=url)
+    x = _extraction.extract(
+        file, published=day_value(published, "--published"), publisher=publisher, url=url
+    )
     if fmt == "md":
         click.echo(_extraction.to_markdown(x), nl=False)
         return
@@ -72,7 +74,9 @@ def news_ingest(
     counts = {"stored": 0, "skipped": 0, "events": 0}
 
     def one(f: Path) -> None:
-        x = _extraction.extract(f, published=_date(published), publisher=publisher)
+        x = _extraction.extract(
+            f, published=day_value(published, "--published"), publisher=publisher
+        )
         if store.has_article(x.article_id):
             counts["skipped"] += 1
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from .. import situation
 from ..situation_report import situation_report
 from ..situation_reports import publish, resolve_day
-from . import cli, db_option, handle_errors, iso_day, opened_store, say
+from . import cli, day_value, db_option, handle_errors, opened_store, say
 from .alerts import after
 
 
@@ -90,7 +89,7 @@ def report(
     linked to its view; the same store and options give the same HTML."""
     if out is None and not save:
         raise click.UsageError("give --out FILE, or --save, or both")
-    now = _date(today) if today else None
+    now = day_value(today, "--today")
     when = situation.Period.of(period, resolve_day(day, period, today=now, name="--date"))
     options = situation.ReportOptions(top=top, base_url=base_url, lang=lang)
     with opened_store(db, need="data") as store:
@@ -106,7 +105,3 @@ def report(
     if out is not None:
         situation.write(data, out, fmt)
         say(f"wrote {out} ({fmt}): {agreement_id}, {when.label}")
-
-
-def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(iso_day(value, "--date") or "")

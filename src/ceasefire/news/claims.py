@@ -6,6 +6,7 @@ re-exports :class:`Claim` and :func:`extract_claims`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,7 +105,7 @@ def _clause_end(text: str, pos: int, limit: int) -> int:
 
 
 def _claimant_before(
-    text: str, verb_start: int, floor: int, quotes: list[Quote]
+    text: str, verb_start: int, floor: int, quotes: Sequence[Quote]
 ) -> tuple[str | None, tuple[int, int] | None]:
     np = np_backward(text, verb_start, floor)
     if np is not None:
@@ -122,19 +123,22 @@ _TRAILING_SAY_RE = re.compile(
 )
 
 
-def extract_claims(text: str) -> list[Claim]:
+def extract_claims(text: str, quotes: Sequence[Quote] | None = None) -> list[Claim]:
     """Claims by parties about what another did or will do, in text order.
 
     Inside a quotation the claimant is the quote's speaker ("we" stays the subject as
-    written). Claims are kept apart from findings: see the module docstring.
+    written). Claims are kept apart from findings: see the module docstring. ``quotes``: the
+    text's quotations when the caller has them already (:func:`.quotes.extract_quotes`), so
+    they are not found twice; else they are found here.
 
     >>> [(c.kind, c.claimant, c.subject, c.predicate) for c in extract_claims(
     ...     "Turkey will retain the right to respond to all attacks.")]
     [('intent', 'Turkey', 'Turkey', 'will retain the right to respond to all attacks')]
     """
-    from .quotes import extract_quotes  # quotes re-exports this module
+    if quotes is None:
+        from .quotes import extract_quotes  # quotes re-exports this module
 
-    quotes = extract_quotes(text)
+        quotes = extract_quotes(text)
     sentences = split_sentences(text)
     mentions, people = find_persons(text, [(q.start - 1, q.end + 1) for q in quotes])
     speakers = [(*q.speaker_span, q.speaker) for q in quotes if q.speaker and q.speaker_span]

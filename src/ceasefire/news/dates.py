@@ -59,7 +59,6 @@ if TYPE_CHECKING:
 __all__ = ["DateMention", "resolve_dates", "sentence_tense", "timezone_for_place"]
 
 _TENSES = ("past", "future", "present")
-_GRANULARITIES = ("minute", "hour", "day", "week", "month", "year")
 
 
 @dataclass(frozen=True)

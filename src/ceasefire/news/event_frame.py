@@ -21,10 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["events_frame"]
 
 
-def _tz(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 # ------------------------------------------------------------------------------------ frame
 
 
@@ -73,7 +69,7 @@ def events_frame(
     table = country_table().dropna(subset=["iso2"])
     table = table.assign(_main=table["fips"] == table["iso2"]).sort_values("_main", ascending=False)
     iso_rows = table.drop_duplicates("iso2").set_index("iso2")
-    zone = _tz(timezone)
+    zone = ZoneInfo(timezone)
     now = pd.Timestamp.now(tz="UTC")
     rows = []
     for i, e in enumerate(events):

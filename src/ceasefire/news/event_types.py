@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..events import VIOLENT_EVENT_TYPES
-
-__all__ = ["GOVERNMENT_SIDE", "INTERVENTION_RE", "VIOLENT", "find_trigger"]
+__all__ = ["GOVERNMENT_SIDE", "INTERVENTION_RE", "find_trigger"]
 
 # ------------------------------------------------------------------------------------ types
 
@@ -109,8 +107,6 @@ GOVERNMENT_SIDE = frozenset(
         "Hezbollah",
     }
 )
-#: The violent ACLED event types, as a set.
-VIOLENT = frozenset(VIOLENT_EVENT_TYPES)
 
 
 def find_trigger(sentence: str) -> tuple[str, re.Match[str], str, str] | None:

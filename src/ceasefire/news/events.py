@@ -120,12 +120,12 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from ..events import LOCAL_TIMEZONE
+from ..events import LOCAL_TIMEZONE, VIOLENT_EVENT_TYPES
 from . import actors as _actors
 from .acts import Trigger, find_acts
 from .dates import DateMention, resolve_dates
 from .event_frame import events_frame
-from .event_types import GOVERNMENT_SIDE, INTERVENTION_RE, VIOLENT
+from .event_types import GOVERNMENT_SIDE, INTERVENTION_RE
 from .fatalities import (
     FATALITY_WORDS,
     NONE_KILLED_RE,
@@ -295,9 +295,9 @@ def _read_act(
     tense = sentence_tense(text)
     if tense == "present":
         tense = act.sentence_tense
-    if event_type in VIOLENT and tense == "future":
+    if event_type in VIOLENT_EVENT_TYPES and tense == "future":
         return None
-    if event_type in VIOLENT and _PLANNED_RE.search(text[: trig.start()]):
+    if event_type in VIOLENT_EVENT_TYPES and _PLANNED_RE.search(text[: trig.start()]):
         return None  # "Reinforcements arrive to participate in the final battle": a plan
     evidence: list[tuple[str, int, int]] = [
         (f"type:{rule}", base + trig.start(), base + trig.end())
@@ -334,7 +334,7 @@ def _read_act(
                 victims_side = vm[0].actor
                 evidence.append(("victims", base + w0 + vm[0].start, base + w0 + vm[0].end))
                 break
-    if not spans and event_type in VIOLENT:
+    if not spans and event_type in VIOLENT_EVENT_TYPES:
         m0 = NONE_KILLED_RE.search(text)
         if m0 is not None:
             low = best = high = 0
@@ -360,7 +360,7 @@ def _read_act(
             actor1_name, actor1_rule = protesters, "listed"
     if actor1 is not None:
         evidence.append((f"actor1:{actor1_rule}", base + actor1.start, base + actor1.end))
-    elif event_type in VIOLENT:
+    elif event_type in VIOLENT_EVENT_TYPES:
         named = named_agent(text, trig, victim_spans)
         if named is not None:  # a doer the actor list does not know ("suspected militants")
             evidence.append(("agent", base + named[0], base + named[1]))
@@ -406,7 +406,7 @@ def _read_act(
         evidence.append(("victim", base + a, base + b))
     elif target_pick is not None:
         evidence.append(("target", base + target_pick.start, base + target_pick.end))
-    elif event_type in VIOLENT and not any(w == "victims" for w, _, _ in evidence):
+    elif event_type in VIOLENT_EVENT_TYPES and not any(w == "victims" for w, _, _ in evidence):
         target = named_target(text, trig)
         if target is not None:  # what was hit, when the actor list knows no one there
             evidence.append(("target", base + target[0], base + target[1]))

@@ -114,6 +114,7 @@ def extract(
             file=article.source_file,
         )
     doc = model(text)  # one spaCy pass serves the entities and the geoparser
+    quotes = tuple(extract_quotes(text))  # the claims read them too
     return Extraction(
         article=article,
         timezone=zone,
@@ -122,8 +123,8 @@ def extract(
         dates=tuple(resolve_dates(text, day, timezone=zone)),
         events=tuple(extract_events(text, day, timezone=zone, source=article.publisher)),
         terms=extract_terms(text, day, timezone=zone),
-        quotes=tuple(extract_quotes(text)),
-        claims=tuple(extract_claims(text)),
+        quotes=quotes,
+        claims=tuple(extract_claims(text, quotes)),
     )
 
 

@@ -102,14 +102,22 @@ def find_place_phrases(sentence: str, blocked: list[tuple[int, int]]) -> list[Pl
     return sorted(out.values(), key=lambda p: p.start)
 
 
-def _resolve_place(phrase: PlacePhrase, country: str, near: Sequence[Place]) -> Place | None:
-    place = resolve(phrase.query, country=country, near=near)
-    if place is None and phrase.query.split()[0].lower() in str.split(
+#: Words of direction a place phrase may start with ("northern Idlib"): tried without them too.
+_DIRECTIONS = frozenset(
+    str.split(
         "north northern south southern east eastern west western central northwestern "
         "northeastern southwestern southeastern north-western north-eastern south-western "
         "south-eastern"
-    ):
-        place = resolve(phrase.query.split(None, 1)[1], country=country, near=near)
+    )
+)
+
+
+def _resolve_place(phrase: PlacePhrase, country: str, near: Sequence[Place]) -> Place | None:
+    place = resolve(phrase.query, country=country, near=near)
+    words = phrase.query.split(None, 1)
+    # the name after a direction word ("in Central" has none: no second try)
+    if place is None and len(words) == 2 and words[0].lower() in _DIRECTIONS:
+        place = resolve(words[1], country=country, near=near)
     if place is not None and place.kind == "country" and place.country.upper() != country:
         return None if len(phrase.query) < 4 else place
     return place
@@ -128,10 +136,7 @@ def pick_place(
     to a country abroad)."""
     resolved: list[tuple[PlacePhrase, Place]] = []
     for ph in phrases:
-        try:
-            place = _resolve_place(ph, country, near)
-        except IndexError:  # a phrase of one direction word ("in Central"): _resolve_place
-            continue  # splits it for the name after the direction and finds none (reported)
+        place = _resolve_place(ph, country, near)
         if place is not None:
             resolved.append((ph, place))
     if not resolved:
